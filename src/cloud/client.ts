@@ -1,0 +1,275 @@
+import type SwasSdk from '@alicloud/swas-open20200601';
+import type { RuntimeOptions } from '@darabonba/typescript';
+import type { Logger } from '../logger';
+import type { ResolvedCredentials } from './credentials';
+import { Endpoint, endpointFor } from './endpoint';
+import { CloudError, toCloudError } from './errors';
+import type { Region } from './regions';
+
+export interface KeyPair {
+  keyPairName: string;
+  publicKey?: string;
+  creationTime?: string;
+  instanceIds: string[];
+}
+
+export interface Instance {
+  instanceId: string;
+  instanceName: string;
+  status: string;
+  publicIpAddress?: string;
+  innerIpAddress?: string;
+  osType?: string;
+  imageName?: string;
+}
+
+export interface PerServerResult {
+  instanceId: string;
+  success: boolean;
+  code?: string;
+  message?: string;
+}
+
+export interface CreatedKeyPair {
+  keyPairName: string;
+  privateKeyBody: string;
+  requestId?: string;
+}
+
+export interface Timeouts {
+  connectMs: number;
+  readMs: number;
+}
+
+export interface RetryPolicy {
+  /** Total tries, the first included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * The SDK's 3 s defaults fail on slow links. Connect covers DNS + TCP + TLS; read covers the
+ * service's work (CreateKeyPair generates a key) and the trip back.
+ */
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, readMs: 30_000 };
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1_000, maxDelayMs: 10_000 };
+
+export interface SwasClientOptions {
+  credentials: ResolvedCredentials;
+  endpointOverride?: Endpoint;
+  /** ListRegions answers with names in this language. */
+  acceptLanguage: 'zh-CN' | 'en-US';
+  logger: Logger;
+  timeouts?: Timeouts;
+  retry?: RetryPolicy;
+}
+
+type SdkModule = typeof import('@alicloud/swas-open20200601');
+
+// The SDK and credentials library weigh most of the bundle: load them on the first call, not at activation.
+let sdkModule: Promise<SdkModule> | undefined;
+function loadSdk(): Promise<SdkModule> {
+  sdkModule ??= import('@alicloud/swas-open20200601');
+  return sdkModule;
+}
+
+const PAGE_SIZE = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class SwasClient {
+  private readonly clients = new Map<string, Promise<SwasSdk>>();
+  private readonly timeouts: Timeouts;
+  private readonly retry: RetryPolicy;
+
+  constructor(private readonly options: SwasClientOptions) {
+    this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  private sdkFor(regionId: string): Promise<SwasSdk> {
+    let client = this.clients.get(regionId);
+    if (!client) {
+      client = this.createSdk(regionId);
+      this.clients.set(regionId, client);
+    }
+    return client;
+  }
+
+  private async createSdk(regionId: string): Promise<SwasSdk> {
+    const sdk = await loadSdk();
+    const { $OpenApiUtil } = await import('@alicloud/openapi-core');
+    const endpoint = endpointFor(regionId, this.options.endpointOverride);
+    const { staticCredentials } = this.options.credentials;
+    const config = new $OpenApiUtil.Config({
+      endpoint: endpoint.host,
+      protocol: endpoint.protocol,
+      regionId,
+      connectTimeout: this.timeouts.connectMs,
+      readTimeout: this.timeouts.readMs,
+      ...(staticCredentials
+        ? {
+            accessKeyId: staticCredentials.accessKeyId,
+            accessKeySecret: staticCredentials.accessKeySecret,
+            securityToken: staticCredentials.securityToken,
+          }
+        : { credential: new (await import('@alicloud/credentials')).default() }),
+    });
+    return new sdk.default(config);
+  }
+
+  /**
+   * Runs one API call, retrying transient failures a bounded number of times. Callers that act
+   * (create, attach, ...) pass a ClientToken made once per user action, so a retry after a lost
+   * response returns the first result instead of acting twice.
+   */
+  private async call<T>(action: string, regionId: string, run: (sdk: SwasSdk, runtime: RuntimeOptions) => Promise<T>): Promise<T> {
+    const sdk = await this.sdkFor(regionId);
+    const dara = await import('@darabonba/typescript');
+    const runtime = new dara.RuntimeOptions({ connectTimeout: this.timeouts.connectMs, readTimeout: this.timeouts.readMs });
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      try {
+        const result = await run(sdk, runtime);
+        const requestId = (result as { body?: { requestId?: string } }).body?.requestId;
+        this.options.logger.info(`${action} ${regionId}: ok in ${Date.now() - started} ms (request id ${requestId ?? 'none'})`);
+        return result;
+      } catch (raw) {
+        const error = toCloudError(raw, action);
+        const { code, requestId, statusCode } = error.details;
+        this.options.logger.warn(
+          `${action} ${regionId}: ${error.kind} after ${Date.now() - started} ms (attempt ${attempt}/${this.retry.attempts}` +
+            `${statusCode ? `, HTTP ${statusCode}` : ''}${code ? `, code ${code}` : ''}${requestId ? `, request id ${requestId}` : ''})`,
+        );
+        if (!error.transient || attempt >= this.retry.attempts) {
+          throw error;
+        }
+        const backoff = Math.min(this.retry.baseDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
+        await sleep(Math.min(error.details.retryAfterMs ?? backoff, this.retry.maxDelayMs));
+      }
+    }
+  }
+
+  async listRegions(): Promise<Region[]> {
+    // ListRegions is served by every regional endpoint; ask the one nearest most users.
+    const sdk = await loadSdk();
+    const response = await this.call('ListRegions', 'cn-hangzhou', (client, runtime) =>
+      client.listRegionsWithOptions(new sdk.ListRegionsRequest({ acceptLanguage: this.options.acceptLanguage }), runtime),
+    );
+    return (response.body?.regions ?? [])
+      .filter((r) => r.regionId)
+      .map((r) => ({ regionId: r.regionId!, localName: r.localName ?? r.regionId!, endpoint: r.regionEndpoint }));
+  }
+
+  async listKeyPairs(regionId: string, keyPairName?: string): Promise<KeyPair[]> {
+    const sdk = await loadSdk();
+    const keyPairs: KeyPair[] = [];
+    for (let page = 1; ; page++) {
+      const response = await this.call('ListKeyPairs', regionId, (client, runtime) =>
+        client.listKeyPairsWithOptions(new sdk.ListKeyPairsRequest({ regionId, keyPairName, pageNumber: page, pageSize: PAGE_SIZE }), runtime),
+      );
+      const batch = response.body?.keyPairs ?? [];
+      for (const k of batch) {
+        keyPairs.push({ keyPairName: k.keyPairName ?? '', publicKey: k.publicKey, creationTime: k.creationTime, instanceIds: k.instanceIds ?? [] });
+      }
+      if (batch.length < PAGE_SIZE || keyPairs.length >= (response.body?.totalCount ?? 0)) {
+        return keyPairs;
+      }
+    }
+  }
+
+  async createKeyPair(regionId: string, keyPairName: string, clientToken: string): Promise<CreatedKeyPair> {
+    const sdk = await loadSdk();
+    const response = await this.call('CreateKeyPair', regionId, (client, runtime) =>
+      client.createKeyPairWithOptions(new sdk.CreateKeyPairRequest({ regionId, keyPairName, clientToken }), runtime),
+    );
+    const body = response.body;
+    if (!body?.privateKeyBody) {
+      throw new CloudError('badResponse', 'CreateKeyPair', 'CreateKeyPair answered without a private key.', { requestId: body?.requestId });
+    }
+    return { keyPairName: body.keyPairName ?? keyPairName, privateKeyBody: body.privateKeyBody, requestId: body.requestId };
+  }
+
+  async importKeyPair(regionId: string, keyPairName: string, publicKeyBody: string, clientToken: string): Promise<void> {
+    const sdk = await loadSdk();
+    await this.call('ImportKeyPair', regionId, (client, runtime) =>
+      client.importKeyPairWithOptions(new sdk.ImportKeyPairRequest({ regionId, keyPairName, publicKeyBody, clientToken }), runtime),
+    );
+  }
+
+  async deleteKeyPairs(regionId: string, keyPairNames: string[], clientToken: string): Promise<void> {
+    const sdk = await loadSdk();
+    await this.call('DeleteKeyPairs', regionId, (client, runtime) =>
+      client.deleteKeyPairsWithOptions(new sdk.DeleteKeyPairsRequest({ regionId, keyPairNames, clientToken }), runtime),
+    );
+  }
+
+  async attachKeyPair(regionId: string, keyPairName: string, instanceIds: string[], clientToken: string): Promise<PerServerResult[]> {
+    const sdk = await loadSdk();
+    const response = await this.call('AttachKeyPair', regionId, (client, runtime) =>
+      client.attachKeyPairWithOptions(new sdk.AttachKeyPairRequest({ regionId, keyPairName, instanceIds, clientToken }), runtime),
+    );
+    return perServerResults(response.body?.results, instanceIds);
+  }
+
+  async detachKeyPair(regionId: string, keyPairName: string, instanceIds: string[], clientToken: string): Promise<PerServerResult[]> {
+    const sdk = await loadSdk();
+    const response = await this.call('DetachKeyPair', regionId, (client, runtime) =>
+      client.detachKeyPairWithOptions(new sdk.DetachKeyPairRequest({ regionId, keyPairName, instanceIds, clientToken }), runtime),
+    );
+    return perServerResults(response.body?.results, instanceIds);
+  }
+
+  async listInstances(regionId: string): Promise<Instance[]> {
+    const sdk = await loadSdk();
+    const instances: Instance[] = [];
+    for (let page = 1; ; page++) {
+      const response = await this.call('ListInstances', regionId, (client, runtime) =>
+        client.listInstancesWithOptions(new sdk.ListInstancesRequest({ regionId, pageNumber: page, pageSize: PAGE_SIZE }), runtime),
+      );
+      const batch = response.body?.instances ?? [];
+      for (const i of batch) {
+        instances.push({
+          instanceId: i.instanceId ?? '',
+          instanceName: i.instanceName || i.instanceId || '',
+          status: i.status ?? '',
+          publicIpAddress: i.publicIpAddress || undefined,
+          innerIpAddress: i.innerIpAddress || undefined,
+          osType: i.image?.osType,
+          imageName: i.image?.imageName,
+        });
+      }
+      if (batch.length < PAGE_SIZE || instances.length >= (response.body?.totalCount ?? 0)) {
+        return instances;
+      }
+    }
+  }
+
+  async describeInstanceKeyPair(regionId: string, instanceId: string): Promise<{ keyPairName?: string; fingerprint?: string }> {
+    const sdk = await loadSdk();
+    const response = await this.call('DescribeInstanceKeyPair', regionId, (client, runtime) =>
+      client.describeInstanceKeyPairWithOptions(new sdk.DescribeInstanceKeyPairRequest({ regionId, instanceId }), runtime),
+    );
+    return { keyPairName: response.body?.keyPairName || undefined, fingerprint: response.body?.fingerprint || undefined };
+  }
+
+  async rebootInstance(regionId: string, instanceId: string, clientToken: string): Promise<void> {
+    const sdk = await loadSdk();
+    await this.call('RebootInstance', regionId, (client, runtime) =>
+      client.rebootInstanceWithOptions(new sdk.RebootInstanceRequest({ regionId, instanceId, clientToken }), runtime),
+    );
+  }
+}
+
+/** `Success` and `Code` are strings on the wire: a call can succeed while one server fails. */
+function perServerResults(
+  results: Array<{ instanceId?: string; success?: string; code?: string; message?: string }> | undefined,
+  requested: string[],
+): PerServerResult[] {
+  const byId = new Map((results ?? []).map((r) => [r.instanceId ?? '', r]));
+  return requested.map((instanceId) => {
+    const r = byId.get(instanceId);
+    return { instanceId, success: r?.success === 'true', code: r?.code, message: r ? r.message : 'No result was returned for this server.' };
+  });
+}

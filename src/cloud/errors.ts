@@ -1,0 +1,121 @@
+/**
+ * Turns whatever the SDK or the network threw into one `CloudError` with a `kind` the UI can
+ * explain. Minified bundles rename classes, so this matches on `code`/`name`/`statusCode`,
+ * never on `constructor.name` (see ../../../shared/reference/swas-api.md, "Errors").
+ */
+export type CloudErrorKind =
+  | 'nameExists'
+  | 'quotaExceeded'
+  | 'keyPairInUse'
+  | 'accessKeyNotFound'
+  | 'accessKeyInactive'
+  | 'signatureMismatch'
+  | 'clockSkew'
+  | 'tokenExpired'
+  | 'forbidden'
+  | 'throttled'
+  | 'invalidParameter'
+  | 'serverError'
+  | 'timeout'
+  | 'connectionRefused'
+  | 'dnsFailure'
+  | 'network'
+  | 'badResponse'
+  | 'unknown';
+
+/** The RAM denial detail the service sends with `Forbidden.RAM`/`NoPermission`. */
+export interface AccessDeniedDetail {
+  AuthAction?: string;
+  PolicyType?: string;
+  NoPermissionType?: string;
+  AuthPrincipalDisplayName?: string;
+  EncodedDiagnosticMessage?: string;
+  [key: string]: unknown;
+}
+
+export class CloudError extends Error {
+  constructor(
+    readonly kind: CloudErrorKind,
+    /** The API action that failed, e.g. `CreateKeyPair`. */
+    readonly action: string,
+    message: string,
+    readonly details: {
+      code?: string;
+      statusCode?: number;
+      requestId?: string;
+      serverMessage?: string;
+      accessDeniedDetail?: AccessDeniedDetail;
+      retryAfterMs?: number;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message);
+    this.name = 'CloudError';
+  }
+
+  /** Worth retrying with the same ClientToken: the call may not have reached or finished on the server. */
+  get transient(): boolean {
+    return ['throttled', 'serverError', 'timeout', 'network', 'connectionRefused'].includes(this.kind);
+  }
+}
+
+interface SdkErrorShape {
+  name?: string;
+  code?: string;
+  statusCode?: number;
+  requestId?: string;
+  retryAfter?: number;
+  data?: { Message?: string; AccessDeniedDetail?: AccessDeniedDetail; Recommend?: string };
+  accessDeniedDetail?: AccessDeniedDetail;
+  message?: string;
+}
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+
+function kindForServiceCode(code: string, statusCode: number | undefined): CloudErrorKind {
+  if (code === 'KeyPairNameAlreadyExist' || /AlreadyExist/i.test(code)) return 'nameExists';
+  if (/QuotaExceed/i.test(code)) return 'quotaExceeded';
+  if (/InUse|Attached/i.test(code)) return 'keyPairInUse';
+  if (code === 'InvalidAccessKeyId.NotFound' || code === 'InvalidAccessKeyId') return 'accessKeyNotFound';
+  if (code === 'InvalidAccessKeyId.Inactive') return 'accessKeyInactive';
+  if (code === 'SignatureDoesNotMatch' || code === 'IncompleteSignature') return 'signatureMismatch';
+  if (/^InvalidTimeStamp/.test(code)) return 'clockSkew';
+  if (/SecurityToken/i.test(code)) return 'tokenExpired';
+  if (/^Forbidden|NoPermission|NotAuthorized/i.test(code)) return 'forbidden';
+  if (/Throttling/.test(code)) return 'throttled';
+  if (/^(InvalidParameter|MissingParameter|InvalidRegionId|InvalidAction)/.test(code)) return 'invalidParameter';
+  if (statusCode !== undefined && statusCode >= 500) return 'serverError';
+  return 'unknown';
+}
+
+export function toCloudError(error: unknown, action: string): CloudError {
+  if (error instanceof CloudError) {
+    return error;
+  }
+  const e = (error ?? {}) as SdkErrorShape & { errno?: string; hostname?: string };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const details = {
+    code,
+    statusCode: typeof e.statusCode === 'number' ? e.statusCode : undefined,
+    requestId: e.requestId && e.requestId !== 'undefined' ? e.requestId : undefined,
+    serverMessage: e.data?.Message,
+    accessDeniedDetail: e.data?.AccessDeniedDetail ?? (e.accessDeniedDetail && Object.keys(e.accessDeniedDetail).length ? e.accessDeniedDetail : undefined),
+    retryAfterMs: typeof e.retryAfter === 'number' ? e.retryAfter : undefined,
+    cause: error,
+  };
+  const summary = (kind: CloudErrorKind) => new CloudError(kind, action, `${action} failed: ${details.serverMessage ?? e.message ?? String(error)}`, details);
+
+  if (details.statusCode !== undefined && code) {
+    return summary(kindForServiceCode(code, details.statusCode));
+  }
+  if (e.name === 'RequestTimeoutError' || /Timeout/i.test(e.name ?? '') || code === 'ETIMEDOUT') {
+    return summary('timeout');
+  }
+  if (code === 'ECONNREFUSED') return summary('connectionRefused');
+  if (code === 'ENOTFOUND') return summary('dnsFailure');
+  if (code && NETWORK_CODES.has(code)) return summary('network');
+  if (/socket hang up/i.test(e.message ?? '')) return summary('network');
+  // A proxy or gateway error page is HTML; the SDK's JSON parse of it throws a bare SyntaxError.
+  if (e.name === 'SyntaxError' || error instanceof SyntaxError) return summary('badResponse');
+  return summary('unknown');
+}

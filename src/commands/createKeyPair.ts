@@ -1,0 +1,523 @@
+import { randomUUID } from 'crypto';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { Instance, KeyPair, PerServerResult, SwasClient } from '../cloud/client';
+import { toCloudError } from '../cloud/errors';
+import { CredentialsError, ResolvedCredentials } from '../cloud/credentials';
+import { checkKeyPairName, KEY_PAIR_NAME_MAX } from '../cloud/keyPairName';
+import { RegionCache } from '../cloud/regionCache';
+import { KNOWN_REGIONS, Region } from '../cloud/regions';
+import { KeyFormatError, KeySaveError, normalizePrivateKey, saveKeyPair, SavedKey, samePublicKey, writeSecretFileExclusive } from '../ssh/keyFile';
+import { expandHome, identityFileForConfig } from '../ssh/paths';
+import { chooseAlias, defaultAlias, resolveSshConfigPath, updateSshConfig } from '../ssh/sshConfig';
+import { SshConfigError } from '../ssh/sshConfigError';
+import type { Services } from '../services';
+import { homeDirectory, readSettings, Settings } from '../settings';
+import { describeCloudError, describeCredentialsError, ACTION_OPEN_SETTINGS, ACTION_SHOW_LOG, ACTION_SIGN_IN } from '../ui/errorMessages';
+import { BACK, PickItem } from '../ui/prompter';
+import { keyPairNameProblemMessage } from '../ui/validation';
+
+/** The per-region limit the CreateKeyPair page documents. */
+export const KEY_PAIR_QUOTA = 10;
+
+export interface CreateKeyPairArgs {
+  regionId?: string;
+}
+
+export interface CreateKeyPairOutcome {
+  regionId: string;
+  keyPairName: string;
+  /** Where the private key ended up, or undefined when the user discarded it or only copied it. */
+  privateKeyPath?: string;
+  fingerprint?: string;
+  alias?: string;
+  configPath?: string;
+  server?: Instance;
+  attachResults?: PerServerResult[];
+  /** Settles once the user has answered the final message (and any action it started has finished). */
+  followUp: Promise<void>;
+}
+
+type Step = 'region' | 'name' | 'server';
+const SKIP = Symbol('skip');
+
+/** Settings and credentials are checked before any question, so a broken setup fails at once. */
+async function preflight(services: Services): Promise<{ settings: Settings; keyDirectory: string; credentials: ResolvedCredentials } | undefined> {
+  const { prompter } = services;
+  const settings = readSettings();
+  if (settings.endpoint.problem) {
+    const choice = await prompter.message(
+      'error',
+      vscode.l10n.t('The "swas.endpoint" setting "{0}" is not a usable URL. Use https://host (or http://127.0.0.1:port for a local endpoint), or clear it.', settings.endpointSetting),
+      ACTION_OPEN_SETTINGS(),
+    );
+    if (choice === ACTION_OPEN_SETTINGS()) {
+      void vscode.commands.executeCommand('workbench.action.openSettings', 'swas.endpoint');
+    }
+    return undefined;
+  }
+  if (settings.endpoint.insecure) {
+    void prompter.message(
+      'warning',
+      vscode.l10n.t('"swas.endpoint" uses plain HTTP to a host that is not this computer: signed requests, with your AccessKey ID, travel unencrypted. Use https:// unless you trust that network.'),
+    );
+  }
+  const keyDirectory = expandHome(settings.sshKeyDirectory, homeDirectory());
+  if (!path.isAbsolute(keyDirectory)) {
+    const choice = await prompter.message(
+      'error',
+      vscode.l10n.t('The "swas.sshKeyDirectory" setting "{0}" must be an absolute path or start with ~ (for example ~/.ssh).', settings.sshKeyDirectory),
+      ACTION_OPEN_SETTINGS(),
+    );
+    if (choice === ACTION_OPEN_SETTINGS()) {
+      void vscode.commands.executeCommand('workbench.action.openSettings', 'swas.sshKeyDirectory');
+    }
+    return undefined;
+  }
+  try {
+    return { settings, keyDirectory, credentials: await services.credentials() };
+  } catch (error) {
+    if (!(error instanceof CredentialsError)) {
+      throw error;
+    }
+    const message = describeCredentialsError(error);
+    const choice = await prompter.message('error', message.text, ...message.actions);
+    if (choice === ACTION_SIGN_IN()) {
+      void vscode.commands.executeCommand('swas.signIn');
+    }
+    return undefined;
+  }
+}
+
+export async function showCloudError(services: Services, error: unknown, regionId: string): Promise<void> {
+  const cloudError = toCloudError(error, 'request');
+  const message = describeCloudError(cloudError, regionId);
+  const choice = await services.prompter.message('error', message.text, ...message.actions);
+  if (choice === ACTION_SIGN_IN()) {
+    void vscode.commands.executeCommand('swas.signIn');
+  } else if (choice === ACTION_SHOW_LOG()) {
+    services.log.show(true);
+  } else if (choice === ACTION_OPEN_SETTINGS()) {
+    void vscode.commands.executeCommand('workbench.action.openSettings', 'swas.endpoint');
+  }
+}
+
+async function loadRegions(services: Services, client: SwasClient): Promise<Region[]> {
+  const language = vscode.env.language;
+  const cached = services.regionCache.fresh(language);
+  if (cached) {
+    return cached;
+  }
+  try {
+    const regions = await client.listRegions();
+    if (regions.length > 0) {
+      await services.regionCache.store(language, regions);
+      return regions;
+    }
+    services.log.warn('ListRegions returned no regions; offering the built-in list.');
+  } catch (error) {
+    services.log.warn(`ListRegions failed (${toCloudError(error, 'ListRegions').kind}); offering the built-in list.`);
+  }
+  return [...KNOWN_REGIONS];
+}
+
+function serverItem(instance: Instance, keyPairs: KeyPair[]): PickItem<Instance> {
+  const current = keyPairs.find((k) => k.instanceIds.includes(instance.instanceId));
+  return {
+    label: instance.instanceName,
+    description: [instance.publicIpAddress ?? vscode.l10n.t('no public IP'), instance.status].join(' · '),
+    detail: current
+      ? vscode.l10n.t('{0} · uses key pair "{1}" now (attaching replaces it)', instance.instanceId, current.keyPairName)
+      : instance.instanceId,
+    value: instance,
+  };
+}
+
+/**
+ * SWAS: Create Key Pair. Region → name → server (optional), then one CreateKeyPair call whose
+ * private key is saved before anything else happens, then attach, SSH config, and the hand-off.
+ */
+export async function createKeyPair(services: Services, args?: CreateKeyPairArgs): Promise<CreateKeyPairOutcome | undefined> {
+  const ready = await preflight(services);
+  if (!ready) {
+    return undefined;
+  }
+  const { settings, keyDirectory, credentials } = ready;
+  const { prompter, log } = services;
+  const client = services.client(credentials);
+  const title = vscode.l10n.t('Create SWAS Key Pair');
+  const regionFixed = args?.regionId !== undefined;
+  const totalSteps = regionFixed ? 2 : 3;
+  const offset = regionFixed ? 0 : 1;
+
+  let regionId = args?.regionId;
+  let keyPairName = '';
+  let nameError: string | undefined;
+  let keyPairs: KeyPair[] = [];
+  let instances: Promise<Instance[]> = Promise.resolve([]);
+  let server: Instance | undefined;
+  let step: Step = regionFixed ? 'name' : 'region';
+
+  for (;;) {
+    if (step === 'region') {
+      const defaultRegion = settings.defaultRegion || credentials.cliRegionId;
+      const items = loadRegions(services, client).then((regions) =>
+        RegionCache.order(regions, services.regionCache.lastRegion(), defaultRegion).map((r) => ({ label: r.regionId, description: r.localName, value: r.regionId })),
+      );
+      const picked = await prompter.quickPick<string>({
+        title,
+        step: 1,
+        totalSteps,
+        placeholder: vscode.l10n.t('Region for the key pair (type to filter, e.g. cn-hangzhou)'),
+        items,
+        active: regionId,
+      });
+      if (picked === undefined || picked === BACK) {
+        return undefined;
+      }
+      if (picked !== regionId) {
+        keyPairName = '';
+      }
+      regionId = picked;
+      step = 'name';
+      continue;
+    }
+
+    const region = regionId!;
+    if (step === 'name') {
+      try {
+        keyPairs = await prompter.progress(vscode.l10n.t('Checking key pairs in {0}…', region), () => client.listKeyPairs(region));
+      } catch (error) {
+        await showCloudError(services, error, region);
+        return undefined;
+      }
+      // Started now so the server list is ready when the name is.
+      instances = client.listInstances(region);
+      instances.catch(() => undefined);
+      if (keyPairs.length >= KEY_PAIR_QUOTA) {
+        await prompter.message(
+          'error',
+          vscode.l10n.t('{0} of {1} key pairs are used in {2}: the limit is reached. Delete a key pair you no longer use (SWAS sidebar or console), then try again.', keyPairs.length, KEY_PAIR_QUOTA, region),
+        );
+        return undefined;
+      }
+      const taken = new Set(keyPairs.map((k) => k.keyPairName));
+      const name = await prompter.inputBox({
+        title,
+        step: offset + 1,
+        totalSteps,
+        prompt: vscode.l10n.t('Name of the new key pair. {0} of {1} key pairs used in {2}.', keyPairs.length, KEY_PAIR_QUOTA, region),
+        placeholder: vscode.l10n.t('2–{0} characters: a letter or Chinese character first, then letters, digits, ":", "_" or "-"', KEY_PAIR_NAME_MAX),
+        value: keyPairName,
+        initialError: nameError,
+        validate: (value) => {
+          const problem = checkKeyPairName(value);
+          if (problem) {
+            return keyPairNameProblemMessage(problem);
+          }
+          return taken.has(value) ? vscode.l10n.t('A key pair named "{0}" already exists in {1}.', value, region) : undefined;
+        },
+      });
+      nameError = undefined;
+      if (name === undefined) {
+        return undefined;
+      }
+      if (name === BACK) {
+        step = 'region';
+        continue;
+      }
+      keyPairName = name;
+      step = 'server';
+      continue;
+    }
+
+    let linuxServers: Instance[] = [];
+    try {
+      linuxServers = (await instances).filter((i) => (i.osType ?? '').toLowerCase() === 'linux');
+    } catch (error) {
+      log.warn(`ListInstances ${region} failed (${toCloudError(error, 'ListInstances').kind}); continuing without choosing a server.`);
+    }
+    server = undefined;
+    if (linuxServers.length > 0) {
+      const skipItem: PickItem<Instance | typeof SKIP> = {
+        label: vscode.l10n.t('Skip'),
+        description: vscode.l10n.t('Do not attach the key pair to a server now'),
+        value: SKIP,
+      };
+      const picked = await prompter.quickPick<Instance | typeof SKIP>({
+        title,
+        step: offset + 2,
+        totalSteps,
+        placeholder: vscode.l10n.t('Server that will use the key pair (attaching needs a restart to take effect)'),
+        items: [skipItem, ...linuxServers.map((i) => serverItem(i, keyPairs))],
+      });
+      if (picked === undefined) {
+        return undefined;
+      }
+      if (picked === BACK) {
+        step = 'name';
+        continue;
+      }
+      server = picked === SKIP ? undefined : picked;
+    }
+
+    const created = await callCreate(services, client, region, keyPairName);
+    if (created === 'nameTaken') {
+      nameError = vscode.l10n.t('A key pair named "{0}" already exists in {1}.', keyPairName, region);
+      step = 'name';
+      continue;
+    }
+    if (!created) {
+      return undefined;
+    }
+    return finish(services, client, { settings, keyDirectory, region, keyPairName, privateKeyBody: created, server });
+  }
+}
+
+/** One CreateKeyPair with a ClientToken made once for it; Retry reuses the token, so it cannot create a second pair. */
+async function callCreate(services: Services, client: SwasClient, region: string, keyPairName: string): Promise<string | 'nameTaken' | undefined> {
+  const clientToken = randomUUID();
+  for (;;) {
+    try {
+      const created = await services.prompter.progress(vscode.l10n.t('Creating key pair "{0}" in {1}…', keyPairName, region), () =>
+        client.createKeyPair(region, keyPairName, clientToken),
+      );
+      return created.privateKeyBody;
+    } catch (raw) {
+      const error = toCloudError(raw, 'CreateKeyPair');
+      if (error.kind === 'nameExists') {
+        return 'nameTaken';
+      }
+      const message = describeCloudError(error, region);
+      let text = message.text;
+      if (error.transient || error.kind === 'badResponse') {
+        text += ' ' + vscode.l10n.t('Retrying is safe: it cannot create a second key pair.');
+      }
+      const choice = await services.prompter.message('error', text, ...message.actions);
+      if (choice === vscode.l10n.t('Retry') && (error.transient || error.kind === 'badResponse')) {
+        continue;
+      }
+      if (choice === ACTION_SIGN_IN()) {
+        void vscode.commands.executeCommand('swas.signIn');
+      } else if (choice === ACTION_SHOW_LOG()) {
+        services.log.show(true);
+      } else if (choice === ACTION_OPEN_SETTINGS()) {
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'swas.endpoint');
+      }
+      return undefined;
+    }
+  }
+}
+
+interface FinishInput {
+  settings: Settings;
+  keyDirectory: string;
+  region: string;
+  keyPairName: string;
+  privateKeyBody: string;
+  server?: Instance;
+}
+
+async function finish(services: Services, client: SwasClient, input: FinishInput): Promise<CreateKeyPairOutcome> {
+  const { prompter, log } = services;
+  const { settings, region, keyPairName, server } = input;
+  const outcome: CreateKeyPairOutcome = { regionId: region, keyPairName, server, followUp: Promise.resolve() };
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  await services.regionCache.rememberRegion(region);
+  services.notifyChanged();
+
+  const kept = await keepPrivateKey(services, input);
+  outcome.privateKeyPath = kept.path;
+  outcome.fingerprint = kept.saved?.fingerprint;
+  if (kept.saved) {
+    if (kept.saved.renamed) {
+      notes.push(vscode.l10n.t('A file with the usual name existed, so the key was saved as {0}.', path.basename(kept.saved.privateKeyPath)));
+    }
+    if (kept.saved.insecureDirectoryMode !== undefined) {
+      warnings.push(vscode.l10n.t('Warning: {0} can be written by other users (mode {1}); OpenSSH may refuse keys there.', input.keyDirectory, kept.saved.insecureDirectoryMode.toString(8)));
+    }
+    if (kept.saved.publicKeyError) {
+      warnings.push(vscode.l10n.t('The public key file could not be written: {0}', kept.saved.publicKeyError));
+    }
+    await checkPublicKey(services, client, region, keyPairName, kept.saved.publicKey, warnings);
+  }
+
+  if (server) {
+    try {
+      outcome.attachResults = await prompter.progress(vscode.l10n.t('Attaching "{0}" to {1}…', keyPairName, server.instanceName), () =>
+        client.attachKeyPair(region, keyPairName, [server.instanceId], randomUUID()),
+      );
+      for (const result of outcome.attachResults.filter((r) => !r.success)) {
+        warnings.push(vscode.l10n.t('Attaching to {0} failed: {1} ({2}).', server.instanceName, result.message ?? '', result.code ?? ''));
+      }
+    } catch (error) {
+      const message = describeCloudError(toCloudError(error, 'AttachKeyPair'), region);
+      warnings.push(vscode.l10n.t('Attaching to {0} failed: {1}', server.instanceName, message.text));
+    }
+  }
+  const attached = outcome.attachResults?.some((r) => r.success) ?? false;
+
+  if (kept.path) {
+    const home = homeDirectory();
+    const configPath = resolveSshConfigPath(settings.remoteSshConfigFile, home);
+    try {
+      const identityFile = identityFileForConfig(kept.path, home, process.platform);
+      const result = await updateSshConfig(
+        configPath,
+        (current, text) => {
+          const alias = current?.hosts[0]?.alias ?? chooseAlias(text, defaultAlias(keyPairName), region, keyPairName);
+          return {
+            region,
+            keyPairName,
+            user: settings.defaultUser,
+            identityFile,
+            hosts: [{ alias, hostName: attached ? server?.publicIpAddress : undefined, instanceId: attached ? server?.instanceId : undefined, instanceName: attached ? server?.instanceName : undefined }],
+          };
+        },
+        { region, keyPairName, logger: log },
+      );
+      outcome.alias = result.block?.hosts[0]?.alias;
+      outcome.configPath = configPath;
+      if (result.verified === 'skipped-no-ssh') {
+        notes.push(vscode.l10n.t('OpenSSH (ssh) was not found, so the new entry could not be checked with "ssh -G".'));
+      }
+    } catch (error) {
+      const reason = error instanceof SshConfigError ? error.message : String(error);
+      log.error(`SSH config not updated: ${reason}`);
+      warnings.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}', configPath, reason));
+    }
+  }
+  services.notifyChanged();
+  outcome.followUp = finalMessage(services, outcome, attached, notes, warnings);
+  return outcome;
+}
+
+interface KeptKey {
+  path?: string;
+  saved?: SavedKey;
+}
+
+/**
+ * The key exists only in memory until this returns: if the normal save fails, the user is asked
+ * until the key is saved elsewhere, copied, or explicitly discarded.
+ */
+async function keepPrivateKey(services: Services, input: FinishInput): Promise<KeptKey> {
+  const { prompter, log } = services;
+  let failure: string;
+  let pem = input.privateKeyBody;
+  try {
+    const saved = await saveKeyPair({ directory: input.keyDirectory, keyPairName: input.keyPairName, region: input.region, privateKeyBody: input.privateKeyBody });
+    log.info(`Private key saved to ${saved.privateKeyPath} (${saved.fingerprint}).`);
+    return { path: saved.privateKeyPath, saved };
+  } catch (error) {
+    if (error instanceof KeyFormatError) {
+      failure = vscode.l10n.t('the key returned by the service could not be read as a private key ({0})', error.message);
+    } else if (error instanceof KeySaveError) {
+      failure = error.message;
+      pem = normalizePrivateKey(input.privateKeyBody).pem;
+    } else {
+      throw error;
+    }
+    log.error(`Private key not saved: ${failure}`);
+  }
+
+  const saveAs = vscode.l10n.t('Save As…');
+  const copy = vscode.l10n.t('Copy to Clipboard');
+  const discard = vscode.l10n.t('Discard Key…');
+  for (;;) {
+    const choice = await prompter.confirm(
+      vscode.l10n.t('The private key of "{0}" could not be saved: {1}', input.keyPairName, failure),
+      vscode.l10n.t('Alibaba Cloud returns it only once. Save it somewhere else or copy it now, or it is lost.'),
+      saveAs,
+      copy,
+      discard,
+    );
+    if (choice === saveAs) {
+      const target = await prompter.saveDialog(path.join(input.keyDirectory, `${input.keyPairName}.pem`), saveAs);
+      if (!target) {
+        continue;
+      }
+      try {
+        await writeSecretFileExclusive(target, pem);
+        log.info(`Private key saved to ${target} (chosen by the user).`);
+        return { path: target };
+      } catch (error) {
+        failure = error instanceof Error ? error.message : String(error);
+        log.error(`Private key not saved to ${target}: ${failure}`);
+      }
+    } else if (choice === copy) {
+      await prompter.writeClipboard(pem);
+      log.info('Private key copied to the clipboard at the user\'s request.');
+      return {};
+    } else if (choice === discard) {
+      const really = vscode.l10n.t('Discard');
+      const confirmed = await prompter.confirm(
+        vscode.l10n.t('Discard the private key of "{0}"?', input.keyPairName),
+        vscode.l10n.t('It cannot be downloaded again. Servers using this key pair can then only be reached another way.'),
+        really,
+      );
+      if (confirmed === really) {
+        log.warn(`Private key of ${input.keyPairName} discarded by the user.`);
+        return {};
+      }
+    }
+  }
+}
+
+/** The saved key must be the one the service holds: compare with ListKeyPairs' public key. */
+async function checkPublicKey(services: Services, client: SwasClient, region: string, keyPairName: string, publicKey: string, warnings: string[]): Promise<void> {
+  try {
+    const listed = (await client.listKeyPairs(region, keyPairName)).find((k) => k.keyPairName === keyPairName);
+    if (listed?.publicKey && !samePublicKey(listed.publicKey, publicKey)) {
+      services.log.error(`Public key of ${keyPairName} in ${region} does not match the saved private key.`);
+      warnings.push(vscode.l10n.t('Warning: the public key Alibaba Cloud lists for "{0}" does not match the saved private key. Do not rely on this key; delete the key pair and create a new one.', keyPairName));
+    }
+  } catch (error) {
+    services.log.warn(`Could not compare the public key of ${keyPairName}: ${toCloudError(error, 'ListKeyPairs').kind}.`);
+  }
+}
+
+async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, attached: boolean, notes: string[], warnings: string[]): Promise<void> {
+  const { prompter } = services;
+  const parts = [vscode.l10n.t('Key pair "{0}" created in {1}.', outcome.keyPairName, outcome.regionId)];
+  if (outcome.privateKeyPath) {
+    parts.push(vscode.l10n.t('Private key: {0}', outcome.privateKeyPath) + (outcome.fingerprint ? ` (${outcome.fingerprint})` : '') + '.');
+  }
+  if (outcome.alias) {
+    parts.push(vscode.l10n.t('SSH host: {0}.', outcome.alias));
+  }
+  if (vscode.env.remoteName) {
+    parts.push(vscode.l10n.t('The files are on the machine running this window\'s extensions ({0}).', vscode.env.remoteName));
+  }
+  if (attached && outcome.server) {
+    parts.push(vscode.l10n.t('Restart {0} for the key to take effect.', outcome.server.instanceName));
+  }
+  parts.push(...warnings, ...notes);
+
+  const connect = vscode.l10n.t('Connect with Remote-SSH');
+  const openConfig = vscode.l10n.t('Open SSH Config');
+  const reveal = vscode.l10n.t('Reveal Key File');
+  const restart = vscode.l10n.t('Restart Server');
+  const actions = [
+    ...(attached ? [restart] : []),
+    ...(outcome.alias && outcome.server && attached ? [connect] : []),
+    ...(outcome.configPath ? [openConfig] : []),
+    ...(outcome.privateKeyPath ? [reveal] : []),
+  ];
+  const choice = await prompter.message(warnings.length > 0 ? 'warning' : 'info', parts.join(' '), ...actions);
+  if (choice === restart && outcome.server) {
+    await vscode.commands.executeCommand('swas.restartServer', { regionId: outcome.regionId, instance: outcome.server });
+  } else if (choice === connect && outcome.alias) {
+    await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias: outcome.alias, needsRestart: attached });
+  } else if (choice === openConfig && outcome.configPath) {
+    await vscode.window.showTextDocument(vscode.Uri.file(outcome.configPath));
+  } else if (choice === reveal && outcome.privateKeyPath) {
+    await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(outcome.privateKeyPath));
+  }
+}
+
+export function registerCreateKeyPair(services: Services): vscode.Disposable {
+  return vscode.commands.registerCommand('swas.createKeyPair', (args?: CreateKeyPairArgs) => createKeyPair(services, args));
+}
+

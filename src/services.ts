@@ -1,0 +1,68 @@
+import * as vscode from 'vscode';
+import { SwasClient } from './cloud/client';
+import { resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
+import { RegionCache } from './cloud/regionCache';
+import { readSettings, homeDirectory } from './settings';
+import { Prompter, VsCodePrompter } from './ui/prompter';
+
+const SIGNED_IN_SECRET = 'swas.accessKey';
+
+/** What every command needs: the log, credentials, an API client, caches and the prompter. */
+export class Services {
+  prompter: Prompter = new VsCodePrompter();
+  readonly regionCache: RegionCache;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires after any change the extension makes in the cloud or on disk, so views refresh. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.regionCache = new RegionCache({
+      get: (key) => context.globalState.get(key),
+      update: (key, value) => context.globalState.update(key, value),
+    });
+  }
+
+  notifyChanged(): void {
+    this.changed.fire();
+  }
+
+  async signedInCredentials(): Promise<StaticCredentials | undefined> {
+    const stored = await this.context.secrets.get(SIGNED_IN_SECRET);
+    if (!stored) {
+      return undefined;
+    }
+    try {
+      const parsed = JSON.parse(stored) as StaticCredentials;
+      return parsed.accessKeyId && parsed.accessKeySecret ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async storeSignedInCredentials(credentials: StaticCredentials | undefined): Promise<void> {
+    if (credentials) {
+      await this.context.secrets.store(SIGNED_IN_SECRET, JSON.stringify(credentials));
+    } else {
+      await this.context.secrets.delete(SIGNED_IN_SECRET);
+    }
+    this.notifyChanged();
+  }
+
+  /** Throws `CredentialsError` when nothing is configured. */
+  async credentials(): Promise<ResolvedCredentials> {
+    return resolveCredentials({ env: process.env, home: homeDirectory(), signedIn: await this.signedInCredentials() });
+  }
+
+  client(credentials: ResolvedCredentials): SwasClient {
+    const settings = readSettings();
+    return new SwasClient({
+      credentials,
+      endpointOverride: settings.endpoint.endpoint,
+      acceptLanguage: vscode.env.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en-US',
+      logger: this.log,
+    });
+  }
+}

@@ -1,0 +1,32 @@
+import * as os from 'os';
+import * as vscode from 'vscode';
+import { parseEndpointSetting, ParsedEndpointSetting } from './cloud/endpoint';
+
+export interface Settings {
+  endpointSetting: string;
+  endpoint: ParsedEndpointSetting;
+  defaultRegion: string;
+  defaultUser: string;
+  sshKeyDirectory: string;
+  /** `remote.SSH.configFile`, so our entry lands in the file Remote-SSH reads. */
+  remoteSshConfigFile: string | undefined;
+  regions: string[];
+}
+
+export function readSettings(): Settings {
+  const swas = vscode.workspace.getConfiguration('swas');
+  const endpointSetting = swas.get<string>('endpoint', '');
+  return {
+    endpointSetting,
+    endpoint: parseEndpointSetting(endpointSetting),
+    defaultRegion: swas.get<string>('defaultRegion', '').trim(),
+    defaultUser: swas.get<string>('defaultUser', 'root').trim() || 'root',
+    sshKeyDirectory: swas.get<string>('sshKeyDirectory', '~/.ssh').trim() || '~/.ssh',
+    remoteSshConfigFile: vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile') || undefined,
+    regions: swas.get<string[]>('regions', []),
+  };
+}
+
+export function homeDirectory(): string {
+  return os.homedir();
+}

@@ -1,0 +1,88 @@
+import * as vscode from 'vscode';
+import { CloudError } from '../cloud/errors';
+import { CredentialsError } from '../cloud/credentials';
+
+export const ACTION_SIGN_IN = () => vscode.l10n.t('Sign In');
+export const ACTION_SHOW_LOG = () => vscode.l10n.t('Show Log');
+export const ACTION_OPEN_SETTINGS = () => vscode.l10n.t('Open Settings');
+export const ACTION_RETRY = () => vscode.l10n.t('Retry');
+
+export interface UserMessage {
+  text: string;
+  actions: string[];
+}
+
+/** A plain sentence with the next step for every way an API call can fail. */
+export function describeCloudError(error: CloudError, regionId: string): UserMessage {
+  const { code, requestId, serverMessage, accessDeniedDetail } = error.details;
+  const support = requestId ? ' ' + vscode.l10n.t('(Request ID {0}.)', requestId) : '';
+  const action = `swas-open:${error.action}`;
+  switch (error.kind) {
+    case 'nameExists':
+      return { text: vscode.l10n.t('A key pair with this name already exists in {0}. Choose another name.', regionId), actions: [] };
+    case 'quotaExceeded':
+      return {
+        text: vscode.l10n.t('{0} already has the maximum number of key pairs. Delete one you no longer use (SWAS sidebar or console), then try again.', regionId) + support,
+        actions: [],
+      };
+    case 'keyPairInUse':
+      return { text: vscode.l10n.t('The key pair is still attached to a server. Detach it first, then try again.') + support, actions: [] };
+    case 'accessKeyNotFound':
+      return { text: vscode.l10n.t('The AccessKey ID is not known to Alibaba Cloud. Sign in again with a valid AccessKey.') + support, actions: [ACTION_SIGN_IN()] };
+    case 'accessKeyInactive':
+      return { text: vscode.l10n.t('The AccessKey is disabled. Enable it in the RAM console or sign in with another one.') + support, actions: [ACTION_SIGN_IN()] };
+    case 'signatureMismatch':
+      return {
+        text: vscode.l10n.t('Alibaba Cloud rejected the request signature: the AccessKey secret is probably wrong. Sign in again; if it persists, check that this computer\'s clock is correct.') + support,
+        actions: [ACTION_SIGN_IN()],
+      };
+    case 'clockSkew':
+      return { text: vscode.l10n.t('This computer\'s clock differs from Alibaba Cloud\'s by more than 15 minutes. Correct the system time, then try again.') + support, actions: [] };
+    case 'tokenExpired':
+      return { text: vscode.l10n.t('The STS security token has expired. Get a new token (or sign in with an AccessKey), then try again.') + support, actions: [ACTION_SIGN_IN()] };
+    case 'forbidden': {
+      const denied = accessDeniedDetail?.AuthAction ?? action;
+      const detail = accessDeniedDetail?.NoPermissionType ? ` (${accessDeniedDetail.NoPermissionType}${accessDeniedDetail.PolicyType ? ', ' + accessDeniedDetail.PolicyType : ''})` : '';
+      return {
+        text: vscode.l10n.t('This account is not allowed to perform {0}{1}. Ask your administrator to grant it in RAM, then try again.', denied, detail) + support,
+        actions: [],
+      };
+    }
+    case 'throttled':
+      return { text: vscode.l10n.t('Alibaba Cloud is throttling requests from this account. Wait a minute, then try again.') + support, actions: [ACTION_RETRY()] };
+    case 'invalidParameter':
+      return { text: vscode.l10n.t('Alibaba Cloud refused the request: {0}', serverMessage ?? code ?? error.message) + support, actions: [ACTION_SHOW_LOG()] };
+    case 'serverError':
+      return { text: vscode.l10n.t('Alibaba Cloud had an internal error ({0}). Try again in a moment.', code ?? 'HTTP 5xx') + support, actions: [ACTION_RETRY()] };
+    case 'timeout':
+      return { text: vscode.l10n.t('Alibaba Cloud did not answer in time. Check your network or proxy, then try again.'), actions: [ACTION_RETRY(), ACTION_SHOW_LOG()] };
+    case 'connectionRefused':
+      return { text: vscode.l10n.t('The connection to the SWAS endpoint was refused. Check the "swas.endpoint" setting and your proxy.'), actions: [ACTION_OPEN_SETTINGS(), ACTION_SHOW_LOG()] };
+    case 'dnsFailure':
+      return { text: vscode.l10n.t('The SWAS endpoint for {0} could not be found (DNS). Check your network, the region and the "swas.endpoint" setting.', regionId), actions: [ACTION_OPEN_SETTINGS(), ACTION_SHOW_LOG()] };
+    case 'network':
+      return { text: vscode.l10n.t('The connection to Alibaba Cloud failed. Check your network or proxy, then try again.'), actions: [ACTION_RETRY(), ACTION_SHOW_LOG()] };
+    case 'badResponse':
+      return {
+        text: vscode.l10n.t('The SWAS endpoint answered with something that is not an API response (a proxy or gateway page?). Check the "swas.endpoint" setting and your proxy.') + support,
+        actions: [ACTION_SHOW_LOG()],
+      };
+    default:
+      return { text: vscode.l10n.t('{0} failed: {1}', error.action, serverMessage ?? code ?? error.message) + support, actions: [ACTION_SHOW_LOG()] };
+  }
+}
+
+export function describeCredentialsError(error: CredentialsError): UserMessage {
+  switch (error.reason) {
+    case 'none':
+      return {
+        text: vscode.l10n.t('No Alibaba Cloud credentials found. Sign in with an AccessKey, or configure the aliyun CLI or the ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET environment variables.'),
+        actions: [ACTION_SIGN_IN()],
+      };
+    case 'cliProfileMissing':
+    case 'cliProfileIncomplete':
+      return { text: vscode.l10n.t('The aliyun CLI configuration cannot be used: {0} Fix it with "aliyun configure", or sign in here.', error.message), actions: [ACTION_SIGN_IN()] };
+    default:
+      return { text: vscode.l10n.t('Credentials could not be read: {0}', error.message), actions: [ACTION_SIGN_IN()] };
+  }
+}

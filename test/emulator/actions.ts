@@ -1,0 +1,320 @@
+import { createHash } from 'node:crypto';
+import { ApiError, invalidParameter, missingParameter } from './errors';
+import { generateRsaKeyPair, parseOpenSshPublicKey, type PrivateKeyFormat } from './keys';
+import { apiTimestamp, type EmulatorInstance, type EmulatorState } from './state';
+
+export type ResponseBody = Record<string, unknown>;
+
+/** Reads RPC parameters from the decoded query string. */
+export class Params {
+  constructor(readonly query: Readonly<Record<string, string>>) {}
+
+  optional(name: string): string | undefined {
+    const value = this.query[name];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  required(name: string): string {
+    const value = this.optional(name);
+    if (value === undefined) {
+      throw missingParameter(name);
+    }
+    return value;
+  }
+
+  /** A repeat list as the SDK sends it (`Name.1=a&Name.2=b`); a JSON array string is accepted too. */
+  list(name: string): string[] {
+    const whole = this.optional(name);
+    if (whole !== undefined) {
+      return this.jsonArray(name) ?? [];
+    }
+    const prefix = `${name}.`;
+    return Object.keys(this.query)
+      .filter((key) => key.startsWith(prefix) && /^\d+$/.test(key.slice(prefix.length)))
+      .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
+      .map((key) => this.query[key]);
+  }
+
+  /** A parameter documented as a JSON array string, e.g. ListInstances' InstanceIds. */
+  jsonArray(name: string): string[] | undefined {
+    const value = this.optional(name);
+    if (value === undefined) {
+      return undefined;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw invalidParameter(name, 'expected a JSON array of strings.');
+    }
+    if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) {
+      throw invalidParameter(name, 'expected a JSON array of strings.');
+    }
+    return parsed;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.optional(name);
+    if (value === undefined) {
+      return fallback;
+    }
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw invalidParameter(name, `expected an integer from ${min} to ${max}.`);
+    }
+    return parsed;
+  }
+}
+
+export interface ActionSettings {
+  readonly privateKeyFormat: PrivateKeyFormat;
+  readonly quota: number;
+}
+
+export interface ActionContext {
+  readonly state: EmulatorState;
+  readonly params: Params;
+  /** Validated RegionId; empty for ListRegions, which takes none. */
+  readonly regionId: string;
+  readonly settings: ActionSettings;
+}
+
+export interface ActionDefinition {
+  /** Requires a known RegionId. */
+  readonly regional: boolean;
+  /** Honours ClientToken: a retry with the same token and parameters returns the first response. */
+  readonly idempotent: boolean;
+  readonly handler: (ctx: ActionContext) => ResponseBody | Promise<ResponseBody>;
+}
+
+const MAX_LIST = 50;
+const HAN = '\\p{Script=Han}';
+// 2-64 characters. "/" is not allowed at all, which also refuses the forbidden http:// and https:// prefixes.
+// CreateKeyPair's page allows a leading Chinese character; ImportKeyPair's rule is letters only.
+const CREATE_KEY_PAIR_NAME = new RegExp(`^[A-Za-z${HAN}][A-Za-z0-9${HAN}:_-]{1,63}$`, 'u');
+const IMPORT_KEY_PAIR_NAME = /^[A-Za-z][A-Za-z0-9:_-]{1,63}$/;
+
+function checkKeyPairName(name: string, rule: RegExp): void {
+  if (!rule.test(name)) {
+    throw new ApiError(
+      400,
+      'InvalidParameter.KeyPairName',
+      'The key pair name must be 2 to 64 characters long, start with a letter, and contain only letters, digits, colons (:), underscores (_) and hyphens (-).',
+    );
+  }
+}
+
+function wildcardMatcher(pattern: string): RegExp {
+  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`);
+}
+
+function page<T>(items: readonly T[], params: Params): { pageNumber: number; pageSize: number; items: T[] } {
+  const pageNumber = params.integer('PageNumber', 1, 1, Number.MAX_SAFE_INTEGER);
+  const pageSize = params.integer('PageSize', 10, 1, 100);
+  const start = (pageNumber - 1) * pageSize;
+  return { pageNumber, pageSize, items: items.slice(start, start + pageSize) };
+}
+
+function listRegions(ctx: ActionContext): ResponseBody {
+  const language = ctx.params.optional('AcceptLanguage') === 'en-US' ? 'en-US' : 'zh-CN';
+  return {
+    Regions: ctx.state.regions.map((region) => ({
+      RegionId: region.regionId,
+      LocalName: region.localName[language],
+      RegionEndpoint: region.regionEndpoint ?? `swas.${region.regionId}.aliyuncs.com`,
+    })),
+  };
+}
+
+function listKeyPairs(ctx: ActionContext): ResponseBody {
+  const nameFilter = ctx.params.optional('KeyPairName');
+  const matcher = nameFilter === undefined ? undefined : wildcardMatcher(nameFilter);
+  const all = ctx.state.keyPairs(ctx.regionId).filter((k) => !matcher || matcher.test(k.keyPairName));
+  const { pageNumber, pageSize, items } = page(all, ctx.params);
+  return {
+    TotalCount: all.length,
+    PageNumber: pageNumber,
+    PageSize: pageSize,
+    KeyPairs: items.map((k) => ({
+      KeyPairName: k.keyPairName,
+      PublicKey: k.publicKey,
+      CreationTime: k.creationTime,
+      InstanceIds: k.instanceIds.slice(0, MAX_LIST),
+    })),
+  };
+}
+
+async function createKeyPair(ctx: ActionContext): Promise<ResponseBody> {
+  const name = ctx.params.required('KeyPairName');
+  checkKeyPairName(name, CREATE_KEY_PAIR_NAME);
+  // Fail fast before the key generation; addKeyPair checks again as state may change meanwhile.
+  ctx.state.checkCanAddKeyPair(ctx.regionId, name, ctx.settings.quota);
+  const generated = await generateRsaKeyPair(ctx.settings.privateKeyFormat);
+  ctx.state.addKeyPair(ctx.regionId, { keyPairName: name, ...generated }, ctx.settings.quota);
+  return { KeyPairName: name, PrivateKeyBody: generated.privateKeyBody };
+}
+
+function importKeyPair(ctx: ActionContext): ResponseBody {
+  const name = ctx.params.required('KeyPairName');
+  checkKeyPairName(name, IMPORT_KEY_PAIR_NAME);
+  const publicKeyBody = ctx.params.required('PublicKeyBody');
+  let publicKey: string;
+  try {
+    publicKey = parseOpenSshPublicKey(publicKeyBody).publicKey;
+  } catch (error) {
+    throw new ApiError(400, 'InvalidPublicKeyBody.Malformed', `The specified PublicKeyBody is not valid: ${(error as Error).message}.`);
+  }
+  ctx.state.addKeyPair(ctx.regionId, { keyPairName: name, publicKey }, ctx.settings.quota);
+  return { KeyPairName: name };
+}
+
+function deleteKeyPairs(ctx: ActionContext): ResponseBody {
+  const names = ctx.params.list('KeyPairNames');
+  if (names.length === 0) {
+    throw missingParameter('KeyPairNames');
+  }
+  if (names.length > MAX_LIST) {
+    throw invalidParameter('KeyPairNames', `at most ${MAX_LIST} names per call.`);
+  }
+  ctx.state.deleteKeyPairs(ctx.regionId, names);
+  return {};
+}
+
+interface PerServerResult {
+  readonly InstanceId: string;
+  readonly Code: string;
+  readonly Message: string;
+  readonly Success: 'true' | 'false';
+}
+
+function serverFailure(instanceId: string, code: string, message: string): PerServerResult {
+  return { InstanceId: instanceId, Code: code, Message: message, Success: 'false' };
+}
+
+/** Attach and Detach report per server with string codes: the call succeeds even if servers fail. */
+async function forEachServer(
+  ctx: ActionContext,
+  act: (instance: EmulatorInstance, keyPairName: string) => Promise<PerServerResult>,
+): Promise<ResponseBody> {
+  const keyPairName = ctx.params.required('KeyPairName');
+  const instanceIds = ctx.params.list('InstanceIds');
+  if (instanceIds.length === 0) {
+    throw missingParameter('InstanceIds');
+  }
+  if (instanceIds.length > MAX_LIST) {
+    throw invalidParameter('InstanceIds', `at most ${MAX_LIST} servers per call.`);
+  }
+  if (!ctx.state.findKeyPair(ctx.regionId, keyPairName)) {
+    throw new ApiError(404, 'InvalidKeyPairName.NotFound', `The key pair "${keyPairName}" does not exist.`);
+  }
+  const results: PerServerResult[] = [];
+  for (const instanceId of instanceIds) {
+    const instance = ctx.state.findInstance(ctx.regionId, instanceId);
+    if (!instance) {
+      results.push(serverFailure(instanceId, '404', 'The specified instance does not exist.'));
+    } else if (instance.osType !== 'Linux') {
+      results.push(serverFailure(instanceId, '400', 'Key pairs are supported only on Linux servers.'));
+    } else {
+      results.push(await act(instance, keyPairName));
+    }
+  }
+  return {
+    TotalCount: results.length,
+    FailCount: results.filter((r) => r.Success === 'false').length,
+    Results: results,
+  };
+}
+
+function attachKeyPair(ctx: ActionContext): Promise<ResponseBody> {
+  return forEachServer(ctx, async (instance, keyPairName) => {
+    await ctx.state.attachKeyPair(ctx.regionId, keyPairName, instance.instanceId);
+    return { InstanceId: instance.instanceId, Code: '200', Message: 'success', Success: 'true' };
+  });
+}
+
+function detachKeyPair(ctx: ActionContext): Promise<ResponseBody> {
+  return forEachServer(ctx, async (instance, keyPairName) => {
+    if (instance.keyPairName !== keyPairName) {
+      return serverFailure(instance.instanceId, '400', 'The key pair is not attached to this server.');
+    }
+    await ctx.state.detachKeyPair(ctx.regionId, instance.instanceId);
+    return { InstanceId: instance.instanceId, Code: '200', Message: 'success', Success: 'true' };
+  });
+}
+
+function instanceBody(instance: EmulatorInstance): ResponseBody {
+  const expiry = new Date(Date.parse(instance.creationTime));
+  expiry.setUTCFullYear(expiry.getUTCFullYear() + 1);
+  return {
+    InstanceId: instance.instanceId,
+    InstanceName: instance.instanceName,
+    RegionId: instance.regionId,
+    Status: instance.status,
+    BusinessStatus: 'Normal',
+    PublicIpAddress: instance.publicIpAddress,
+    InnerIpAddress: instance.innerIpAddress,
+    CreationTime: instance.creationTime,
+    ExpiredTime: apiTimestamp(expiry),
+    ChargeType: 'PrePaid',
+    PlanType: 'NORMAL',
+    ImageId: createHash('md5').update(instance.imageName).digest('hex'),
+    Image: { ImageName: instance.imageName, OsType: instance.osType, ImageType: 'system' },
+  };
+}
+
+function listInstances(ctx: ActionContext): ResponseBody {
+  const ids = ctx.params.jsonArray('InstanceIds');
+  const ips = ctx.params.jsonArray('PublicIpAddresses');
+  if ((ids?.length ?? 0) > 100) {
+    throw invalidParameter('InstanceIds', 'at most 100 instance IDs.');
+  }
+  const nameFilter = ctx.params.optional('InstanceName');
+  const nameMatcher = nameFilter === undefined ? undefined : wildcardMatcher(nameFilter);
+  const status = ctx.params.optional('Status');
+  const all = ctx.state
+    .instances(ctx.regionId)
+    .filter((i) => !ids || ids.includes(i.instanceId))
+    .filter((i) => !ips || ips.includes(i.publicIpAddress))
+    .filter((i) => !nameMatcher || nameMatcher.test(i.instanceName))
+    .filter((i) => !status || i.status === status);
+  const { pageNumber, pageSize, items } = page(all, ctx.params);
+  return { TotalCount: all.length, PageNumber: pageNumber, PageSize: pageSize, Instances: items.map(instanceBody) };
+}
+
+function requireInstance(ctx: ActionContext): EmulatorInstance {
+  const instanceId = ctx.params.required('InstanceId');
+  const instance = ctx.state.findInstance(ctx.regionId, instanceId);
+  if (!instance) {
+    throw new ApiError(404, 'InvalidInstanceId.NotFound', `The instance "${instanceId}" does not exist.`);
+  }
+  return instance;
+}
+
+function describeInstanceKeyPair(ctx: ActionContext): ResponseBody {
+  const instance = requireInstance(ctx);
+  const keyPair = instance.keyPairName === undefined ? undefined : ctx.state.findKeyPair(ctx.regionId, instance.keyPairName);
+  return keyPair ? { KeyPairName: keyPair.keyPairName, Fingerprint: keyPair.fingerprint } : {};
+}
+
+function rebootInstance(ctx: ActionContext): ResponseBody {
+  const instance = requireInstance(ctx);
+  if (instance.status !== 'Running') {
+    throw new ApiError(400, 'IncorrectInstanceStatus', `The instance is ${instance.status}; only a Running instance can be restarted.`);
+  }
+  ctx.state.recordReboot(ctx.regionId, instance.instanceId);
+  return {};
+}
+
+export const ACTIONS: Readonly<Record<string, ActionDefinition>> = {
+  ListRegions: { regional: false, idempotent: false, handler: listRegions },
+  ListKeyPairs: { regional: true, idempotent: false, handler: listKeyPairs },
+  CreateKeyPair: { regional: true, idempotent: true, handler: createKeyPair },
+  ImportKeyPair: { regional: true, idempotent: true, handler: importKeyPair },
+  DeleteKeyPairs: { regional: true, idempotent: true, handler: deleteKeyPairs },
+  AttachKeyPair: { regional: true, idempotent: true, handler: attachKeyPair },
+  DetachKeyPair: { regional: true, idempotent: true, handler: detachKeyPair },
+  ListInstances: { regional: true, idempotent: false, handler: listInstances },
+  DescribeInstanceKeyPair: { regional: true, idempotent: false, handler: describeInstanceKeyPair },
+  RebootInstance: { regional: true, idempotent: true, handler: rebootInstance },
+};

@@ -1,0 +1,36 @@
+import { parseArgs } from 'node:util';
+import { seedDemo } from './demo';
+import { SwasEmulator } from './server';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      demo: { type: 'boolean', default: false },
+      'authorized-keys-dir': { type: 'string' },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--port must be 0-65535, got ${values.port}`);
+  }
+  const emulator = await SwasEmulator.start({ port });
+  if (values.demo) {
+    await seedDemo(emulator, { authorizedKeysDir: values['authorized-keys-dir'] });
+  }
+  // Scripts wait for exactly this line before using the emulator.
+  console.log(`SWAS emulator listening on ${emulator.url}`);
+  const shutdown = (): void => {
+    emulator.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(`SWAS emulator failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,544 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ACTIONS, Params, type ActionSettings, type ResponseBody } from './actions';
+import { ApiError, invalidParameter } from './errors';
+import type { PrivateKeyFormat } from './keys';
+import { RequestVerifier, type AccessKeyRecord } from './signature';
+import {
+  EmulatorState,
+  type EmulatorInstance,
+  type EmulatorKeyPair,
+  type EmulatorRegion,
+  type NewInstance,
+} from './state';
+
+export type { EmulatorInstance, EmulatorKeyPair, EmulatorRegion, NewInstance, PrivateKeyFormat };
+
+export const API_VERSION = '2020-06-01';
+/** Owner id of the single emulated account. */
+export const EMULATOR_ACCOUNT_ID = '1234567890123456';
+
+export interface EmulatorOptions {
+  /** 0 or absent: a random free port. */
+  readonly port?: number;
+  readonly privateKeyFormat?: PrivateKeyFormat;
+  /** Key pairs per region. */
+  readonly quota?: number;
+  /** One line per request; never contains secrets. */
+  readonly logRequests?: (line: string) => void;
+}
+
+export interface EmulatorCall {
+  /** From x-acs-action; empty if the request named none. */
+  readonly action: string;
+  readonly regionId?: string;
+  /** Decoded query parameters (the RPC parameters; no credentials travel there). */
+  readonly query: Readonly<Record<string, string>>;
+  readonly accessKeyId?: string;
+  readonly signatureValid: boolean;
+  readonly clientToken?: string;
+  /** HTTP status sent; 0 when the connection was dropped without a response. */
+  readonly status: number;
+  readonly code?: string;
+  readonly requestId: string;
+  /** Epoch ms when the request arrived. */
+  readonly at: number;
+}
+
+export interface AccessDeniedDetail {
+  readonly PolicyType: string;
+  readonly AuthPrincipalOwnerId: string;
+  readonly AuthPrincipalType: string;
+  readonly AuthPrincipalDisplayName: string;
+  readonly NoPermissionType: string;
+  readonly AuthAction: string;
+  readonly EncodedDiagnosticMessage: string;
+}
+
+/**
+ * A misbehaviour for the next matching request(s), consumed in order:
+ * - delay: wait `ms`, then act normally.
+ * - dropBeforeAct / dropAfterAct: close the socket without a response, before or after acting.
+ * - status: respond `status` (default 503) and `code` without acting.
+ * - throttle: 400 Throttling.User without acting; `retryAfter` ms goes to the x-acs-retry-after header.
+ * - malformed: act, then send the 200 response cut off mid-JSON (the response was lost in transit).
+ * - html: a gateway's 502 HTML page, without acting.
+ * - error: any `status`/`code`/`message` (e.g. QuotaExceed), without acting.
+ */
+export interface EmulatorFault {
+  /** Absent: any action. */
+  readonly action?: string;
+  /** How many matching requests it applies to; default 1. */
+  readonly times?: number;
+  readonly kind: 'delay' | 'dropAfterAct' | 'dropBeforeAct' | 'status' | 'throttle' | 'malformed' | 'html' | 'error';
+  readonly ms?: number;
+  readonly status?: number;
+  readonly code?: string;
+  readonly message?: string;
+  readonly retryAfter?: number;
+}
+
+interface Outcome {
+  readonly status: number;
+  readonly code?: string;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+type MutableCall = { -readonly [K in keyof EmulatorCall]: EmulatorCall[K] };
+
+interface IdempotentResult {
+  readonly fingerprint: string;
+  readonly result: Promise<ResponseBody>;
+}
+
+function decodeQuery(url: string): { path: string; query: Record<string, string> } {
+  const questionMark = url.indexOf('?');
+  const path = questionMark < 0 ? url : url.slice(0, questionMark);
+  const query: Record<string, string> = {};
+  if (questionMark >= 0) {
+    for (const pair of url.slice(questionMark + 1).split('&')) {
+      if (pair === '') {
+        continue;
+      }
+      const eq = pair.indexOf('=');
+      const rawKey = eq < 0 ? pair : pair.slice(0, eq);
+      const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
+      try {
+        query[decodeURIComponent(rawKey)] = decodeURIComponent(rawValue);
+      } catch {
+        throw new ApiError(400, 'InvalidParameter', `The query parameter "${rawKey}" is not correctly percent-encoded.`);
+      }
+    }
+  }
+  return { path, query };
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A local HTTP server that speaks the SWAS OpenAPI (swas-open 2020-06-01) to the unmodified SDK. */
+export class SwasEmulator {
+  readonly calls: EmulatorCall[] = [];
+  readonly url: string;
+  readonly port: number;
+
+  private readonly state = new EmulatorState();
+  private readonly accessKeys = new Map<string, AccessKeyRecord>();
+  private readonly verifier = new RequestVerifier((id) => this.accessKeys.get(id));
+  private readonly denials = new Map<string, AccessDeniedDetail>();
+  private readonly idempotentResults = new Map<string, IdempotentResult>();
+  private faults: { fault: EmulatorFault; remaining: number }[] = [];
+  private latencyMs = 0;
+  private readonly regionLatencyMs = new Map<string, number>();
+  private privateKeyFormat: PrivateKeyFormat;
+  private readonly quota: number;
+  private readonly log?: (line: string) => void;
+  // Cancels pending delays on stop() so no timer outlives the server.
+  private readonly stopping = new AbortController();
+
+  private constructor(
+    private readonly server: Server,
+    options: EmulatorOptions,
+  ) {
+    this.port = (server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${this.port}`;
+    this.privateKeyFormat = options.privateKeyFormat ?? 'pkcs1-pem';
+    this.quota = options.quota ?? 10;
+    this.log = options.logRequests;
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      this.handle(request, response).catch((error: unknown) => {
+        // A delay cut short by stop() is expected; anything else is an emulator bug worth seeing.
+        if (!this.stopping.signal.aborted) {
+          this.log?.(`emulator failure: ${(error as Error).stack ?? String(error)}`);
+        }
+        response.destroy();
+      });
+    });
+  }
+
+  static async start(options: EmulatorOptions = {}): Promise<SwasEmulator> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new SwasEmulator(server, options);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    const closed = new Promise<void>((resolve, reject) =>
+      this.server.close((error) => (error ? reject(error) : resolve())),
+    );
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  // ---- calls -------------------------------------------------------------------------------
+
+  callsOf(action: string): EmulatorCall[] {
+    return this.calls.filter((call) => call.action === action);
+  }
+
+  clearCalls(): void {
+    this.calls.length = 0;
+  }
+
+  // ---- credentials and permissions ---------------------------------------------------------
+
+  addAccessKey(key: { id: string; secret: string; active?: boolean; securityToken?: string }): void {
+    this.accessKeys.set(key.id, {
+      id: key.id,
+      secret: key.secret,
+      active: key.active ?? true,
+      securityToken: key.securityToken,
+      securityTokenExpired: false,
+    });
+  }
+
+  setAccessKeyActive(id: string, active: boolean): void {
+    this.requireAccessKey(id).active = active;
+  }
+
+  expireSecurityToken(id: string): void {
+    const key = this.requireAccessKey(id);
+    if (key.securityToken === undefined) {
+      throw new Error(`access key ${id} has no security token`);
+    }
+    key.securityTokenExpired = true;
+  }
+
+  /** Makes `action` fail with Forbidden.RAM (403) for this access key, as a RAM user without the permission. */
+  denyAction(accessKeyId: string, action: string, detail: Partial<AccessDeniedDetail> = {}): void {
+    const diagnostic = { AuthAction: `swas-open:${action}`, AccessKeyId: accessKeyId, Reason: 'ImplicitDeny' };
+    this.denials.set(`${accessKeyId}\n${action}`, {
+      PolicyType: 'AccountLevelIdentityBasedPolicy',
+      AuthPrincipalOwnerId: EMULATOR_ACCOUNT_ID,
+      AuthPrincipalType: 'SubUser',
+      AuthPrincipalDisplayName: 'swas-emulator-user',
+      NoPermissionType: 'ImplicitDeny',
+      AuthAction: `swas-open:${action}`,
+      EncodedDiagnosticMessage: Buffer.from(JSON.stringify(diagnostic)).toString('base64'),
+      ...detail,
+    });
+  }
+
+  private requireAccessKey(id: string): AccessKeyRecord {
+    const key = this.accessKeys.get(id);
+    if (!key) {
+      throw new Error(`unknown access key ${id}`);
+    }
+    return key;
+  }
+
+  // ---- world state -------------------------------------------------------------------------
+
+  setRegions(regions: readonly EmulatorRegion[]): void {
+    this.state.setRegions(regions);
+  }
+
+  addInstance(regionId: string, instance: NewInstance): EmulatorInstance {
+    return this.state.addInstance(regionId, instance);
+  }
+
+  instances(regionId: string): EmulatorInstance[] {
+    return this.state.instances(regionId);
+  }
+
+  keyPairs(regionId: string): EmulatorKeyPair[] {
+    return this.state.keyPairs(regionId);
+  }
+
+  /** Seeds a key pair that exists "before" the test: imported from `publicKey`, attached to `instanceIds`. */
+  async addKeyPair(
+    regionId: string,
+    keyPair: { keyPairName: string; publicKey: string; instanceIds?: readonly string[] },
+  ): Promise<EmulatorKeyPair> {
+    this.state.addKeyPair(regionId, { keyPairName: keyPair.keyPairName, publicKey: keyPair.publicKey }, this.quota);
+    for (const instanceId of keyPair.instanceIds ?? []) {
+      await this.state.attachKeyPair(regionId, keyPair.keyPairName, instanceId);
+    }
+    return this.state.findKeyPair(regionId, keyPair.keyPairName)!;
+  }
+
+  setPrivateKeyFormat(format: PrivateKeyFormat): void {
+    this.privateKeyFormat = format;
+  }
+
+  // ---- faults and latency ------------------------------------------------------------------
+
+  injectFault(fault: EmulatorFault): void {
+    this.faults.push({ fault, remaining: fault.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** Adds `ms` before every call, or only to calls for `regionId`. */
+  setLatency(ms: number, regionId?: string): void {
+    if (regionId === undefined) {
+      this.latencyMs = ms;
+    } else {
+      this.regionLatencyMs.set(regionId, ms);
+    }
+  }
+
+  private takeFault(action: string): EmulatorFault | undefined {
+    const entry = this.faults.find((f) => f.fault.action === undefined || f.fault.action === action);
+    if (!entry) {
+      return undefined;
+    }
+    entry.remaining--;
+    if (entry.remaining <= 0) {
+      this.faults = this.faults.filter((f) => f !== entry);
+    }
+    return entry.fault;
+  }
+
+  private async delay(ms: number): Promise<void> {
+    if (ms > 0) {
+      await sleep(ms, undefined, { signal: this.stopping.signal });
+    }
+  }
+
+  // ---- request handling --------------------------------------------------------------------
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const requestId = randomUUID().toUpperCase();
+    const call: MutableCall = {
+      action: singleHeader(request.headers['x-acs-action']) ?? '',
+      query: {},
+      signatureValid: false,
+      status: 0,
+      requestId,
+      at: Date.now(),
+    };
+    this.calls.push(call);
+    const body = await readBody(request);
+
+    let path: string;
+    try {
+      ({ path, query: call.query } = decodeQuery(request.url ?? '/'));
+    } catch (error) {
+      this.send(response, call, this.errorOutcome(error, call));
+      return;
+    }
+    call.regionId = call.query.RegionId;
+    call.clientToken = call.query.ClientToken;
+
+    await this.delay(this.regionLatencyMs.get(call.regionId ?? '') ?? this.latencyMs);
+
+    const verification = this.verifier.verify({
+      method: request.method ?? 'GET',
+      path,
+      query: call.query,
+      headers: request.headers,
+      body,
+    });
+    call.accessKeyId = verification.accessKeyId;
+    if (!verification.ok) {
+      const error = new ApiError(verification.status, verification.code, verification.message);
+      this.send(response, call, this.errorOutcome(error, call));
+      return;
+    }
+    call.signatureValid = true;
+
+    const fault = this.takeFault(call.action);
+    const early = await this.faultBeforeAct(fault, call);
+    if (early === 'drop') {
+      this.drop(response, call);
+      return;
+    }
+    const outcome = early ?? (await this.act(call, request));
+    if (fault?.kind === 'dropAfterAct') {
+      this.drop(response, call);
+    } else if (fault?.kind === 'malformed' && outcome.status === 200) {
+      this.send(response, call, { ...outcome, body: outcome.body.slice(0, Math.floor(outcome.body.length / 2)) });
+    } else {
+      this.send(response, call, outcome);
+    }
+  }
+
+  /** An outcome that replaces acting, 'drop', or undefined to go on and act. */
+  private async faultBeforeAct(fault: EmulatorFault | undefined, call: MutableCall): Promise<Outcome | 'drop' | undefined> {
+    switch (fault?.kind) {
+      case 'delay':
+        await this.delay(fault.ms ?? 0);
+        return undefined;
+      case 'dropBeforeAct':
+        return 'drop';
+      case 'status':
+        return this.errorOutcome(
+          new ApiError(
+            fault.status ?? 503,
+            fault.code ?? 'ServiceUnavailable',
+            fault.message ?? 'The request has failed due to a temporary failure of the server.',
+          ),
+          call,
+        );
+      case 'error':
+        return this.errorOutcome(
+          new ApiError(fault.status ?? 400, fault.code ?? 'InvalidParameter', fault.message ?? 'The request was refused.'),
+          call,
+        );
+      case 'throttle': {
+        const outcome = this.errorOutcome(
+          new ApiError(400, 'Throttling.User', 'Request was denied due to user flow control.'),
+          call,
+        );
+        return fault.retryAfter === undefined
+          ? outcome
+          : { ...outcome, headers: { ...outcome.headers, 'x-acs-retry-after': String(fault.retryAfter) } };
+      }
+      case 'html':
+        return {
+          status: 502,
+          body: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>Tengine</center></body></html>',
+          headers: { 'content-type': 'text/html' },
+        };
+      default:
+        return undefined;
+    }
+  }
+
+  private async act(call: MutableCall, request: IncomingMessage): Promise<Outcome> {
+    try {
+      const body = await this.runAction(call, singleHeader(request.headers['x-acs-version']));
+      return {
+        status: 200,
+        body: JSON.stringify({ RequestId: call.requestId, ...body }),
+        headers: { 'content-type': 'application/json;charset=utf-8' },
+      };
+    } catch (error) {
+      return this.errorOutcome(error, call);
+    }
+  }
+
+  private async runAction(call: MutableCall, version: string | undefined): Promise<ResponseBody> {
+    const definition = Object.hasOwn(ACTIONS, call.action) ? ACTIONS[call.action] : undefined;
+    if (!definition) {
+      throw new ApiError(400, 'InvalidAction.NotFound', `Specified api "${call.action}" is not found, please check your url and method.`);
+    }
+    if (version !== API_VERSION) {
+      throw new ApiError(400, 'InvalidVersion', `Specified parameter Version "${version ?? ''}" is not valid.`);
+    }
+    const denial = this.denials.get(`${call.accessKeyId}\n${call.action}`);
+    if (denial) {
+      throw new ApiError(
+        403,
+        'Forbidden.RAM',
+        "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+        { AccessDeniedDetail: denial },
+      );
+    }
+    const params = new Params(call.query);
+    let regionId = '';
+    if (definition.regional) {
+      regionId = params.required('RegionId');
+      if (!this.state.hasRegion(regionId)) {
+        throw new ApiError(400, 'InvalidRegionId', `The specified RegionId "${regionId}" does not exist.`);
+      }
+    }
+    const settings: ActionSettings = { privateKeyFormat: this.privateKeyFormat, quota: this.quota };
+    const run = () => Promise.resolve(definition.handler({ state: this.state, params, regionId, settings }));
+    const clientToken = params.optional('ClientToken');
+    return definition.idempotent && clientToken !== undefined ? this.runOnce(call, clientToken, run) : run();
+  }
+
+  /**
+   * ClientToken idempotence within the account: the same token with the same parameters gets the
+   * first successful result (also while the first call is still running); failures are not
+   * remembered, so a retry after an error acts again.
+   */
+  private async runOnce(call: MutableCall, clientToken: string, run: () => Promise<ResponseBody>): Promise<ResponseBody> {
+    if (clientToken.length > 64 || !/^[\x20-\x7e]+$/.test(clientToken)) {
+      throw invalidParameter('ClientToken', 'at most 64 printable ASCII characters.');
+    }
+    const key = `${call.action}\n${clientToken}`;
+    const fingerprint = JSON.stringify(
+      Object.entries(call.query)
+        .filter(([name]) => name !== 'ClientToken')
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+    const previous = this.idempotentResults.get(key);
+    if (previous) {
+      if (previous.fingerprint !== fingerprint) {
+        throw new ApiError(
+          400,
+          'IdempotentParameterMismatch',
+          'The request uses the same client token as a previous, but non-identical request.',
+        );
+      }
+      return previous.result;
+    }
+    const result = run();
+    this.idempotentResults.set(key, { fingerprint, result });
+    result.catch(() => this.idempotentResults.delete(key));
+    return result;
+  }
+
+  private errorOutcome(error: unknown, call: MutableCall): Outcome {
+    const apiError =
+      error instanceof ApiError
+        ? error
+        : new ApiError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
+    if (!(error instanceof ApiError)) {
+      this.log?.(`emulator failure in ${call.action}: ${(error as Error).stack ?? String(error)}`);
+    }
+    const region = call.regionId && this.state.hasRegion(call.regionId) ? call.regionId : undefined;
+    return {
+      status: apiError.status,
+      code: apiError.code,
+      body: JSON.stringify({
+        RequestId: call.requestId,
+        HostId: region ? `swas.${region}.aliyuncs.com` : 'swas-open.aliyuncs.com',
+        Code: apiError.code,
+        Message: apiError.message,
+        Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(apiError.code)}&product=SWAS-OPEN&requestId=${call.requestId}`,
+        ...apiError.extra,
+      }),
+      headers: { 'content-type': 'application/json;charset=utf-8' },
+    };
+  }
+
+  private send(response: ServerResponse, call: MutableCall, outcome: Outcome): void {
+    call.status = outcome.status;
+    call.code = outcome.code;
+    this.logCall(call);
+    if (response.destroyed) {
+      return;
+    }
+    response.writeHead(outcome.status, { ...outcome.headers, 'x-acs-request-id': call.requestId });
+    response.end(outcome.body);
+  }
+
+  private drop(response: ServerResponse, call: MutableCall): void {
+    call.status = 0;
+    this.logCall(call);
+    response.socket?.destroy();
+  }
+
+  private logCall(call: EmulatorCall): void {
+    this.log?.(
+      `${call.action || '-'} ${call.regionId ?? '-'} -> ${call.status || 'dropped'}${call.code ? ` ${call.code}` : ''} ` +
+        `(${Date.now() - call.at} ms, key ${call.accessKeyId ?? '-'}, request ${call.requestId})`,
+    );
+  }
+}

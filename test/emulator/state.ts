@@ -1,0 +1,253 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ApiError } from './errors';
+import { md5Fingerprint } from './keys';
+
+export interface EmulatorRegion {
+  readonly regionId: string;
+  readonly localName: { readonly 'zh-CN': string; readonly 'en-US': string };
+  /** Defaults to `swas.<regionId>.aliyuncs.com`. */
+  readonly regionEndpoint?: string;
+}
+
+export const DEFAULT_REGIONS: readonly EmulatorRegion[] = [
+  { regionId: 'cn-hangzhou', localName: { 'zh-CN': '华东1（杭州）', 'en-US': 'China (Hangzhou)' } },
+  { regionId: 'cn-shanghai', localName: { 'zh-CN': '华东2（上海）', 'en-US': 'China (Shanghai)' } },
+  { regionId: 'cn-beijing', localName: { 'zh-CN': '华北2（北京）', 'en-US': 'China (Beijing)' } },
+  { regionId: 'cn-shenzhen', localName: { 'zh-CN': '华南1（深圳）', 'en-US': 'China (Shenzhen)' } },
+  { regionId: 'cn-hongkong', localName: { 'zh-CN': '中国香港', 'en-US': 'China (Hong Kong)' } },
+  { regionId: 'ap-southeast-1', localName: { 'zh-CN': '新加坡', 'en-US': 'Singapore' } },
+];
+
+export type InstanceStatus =
+  | 'Pending'
+  | 'Starting'
+  | 'Running'
+  | 'Stopping'
+  | 'Stopped'
+  | 'Resetting'
+  | 'Upgrading'
+  | 'Disabled';
+
+export interface NewInstance {
+  readonly instanceId?: string;
+  readonly instanceName: string;
+  readonly publicIpAddress: string;
+  readonly osType: 'Linux' | 'Windows';
+  readonly status?: InstanceStatus;
+  readonly imageName?: string;
+  /** Where the attached key pair's public key is written (the server's authorized_keys). */
+  readonly authorizedKeysFile?: string;
+}
+
+export interface EmulatorInstance {
+  readonly regionId: string;
+  readonly instanceId: string;
+  readonly instanceName: string;
+  readonly publicIpAddress: string;
+  readonly innerIpAddress: string;
+  readonly osType: 'Linux' | 'Windows';
+  readonly status: InstanceStatus;
+  readonly imageName: string;
+  readonly creationTime: string;
+  readonly authorizedKeysFile?: string;
+  readonly keyPairName?: string;
+  readonly rebootCount: number;
+}
+
+export interface EmulatorKeyPair {
+  readonly keyPairName: string;
+  /** OpenSSH public key line. */
+  readonly publicKey: string;
+  readonly fingerprint: string;
+  readonly creationTime: string;
+  readonly instanceIds: readonly string[];
+  /** Only for key pairs made by CreateKeyPair, exactly as it was returned. */
+  readonly privateKeyBody?: string;
+}
+
+type InstanceRecord = { -readonly [K in keyof EmulatorInstance]: EmulatorInstance[K] };
+type KeyPairRecord = Omit<EmulatorKeyPair, 'instanceIds'>;
+
+/** Alibaba Cloud timestamps carry no milliseconds. */
+export function apiTimestamp(date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The emulated account's servers and key pairs, per region. */
+export class EmulatorState {
+  private regionList: EmulatorRegion[] = [...DEFAULT_REGIONS];
+  private readonly instancesByRegion = new Map<string, InstanceRecord[]>();
+  private readonly keyPairsByRegion = new Map<string, KeyPairRecord[]>();
+  private innerIpCounter = 0;
+
+  get regions(): readonly EmulatorRegion[] {
+    return this.regionList;
+  }
+
+  setRegions(regions: readonly EmulatorRegion[]): void {
+    this.regionList = [...regions];
+  }
+
+  hasRegion(regionId: string): boolean {
+    return this.regionList.some((r) => r.regionId === regionId);
+  }
+
+  private requireRegion(regionId: string): void {
+    if (!this.hasRegion(regionId)) {
+      throw new ApiError(400, 'InvalidRegionId', `The specified RegionId "${regionId}" does not exist.`);
+    }
+  }
+
+  addInstance(regionId: string, spec: NewInstance): EmulatorInstance {
+    this.requireRegion(regionId);
+    const list = this.instanceRecordsOf(regionId);
+    const instanceId = spec.instanceId ?? randomBytes(16).toString('hex');
+    if (list.some((i) => i.instanceId === instanceId)) {
+      throw new Error(`instance ${instanceId} already exists in ${regionId}`);
+    }
+    this.innerIpCounter++;
+    const record: InstanceRecord = {
+      regionId,
+      instanceId,
+      instanceName: spec.instanceName,
+      publicIpAddress: spec.publicIpAddress,
+      innerIpAddress: `172.16.${Math.floor(this.innerIpCounter / 250)}.${(this.innerIpCounter % 250) + 2}`,
+      osType: spec.osType,
+      status: spec.status ?? 'Running',
+      imageName: spec.imageName ?? (spec.osType === 'Linux' ? 'Alibaba Cloud Linux' : 'Windows Server 2022'),
+      creationTime: apiTimestamp(),
+      authorizedKeysFile: spec.authorizedKeysFile,
+      keyPairName: undefined,
+      rebootCount: 0,
+    };
+    list.push(record);
+    return { ...record };
+  }
+
+  instances(regionId: string): EmulatorInstance[] {
+    return this.instanceRecordsOf(regionId).map((i) => ({ ...i }));
+  }
+
+  findInstance(regionId: string, instanceId: string): EmulatorInstance | undefined {
+    const record = this.instanceRecordsOf(regionId).find((i) => i.instanceId === instanceId);
+    return record && { ...record };
+  }
+
+  keyPairs(regionId: string): EmulatorKeyPair[] {
+    return this.keyPairRecordsOf(regionId).map((k) => this.keyPairView(regionId, k));
+  }
+
+  findKeyPair(regionId: string, keyPairName: string): EmulatorKeyPair | undefined {
+    const record = this.keyPairRecordsOf(regionId).find((k) => k.keyPairName === keyPairName);
+    return record && this.keyPairView(regionId, record);
+  }
+
+  /** Throws the service's errors for a name already taken or a full quota. */
+  checkCanAddKeyPair(regionId: string, keyPairName: string, quota: number): void {
+    const list = this.keyPairRecordsOf(regionId);
+    if (list.some((k) => k.keyPairName === keyPairName)) {
+      throw new ApiError(400, 'KeyPairNameAlreadyExist', 'The keyPair name already exist.');
+    }
+    if (list.length >= quota) {
+      throw new ApiError(403, 'QuotaExceed.KeyPair', `The number of key pairs in this region has reached the limit of ${quota}.`);
+    }
+  }
+
+  addKeyPair(
+    regionId: string,
+    keyPair: { keyPairName: string; publicKey: string; privateKeyBody?: string },
+    quota: number,
+  ): EmulatorKeyPair {
+    this.requireRegion(regionId);
+    this.checkCanAddKeyPair(regionId, keyPair.keyPairName, quota);
+    const record: KeyPairRecord = {
+      keyPairName: keyPair.keyPairName,
+      publicKey: keyPair.publicKey,
+      fingerprint: md5Fingerprint(keyPair.publicKey),
+      creationTime: apiTimestamp(),
+      privateKeyBody: keyPair.privateKeyBody,
+    };
+    this.keyPairRecordsOf(regionId).push(record);
+    return this.keyPairView(regionId, record);
+  }
+
+  /** Deletes all named key pairs or none: refuses if any is still attached to a server. */
+  deleteKeyPairs(regionId: string, keyPairNames: readonly string[]): void {
+    const inUse = keyPairNames.filter((name) =>
+      this.instanceRecordsOf(regionId).some((i) => i.keyPairName === name),
+    );
+    if (inUse.length > 0) {
+      throw new ApiError(400, 'KeyPair.InUse', `The key pair is still attached to servers; detach it first: ${inUse.join(', ')}.`);
+    }
+    this.keyPairsByRegion.set(
+      regionId,
+      this.keyPairRecordsOf(regionId).filter((k) => !keyPairNames.includes(k.keyPairName)),
+    );
+  }
+
+  /** A server holds one key pair: attaching replaces the previous one, in state and on disk. */
+  async attachKeyPair(regionId: string, keyPairName: string, instanceId: string): Promise<void> {
+    const instance = this.requireInstanceRecord(regionId, instanceId);
+    const keyPair = this.keyPairRecordsOf(regionId).find((k) => k.keyPairName === keyPairName);
+    if (!keyPair) {
+      throw new ApiError(404, 'InvalidKeyPairName.NotFound', `The key pair "${keyPairName}" does not exist.`);
+    }
+    instance.keyPairName = keyPairName;
+    await writeAuthorizedKeys(instance.authorizedKeysFile, `${keyPair.publicKey}\n`);
+  }
+
+  async detachKeyPair(regionId: string, instanceId: string): Promise<void> {
+    const instance = this.requireInstanceRecord(regionId, instanceId);
+    instance.keyPairName = undefined;
+    await writeAuthorizedKeys(instance.authorizedKeysFile, '');
+  }
+
+  recordReboot(regionId: string, instanceId: string): void {
+    this.requireInstanceRecord(regionId, instanceId).rebootCount++;
+  }
+
+  private requireInstanceRecord(regionId: string, instanceId: string): InstanceRecord {
+    const record = this.instanceRecordsOf(regionId).find((i) => i.instanceId === instanceId);
+    if (!record) {
+      throw new ApiError(404, 'InvalidInstanceId.NotFound', `The instance "${instanceId}" does not exist.`);
+    }
+    return record;
+  }
+
+  private keyPairView(regionId: string, record: KeyPairRecord): EmulatorKeyPair {
+    const instanceIds = this.instanceRecordsOf(regionId)
+      .filter((i) => i.keyPairName === record.keyPairName)
+      .map((i) => i.instanceId);
+    return { ...record, instanceIds };
+  }
+
+  private instanceRecordsOf(regionId: string): InstanceRecord[] {
+    let list = this.instancesByRegion.get(regionId);
+    if (!list) {
+      list = [];
+      this.instancesByRegion.set(regionId, list);
+    }
+    return list;
+  }
+
+  private keyPairRecordsOf(regionId: string): KeyPairRecord[] {
+    let list = this.keyPairsByRegion.get(regionId);
+    if (!list) {
+      list = [];
+      this.keyPairsByRegion.set(regionId, list);
+    }
+    return list;
+  }
+}
+
+async function writeAuthorizedKeys(file: string | undefined, content: string): Promise<void> {
+  if (!file) {
+    return;
+  }
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, content, { mode: 0o600 });
+  // writeFile's mode applies only when it creates the file; sshd refuses group/world-writable files.
+  await chmod(file, 0o600);
+}

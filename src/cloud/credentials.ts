@@ -109,7 +109,9 @@ function parseIni(text: string): Map<string, Map<string, string>> {
 
 export async function resolveCredentials(lookup: CredentialLookup): Promise<ResolvedCredentials> {
   const { env } = lookup;
-  const cli = await readCliProfile(lookup).catch(() => undefined);
+  // A broken CLI file only matters when no source before it in the chain is configured.
+  let cliError: unknown;
+  const cli = await readCliProfile(lookup).catch((error: unknown) => void (cliError = error));
   const cliRegionId = cli?.profile?.region_id || undefined;
 
   if (lookup.signedIn) {
@@ -128,6 +130,9 @@ export async function resolveCredentials(lookup: CredentialLookup): Promise<Reso
   }
   if (env.ALIBABA_CLOUD_ROLE_ARN && env.ALIBABA_CLOUD_OIDC_PROVIDER_ARN && env.ALIBABA_CLOUD_OIDC_TOKEN_FILE) {
     return { source: { kind: 'oidcEnvironment' }, cliRegionId };
+  }
+  if (cliError) {
+    throw cliError;
   }
   if (cli) {
     const { profile, file, wanted } = cli;

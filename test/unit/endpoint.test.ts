@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { endpointFor, parseEndpointSetting, regionEndpoint } from '../../src/cloud/endpoint';
+
+describe('endpoint', () => {
+  test('region endpoint is swas.<region>.aliyuncs.com over https', () => {
+    assert.deepEqual(regionEndpoint('cn-hangzhou'), { host: 'swas.cn-hangzhou.aliyuncs.com', protocol: 'https' });
+  });
+  test('an override replaces the endpoint for every region', () => {
+    const override = parseEndpointSetting('http://127.0.0.1:8080').endpoint;
+    assert.deepEqual(endpointFor('cn-shanghai', override), { host: '127.0.0.1:8080', protocol: 'http' });
+    assert.deepEqual(endpointFor('cn-shanghai', undefined), regionEndpoint('cn-shanghai'));
+  });
+  test('empty setting means no override', () => assert.deepEqual(parseEndpointSetting('  '), {}));
+  test('https VPC endpoint', () => {
+    assert.deepEqual(parseEndpointSetting('https://swas-vpc.cn-hangzhou.aliyuncs.com'), {
+      endpoint: { host: 'swas-vpc.cn-hangzhou.aliyuncs.com', protocol: 'https' },
+      insecure: false,
+    });
+  });
+  test('not a URL', () => assert.equal(parseEndpointSetting('swas.cn-hangzhou.aliyuncs.com').problem, 'notUrl'));
+  test('unsupported protocol', () => assert.equal(parseEndpointSetting('ftp://example.com').problem, 'unsupportedProtocol'));
+  test('a path is refused', () => assert.equal(parseEndpointSetting('https://example.com/api').problem, 'hasPath'));
+  test('plain http to a non-loopback host is flagged insecure', () => {
+    assert.equal(parseEndpointSetting('http://10.0.0.5:8080').insecure, true);
+    assert.equal(parseEndpointSetting('http://localhost:8080').insecure, false);
+    assert.equal(parseEndpointSetting('http://127.0.0.2:80').insecure, false);
+    assert.equal(parseEndpointSetting('http://[::1]:80').insecure, false);
+  });
+});

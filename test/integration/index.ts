@@ -1,0 +1,31 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import Mocha from 'mocha';
+
+/**
+ * Entry point the extension host calls (`extensionTestsPath`): runs every `*.test.js` beside this
+ * file with mocha (tdd ui, spec reporter so each title and its result is printed) and, when env
+ * `SWAS_TEST_RESULTS` names a file, writes `{ passed, failed, pending }` there for scripts/test.mjs.
+ */
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'tdd', reporter: 'spec', color: false, timeout: 60_000 });
+  const testFiles = fs
+    .readdirSync(__dirname, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.js'))
+    .sort();
+  for (const file of testFiles) mocha.addFile(path.join(__dirname, file));
+
+  return new Promise((resolve, reject) => {
+    const counts = { passed: 0, failed: 0, pending: 0 };
+    const runner = mocha.run((failures) => {
+      const resultsFile = process.env.SWAS_TEST_RESULTS;
+      if (resultsFile) fs.writeFileSync(resultsFile, JSON.stringify(counts));
+      if (failures > 0) reject(new Error(`${failures} integration test(s) failed`));
+      else resolve();
+    });
+    runner.on(Mocha.Runner.constants.EVENT_TEST_PASS, () => counts.passed++);
+    // also fires for failing hooks, which must count as failures
+    runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, () => counts.failed++);
+    runner.on(Mocha.Runner.constants.EVENT_TEST_PENDING, () => counts.pending++);
+  });
+}

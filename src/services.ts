@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { SwasClient } from './cloud/client';
+import { DEFAULT_TIMEOUTS, SwasClient } from './cloud/client';
 import { resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
 import { RegionCache } from './cloud/regionCache';
 import { readSettings, homeDirectory } from './settings';
@@ -63,6 +63,7 @@ export class Services {
       endpointOverride: settings.endpoint.endpoint,
       acceptLanguage: vscode.env.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en-US',
       logger: this.log,
+      timeouts: { connectMs: Math.min(DEFAULT_TIMEOUTS.connectMs, settings.requestTimeoutMs), readMs: settings.requestTimeoutMs },
     });
   }
 }

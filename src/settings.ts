@@ -11,6 +11,7 @@ export interface Settings {
   /** `remote.SSH.configFile`, so our entry lands in the file Remote-SSH reads. */
   remoteSshConfigFile: string | undefined;
   regions: string[];
+  requestTimeoutMs: number;
 }
 
 export function readSettings(): Settings {
@@ -24,6 +25,7 @@ export function readSettings(): Settings {
     sshKeyDirectory: swas.get<string>('sshKeyDirectory', '~/.ssh').trim() || '~/.ssh',
     remoteSshConfigFile: vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile') || undefined,
     regions: swas.get<string[]>('regions', []),
+    requestTimeoutMs: Math.max(1, swas.get<number>('requestTimeout', 30)) * 1000,
   };
 }
 

@@ -1,0 +1,136 @@
+import * as assert from 'assert';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
+import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import type { ScriptStep } from './scriptedPrompter';
+import { listFiles, sshG, sshKeygenPublic, World } from './world';
+
+async function create(args?: object): Promise<CreateKeyPairOutcome | undefined> {
+  return vscode.commands.executeCommand<CreateKeyPairOutcome | undefined>('swas.createKeyPair', args);
+}
+
+suite('Create Key Pair: the whole flow', function () {
+  this.timeout(120_000);
+  let world: World;
+  suiteSetup(async () => (world = await World.start()));
+  suiteTeardown(async () => world?.stop());
+  setup(async () => world.reset());
+
+  test('region → name → server: one signed CreateKeyPair, key 0600, config entry OpenSSH resolves', async () => {
+    const prompter = world.script({ pick: DEMO_REGION_ID }, { type: ['laptop-key'] }, { pick: 'web-1' });
+    const outcome = await create();
+    assert.ok(outcome, 'the flow finished');
+
+    const creates = world.emulator.callsOf('CreateKeyPair');
+    assert.strictEqual(creates.length, 1, 'exactly one CreateKeyPair');
+    assert.ok(creates[0].signatureValid, 'signed correctly');
+    assert.ok(creates[0].clientToken && creates[0].clientToken.length <= 64, 'with a ClientToken');
+    assert.strictEqual(creates[0].query.KeyPairName, 'laptop-key');
+
+    const keyPath = path.join(world.sshDir, 'laptop-key.pem');
+    assert.strictEqual(outcome.privateKeyPath, keyPath);
+    const stat = await fs.stat(keyPath);
+    assert.strictEqual(stat.mode & 0o777, 0o600, 'private key readable by its owner only');
+    const listed = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'laptop-key');
+    assert.ok(listed);
+    assert.strictEqual((await sshKeygenPublic(keyPath)).split(' ').slice(0, 2).join(' '), listed.publicKey.split(' ').slice(0, 2).join(' '));
+
+    const attaches = world.emulator.callsOf('AttachKeyPair');
+    assert.strictEqual(attaches.length, 1);
+    assert.strictEqual(outcome.attachResults?.[0].success, true);
+    const authorized = await fs.readFile(path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys'), 'utf8');
+    assert.ok(authorized.includes(listed.publicKey.split(' ')[1]), 'the server now trusts the new key');
+
+    assert.strictEqual(outcome.alias, 'swas-laptop-key');
+    const resolved = await sshG(world.configPath, 'swas-laptop-key', world.home);
+    assert.deepStrictEqual(resolved.get('hostname'), [DEMO_SERVERS.web1.publicIpAddress]);
+    assert.deepStrictEqual(resolved.get('user'), ['root']);
+    assert.deepStrictEqual(resolved.get('identityfile'), [keyPath]);
+    assert.deepStrictEqual(resolved.get('identitiesonly'), ['yes']);
+
+    const final = prompter.lastMessage();
+    assert.ok(final);
+    assert.strictEqual(final.severity, 'info');
+    assert.match(final.text, /laptop-key\.pem/);
+    assert.match(final.text, /SHA256:/);
+    assert.match(final.text, /swas-laptop-key/);
+    assert.match(final.text, /Restart web-1/);
+    assert.deepStrictEqual(final.actions, ['Restart Server', 'Connect with Remote-SSH', 'Open SSH Config', 'Reveal Key File']);
+    assert.strictEqual(prompter.remaining, 0);
+  });
+
+  test('the name is validated as the user types, by the API rules and the names in use', async () => {
+    const prompter = world.script({ pick: DEMO_REGION_ID }, { type: ['1abc', 'a', 'http://x', 'has space', 'existing-key', 'fine-name'] }, { pick: 'Skip' });
+    const outcome = await create();
+    assert.ok(outcome);
+    const box = prompter.shown.find((s) => s.kind === 'inputBox');
+    assert.ok(box?.validation);
+    const [leadingDigit, tooShort, url, space, taken, ok] = box.validation;
+    assert.match(leadingDigit!, /must start with a letter or a Chinese character, not "1"/);
+    assert.match(tooShort!, /at least 2 characters/);
+    assert.match(url!, /http:\/\//);
+    assert.match(space!, /"space" is not allowed/);
+    assert.match(taken!, /"existing-key" already exists in cn-hangzhou/);
+    assert.strictEqual(ok, undefined);
+    assert.match(box.text, /1 of 10 key pairs used in cn-hangzhou/);
+    assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 1);
+  });
+
+  test('no server chosen: entry without HostName, with a note to attach it', async () => {
+    world.script({ pick: DEMO_REGION_ID }, { type: ['no-server'] }, { pick: 'Skip' });
+    const outcome = await create();
+    assert.ok(outcome);
+    assert.strictEqual(world.emulator.callsOf('AttachKeyPair').length, 0);
+    const config = await fs.readFile(world.configPath, 'utf8');
+    assert.match(config, /Host swas-no-server/);
+    assert.doesNotMatch(config, /HostName/);
+    const resolved = await sshG(world.configPath, 'swas-no-server', world.home);
+    assert.deepStrictEqual(resolved.get('identityfile'), [path.join(world.sshDir, 'no-server.pem')]);
+  });
+
+  test('Back returns to the previous step and keeps the flow consistent', async () => {
+    world.script({ pick: DEMO_REGION_ID }, { type: ['first-name'] }, { pick: 'BACK' }, { type: 'BACK' }, { pick: 'cn-shanghai' }, { type: ['second-name'] }, { pick: 'Skip' });
+    const outcome = await create();
+    assert.strictEqual(outcome?.regionId, 'cn-shanghai');
+    assert.strictEqual(outcome?.keyPairName, 'second-name');
+    const creates = world.emulator.callsOf('CreateKeyPair');
+    assert.deepStrictEqual(creates.map((c) => [c.regionId, c.query.KeyPairName]), [['cn-shanghai', 'second-name']]);
+  });
+
+  test('a region node preselects the region (two steps only)', async () => {
+    const prompter = world.script({ type: ['from-tree'] }, { pick: 'Skip' });
+    const outcome = await create({ regionId: 'cn-hangzhou' });
+    assert.strictEqual(outcome?.regionId, 'cn-hangzhou');
+    assert.ok(!prompter.shown.some((s) => s.kind === 'quickPick' && s.items?.includes('cn-shanghai')));
+  });
+
+  test('the last used region is offered first, and a second create makes no ListRegions call', async () => {
+    world.script({ pick: 'cn-shanghai' }, { type: ['warm-1'] }, { pick: 'Skip' });
+    await create();
+    world.emulator.clearCalls();
+    const prompter = world.script({ pick: 'cn-shanghai' }, { type: ['warm-2'] }, { pick: 'Skip' });
+    await create();
+    assert.strictEqual(prompter.shown[0].items?.[0], 'cn-shanghai');
+    assert.strictEqual(world.emulator.callsOf('ListRegions').length, 0);
+    assert.deepStrictEqual(
+      world.emulator.calls.map((c) => c.action),
+      ['ListKeyPairs', 'ListInstances', 'CreateKeyPair', 'ListKeyPairs'],
+    );
+  });
+
+  for (const [label, step] of [
+    ['region', 0],
+    ['name', 1],
+    ['server', 2],
+  ] as const) {
+    test(`Esc at the ${label} step changes nothing`, async () => {
+      const steps: ScriptStep[] = [{ pick: DEMO_REGION_ID }, { type: ['esc-test'] }, { pick: 'Skip' }];
+      world.script(...steps.slice(0, step), 'pick' in steps[step] ? { pick: 'ESC' } : { type: 'ESC' });
+      assert.strictEqual(await create(), undefined);
+      assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 0);
+      assert.deepStrictEqual(await listFiles(world.sshDir), []);
+    });
+  }
+});

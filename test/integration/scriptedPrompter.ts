@@ -1,0 +1,113 @@
+import type { InputBoxOptions, PickItem, Prompter, QuickPickOptions, Severity } from '../../src/ui/prompter';
+import { BACK } from '../../src/ui/prompter';
+
+/** One answer to one question the extension asks, in order. */
+export type ScriptStep =
+  /** Choose the item whose label is given (as a user typing it and pressing Enter), or press Back/Esc. */
+  | { pick: string | 'BACK' | 'ESC' }
+  /** Type these values one after another; each one's validation message is recorded. The last is submitted. */
+  | { type: string[] | 'BACK' | 'ESC' }
+  /** Answer a notification or modal with this action (undefined = dismiss). */
+  | { answer: string | undefined }
+  | { saveAs: string | undefined };
+
+export interface Shown {
+  kind: 'quickPick' | 'inputBox' | 'message' | 'confirm' | 'progress';
+  severity?: Severity;
+  text: string;
+  actions?: string[];
+  items?: string[];
+  validation?: Array<string | undefined>;
+  initialError?: string;
+  value?: string;
+}
+
+/**
+ * Answers the extension's questions from a script and records everything the user would have
+ * seen. Every other part (SDK, HTTP, signatures, disk, OpenSSH) is real. A question the script
+ * does not expect fails the test instead of hanging it.
+ */
+export class ScriptedPrompter implements Prompter {
+  readonly shown: Shown[] = [];
+  readonly clipboard: string[] = [];
+  private readonly script: ScriptStep[];
+
+  constructor(...script: ScriptStep[]) {
+    this.script = script;
+  }
+
+  get remaining(): number {
+    return this.script.length;
+  }
+
+  messages(severity?: Severity): Shown[] {
+    return this.shown.filter((s) => s.kind === 'message' && (!severity || s.severity === severity));
+  }
+
+  lastMessage(): Shown | undefined {
+    return this.messages().at(-1);
+  }
+
+  private next<K extends string>(key: K, context: string): ScriptStep {
+    const step = this.script.shift();
+    if (!step || !(key in step)) {
+      throw new Error(`Unexpected ${context}; next scripted step was ${JSON.stringify(step)}`);
+    }
+    return step;
+  }
+
+  async quickPick<T>(options: QuickPickOptions<T>): Promise<T | typeof BACK | undefined> {
+    const items: PickItem<T>[] = await options.items;
+    this.shown.push({ kind: 'quickPick', text: options.placeholder, items: items.map((i) => i.label) });
+    const step = this.next('pick', `quick pick "${options.placeholder}"`) as { pick: string };
+    if (step.pick === 'BACK') return BACK;
+    if (step.pick === 'ESC') return undefined;
+    const item = items.find((i) => i.label === step.pick);
+    if (!item) {
+      throw new Error(`No item "${step.pick}" in quick pick "${options.placeholder}": ${items.map((i) => i.label).join(', ')}`);
+    }
+    return item.value;
+  }
+
+  async inputBox(options: InputBoxOptions): Promise<string | typeof BACK | undefined> {
+    const record: Shown = { kind: 'inputBox', text: options.prompt, validation: [], initialError: options.initialError, value: options.value };
+    this.shown.push(record);
+    const step = this.next('type', `input box "${options.prompt}"`) as { type: string[] | 'BACK' | 'ESC' };
+    if (step.type === 'BACK') return BACK;
+    if (step.type === 'ESC') return undefined;
+    for (const value of step.type) {
+      record.validation!.push(options.validate(value));
+    }
+    const last = step.type.at(-1) ?? '';
+    // Like the real box: Enter does nothing while the value is invalid, so the user gives up (Esc).
+    return options.validate(last) === undefined ? last : undefined;
+  }
+
+  async message(severity: Severity, text: string, ...actions: string[]): Promise<string | undefined> {
+    this.shown.push({ kind: 'message', severity, text, actions });
+    const step = this.script[0];
+    if (step && 'answer' in step && actions.length > 0) {
+      this.script.shift();
+      return step.answer;
+    }
+    return undefined;
+  }
+
+  async confirm(text: string, detail: string, ...actions: string[]): Promise<string | undefined> {
+    this.shown.push({ kind: 'confirm', text: `${text} ${detail}`, actions });
+    return (this.next('answer', `modal "${text}"`) as { answer: string | undefined }).answer;
+  }
+
+  async progress<T>(title: string, task: () => Promise<T>): Promise<T> {
+    this.shown.push({ kind: 'progress', text: title });
+    return task();
+  }
+
+  async saveDialog(): Promise<string | undefined> {
+    return (this.next('saveAs', 'save dialog') as { saveAs: string | undefined }).saveAs;
+  }
+
+  async writeClipboard(text: string): Promise<void> {
+    this.clipboard.push(text);
+  }
+}

@@ -1,0 +1,106 @@
+import { execFile } from 'child_process';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+import * as vscode from 'vscode';
+import type { TestApi } from '../../src/extension';
+import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, seedDemo } from '../emulator/demo';
+import { SwasEmulator } from '../emulator/server';
+import { ScriptedPrompter, ScriptStep } from './scriptedPrompter';
+
+export const EXTENSION_ID = 'swas-tools.swas-keypairs';
+const run = promisify(execFile);
+
+/**
+ * The real extension, against a real emulator over HTTP, with a fresh HOME per test (the
+ * extension reads `os.homedir()` on every use, so `~/.ssh` and `~/.ssh/config` are the test's own).
+ */
+export class World {
+  private constructor(
+    readonly api: TestApi,
+    readonly emulator: SwasEmulator,
+    readonly authorizedKeysDir: string,
+  ) {}
+
+  home = '';
+
+  static async start(): Promise<World> {
+    const extension = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
+    if (!extension) throw new Error(`${EXTENSION_ID} is not installed in the test host`);
+    const api = await extension.activate();
+    if (!api) throw new Error('The extension did not return its test API (not running in ExtensionMode.Test?)');
+    const emulator = await SwasEmulator.start();
+    const authorizedKeysDir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-authkeys-'));
+    await seedDemo(emulator, { authorizedKeysDir });
+    const world = new World(api, emulator, authorizedKeysDir);
+    await world.configure({ endpoint: emulator.url, requestTimeout: 2, defaultRegion: '', sshKeyDirectory: '~/.ssh' });
+    return world;
+  }
+
+  async configure(settings: Record<string, unknown>): Promise<void> {
+    const config = vscode.workspace.getConfiguration('swas');
+    for (const [key, value] of Object.entries(settings)) {
+      await config.update(key, value, vscode.ConfigurationTarget.Global);
+    }
+  }
+
+  /** A new HOME with nothing in it, and the demo AccessKey in the environment. */
+  async reset(): Promise<void> {
+    this.home = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-home-'));
+    process.env.HOME = this.home;
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID;
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET;
+    delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
+    this.emulator.clearFaults();
+    this.emulator.clearCalls();
+    await this.api.services.storeSignedInCredentials(undefined);
+    await this.configure({ endpoint: this.emulator.url, requestTimeout: 2, sshKeyDirectory: '~/.ssh' });
+  }
+
+  script(...steps: ScriptStep[]): ScriptedPrompter {
+    const prompter = new ScriptedPrompter(...steps);
+    this.api.setPrompter(prompter);
+    return prompter;
+  }
+
+  get sshDir(): string {
+    return path.join(this.home, '.ssh');
+  }
+
+  get configPath(): string {
+    return path.join(this.home, '.ssh', 'config');
+  }
+
+  async stop(): Promise<void> {
+    await this.emulator.stop();
+    await this.configure({ endpoint: undefined, requestTimeout: undefined, defaultRegion: undefined, sshKeyDirectory: undefined });
+  }
+}
+
+/** What OpenSSH itself resolves for `alias` from `configFile` (`ssh -G`), keyword → values. */
+export async function sshG(configFile: string, alias: string, home: string): Promise<Map<string, string[]>> {
+  const { stdout } = await run('ssh', ['-G', '-F', configFile, alias], { env: { ...process.env, HOME: home } });
+  const values = new Map<string, string[]>();
+  for (const line of stdout.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0) {
+      const key = line.slice(0, space);
+      values.set(key, [...(values.get(key) ?? []), line.slice(space + 1)]);
+    }
+  }
+  return values;
+}
+
+export async function sshKeygenPublic(privateKeyFile: string): Promise<string> {
+  const { stdout } = await run('ssh-keygen', ['-y', '-f', privateKeyFile]);
+  return stdout.trim();
+}
+
+export async function listFiles(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).sort();
+  } catch {
+    return [];
+  }
+}

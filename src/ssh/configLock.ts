@@ -24,34 +24,36 @@ export async function withConfigLock<T>(
 ): Promise<T> {
   const logger = options.logger ?? silentLogger;
   const retryForMs = options.retryForMs ?? 10_000;
+  const deadline = Date.now() + retryForMs;
   let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(filePath, {
-      realpath: false,
-      stale: STALE_AFTER_MS,
-      retries: {
-        retries: Math.max(0, Math.ceil(retryForMs / RETRY_INTERVAL_MS)),
-        factor: 1,
-        minTimeout: RETRY_INTERVAL_MS,
-        maxTimeout: RETRY_INTERVAL_MS,
-      },
-      // The default handler throws from a timer and would crash the extension host.
-      onCompromised: (error) => logger.warn(`Lock on ${filePath} was compromised: ${error.message}`),
-    });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOCKED') {
-      throw new SshConfigError(
-        'LOCKED',
-        `${filePath} is being edited by another window or process (lock ${filePath}.lock); try again.`,
-        { path: filePath, cause: error },
-      );
+  for (;;) {
+    try {
+      release = await lockfile.lock(filePath, {
+        realpath: false,
+        stale: STALE_AFTER_MS,
+        // The default handler throws from a timer and would crash the extension host.
+        onCompromised: (error) => logger.warn(`Lock on ${filePath} was compromised: ${error.message}`),
+      });
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ELOCKED') {
+        // Retrying cannot help when the folder refuses the lock directory.
+        throw new SshConfigError(
+          'IO',
+          `Cannot lock ${filePath} (${code ?? String(error)}); is its folder writable?`,
+          { path: filePath, cause: error },
+        );
+      }
+      if (Date.now() >= deadline) {
+        throw new SshConfigError(
+          'LOCKED',
+          `${filePath} is being edited by another window or process (lock ${filePath}.lock); try again.`,
+          { path: filePath, cause: error },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_INTERVAL_MS));
     }
-    throw new SshConfigError(
-      'IO',
-      `Cannot lock ${filePath} (${code ?? String(error)}); is its folder writable?`,
-      { path: filePath, cause: error },
-    );
   }
   try {
     return await action();

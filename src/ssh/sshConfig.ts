@@ -109,7 +109,17 @@ function isSection(node: Line): node is Section {
   return node.type === LineType.DIRECTIVE && 'config' in node;
 }
 
+/** updateSshConfig looks at the same text several times; parsing a large config is the slow part. */
+let lastAnalyzed: { text: string; structure: ConfigStructure } | undefined;
+
 function analyze(text: string): ConfigStructure {
+  if (lastAnalyzed?.text !== text) {
+    lastAnalyzed = { text, structure: analyzeUncached(text) };
+  }
+  return lastAnalyzed.structure;
+}
+
+function analyzeUncached(text: string): ConfigStructure {
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
   const firstNewline = body.indexOf('\n');

@@ -1,0 +1,296 @@
+import { describe, test, before, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  applyManagedBlock,
+  chooseAlias,
+  defaultAlias,
+  existingAliases,
+  findManagedBlock,
+  listManagedBlocks,
+  ManagedBlock,
+  removeManagedBlock,
+  resolveSshConfigPath,
+  SshConfigError,
+  updateSshConfig,
+} from '../../src/ssh/sshConfig';
+import { ensureOpenSsh } from './support/openssh';
+
+const BLOCK: ManagedBlock = {
+  region: 'cn-hangzhou',
+  keyPairName: 'my-key',
+  user: 'root',
+  identityFile: '~/.ssh/my-key.pem',
+  hosts: [{ alias: 'swas-my-key', hostName: '47.1.2.3', instanceId: 'i-abc', instanceName: 'web-1' }],
+};
+const BEGIN = '# --- BEGIN SWAS KEY PAIR cn-hangzhou/my-key (managed by the SWAS Key Pairs extension; edits inside are replaced) ---';
+const END = '# --- END SWAS KEY PAIR cn-hangzhou/my-key ---';
+
+function isCode(code: string) {
+  return (error: unknown): boolean => error instanceof SshConfigError && error.code === code;
+}
+
+describe('aliases and paths', () => {
+  test('defaultAlias lower-cases and replaces characters OpenSSH treats specially', () => {
+    assert.equal(defaultAlias('my-key'), 'swas-my-key');
+    assert.equal(defaultAlias('Prod:Web_01'), 'swas-prod-web_01');
+    assert.equal(defaultAlias('密钥a'), 'swas--a');
+    assert.doesNotMatch(defaultAlias('a*b?c!d e'), /[*?! ]/);
+  });
+
+  test('resolveSshConfigPath defaults to ~/.ssh/config and expands ~ in the setting', () => {
+    assert.equal(resolveSshConfigPath(undefined, '/home/u'), path.join('/home/u', '.ssh', 'config'));
+    assert.equal(resolveSshConfigPath('  ', '/home/u'), path.join('/home/u', '.ssh', 'config'));
+    assert.equal(resolveSshConfigPath('~/cfg/ssh_config', '/home/u'), path.join('/home/u', 'cfg', 'ssh_config'));
+    assert.equal(resolveSshConfigPath('/etc/ssh/custom', '/home/u'), '/etc/ssh/custom');
+  });
+
+  test('existingAliases lists concrete user hosts, not patterns or managed blocks', () => {
+    const text = `Host a B\n  User x\nHost *.corp !c d?\n${BEGIN}\nHost swas-my-key\n${END}\nmatch host e\n`;
+    assert.deepEqual([...existingAliases(text)].sort(), ['a', 'b']);
+  });
+
+  test('chooseAlias suffixes only when a host outside our own block holds the name', () => {
+    const own = applyManagedBlock('', BLOCK);
+    assert.equal(chooseAlias(own, 'swas-my-key', 'cn-hangzhou', 'my-key'), 'swas-my-key');
+    assert.equal(chooseAlias(own, 'swas-my-key', 'cn-beijing', 'my-key'), 'swas-my-key-2', 'another block counts');
+    const user = 'Host SWAS-my-key\n  HostName 1.1.1.1\nHost swas-my-key-2\n';
+    assert.equal(chooseAlias(user, 'swas-my-key', 'cn-hangzhou', 'my-key'), 'swas-my-key-3');
+    assert.equal(chooseAlias('Host swas-*\n', 'swas-my-key', 'cn-hangzhou', 'my-key'), 'swas-my-key');
+  });
+});
+
+describe('managed block text', () => {
+  test('renders the exact block and reads it back', () => {
+    const text = applyManagedBlock('', { ...BLOCK, hosts: [{ alias: 'swas-my-key', hostName: '47.1.2.3' }] });
+    assert.equal(text, [BEGIN, 'Host swas-my-key', '  HostName 47.1.2.3', '  User root',
+      '  IdentityFile ~/.ssh/my-key.pem', '  IdentitiesOnly yes', END, ''].join('\n'));
+  });
+
+  test('a host without a server gets a comment instead of HostName; paths with spaces are quoted', () => {
+    const block: ManagedBlock = { ...BLOCK, identityFile: '~/.ssh/my key.pem', hosts: [{ alias: 'swas-my-key' }, { alias: 'swas-my-key-2', hostName: '8.8.4.4' }] };
+    const text = applyManagedBlock('', block);
+    assert.match(text, /Host swas-my-key\n {2}# [^\n]*HostName[^\n]*\n {2}User root/);
+    assert.match(text, /IdentityFile "~\/\.ssh\/my key\.pem"/);
+    assert.deepEqual(findManagedBlock(text, 'cn-hangzhou', 'my-key'), block);
+    assert.deepEqual(listManagedBlocks(text), [block]);
+  });
+
+  test('uses CRLF in a CRLF file', () => {
+    const text = applyManagedBlock('Host a\r\n  User b\r\n', BLOCK);
+    assert.doesNotMatch(text.replace(/\r\n/g, ''), /\n/);
+    assert.ok(text.endsWith('\r\nHost a\r\n  User b\r\n'));
+  });
+
+  test('refuses values that cannot be written safely', () => {
+    assert.throws(() => applyManagedBlock('', { ...BLOCK, hosts: [{ alias: 'a b' }] }), TypeError);
+    assert.throws(() => applyManagedBlock('', { ...BLOCK, hosts: [{ alias: 'swas-*' }] }), TypeError);
+    assert.throws(() => applyManagedBlock('', { ...BLOCK, user: 'x"y' }), TypeError);
+    assert.throws(() => applyManagedBlock('', { ...BLOCK, identityFile: 'a\nHost evil' }), TypeError);
+  });
+});
+
+describe('placement', () => {
+  test('goes after global lines and top-level Includes, before the first Host', () => {
+    const original = 'ServerAliveInterval 5\nInclude config.d/*\n\nHost a\n  User b\n';
+    const text = applyManagedBlock(original, BLOCK);
+    assert.ok(text.startsWith('ServerAliveInterval 5\nInclude config.d/*\n\n# --- BEGIN'));
+    assert.ok(text.endsWith(`${END}\n\nHost a\n  User b\n`), 'blank line before the next section');
+  });
+
+  test('goes before a first Match section and above the comment describing the first Host', () => {
+    assert.ok(applyManagedBlock('Match all\n  User x\n', BLOCK).endsWith(`${END}\n\nMatch all\n  User x\n`));
+    const commented = 'User g\n\n# servers at work\n# (two lines)\nHost w\n';
+    assert.ok(applyManagedBlock(commented, BLOCK).endsWith(`${END}\n\n# servers at work\n# (two lines)\nHost w\n`));
+  });
+
+  test('goes before another managed block that comes first, never inside it', () => {
+    const other = applyManagedBlock('Host a\n', { ...BLOCK, region: 'cn-beijing' });
+    const text = applyManagedBlock(other, BLOCK);
+    assert.ok(text.startsWith(`${BEGIN}\n`));
+    assert.equal(listManagedBlocks(text).length, 2);
+  });
+
+  test('replaces in place, leaving surrounding text and other blocks alone', () => {
+    const first = applyManagedBlock('Host z\n', BLOCK);
+    const moved = `Host top\n  User t\n\n${first}Host end\n`;
+    const updated = applyManagedBlock(moved, { ...BLOCK, hosts: [{ alias: 'swas-my-key', hostName: '9.9.9.9' }] });
+    assert.ok(updated.startsWith('Host top\n  User t\n\n# --- BEGIN'));
+    assert.ok(updated.endsWith(`${END}\n\nHost z\nHost end\n`));
+    assert.equal(findManagedBlock(updated, 'cn-hangzhou', 'my-key')?.hosts[0].hostName, '9.9.9.9');
+  });
+
+  test('keeps a UTF-8 BOM first and a missing final newline missing', () => {
+    const bom = applyManagedBlock('\uFEFFHost a', BLOCK);
+    assert.ok(bom.startsWith(`\uFEFF${BEGIN}`));
+    assert.ok(bom.endsWith('\n\nHost a'));
+    const noNewline = applyManagedBlock('User x', BLOCK);
+    assert.ok(noNewline.startsWith('User x\n# --- BEGIN'));
+    assert.ok(noNewline.endsWith(END));
+    assert.equal(removeManagedBlock(noNewline, 'cn-hangzhou', 'my-key'), 'User x');
+  });
+});
+
+describe('broken files', () => {
+  test('unbalanced, nested and duplicated markers are refused', () => {
+    assert.throws(() => applyManagedBlock(`${BEGIN}\nHost x\n`, BLOCK), isCode('MARKERS_UNBALANCED'));
+    assert.throws(() => findManagedBlock(`Host x\n${END}\n`, 'cn-hangzhou', 'my-key'), isCode('MARKERS_UNBALANCED'));
+    assert.throws(() => listManagedBlocks(`${BEGIN}\n${BEGIN.replace('my-key', 'k2')}\n${END}\n`), isCode('MARKERS_UNBALANCED'));
+    const once = applyManagedBlock('', BLOCK);
+    assert.throws(() => removeManagedBlock(once + once, 'cn-hangzhou', 'my-key'), isCode('MARKERS_DUPLICATED'));
+  });
+
+  test('a marker text in a trailing comment is not a marker', () => {
+    const text = `User x ${BEGIN}\nHost a\n`;
+    assert.deepEqual(listManagedBlocks(text), []);
+  });
+
+  test('text the parser cannot read is refused', () => {
+    assert.throws(() => applyManagedBlock('Host "unterminated\n', BLOCK), isCode('UNPARSEABLE'));
+  });
+
+  test('linear: a 50,000-host config', (t) => {
+    const huge = Array.from({ length: 50_000 }, (_, i) => `Host h${i}\n  HostName 10.0.${i % 250}.${i % 200}\n  User u\n`).join('\n');
+    const started = performance.now();
+    const text = applyManagedBlock(huge, BLOCK);
+    const applied = performance.now() - started;
+    assert.equal(removeManagedBlock(text, 'cn-hangzhou', 'my-key'), huge);
+    t.diagnostic(`applyManagedBlock on 50,000 hosts (${huge.length} bytes): ${applied.toFixed(0)} ms`);
+  });
+});
+
+describe('updateSshConfig on disk', () => {
+  let home: string;
+  let savedHome: string | undefined;
+  const immutable: string[] = [];
+
+  before(ensureOpenSsh);
+
+  beforeEach(async () => {
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-sshcfg-'));
+    // ssh -G (run by the verify step) resolves ~ and relative Includes against HOME.
+    savedHome = process.env.HOME;
+    process.env.HOME = home;
+  });
+
+  afterEach(async () => {
+    process.env.HOME = savedHome;
+    for (const file of immutable.splice(0)) {
+      execFileSync('chattr', ['-i', file]);
+    }
+  });
+
+  const setBlock = (block: ManagedBlock) => () => block;
+
+  test('creates a missing config (folder 0700, file 0600) and verifies it with ssh -G', async () => {
+    const configPath = path.join(home, '.ssh', 'config');
+    const result = await updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' });
+    assert.deepEqual(result, { block: BLOCK, backupPath: undefined, verified: 'ok', created: true });
+    assert.equal((await fs.stat(configPath)).mode & 0o777, 0o600);
+    assert.equal((await fs.stat(path.dirname(configPath))).mode & 0o777, 0o700);
+    assert.deepEqual(findManagedBlock(await fs.readFile(configPath, 'utf8'), 'cn-hangzhou', 'my-key'), BLOCK);
+  });
+
+  test('updates in place through a symlink, keeps the mode and writes a backup', async () => {
+    const real = path.join(home, 'dotfiles', 'ssh_config');
+    await fs.mkdir(path.dirname(real));
+    const original = 'Host a\n  HostName 192.0.2.1\n';
+    await fs.writeFile(real, original, { mode: 0o640 });
+    await fs.chmod(real, 0o640);
+    await fs.mkdir(path.join(home, '.ssh'));
+    const link = path.join(home, '.ssh', 'config');
+    await fs.symlink(real, link);
+
+    const result = await updateSshConfig(link, (current) => {
+      assert.equal(current, undefined);
+      return BLOCK;
+    }, { region: 'cn-hangzhou', keyPairName: 'my-key' });
+
+    assert.ok((await fs.lstat(link)).isSymbolicLink(), 'link stays a link');
+    assert.equal((await fs.stat(real)).mode & 0o777, 0o640);
+    assert.equal(result.backupPath, `${real}.swas-backup`);
+    assert.equal(await fs.readFile(`${real}.swas-backup`, 'utf8'), original);
+    assert.equal((await fs.stat(`${real}.swas-backup`)).mode & 0o777, 0o640);
+    const written = await fs.readFile(real, 'utf8');
+    assert.equal(removeManagedBlock(written, 'cn-hangzhou', 'my-key'), original);
+
+    const removed = await updateSshConfig(link, (current) => {
+      assert.deepEqual(current, BLOCK);
+      return undefined;
+    }, { region: 'cn-hangzhou', keyPairName: 'my-key' });
+    assert.equal(removed.block, undefined);
+    assert.equal(await fs.readFile(real, 'utf8'), original);
+    assert.equal(await fs.readFile(`${real}.swas-backup`, 'utf8'), written);
+  });
+
+  test('an immutable config is an IO error and stays unchanged', async () => {
+    const configPath = path.join(home, 'config');
+    await fs.writeFile(configPath, 'Host a\n');
+    execFileSync('chattr', ['+i', configPath]);
+    immutable.push(configPath);
+    await assert.rejects(
+      updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
+      (error: unknown) => isCode('IO')(error) && /not writable/.test((error as Error).message),
+    );
+    assert.equal(await fs.readFile(configPath, 'utf8'), 'Host a\n');
+    assert.deepEqual((await fs.readdir(home)).sort(), ['config', 'config.swas-backup']);
+  });
+
+  test('a folder that cannot take new files is an IO error and the config stays unchanged', async () => {
+    const folder = path.join(home, 'locked');
+    await fs.mkdir(folder);
+    const configPath = path.join(folder, 'config');
+    await fs.writeFile(configPath, 'Host a\n');
+    execFileSync('chattr', ['+i', folder]);
+    immutable.push(folder);
+    await assert.rejects(updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }), isCode('IO'));
+    assert.equal(await fs.readFile(configPath, 'utf8'), 'Host a\n');
+  });
+
+  test('when the backup cannot be written nothing changes', async () => {
+    const configPath = path.join(home, 'config');
+    await fs.writeFile(configPath, 'Host a\n');
+    await fs.mkdir(`${configPath}.swas-backup`);
+    await assert.rejects(
+      updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
+      (error: unknown) => isCode('IO')(error) && /backup/.test((error as Error).message),
+    );
+    assert.equal(await fs.readFile(configPath, 'utf8'), 'Host a\n');
+  });
+
+  test('broken markers: refused and unchanged', async () => {
+    const configPath = path.join(home, 'config');
+    const broken = `${BEGIN}\nHost swas-my-key\n`;
+    await fs.writeFile(configPath, broken);
+    await assert.rejects(updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }), isCode('MARKERS_UNBALANCED'));
+    assert.equal(await fs.readFile(configPath, 'utf8'), broken);
+  });
+
+  test('when OpenSSH resolves other values (a Host * in an Include) the previous file is restored', async () => {
+    await fs.mkdir(path.join(home, '.ssh', 'config.d'), { recursive: true });
+    await fs.writeFile(path.join(home, '.ssh', 'config.d', 'defaults.conf'), 'Host *\n  User someone-else\n');
+    const configPath = path.join(home, '.ssh', 'config');
+    const original = 'Include config.d/*.conf\n\nHost a\n  HostName 192.0.2.1\n';
+    await fs.writeFile(configPath, original);
+    await assert.rejects(
+      updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
+      (error: unknown) => isCode('VERIFY_FAILED')(error) && /user someone-else .*Include/.test((error as Error).message),
+    );
+    assert.equal(await fs.readFile(configPath, 'utf8'), original);
+
+    const unchecked = await updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key', verify: false });
+    assert.equal(unchecked.verified, 'skipped-no-ssh');
+    assert.notEqual(await fs.readFile(configPath, 'utf8'), original);
+  });
+
+  test('a file that is not UTF-8 is left alone', async () => {
+    const configPath = path.join(home, 'config');
+    const latin1 = Buffer.from('# Caf\xe9\nHost a\n', 'latin1');
+    await fs.writeFile(configPath, latin1);
+    await assert.rejects(updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }), isCode('IO'));
+    assert.deepEqual(await fs.readFile(configPath), latin1);
+  });
+});

@@ -67,16 +67,19 @@ async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise
   return caught;
 }
 
-before(() => {
-  // The OpenSSH checks are the point of these tests: install the client rather than skip.
+function ensureTool(binary: string, aptPackage: string): void {
   try {
-    execFileSync('ssh-keygen', ['-?'], { stdio: 'ignore' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      execFileSync('apt-get', ['install', '-y', 'openssh-client'], { stdio: 'inherit' });
-    }
+    execFileSync('which', [binary], { stdio: 'ignore' });
+  } catch {
+    execFileSync('apt-get', ['install', '-y', aptPackage], { stdio: 'inherit' });
   }
-  execFileSync('which', ['ssh-keygen']);
+  execFileSync('which', [binary], { stdio: 'ignore' });
+}
+
+before(() => {
+  // These tests check against real OpenSSH and real file systems: install what is missing, never skip.
+  ensureTool('ssh-keygen', 'openssh-client');
+  ensureTool('bindfs', 'bindfs');
   assert.equal(process.getuid?.(), 0, 'the disk-failure tests mount file systems and need root');
 });
 
@@ -342,6 +345,16 @@ describe('writeSecretFileExclusive', () => {
     const dir = mountTmpfs('ro,size=1m');
     await rejectsWithCode(writeSecretFileExclusive(path.join(dir, 'k.pem'), PKCS1_PEM), 'EROFS');
     assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  test('a file system that does not keep the mode makes the write fail and leaves nothing behind', async () => {
+    // bindfs --perms=a+r shows every file as readable by all, as FAT or some network shares do.
+    const source = tempDir();
+    const dir = tempDir();
+    execFileSync('bindfs', ['--perms=a+r', source, dir]);
+    mounts.push(dir);
+    await rejectsWithCode(writeSecretFileExclusive(path.join(dir, 'k.pem'), PKCS1_PEM), 'INSECURE_MODE');
+    assert.deepEqual(fs.readdirSync(source), []);
   });
 
   test('EACCES: a folder the user may not write to leaves nothing behind', async () => {

@@ -63,7 +63,7 @@ export interface AccessDeniedDetail {
  * - dropBeforeAct / dropAfterAct: close the socket without a response, before or after acting.
  * - status: respond `status` (default 503) and `code` without acting.
  * - throttle: 400 Throttling.User without acting; `retryAfter` ms goes to the x-acs-retry-after header.
- * - malformed: act, then send the 200 response cut off mid-JSON (the response was lost in transit).
+ * - malformed: act, then send the response (200 when the action succeeds) cut off mid-JSON.
  * - html: a gateway's 502 HTML page, without acting.
  * - error: any `status`/`code`/`message` (e.g. QuotaExceed), without acting.
  */
@@ -369,7 +369,7 @@ export class SwasEmulator {
     const outcome = early ?? (await this.act(call, request));
     if (fault?.kind === 'dropAfterAct') {
       this.drop(response, call);
-    } else if (fault?.kind === 'malformed' && outcome.status === 200) {
+    } else if (fault?.kind === 'malformed') {
       this.send(response, call, { ...outcome, body: outcome.body.slice(0, Math.floor(outcome.body.length / 2)) });
     } else {
       this.send(response, call, outcome);

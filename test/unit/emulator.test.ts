@@ -117,8 +117,9 @@ function rawCall(emulator: SwasEmulator, call: RawCall): Promise<{ status: numbe
 }
 
 describe('SWAS emulator: authentication', () => {
-  test('accepts SDK-signed calls and records them without secrets', async (t) => {
-    const { emulator, client } = await startEmulator(t);
+  test('accepts SDK-signed calls and records and logs them without secrets', async (t) => {
+    const logLines: string[] = [];
+    const { emulator, client } = await startEmulator(t, { logRequests: (line) => logLines.push(line) });
     const zh = await client.listRegions(new $Swas.ListRegionsRequest({}));
     const en = await client.listRegions(new $Swas.ListRegionsRequest({ acceptLanguage: 'en-US' }));
 
@@ -132,6 +133,9 @@ describe('SWAS emulator: authentication', () => {
     assert.ok(emulator.calls.every((c) => c.signatureValid && c.status === 200 && c.accessKeyId === KEY.id));
     assert.equal(emulator.callsOf('ListRegions')[1].query.AcceptLanguage, 'en-US');
     assert.ok(!JSON.stringify(emulator.calls).includes(KEY.secret));
+    assert.equal(logLines.length, 2);
+    assert.match(logLines[0], /^ListRegions - -> 200 /);
+    assert.ok(!logLines.join('\n').includes(KEY.secret));
     emulator.clearCalls();
     assert.equal(emulator.calls.length, 0);
   });

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 
 /** Returned by a step when the user pressed Back. */
-export const BACK = Symbol('back');
+// Symbol.for: the bundled extension and its tests load separate copies of this module.
+export const BACK = Symbol.for('swas.quickInput.back');
 export type Back = typeof BACK;
 
 export interface PickItem<T> {

@@ -8,7 +8,7 @@ import Mocha from 'mocha';
  * `SWAS_TEST_RESULTS` names a file, writes `{ passed, failed, pending }` there for scripts/test.mjs.
  */
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'tdd', reporter: 'spec', color: false, timeout: 60_000 });
+  const mocha = new Mocha({ ui: 'tdd', reporter: 'spec', color: false, timeout: 60_000, grep: process.env.SWAS_TEST_GREP });
   const testFiles = fs
     .readdirSync(__dirname, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.test.js'))

@@ -29,6 +29,8 @@ export const QUIET_SETTINGS = {
   'window.commandCenter': false,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'terminal.integrated.gpuAcceleration': 'off',
+  // workspaces live under this repo's .vscode-test: no "open the parent repository?" toast
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 /** Throws with the fix when install.sh has not been run (integration/UI tests must fail loudly, not skip). */

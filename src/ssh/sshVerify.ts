@@ -52,7 +52,7 @@ export async function sshG(
   configPath: string,
   options: SshRunOptions = {},
 ): Promise<Map<string, string[]>> {
-  const { stdout } = await runSsh(['-G', '-F', configPath, '--', alias], options);
+  const { stdout, stderr } = await runSsh(['-G', '-F', configPath, '--', alias], options);
   const resolved = new Map<string, string[]>();
   for (const line of stdout.split(/\r?\n/)) {
     const match = /^(\S+)\s(.*)$/.exec(line);
@@ -66,6 +66,9 @@ export async function sshG(
     } else {
       resolved.set(keyword, [match[2]]);
     }
+  }
+  if (!resolved.has('hostname')) {
+    throw new Error(`ssh -G ${alias} printed no configuration: ${stderr.trim() || '(no output)'}`);
   }
   return resolved;
 }

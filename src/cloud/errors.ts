@@ -53,9 +53,12 @@ export class CloudError extends Error {
     this.name = 'CloudError';
   }
 
-  /** Worth retrying with the same ClientToken: the call may not have reached or finished on the server. */
+  /**
+   * Worth retrying with the same ClientToken: the call may not have reached the server, or its
+   * answer was lost or garbled on the way back (a proxy page, a cut-off body).
+   */
   get transient(): boolean {
-    return ['throttled', 'serverError', 'timeout', 'network', 'connectionRefused'].includes(this.kind);
+    return ['throttled', 'serverError', 'timeout', 'network', 'connectionRefused', 'badResponse'].includes(this.kind);
   }
 }
 
@@ -70,7 +73,7 @@ interface SdkErrorShape {
   message?: string;
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 
 function kindForServiceCode(code: string, statusCode: number | undefined): CloudErrorKind {
   if (code === 'KeyPairNameAlreadyExist' || /AlreadyExist/i.test(code)) return 'nameExists';
@@ -112,7 +115,8 @@ export function toCloudError(error: unknown, action: string): CloudError {
     return summary('timeout');
   }
   if (code === 'ECONNREFUSED') return summary('connectionRefused');
-  if (code === 'ENOTFOUND') return summary('dnsFailure');
+  // EAI_AGAIN is what an offline resolver answers: as much a lookup failure as ENOTFOUND.
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return summary('dnsFailure');
   if (code && NETWORK_CODES.has(code)) return summary('network');
   if (/socket hang up/i.test(e.message ?? '')) return summary('network');
   // A proxy or gateway error page is HTML; the SDK's JSON parse of it throws a bare SyntaxError.

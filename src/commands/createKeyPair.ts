@@ -13,7 +13,8 @@ import { chooseAlias, defaultAlias, resolveSshConfigPath, updateSshConfig } from
 import { SshConfigError } from '../ssh/sshConfigError';
 import type { Services } from '../services';
 import { homeDirectory, readSettings, Settings } from '../settings';
-import { describeCloudError, describeCredentialsError, ACTION_OPEN_SETTINGS, ACTION_SHOW_LOG, ACTION_SIGN_IN } from '../ui/errorMessages';
+import { describeCloudError, describeCredentialsError, ACTION_OPEN_SETTINGS, ACTION_SIGN_IN } from '../ui/errorMessages';
+import { showCloudError } from '../ui/showCloudError';
 import { BACK, PickItem } from '../ui/prompter';
 import { keyPairNameProblemMessage } from '../ui/validation';
 
@@ -86,19 +87,6 @@ async function preflight(services: Services): Promise<{ settings: Settings; keyD
       void vscode.commands.executeCommand('swas.signIn');
     }
     return undefined;
-  }
-}
-
-export async function showCloudError(services: Services, error: unknown, regionId: string): Promise<void> {
-  const cloudError = toCloudError(error, 'request');
-  const message = describeCloudError(cloudError, regionId);
-  const choice = await services.prompter.message('error', message.text, ...message.actions);
-  if (choice === ACTION_SIGN_IN()) {
-    void vscode.commands.executeCommand('swas.signIn');
-  } else if (choice === ACTION_SHOW_LOG()) {
-    services.log.show(true);
-  } else if (choice === ACTION_OPEN_SETTINGS()) {
-    void vscode.commands.executeCommand('workbench.action.openSettings', 'swas.endpoint');
   }
 }
 
@@ -288,23 +276,9 @@ async function callCreate(services: Services, client: SwasClient, region: string
       if (error.kind === 'nameExists') {
         return 'nameTaken';
       }
-      const message = describeCloudError(error, region);
-      let text = message.text;
-      if (error.transient || error.kind === 'badResponse') {
-        text += ' ' + vscode.l10n.t('Retrying is safe: it cannot create a second key pair.');
+      if ((await showCloudError(services, error, region, { offerRetry: true })) !== 'retry') {
+        return undefined;
       }
-      const choice = await services.prompter.message('error', text, ...message.actions);
-      if (choice === vscode.l10n.t('Retry') && (error.transient || error.kind === 'badResponse')) {
-        continue;
-      }
-      if (choice === ACTION_SIGN_IN()) {
-        void vscode.commands.executeCommand('swas.signIn');
-      } else if (choice === ACTION_SHOW_LOG()) {
-        services.log.show(true);
-      } else if (choice === ACTION_OPEN_SETTINGS()) {
-        void vscode.commands.executeCommand('workbench.action.openSettings', 'swas.endpoint');
-      }
-      return undefined;
     }
   }
 }

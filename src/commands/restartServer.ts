@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import type { Instance } from '../cloud/client';
 import type { Services } from '../services';
-import { showCloudError } from './createKeyPair';
+import { showCloudError } from '../ui/showCloudError';
 
 export interface RestartArgs {
   regionId: string;

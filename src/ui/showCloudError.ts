@@ -1,0 +1,30 @@
+import * as vscode from 'vscode';
+import { CredentialsError } from '../cloud/credentials';
+import { toCloudError } from '../cloud/errors';
+import type { Services } from '../services';
+import { ACTION_OPEN_SETTINGS, ACTION_RETRY, ACTION_SHOW_LOG, ACTION_SIGN_IN, describeCloudError, describeCredentialsError } from './errorMessages';
+
+/**
+ * Shows an API (or credentials) failure with its next step and runs the step the user picks. With `offerRetry`,
+ * a transient failure gets Retry, and 'retry' is returned when chosen: callers retry with the
+ * same ClientToken, so nothing is done twice.
+ */
+export async function showCloudError(services: Services, error: unknown, regionId: string, options: { offerRetry?: boolean } = {}): Promise<'retry' | undefined> {
+  const cloudError = error instanceof CredentialsError ? undefined : toCloudError(error, 'request');
+  const message = cloudError ? describeCloudError(cloudError, regionId) : describeCredentialsError(error as CredentialsError);
+  const retry = options.offerRetry === true && cloudError?.transient === true;
+  const text = retry ? `${message.text} ${vscode.l10n.t('Retrying is safe: it cannot create or change anything twice.')}` : message.text;
+  const actions = retry ? [ACTION_RETRY(), ...message.actions.filter((a) => a !== ACTION_RETRY())] : message.actions.filter((a) => a !== ACTION_RETRY());
+  const choice = await services.prompter.message('error', text, ...actions);
+  if (choice === ACTION_RETRY() && retry) {
+    return 'retry';
+  }
+  if (choice === ACTION_SIGN_IN()) {
+    void vscode.commands.executeCommand('swas.signIn');
+  } else if (choice === ACTION_SHOW_LOG()) {
+    services.log.show(true);
+  } else if (choice === ACTION_OPEN_SETTINGS()) {
+    void vscode.commands.executeCommand('workbench.action.openSettings', 'swas.endpoint');
+  }
+  return undefined;
+}

@@ -1,0 +1,22 @@
+/**
+ * The regions the sidebar shows. `swas.regions` wins once the user has edited the list; until
+ * then it is the default region and the last region used, so a new user sees something useful.
+ */
+export function regionsToShow(configured: readonly string[], defaults: ReadonlyArray<string | undefined>): string[] {
+  const source = configured.length > 0 ? configured : defaults;
+  return [...new Set(source.map((r) => r?.trim() ?? '').filter((r) => r !== ''))];
+}
+
+/** The list after adding `regionId` at the end (no duplicates). */
+export function withRegion(shown: readonly string[], regionId: string): string[] {
+  return shown.includes(regionId) ? [...shown] : [...shown, regionId];
+}
+
+export function withoutRegion(shown: readonly string[], regionId: string): string[] {
+  return shown.filter((r) => r !== regionId);
+}
+
+/** Key pairs can only be attached to Linux servers. */
+export function supportsKeyPairs(osType: string | undefined): boolean {
+  return (osType ?? '').toLowerCase() === 'linux';
+}

@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+
+export interface KnownHostsRemoval {
+  /** Hosts whose lines were removed. */
+  removed: string[];
+  /** Hosts that had no line in the file. */
+  absent: string[];
+}
+
+function runSshKeygen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile('ssh-keygen', args, { timeout: 10_000, windowsHide: true }, (error, stdout, stderr) => {
+      if (error && typeof (error as NodeJS.ErrnoException).code === 'string') {
+        // ENOENT and friends: ssh-keygen itself could not run.
+        reject(error);
+        return;
+      }
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Whether `ssh-keygen` is on PATH. */
+export async function sshKeygenAvailable(): Promise<boolean> {
+  try {
+    await runSshKeygen(['-?']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The hosts among `hosts` that have a line in `knownHostsPath` (hashed lines included: ssh-keygen -F matches those). */
+export async function hostsInKnownHosts(hosts: string[], knownHostsPath: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const host of hosts) {
+    const { code, stdout } = await runSshKeygen(['-F', host, '-f', knownHostsPath]);
+    if (code === 0 && stdout.trim() !== '') {
+      found.push(host);
+    }
+  }
+  return found;
+}
+
+/**
+ * Removes every `known_hosts` line for each host with `ssh-keygen -R`, which understands hashed
+ * entries and keeps the previous file as `<file>.old`.
+ */
+export async function removeFromKnownHosts(hosts: string[], knownHostsPath: string): Promise<KnownHostsRemoval> {
+  const result: KnownHostsRemoval = { removed: [], absent: [] };
+  for (const host of hosts) {
+    const present = await hostsInKnownHosts([host], knownHostsPath);
+    if (present.length === 0) {
+      result.absent.push(host);
+      continue;
+    }
+    const { code, stderr } = await runSshKeygen(['-R', host, '-f', knownHostsPath]);
+    if (code !== 0) {
+      throw new Error(`ssh-keygen -R ${host} failed: ${stderr.trim() || `exit ${code}`}`);
+    }
+    result.removed.push(host);
+  }
+  return result;
+}

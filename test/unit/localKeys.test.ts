@@ -1,0 +1,128 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { generateLocalKeyPair } from '../../src/ssh/generateKey';
+import { hostsInKnownHosts, removeFromKnownHosts } from '../../src/ssh/knownHosts';
+import { findLocalPrivateKey, publicKeyOfPrivateKey } from '../../src/ssh/localKey';
+import { openSshPublicKey, samePublicKey } from '../../src/ssh/keyFile';
+import { regionsToShow, supportsKeyPairs, withoutRegion, withRegion } from '../../src/cloud/regionList';
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'swas-localkey-'));
+const sshKeygenPublic = (file: string) => execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' }).trim();
+
+describe('publicKeyOfPrivateKey', () => {
+  test('reads a PEM RSA key like ssh-keygen -y does', () => {
+    const dir = tempDir();
+    const pem = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
+    const file = path.join(dir, 'k.pem');
+    fs.writeFileSync(file, pem, { mode: 0o600 });
+    assert.ok(samePublicKey(publicKeyOfPrivateKey(pem)!, sshKeygenPublic(file)));
+  });
+
+  for (const type of ['ed25519', 'rsa']) {
+    test(`reads the clear public part of an OpenSSH-format ${type} key, even with a passphrase`, () => {
+      const dir = tempDir();
+      const file = path.join(dir, 'k');
+      execFileSync('ssh-keygen', ['-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', 'secret phrase', '-q', '-f', file]);
+      const fromFile = publicKeyOfPrivateKey(fs.readFileSync(file, 'utf8'));
+      assert.ok(fromFile);
+      assert.ok(samePublicKey(fromFile, fs.readFileSync(`${file}.pub`, 'utf8')));
+    });
+  }
+
+  test('anything else is not a private key', () => {
+    assert.equal(publicKeyOfPrivateKey('ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ comment'), undefined);
+    assert.equal(publicKeyOfPrivateKey('-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n'), undefined);
+  });
+});
+
+describe('findLocalPrivateKey', () => {
+  const key = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
+  const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
+  const publicKey = openSshPublicKey(key, 'swas:cn-hangzhou/web');
+
+  test('finds <name>-N.pem when <name>.pem holds another key', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'web.pem'), other);
+    fs.writeFileSync(path.join(dir, 'web-2.pem'), key);
+    fs.writeFileSync(path.join(dir, 'webserver.pem'), key);
+    assert.equal(await findLocalPrivateKey({ directory: dir, keyPairName: 'web', publicKey }), path.join(dir, 'web-2.pem'));
+  });
+
+  test('a file with the right name but another key, or no folder at all, is no match', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'web.pem'), other);
+    assert.equal(await findLocalPrivateKey({ directory: dir, keyPairName: 'web', publicKey }), undefined);
+    assert.equal(await findLocalPrivateKey({ directory: path.join(dir, 'missing'), keyPairName: 'web', publicKey }), undefined);
+  });
+
+  test('an extra candidate (the SSH config IdentityFile) is checked too', async () => {
+    const dir = tempDir();
+    const elsewhere = path.join(tempDir(), 'saved-as.key');
+    fs.writeFileSync(elsewhere, key);
+    assert.equal(await findLocalPrivateKey({ directory: dir, keyPairName: 'web', publicKey, extraCandidates: [elsewhere] }), elsewhere);
+  });
+});
+
+describe('generateLocalKeyPair', () => {
+  for (const type of ['rsa', 'ed25519'] as const) {
+    test(`${type}: <name>.pem (0600) and .pub that belong together`, async () => {
+      const dir = path.join(tempDir(), 'ssh');
+      const generated = await generateLocalKeyPair({ directory: dir, keyPairName: 'gen', region: 'cn-hangzhou', type });
+      assert.equal(generated.privateKeyPath, path.join(dir, 'gen.pem'));
+      assert.equal(fs.statSync(generated.privateKeyPath).mode & 0o777, 0o600);
+      assert.ok(samePublicKey(sshKeygenPublic(generated.privateKeyPath), generated.publicKey));
+      assert.match(generated.publicKey, type === 'rsa' ? /^ssh-rsa / : /^ssh-ed25519 /);
+      assert.match(generated.fingerprint, /^SHA256:/);
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['gen.pem', 'gen.pub'], 'no scratch folder left behind');
+      if (type === 'rsa') {
+        const bits = execFileSync('ssh-keygen', ['-l', '-f', generated.publicKeyPath], { encoding: 'utf8' }).split(' ')[0];
+        assert.equal(bits, '4096');
+      }
+    });
+  }
+
+  test('never overwrites an existing key', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'gen.pem'), 'keep me');
+    const generated = await generateLocalKeyPair({ directory: dir, keyPairName: 'gen', region: 'cn-hangzhou', type: 'ed25519' });
+    assert.equal(generated.privateKeyPath, path.join(dir, 'gen-2.pem'));
+    assert.equal(fs.readFileSync(path.join(dir, 'gen.pem'), 'utf8'), 'keep me');
+  });
+});
+
+describe('known_hosts', () => {
+  test('removes only the named hosts, hashed lines included', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'known_hosts');
+    const hostKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    fs.writeFileSync(file, `127.0.0.2 ${hostKey}\n127.0.0.9 ${hostKey}\n`);
+    execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+    fs.appendFileSync(file, `127.0.0.3 ${hostKey}\n`);
+    assert.deepEqual(await hostsInKnownHosts(['127.0.0.2', '127.0.0.3', '127.0.0.4'], file), ['127.0.0.2', '127.0.0.3']);
+    const result = await removeFromKnownHosts(['127.0.0.2', '127.0.0.3', '127.0.0.4'], file);
+    assert.deepEqual(result, { removed: ['127.0.0.2', '127.0.0.3'], absent: ['127.0.0.4'] });
+    assert.deepEqual(await hostsInKnownHosts(['127.0.0.2', '127.0.0.3', '127.0.0.9'], file), ['127.0.0.9']);
+  });
+});
+
+describe('region list', () => {
+  test('the setting wins once set; otherwise the defaults, without blanks or duplicates', () => {
+    assert.deepEqual(regionsToShow([], ['cn-hangzhou', undefined, ' ', 'cn-hangzhou', 'cn-shanghai']), ['cn-hangzhou', 'cn-shanghai']);
+    assert.deepEqual(regionsToShow(['ap-southeast-1'], ['cn-hangzhou']), ['ap-southeast-1']);
+    assert.deepEqual(withRegion(['a-1'], 'a-1'), ['a-1']);
+    assert.deepEqual(withRegion(['a-1'], 'b-2'), ['a-1', 'b-2']);
+    assert.deepEqual(withoutRegion(['a-1', 'b-2'], 'a-1'), ['b-2']);
+  });
+
+  test('only Linux servers take key pairs', () => {
+    assert.equal(supportsKeyPairs('Linux'), true);
+    assert.equal(supportsKeyPairs('linux'), true);
+    assert.equal(supportsKeyPairs('Windows'), false);
+    assert.equal(supportsKeyPairs(undefined), false);
+  });
+});

@@ -25,7 +25,11 @@ async function main(): Promise<void> {
         `--user-data-dir=${path.join(runDir, 'user-data')}`,
         `--extensions-dir=${path.join(runDir, 'extensions')}`,
       ],
-      extensionTestsEnv: process.env.SWAS_TEST_RESULTS ? { SWAS_TEST_RESULTS: process.env.SWAS_TEST_RESULTS } : {},
+      extensionTestsEnv: {
+        // lets smoke.test.ts check that the host got a sandbox HOME instead of the caller's
+        SWAS_CALLER_HOME: os.homedir(),
+        ...(process.env.SWAS_TEST_RESULTS ? { SWAS_TEST_RESULTS: process.env.SWAS_TEST_RESULTS } : {}),
+      },
     });
   } finally {
     fs.rmSync(runDir, { recursive: true, force: true });

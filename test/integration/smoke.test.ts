@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import * as os from 'os';
 import * as vscode from 'vscode';
 
 const EXTENSION_ID = 'swas-tools.swas-keypairs';
@@ -21,5 +22,10 @@ suite('Extension smoke', () => {
     for (const command of ['swas.createKeyPair', 'swas.signIn', 'swas.signOut']) {
       assert.ok(commands.includes(command), `${command} is not registered`);
     }
+  });
+
+  test('runs with a fresh sandbox HOME, not the caller\'s', () => {
+    assert.ok(process.env.SWAS_CALLER_HOME, 'SWAS_CALLER_HOME not passed through to the extension host');
+    assert.notEqual(os.homedir(), process.env.SWAS_CALLER_HOME);
   });
 });

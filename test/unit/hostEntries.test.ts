@@ -1,0 +1,59 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { blockWithoutServers, blockWithServers, identityFilePath } from '../../src/ssh/hostEntries';
+import { applyManagedBlock, ManagedBlock } from '../../src/ssh/sshConfig';
+
+const base = { region: 'cn-hangzhou', keyPairName: 'web-key', user: 'root', identityFile: '~/.ssh/web-key.pem' };
+const web1 = { instanceId: 'i-1', instanceName: 'web-1', publicIpAddress: '10.0.0.1' };
+const db1 = { instanceId: 'i-2', instanceName: 'DB One', publicIpAddress: '10.0.0.2' };
+
+describe('blockWithServers', () => {
+  test('no block yet: the first server gets swas-<key pair>, the next one a server-specific alias', () => {
+    const block = blockWithServers('', undefined, base, [web1, db1]);
+    assert.deepEqual(block.hosts, [
+      { alias: 'swas-web-key', hostName: '10.0.0.1', instanceId: 'i-1', instanceName: 'web-1' },
+      { alias: 'swas-web-key-db-one', hostName: '10.0.0.2', instanceId: 'i-2', instanceName: 'DB One' },
+    ]);
+  });
+
+  test('takes over the "no server yet" entry and keeps the user name written before', () => {
+    const current: ManagedBlock = { ...base, user: 'admin', hosts: [{ alias: 'my-alias' }] };
+    const block = blockWithServers('', current, base, [web1]);
+    assert.equal(block.user, 'admin');
+    assert.deepEqual(block.hosts, [{ alias: 'my-alias', hostName: '10.0.0.1', instanceId: 'i-1', instanceName: 'web-1' }]);
+  });
+
+  test('a server already listed keeps its alias and gets its current IP', () => {
+    const current: ManagedBlock = { ...base, hosts: [{ alias: 'keep', hostName: '10.9.9.9', instanceId: 'i-1', instanceName: 'old' }] };
+    assert.deepEqual(blockWithServers('', current, base, [web1]).hosts, [{ alias: 'keep', hostName: '10.0.0.1', instanceId: 'i-1', instanceName: 'web-1' }]);
+  });
+
+  test('aliases the user already has elsewhere are not reused', () => {
+    const text = 'Host swas-web-key\n  HostName example.com\n';
+    const block = blockWithServers(text, undefined, base, [web1]);
+    assert.equal(block.hosts[0].alias, 'swas-web-key-2');
+    assert.match(applyManagedBlock(text, block), /Host swas-web-key-2/);
+  });
+});
+
+describe('blockWithoutServers', () => {
+  const current: ManagedBlock = {
+    ...base,
+    hosts: [
+      { alias: 'a', hostName: '10.0.0.1', instanceId: 'i-1' },
+      { alias: 'b', hostName: '10.0.0.2', instanceId: 'i-2' },
+    ],
+  };
+  test('drops only the named servers', () => {
+    assert.deepEqual(blockWithoutServers(current, ['i-2']).hosts.map((h) => h.alias), ['a']);
+  });
+  test('keeps a "no server yet" entry when the last one goes', () => {
+    assert.deepEqual(blockWithoutServers(current, ['i-1', 'i-2']).hosts, [{ alias: 'a' }]);
+  });
+});
+
+test('identityFilePath undoes the config quoting', () => {
+  assert.equal(identityFilePath('"~/my keys/k%%1.pem"', '/home/u'), path.join('/home/u', 'my keys/k%1.pem'));
+  assert.equal(identityFilePath('/abs/k.pem', '/home/u'), '/abs/k.pem');
+});

@@ -54,6 +54,18 @@ export interface Prompter {
   progress<T>(title: string, task: () => Promise<T>): Promise<T>;
   saveDialog(defaultPath: string, title: string): Promise<string | undefined>;
   writeClipboard(text: string): Promise<void>;
+  /** A pick of several items; resolves to the chosen values (maybe none), or undefined when cancelled. */
+  multiPick<T>(options: MultiPickOptions<T>): Promise<T[] | undefined>;
+  /** Asks for one existing file; `filters` maps a label to extensions without dots. */
+  openDialog(title: string, defaultPath: string, filters: Record<string, string[]>): Promise<string | undefined>;
+}
+
+export interface MultiPickOptions<T> {
+  title: string;
+  placeholder: string;
+  items: PickItem<T>[];
+  /** Items that start selected. */
+  picked?: T[];
 }
 
 export class VsCodePrompter implements Prompter {
@@ -160,5 +172,23 @@ export class VsCodePrompter implements Prompter {
 
   async writeClipboard(text: string): Promise<void> {
     await vscode.env.clipboard.writeText(text);
+  }
+
+  async multiPick<T>(options: MultiPickOptions<T>): Promise<T[] | undefined> {
+    const items = options.items.map((item) => ({ ...item, picked: options.picked?.includes(item.value) ?? false }));
+    const chosen = await vscode.window.showQuickPick(items, {
+      title: options.title,
+      placeHolder: options.placeholder,
+      canPickMany: true,
+      ignoreFocusOut: true,
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    return chosen?.map((item) => item.value);
+  }
+
+  async openDialog(title: string, defaultPath: string, filters: Record<string, string[]>): Promise<string | undefined> {
+    const uris = await vscode.window.showOpenDialog({ title, openLabel: title, defaultUri: vscode.Uri.file(defaultPath), canSelectMany: false, filters });
+    return uris?.[0]?.fsPath;
   }
 }

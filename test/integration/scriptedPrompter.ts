@@ -1,15 +1,18 @@
-import type { InputBoxOptions, PickItem, Prompter, QuickPickOptions, Severity } from '../../src/ui/prompter';
+import type { InputBoxOptions, MultiPickOptions, PickItem, Prompter, QuickPickOptions, Severity } from '../../src/ui/prompter';
 import { BACK } from '../../src/ui/prompter';
 
 /** One answer to one question the extension asks, in order. */
 export type ScriptStep =
   /** Choose the item whose label is given (as a user typing it and pressing Enter), or press Back/Esc. */
-  | { pick: string | 'BACK' | 'ESC' }
+  | { pick: string | 'BACK' | 'ESC'; before?: () => void }
   /** Type these values one after another; each one's validation message is recorded. The last is submitted. */
   | { type: string[] | 'BACK' | 'ESC' }
   /** Answer a notification or modal with this action (undefined = dismiss). */
   | { answer: string | undefined }
-  | { saveAs: string | undefined };
+  | { saveAs: string | undefined }
+  /** Tick the items with these labels in a multi-select pick and accept (ESC = cancel). */
+  | { picks: string[] | 'ESC' }
+  | { open: string | undefined };
 
 export interface Shown {
   kind: 'quickPick' | 'inputBox' | 'message' | 'confirm' | 'progress';
@@ -59,7 +62,9 @@ export class ScriptedPrompter implements Prompter {
   async quickPick<T>(options: QuickPickOptions<T>): Promise<T | typeof BACK | undefined> {
     const items: PickItem<T>[] = await options.items;
     this.shown.push({ kind: 'quickPick', text: options.placeholder, items: items.map((i) => i.label) });
-    const step = this.next('pick', `quick pick "${options.placeholder}"`) as { pick: string };
+    const step = this.next('pick', `quick pick "${options.placeholder}"`) as { pick: string; before?: () => void };
+    // Lets a test change the world while the user is looking at this step (e.g. a token expires).
+    step.before?.();
     if (step.pick === 'BACK') return BACK;
     if (step.pick === 'ESC') return undefined;
     const item = items.find((i) => i.label === step.pick);
@@ -109,5 +114,22 @@ export class ScriptedPrompter implements Prompter {
 
   async writeClipboard(text: string): Promise<void> {
     this.clipboard.push(text);
+  }
+
+  async multiPick<T>(options: MultiPickOptions<T>): Promise<T[] | undefined> {
+    this.shown.push({ kind: 'quickPick', text: options.placeholder, items: options.items.map((i) => i.label) });
+    const step = this.next('picks', `multi-select pick "${options.placeholder}"`) as { picks: string[] | 'ESC' };
+    if (step.picks === 'ESC') return undefined;
+    return step.picks.map((label) => {
+      const item = options.items.find((i) => i.label === label);
+      if (!item) {
+        throw new Error(`No item "${label}" in pick "${options.placeholder}": ${options.items.map((i) => i.label).join(', ')}`);
+      }
+      return item.value;
+    });
+  }
+
+  async openDialog(): Promise<string | undefined> {
+    return (this.next('open', 'open dialog') as { open: string | undefined }).open;
   }
 }

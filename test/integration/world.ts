@@ -19,20 +19,25 @@ const run = promisify(execFile);
 export class World {
   private constructor(
     readonly api: TestApi,
-    readonly emulator: SwasEmulator,
-    readonly authorizedKeysDir: string,
+    public emulator: SwasEmulator,
+    public authorizedKeysDir: string,
   ) {}
 
   home = '';
+
+  private static async freshEmulator(): Promise<{ emulator: SwasEmulator; authorizedKeysDir: string }> {
+    const emulator = await SwasEmulator.start();
+    const authorizedKeysDir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-authkeys-'));
+    await seedDemo(emulator, { authorizedKeysDir });
+    return { emulator, authorizedKeysDir };
+  }
 
   static async start(): Promise<World> {
     const extension = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
     if (!extension) throw new Error(`${EXTENSION_ID} is not installed in the test host`);
     const api = await extension.activate();
     if (!api) throw new Error('The extension did not return its test API (not running in ExtensionMode.Test?)');
-    const emulator = await SwasEmulator.start();
-    const authorizedKeysDir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-authkeys-'));
-    await seedDemo(emulator, { authorizedKeysDir });
+    const { emulator, authorizedKeysDir } = await World.freshEmulator();
     const world = new World(api, emulator, authorizedKeysDir);
     await world.configure({ endpoint: emulator.url, requestTimeout: 2, defaultRegion: '', sshKeyDirectory: '~/.ssh' });
     return world;
@@ -45,16 +50,19 @@ export class World {
     }
   }
 
-  /** A new HOME with nothing in it, and the demo AccessKey in the environment. */
+  /** A new cloud (the demo world, nothing else), a new empty HOME, and the demo AccessKey in the environment. */
   async reset(): Promise<void> {
+    await this.emulator.stop();
+    ({ emulator: this.emulator, authorizedKeysDir: this.authorizedKeysDir } = await World.freshEmulator());
     this.home = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-home-'));
     process.env.HOME = this.home;
     process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID;
     process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET;
     delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
-    this.emulator.clearFaults();
-    this.emulator.clearCalls();
     await this.api.services.storeSignedInCredentials(undefined);
+    for (const key of this.api.services.context.globalState.keys()) {
+      await this.api.services.context.globalState.update(key, undefined);
+    }
     await this.configure({ endpoint: this.emulator.url, requestTimeout: 2, sshKeyDirectory: '~/.ssh' });
   }
 

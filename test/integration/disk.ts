@@ -1,0 +1,47 @@
+import { execFile } from 'child_process';
+import { promises as fs } from 'fs';
+import { promisify } from 'util';
+
+const run = promisify(execFile);
+
+/**
+ * Real disk failures for the fault suite: a tiny tmpfs that is full, read-only bind mounts.
+ * The host runs as root (CI does), where permission bits do not stop writes, so "not writable"
+ * is made real with a read-only mount instead of chmod.
+ */
+export class Mounts {
+  private readonly mounted: string[] = [];
+
+  /** A tmpfs of `sizeKb` at `dir`, filled until the kernel says ENOSPC. */
+  async fullTmpfs(dir: string, sizeKb = 16): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    await run('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k,mode=0700`, 'tmpfs', dir]);
+    this.mounted.push(dir);
+  }
+
+  async fill(dir: string): Promise<void> {
+    const chunk = Buffer.alloc(1024, 7);
+    const handle = await fs.open(`${dir}/.filler`, 'a');
+    try {
+      for (;;) await handle.write(chunk);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  /** Makes an existing file or folder read-only in place (EROFS on any write). */
+  async readOnly(target: string): Promise<void> {
+    await run('mount', ['--bind', target, target]);
+    this.mounted.push(target);
+    await run('mount', ['-o', 'remount,ro,bind', target]);
+  }
+
+  async release(): Promise<void> {
+    for (const target of this.mounted.reverse()) {
+      await run('umount', ['-l', target]).catch(() => undefined);
+    }
+    this.mounted.length = 0;
+  }
+}

@@ -1,0 +1,413 @@
+import * as assert from 'assert';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
+import { findManagedBlock, removeManagedBlock } from '../../src/ssh/sshConfig';
+import { DEMO_ACCESS_KEY_ID, DEMO_REGION_ID } from '../emulator/demo';
+import { generateRsaKeyPair } from '../emulator/keys';
+import { Mounts } from './disk';
+import type { ScriptedPrompter, ScriptStep } from './scriptedPrompter';
+import { listFiles, sshG, sshKeygenPublic, World } from './world';
+
+/**
+ * The promise to users, case by case: whatever fails, the one-time private key is never lost, never
+ * readable by others, no byte of the SSH config outside our block changes, and the message names
+ * the next step. See docs/fault-cases.md for the table.
+ */
+const REGION = DEMO_REGION_ID;
+let world: World;
+const mounts = new Mounts();
+let counter = 0;
+
+function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}`;
+}
+
+async function create(args?: object): Promise<CreateKeyPairOutcome | undefined> {
+  return vscode.commands.executeCommand<CreateKeyPairOutcome | undefined>('swas.createKeyPair', args);
+}
+
+/** Region → name → Skip (no server): the shortest complete flow. */
+function plainFlow(name: string, ...after: ScriptStep[]): ScriptStep[] {
+  return [{ pick: REGION }, { type: [name] }, { pick: 'Skip' }, ...after];
+}
+
+const SAMPLE_CONFIG = '# my settings\nHost work\n    HostName 192.0.2.10\n    User alice\n\nHost *\n    ServerAliveInterval 30\n';
+
+async function writeConfig(text: string): Promise<void> {
+  await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
+  await fs.writeFile(world.configPath, text, { mode: 0o600 });
+}
+
+async function cloudKeyPairs(name: string): Promise<number> {
+  return world.emulator.keyPairs(REGION).filter((k) => k.keyPairName === name).length;
+}
+
+/** Every private key under `dirs` is owner-only; returns the .pem paths found. */
+async function privateKeysAreOwnerOnly(...dirs: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of dirs) {
+    for (const file of await listFiles(dir)) {
+      const full = path.join(dir, file);
+      const stat = await fs.lstat(full);
+      if (stat.isFile() && /\.pem$|\.tmp|swas/.test(file) && !file.endsWith('.pub') && file !== 'config' && !file.startsWith('config')) {
+        assert.strictEqual(stat.mode & 0o077, 0, `${full} is readable by others (mode ${(stat.mode & 0o777).toString(8)})`);
+        found.push(full);
+      }
+    }
+  }
+  return found;
+}
+
+/** The key on disk is the one the service created: its public key is the one ListKeyPairs holds. */
+async function keyMatchesCloud(keyPath: string, name: string): Promise<void> {
+  const listed = world.emulator.keyPairs(REGION).find((k) => k.keyPairName === name);
+  assert.ok(listed, `${name} exists in the cloud`);
+  const local = (await sshKeygenPublic(keyPath)).split(' ')[1];
+  assert.strictEqual(local, listed.publicKey.split(' ')[1], 'saved private key belongs to the cloud key pair');
+}
+
+async function configOutsideBlockUnchanged(original: string, name: string): Promise<void> {
+  const now = await fs.readFile(world.configPath, 'utf8');
+  assert.strictEqual(removeManagedBlock(now, REGION, name), original, 'bytes outside our block changed');
+}
+
+function errorText(prompter: ScriptedPrompter): string {
+  const errors = prompter.messages('error');
+  assert.ok(errors.length > 0, `an error was shown; saw ${JSON.stringify(prompter.shown.map((s) => s.text))}`);
+  return errors.map((e) => e.text).join('\n');
+}
+
+suite('Fault suite: API failures during Create Key Pair', function () {
+  this.timeout(120_000);
+  suiteSetup(async () => (world = await World.start()));
+  suiteTeardown(async () => world?.stop());
+  setup(async () => {
+    await world.reset();
+    await writeConfig(SAMPLE_CONFIG);
+  });
+
+  for (const [label, fault] of [
+    ['timeout before the answer (server slower than the request timeout), then success', { kind: 'delay', ms: 2500 }],
+    ['response dropped after the key pair was created', { kind: 'dropAfterAct' }],
+    ['connection dropped before the server acts', { kind: 'dropBeforeAct' }],
+    ['HTTP 503 then success', { kind: 'status', status: 503, code: 'ServiceUnavailable' }],
+    ['HTTP 500 InternalError then success', { kind: 'status', status: 500, code: 'InternalError' }],
+    ['throttled with retry-after, then success', { kind: 'throttle', retryAfter: 300 }],
+    ['truncated JSON (after acting), then success', { kind: 'malformed' }],
+  ] as const) {
+    test(`${label}: one key pair, same ClientToken, key saved`, async () => {
+      const name = uniqueName('retry');
+      world.emulator.injectFault({ action: 'CreateKeyPair', ...fault });
+      const prompter = world.script(...plainFlow(name));
+      const outcome = await create();
+      assert.ok(outcome?.privateKeyPath, JSON.stringify(prompter.shown.map((s) => s.text)));
+      const calls = world.emulator.callsOf('CreateKeyPair');
+      assert.ok(calls.length >= 2, 'retried');
+      assert.strictEqual(new Set(calls.map((c) => c.clientToken)).size, 1, 'every retry used the same ClientToken');
+      assert.strictEqual(await cloudKeyPairs(name), 1, 'exactly one key pair');
+      await keyMatchesCloud(outcome.privateKeyPath, name);
+      await privateKeysAreOwnerOnly(world.sshDir);
+      await configOutsideBlockUnchanged(SAMPLE_CONFIG, name);
+      assert.strictEqual(prompter.messages('error').length, 0);
+    });
+  }
+
+  test('every attempt times out: the message offers a safe Retry, which recovers the same key', async () => {
+    const name = uniqueName('slow');
+    world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'delay', ms: 2500, times: 4 });
+    const prompter = world.script(...plainFlow(name), { answer: 'Retry' });
+    const outcome = await create();
+    const text = errorText(prompter);
+    assert.match(text, /did not answer in time/);
+    assert.match(text, /Retrying is safe/);
+    assert.deepStrictEqual(prompter.messages('error')[0].actions?.[0], 'Retry');
+    assert.ok(outcome?.privateKeyPath);
+    assert.strictEqual(await cloudKeyPairs(name), 1);
+    assert.strictEqual(new Set(world.emulator.callsOf('CreateKeyPair').map((c) => c.clientToken)).size, 1);
+    await keyMatchesCloud(outcome.privateKeyPath, name);
+  });
+
+  test('garbled answers every time (after acting): Retry later returns the same key', async () => {
+    const name = uniqueName('garbled');
+    world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'malformed', times: 4 });
+    const prompter = world.script(...plainFlow(name), { answer: 'Retry' });
+    const outcome = await create();
+    assert.match(errorText(prompter), /not an API response/);
+    assert.ok(outcome?.privateKeyPath);
+    assert.strictEqual(await cloudKeyPairs(name), 1);
+    await keyMatchesCloud(outcome.privateKeyPath, name);
+  });
+
+  test('an HTML error page from a gateway: plain message, nothing created, nothing written', async () => {
+    const name = uniqueName('html');
+    world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'html', times: 4 });
+    const prompter = world.script(...plainFlow(name), { answer: undefined });
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /not an API response \(a proxy or gateway page\?\)/);
+    assert.strictEqual(await cloudKeyPairs(name), 0);
+    assert.deepStrictEqual(await listFiles(world.sshDir), ['config']);
+    assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+  });
+
+  test('connection refused: names the endpoint setting, offers Open Settings, falls back to built-in regions', async () => {
+    await world.configure({ endpoint: 'http://127.0.0.1:9' });
+    const prompter = world.script({ pick: REGION });
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /connection to the SWAS endpoint was refused.*swas\.endpoint/);
+    assert.ok(prompter.messages('error')[0].actions?.includes('Open Settings'));
+    assert.ok((prompter.shown[0].items ?? []).includes('cn-wulanchabu'), 'the built-in region list was offered');
+    assert.deepStrictEqual(await listFiles(world.sshDir), ['config']);
+  });
+
+  test('DNS failure: says the endpoint could not be found', async () => {
+    await world.configure({ endpoint: 'http://swas-emulator.invalid:8080' });
+    const prompter = world.script({ pick: REGION });
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /could not be found \(DNS\)/);
+  });
+
+  test('wrong AccessKey secret: signature rejected, Sign In offered, nothing written', async () => {
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'not-the-secret-at-all';
+    const prompter = world.script({ pick: REGION });
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /signature: the AccessKey secret is probably wrong/);
+    assert.ok(prompter.messages('error')[0].actions?.includes('Sign In'));
+    assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 0);
+    assert.ok(world.emulator.calls.every((c) => !c.signatureValid));
+  });
+
+  test('unknown AccessKey ID', async () => {
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = 'LTAI5tNobodyKnowsThis00';
+    const prompter = world.script({ pick: REGION });
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /AccessKey ID is not known/);
+  });
+
+  test('disabled AccessKey', async () => {
+    world.emulator.setAccessKeyActive(DEMO_ACCESS_KEY_ID, false);
+    try {
+      const prompter = world.script({ pick: REGION });
+      assert.strictEqual(await create(), undefined);
+      assert.match(errorText(prompter), /AccessKey is disabled/);
+    } finally {
+      world.emulator.setAccessKeyActive(DEMO_ACCESS_KEY_ID, true);
+    }
+  });
+
+  test('RAM denial names the action and the denial detail', async () => {
+    const id = 'LTAI5tRamUserNoCreate0001';
+    world.emulator.addAccessKey({ id, secret: 'ram-user-secret-0001' });
+    world.emulator.denyAction(id, 'CreateKeyPair');
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = id;
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'ram-user-secret-0001';
+    const name = uniqueName('denied');
+    const prompter = world.script(...plainFlow(name));
+    assert.strictEqual(await create(), undefined);
+    const text = errorText(prompter);
+    assert.match(text, /not allowed to perform swas-open:CreateKeyPair/);
+    assert.match(text, /ImplicitDeny|AccountLevelIdentityBasedPolicy/);
+    assert.match(text, /Request ID/);
+    assert.strictEqual(await cloudKeyPairs(name), 0);
+  });
+
+  test('STS token expires while the user is choosing the server', async () => {
+    const id = 'STS.NTestStsKey000000001';
+    world.emulator.addAccessKey({ id, secret: 'sts-secret-000000001', securityToken: 'token-abc-123' });
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = id;
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'sts-secret-000000001';
+    process.env.ALIBABA_CLOUD_SECURITY_TOKEN = 'token-abc-123';
+    const name = uniqueName('sts');
+    const prompter = world.script({ pick: REGION }, { type: [name] }, { pick: 'Skip', before: () => world.emulator.expireSecurityToken(id) });
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /STS security token has expired/);
+    assert.strictEqual(await cloudKeyPairs(name), 0);
+    assert.ok(world.emulator.callsOf('ListKeyPairs').some((c) => c.signatureValid && c.status === 200), 'the token worked before it expired');
+  });
+
+  test('quota reached between the check and the call', async () => {
+    world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'error', status: 403, code: 'QuotaExceed.KeyPair', message: 'The key pair quota is exceeded.' });
+    const prompter = world.script(...plainFlow(uniqueName('quota')));
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /maximum number of key pairs\. Delete one/);
+    assert.deepStrictEqual(await listFiles(world.sshDir), ['config']);
+  });
+
+  test('quota already full: the flow stops before CreateKeyPair and says how to free one', async () => {
+    const region = 'cn-beijing';
+    for (let i = world.emulator.keyPairs(region).length; i < 10; i++) {
+      await world.emulator.addKeyPair(region, { keyPairName: `filler-${i}`, publicKey: (await generateRsaKeyPair('pkcs1-pem')).publicKey });
+    }
+    const prompter = world.script({ pick: region });
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /10 of 10 key pairs are used in cn-beijing.*Delete a key pair/);
+    assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 0);
+  });
+
+  test('name taken between the check and the call: the name step reopens with the value and the reason', async () => {
+    const first = uniqueName('raced');
+    const second = uniqueName('second');
+    world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'error', status: 400, code: 'KeyPairNameAlreadyExist', message: 'The keyPair name already exist.' });
+    const prompter = world.script(...plainFlow(first), { type: [second] }, { pick: 'Skip' });
+    const outcome = await create();
+    const boxes = prompter.shown.filter((s) => s.kind === 'inputBox');
+    assert.strictEqual(boxes.length, 2);
+    assert.strictEqual(boxes[1].value, first);
+    assert.match(boxes[1].initialError ?? '', /already exists/);
+    assert.strictEqual(outcome?.keyPairName, second);
+    assert.strictEqual(await cloudKeyPairs(second), 1);
+  });
+
+  test('AttachKeyPair fails: key and config entry kept, the warning says what failed', async () => {
+    const name = uniqueName('attach');
+    world.emulator.injectFault({ action: 'AttachKeyPair', kind: 'status', status: 500, code: 'InternalError', times: 4 });
+    const prompter = world.script({ pick: REGION }, { type: [name] }, { pick: 'web-1' });
+    const outcome = await create();
+    assert.ok(outcome?.privateKeyPath);
+    const final = prompter.lastMessage();
+    assert.strictEqual(final?.severity, 'warning');
+    assert.match(final?.text ?? '', /Attaching to web-1 failed/);
+    await keyMatchesCloud(outcome.privateKeyPath, name);
+    const block = findManagedBlock(await fs.readFile(world.configPath, 'utf8'), REGION, name);
+    assert.ok(block, 'our entry was written');
+    assert.strictEqual(block.hosts[0].hostName, undefined, 'no HostName for a server that does not trust the key');
+    await configOutsideBlockUnchanged(SAMPLE_CONFIG, name);
+  });
+});
+
+suite('Fault suite: disk failures', function () {
+  this.timeout(120_000);
+  suiteSetup(async () => (world = await World.start()));
+  suiteTeardown(async () => world?.stop());
+  setup(async () => world.reset());
+  teardown(async () => mounts.release());
+
+  test('~/.ssh missing: created with mode 0700', async () => {
+    world.script(...plainFlow(uniqueName('fresh')));
+    const outcome = await create();
+    assert.ok(outcome?.privateKeyPath);
+    assert.strictEqual((await fs.stat(world.sshDir)).mode & 0o777, 0o700);
+    assert.strictEqual((await fs.stat(world.configPath)).mode & 0o777, 0o600);
+  });
+
+  test('a file already at the key path: saved under a free name, and the user is told', async () => {
+    const name = uniqueName('taken');
+    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
+    await fs.writeFile(path.join(world.sshDir, `${name}.pem`), 'someone else\'s key\n');
+    const prompter = world.script(...plainFlow(name));
+    const outcome = await create();
+    assert.strictEqual(outcome?.privateKeyPath, path.join(world.sshDir, `${name}-2.pem`));
+    assert.strictEqual(await fs.readFile(path.join(world.sshDir, `${name}.pem`), 'utf8'), 'someone else\'s key\n');
+    assert.match(prompter.lastMessage()?.text ?? '', new RegExp(`saved as ${name}-2\\.pem`));
+    await keyMatchesCloud(outcome.privateKeyPath, name);
+  });
+
+  test('a directory at the key path: saved under a free name', async () => {
+    const name = uniqueName('dir');
+    await fs.mkdir(path.join(world.sshDir, `${name}.pem`), { recursive: true });
+    world.script(...plainFlow(name));
+    const outcome = await create();
+    assert.strictEqual(outcome?.privateKeyPath, path.join(world.sshDir, `${name}-2.pem`));
+  });
+
+  test('key folder not writable: Save As… keeps the key (0600) and the config points at it', async () => {
+    const name = uniqueName('readonly');
+    const keys = path.join(world.home, 'keys');
+    await fs.mkdir(keys, { recursive: true, mode: 0o700 });
+    await mounts.readOnly(keys);
+    await world.configure({ sshKeyDirectory: keys });
+    const rescue = path.join(world.home, 'rescue', `${name}.pem`);
+    await fs.mkdir(path.dirname(rescue), { recursive: true });
+    const prompter = world.script(...plainFlow(name), { answer: 'Save As…' }, { saveAs: rescue });
+    const outcome = await create();
+    assert.strictEqual(outcome?.privateKeyPath, rescue);
+    assert.match(prompter.shown.find((s) => s.kind === 'confirm')?.text ?? '', /could not be saved.*only once/s);
+    assert.strictEqual((await fs.stat(rescue)).mode & 0o777, 0o600);
+    await keyMatchesCloud(rescue, name);
+    assert.deepStrictEqual(await listFiles(keys), [], 'nothing partial left in the read-only folder');
+    const resolved = await sshG(world.configPath, outcome.alias!, world.home);
+    assert.deepStrictEqual(resolved.get('identityfile'), [`~/rescue/${name}.pem`]);
+  });
+
+  test('disk full while writing the key: Copy to Clipboard keeps it, no partial file left', async () => {
+    const name = uniqueName('full');
+    const keys = path.join(world.home, 'tiny');
+    await mounts.fullTmpfs(keys);
+    await mounts.fill(keys);
+    await world.configure({ sshKeyDirectory: keys });
+    const prompter = world.script(...plainFlow(name), { answer: 'Copy to Clipboard' });
+    const outcome = await create();
+    assert.ok(outcome);
+    assert.strictEqual(outcome.privateKeyPath, undefined);
+    assert.match(prompter.shown.find((s) => s.kind === 'confirm')?.text ?? '', /ENOSPC|no space|full/i);
+    assert.strictEqual(prompter.clipboard.length, 1);
+    assert.match(prompter.clipboard[0], /^-----BEGIN (RSA )?PRIVATE KEY-----\n/);
+    assert.deepStrictEqual(await listFiles(keys), ['.filler']);
+    assert.strictEqual(await cloudKeyPairs(name), 1);
+  });
+
+  test('disk full, user discards the key after a second confirmation', async () => {
+    const keys = path.join(world.home, 'tiny');
+    await mounts.fullTmpfs(keys);
+    await mounts.fill(keys);
+    await world.configure({ sshKeyDirectory: keys });
+    const prompter = world.script(...plainFlow(uniqueName('discard')), { answer: 'Discard Key…' }, { answer: undefined }, { answer: 'Discard Key…' }, { answer: 'Discard' });
+    const outcome = await create();
+    assert.ok(outcome);
+    assert.strictEqual(outcome.privateKeyPath, undefined);
+    assert.strictEqual(prompter.shown.filter((s) => s.kind === 'confirm').length, 4, 'asked again after the first "no"');
+    assert.deepStrictEqual(await listFiles(keys), ['.filler']);
+  });
+
+  test('disk full while writing the config: key saved, config unchanged, warning names the config', async () => {
+    const name = uniqueName('cfgfull');
+    await mounts.fullTmpfs(world.sshDir, 64);
+    await writeConfig(SAMPLE_CONFIG);
+    await mounts.fill(world.sshDir);
+    const keys = path.join(world.home, 'keys');
+    await world.configure({ sshKeyDirectory: keys });
+    const prompter = world.script(...plainFlow(name));
+    const outcome = await create();
+    assert.ok(outcome?.privateKeyPath);
+    await keyMatchesCloud(outcome.privateKeyPath, name);
+    assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+    assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed/);
+    assert.strictEqual(prompter.lastMessage()?.severity, 'warning');
+  });
+
+  test('config is a symlink: edited through the link, the link stays', async () => {
+    const name = uniqueName('link');
+    const real = path.join(world.home, 'dotfiles', 'ssh_config');
+    await fs.mkdir(path.dirname(real), { recursive: true });
+    await fs.writeFile(real, SAMPLE_CONFIG, { mode: 0o600 });
+    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
+    await fs.symlink(real, world.configPath);
+    world.script(...plainFlow(name));
+    const outcome = await create();
+    assert.ok(outcome?.alias);
+    assert.ok((await fs.lstat(world.configPath)).isSymbolicLink(), 'still a link');
+    assert.strictEqual(removeManagedBlock(await fs.readFile(real, 'utf8'), REGION, name), SAMPLE_CONFIG);
+  });
+
+  for (const [label, prepare] of [
+    ['config file read-only', async () => mounts.readOnly(world.configPath)],
+    ['config folder not writable (no atomic rename)', async () => mounts.readOnly(world.sshDir)],
+    ['backup cannot be written (a folder is in its place)', async () => fs.mkdir(`${world.configPath}.swas-backup`)],
+  ] as const) {
+    test(`${label}: key saved elsewhere, config byte-for-byte unchanged, warning`, async () => {
+      const name = uniqueName('cfgro');
+      await writeConfig(SAMPLE_CONFIG);
+      await world.configure({ sshKeyDirectory: path.join(world.home, 'keys') });
+      await prepare();
+      const prompter = world.script(...plainFlow(name));
+      const outcome = await create();
+      assert.ok(outcome?.privateKeyPath);
+      await keyMatchesCloud(outcome.privateKeyPath, name);
+      assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+      assert.strictEqual(prompter.lastMessage()?.severity, 'warning');
+      assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed/);
+    });
+  }
+});

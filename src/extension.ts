@@ -1,31 +1,58 @@
 import * as vscode from 'vscode';
+import { registerAddRegion } from './commands/addRegion';
+import { registerAttachKeyPair } from './commands/attachKeyPair';
+import { registerConnectServer } from './commands/connectServer';
 import { registerConnectWithRemoteSsh } from './commands/connectWithRemoteSsh';
+import { registerCopyFingerprint } from './commands/copyFingerprint';
+import { registerCopyPublicIp } from './commands/copyPublicIp';
 import { registerCreateKeyPair } from './commands/createKeyPair';
+import { registerDeleteKeyPair } from './commands/deleteKeyPair';
+import { registerDetachKeyPair } from './commands/detachKeyPair';
+import { registerImportPublicKey } from './commands/importPublicKey';
+import { registerRefresh } from './commands/refresh';
+import { registerRemoveRegion } from './commands/removeRegion';
 import { registerRestartServer } from './commands/restartServer';
+import { registerRevealKeyFile } from './commands/revealKeyFile';
 import { registerSignIn } from './commands/signIn';
 import { registerSignOut } from './commands/signOut';
 import { Services } from './services';
+import { SwasTreeProvider, VIEW_ID } from './tree/provider';
 import type { Prompter } from './ui/prompter';
 
 /** Only returned to the extension's own integration tests (ExtensionMode.Test). */
 export interface TestApi {
   services: Services;
   setPrompter(prompter: Prompter): void;
+  tree: SwasTreeProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): TestApi | undefined {
   const log = vscode.window.createOutputChannel('SWAS Key Pairs', { log: true });
   const services = new Services(context, log);
+  const tree = new SwasTreeProvider(services);
   context.subscriptions.push(
     log,
+    tree,
+    vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true }),
     registerCreateKeyPair(services),
     registerSignIn(services),
     registerSignOut(services),
     registerConnectWithRemoteSsh(services),
     registerRestartServer(services),
+    registerRefresh(tree),
+    registerAddRegion(services),
+    registerRemoveRegion(services),
+    registerImportPublicKey(services),
+    registerAttachKeyPair(services),
+    registerDetachKeyPair(services),
+    registerDeleteKeyPair(services),
+    registerCopyFingerprint(services),
+    registerRevealKeyFile(services),
+    registerConnectServer(services),
+    registerCopyPublicIp(services),
   );
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    return { services, setPrompter: (prompter) => (services.prompter = prompter) };
+    return { services, setPrompter: (prompter) => (services.prompter = prompter), tree };
   }
   return undefined;
 }

@@ -1,9 +1,9 @@
 /**
- * The regions the sidebar shows. `swas.regions` wins once the user has edited the list; until
- * then it is the default region and the last region used, so a new user sees something useful.
+ * The regions the sidebar shows. `swas.regions` wins once the user has set it (even to an empty
+ * list); until then it is the default region and the last region used, so a new user sees something.
  */
-export function regionsToShow(configured: readonly string[], defaults: ReadonlyArray<string | undefined>): string[] {
-  const source = configured.length > 0 ? configured : defaults;
+export function regionsToShow(configured: readonly string[] | undefined, defaults: ReadonlyArray<string | undefined>): string[] {
+  const source = configured ?? defaults;
   return [...new Set(source.map((r) => r?.trim() ?? '').filter((r) => r !== ''))];
 }
 

@@ -111,8 +111,9 @@ describe('known_hosts', () => {
 });
 
 describe('region list', () => {
-  test('the setting wins once set; otherwise the defaults, without blanks or duplicates', () => {
-    assert.deepEqual(regionsToShow([], ['cn-hangzhou', undefined, ' ', 'cn-hangzhou', 'cn-shanghai']), ['cn-hangzhou', 'cn-shanghai']);
+  test('the setting wins once set, even empty; otherwise the defaults, without blanks or duplicates', () => {
+    assert.deepEqual(regionsToShow(undefined, ['cn-hangzhou', undefined, ' ', 'cn-hangzhou', 'cn-shanghai']), ['cn-hangzhou', 'cn-shanghai']);
+    assert.deepEqual(regionsToShow([], ['cn-hangzhou']), [], 'an emptied list stays empty');
     assert.deepEqual(regionsToShow(['ap-southeast-1'], ['cn-hangzhou']), ['ap-southeast-1']);
     assert.deepEqual(withRegion(['a-1'], 'a-1'), ['a-1']);
     assert.deepEqual(withRegion(['a-1'], 'b-2'), ['a-1', 'b-2']);

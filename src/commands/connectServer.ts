@@ -1,0 +1,95 @@
+import * as vscode from 'vscode';
+import type { Instance, KeyPair } from '../cloud/client';
+import { toCloudError } from '../cloud/errors';
+import { supportsKeyPairs } from '../cloud/regionList';
+import type { Services } from '../services';
+import { showCloudError } from '../ui/showCloudError';
+import type { RestartArgs } from './restartServer';
+import { addServerEntries } from './sshEntries';
+import { clientOrExplain, localPrivateKey, pickRegion, pickServer, sshPlaces } from './targets';
+
+export type ConnectServerOutcome =
+  | { kind: 'connecting'; alias: string; keyPairName: string }
+  | { kind: 'windows' | 'noPublicIp' | 'noKeyPair' | 'keyNotLocal' | 'configProblem' };
+
+/**
+ * SWAS: Connect with Remote-SSH (server). Makes sure our SSH config has an entry for this server
+ * with the key pair attached to it, when that private key is on this machine; otherwise says
+ * what to do instead.
+ */
+export async function connectServer(services: Services, args?: RestartArgs): Promise<ConnectServerOutcome | undefined> {
+  const { prompter } = services;
+  const title = vscode.l10n.t('Connect with Remote-SSH');
+  const client = await clientOrExplain(services);
+  if (!client) {
+    return undefined;
+  }
+  let regionId = args?.regionId;
+  let instance: Instance | undefined = args?.instance;
+  if (!regionId || !instance) {
+    regionId = await pickRegion(services, title);
+    instance = regionId ? await pickServer(services, client, regionId, title, true) : undefined;
+    if (!regionId || !instance) {
+      return undefined;
+    }
+  }
+  const region = regionId;
+  const server = instance;
+  if (!supportsKeyPairs(server.osType)) {
+    void prompter.message('info', vscode.l10n.t('{0} runs Windows: key pairs and Remote-SSH with a key are for Linux servers. Use Remote Desktop instead.', server.instanceName));
+    return { kind: 'windows' };
+  }
+  if (!server.publicIpAddress) {
+    void prompter.message('info', vscode.l10n.t('{0} has no public IP address, so it cannot be reached from here.', server.instanceName));
+    return { kind: 'noPublicIp' };
+  }
+
+  let keyPair: KeyPair | undefined;
+  try {
+    const described = await prompter.progress(vscode.l10n.t('Checking the key pair of {0}…', server.instanceName), () => client.describeInstanceKeyPair(region, server.instanceId));
+    keyPair = described.keyPairName ? (await client.listKeyPairs(region, described.keyPairName)).find((k) => k.keyPairName === described.keyPairName) : undefined;
+  } catch (error) {
+    services.log.warn(`Key pair of ${server.instanceId}: ${toCloudError(error, 'DescribeInstanceKeyPair').kind}`);
+    await showCloudError(services, error, region);
+    return undefined;
+  }
+  if (!keyPair) {
+    const attach = vscode.l10n.t('Create Key Pair');
+    const choice = await prompter.message(
+      'info',
+      vscode.l10n.t('No key pair is attached to {0}. Create one for it (or attach an existing one from the Key Pairs list), restart the server, then connect.', server.instanceName),
+      attach,
+    );
+    if (choice === attach) {
+      void vscode.commands.executeCommand('swas.createKeyPair', { regionId: region });
+    }
+    return { kind: 'noKeyPair' };
+  }
+  const places = await sshPlaces();
+  const privateKey = await localPrivateKey(places, region, keyPair);
+  if (!privateKey) {
+    void prompter.message(
+      'warning',
+      vscode.l10n.t(
+        '{0} uses key pair "{1}", whose private key is not on this machine (looked in {2} and the SSH config). Copy that key into {2} as {1}.pem, or attach a key pair whose key is here and restart the server.',
+        server.instanceName,
+        keyPair.keyPairName,
+        places.keyDirectory,
+      ),
+    );
+    return { kind: 'keyNotLocal' };
+  }
+  const entries = await addServerEntries(services, region, keyPair.keyPairName, privateKey, [server]);
+  if ('problem' in entries) {
+    void prompter.message('error', entries.problem);
+    return { kind: 'configProblem' };
+  }
+  services.notifyChanged();
+  const alias = entries.aliases.get(server.instanceId)!;
+  await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias });
+  return { kind: 'connecting', alias, keyPairName: keyPair.keyPairName };
+}
+
+export function registerConnectServer(services: Services): vscode.Disposable {
+  return vscode.commands.registerCommand('swas.connectServer', (args?: RestartArgs) => connectServer(services, args));
+}

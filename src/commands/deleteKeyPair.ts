@@ -1,0 +1,162 @@
+import { randomUUID } from 'crypto';
+import { promises as fs } from 'fs';
+import * as vscode from 'vscode';
+import type { KeyPair } from '../cloud/client';
+import type { Services } from '../services';
+import { hostsInKnownHosts, removeFromKnownHosts, sshKeygenAvailable } from '../ssh/knownHosts';
+import { updateSshConfig } from '../ssh/sshConfig';
+import { showCloudError } from '../ui/showCloudError';
+import { KeyPairArgs, keyPairTarget } from './attachKeyPair';
+import { detachFrom } from './detachKeyPair';
+import { clientOrExplain, listInstancesOrExplain, localPrivateKey, managedBlockOf, sshPlaces } from './targets';
+
+export interface DeleteOutcome {
+  deleted: boolean;
+  /** What was removed from this computer afterwards, as listed to the user. */
+  removedLocally: string[];
+}
+
+interface LocalLeftover {
+  label: string;
+  remove: () => Promise<void>;
+}
+
+async function existing(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** What this computer still holds for the key pair: key files, our SSH config block, known_hosts lines of its servers. */
+async function localLeftovers(services: Services, regionId: string, keyPair: KeyPair, serverIps: string[]): Promise<LocalLeftover[]> {
+  const places = await sshPlaces();
+  const leftovers: LocalLeftover[] = [];
+  const privateKey = await localPrivateKey(places, regionId, keyPair);
+  if (privateKey) {
+    const publicKey = privateKey.replace(/\.pem$/, '') + '.pub';
+    for (const file of [privateKey, ...(publicKey !== privateKey && (await existing(publicKey)) ? [publicKey] : [])]) {
+      leftovers.push({ label: vscode.l10n.t('Key file {0}', file), remove: () => fs.rm(file) });
+    }
+  }
+  const block = managedBlockOf(places, regionId, keyPair.keyPairName);
+  if (block) {
+    leftovers.push({
+      label: vscode.l10n.t('SSH config entry for "{0}" ({1}) in {2}', keyPair.keyPairName, block.hosts.map((h) => h.alias).join(', '), places.configPath),
+      remove: async () => {
+        await updateSshConfig(places.configPath, () => undefined, { region: regionId, keyPairName: keyPair.keyPairName, logger: services.log });
+      },
+    });
+  }
+  const hosts = [...new Set([...serverIps, ...(block?.hosts.flatMap((h) => (h.hostName ? [h.hostName] : [])) ?? [])])];
+  if (hosts.length > 0 && (await existing(places.knownHostsPath)) && (await sshKeygenAvailable())) {
+    const known = await hostsInKnownHosts(hosts, places.knownHostsPath);
+    if (known.length > 0) {
+      leftovers.push({
+        label: vscode.l10n.t('known_hosts lines for {0} in {1}', known.join(', '), places.knownHostsPath),
+        remove: async () => {
+          await removeFromKnownHosts(known, places.knownHostsPath);
+        },
+      });
+    }
+  }
+  return leftovers;
+}
+
+/**
+ * SWAS: Delete Key Pair… Refuses while attached (offering to detach first), asks with a modal
+ * naming the key pair, then offers to remove what this computer keeps for it, each item listed.
+ */
+export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Promise<DeleteOutcome | undefined> {
+  const { prompter } = services;
+  const title = vscode.l10n.t('Delete Key Pair');
+  const target = await keyPairTarget(services, args, title);
+  const client = target && (await clientOrExplain(services));
+  if (!target || !client) {
+    return undefined;
+  }
+  const { regionId } = target;
+  const name = target.keyPair.keyPairName;
+  // The node may be stale: ask the service who uses the key pair now.
+  let keyPair = target.keyPair;
+  try {
+    keyPair = (await client.listKeyPairs(regionId, name)).find((k) => k.keyPairName === name) ?? keyPair;
+  } catch (error) {
+    services.log.warn(`ListKeyPairs ${regionId} before delete failed: ${String(error)}`);
+  }
+  const instances = (await listInstancesOrExplain(services, client, regionId)) ?? [];
+  const attached = instances.filter((i) => keyPair.instanceIds.includes(i.instanceId));
+  const serverIps = attached.flatMap((i) => (i.publicIpAddress ? [i.publicIpAddress] : []));
+
+  if (keyPair.instanceIds.length > 0) {
+    const detachFirst = vscode.l10n.t('Detach and Continue…');
+    const names = attached.map((i) => i.instanceName).join(', ') || keyPair.instanceIds.join(', ');
+    const choice = await prompter.message('warning', vscode.l10n.t('"{0}" is attached to {1}. Detach it before deleting.', name, names), detachFirst);
+    if (choice !== detachFirst) {
+      return { deleted: false, removedLocally: [] };
+    }
+    const results = await detachFrom(services, client, { regionId, keyPair }, attached);
+    if (!results || results.some((r) => !r.success) || attached.length < keyPair.instanceIds.length) {
+      void prompter.message('error', vscode.l10n.t('"{0}" is still attached to a server, so it was not deleted.', name));
+      return { deleted: false, removedLocally: [] };
+    }
+  }
+
+  const remove = vscode.l10n.t('Delete');
+  const answer = await prompter.confirm(
+    vscode.l10n.t('Delete key pair "{0}" in {1}?', name, regionId),
+    vscode.l10n.t('It is removed from Alibaba Cloud and cannot be restored. Local files are not touched unless you choose so next.'),
+    remove,
+  );
+  if (answer !== remove) {
+    return { deleted: false, removedLocally: [] };
+  }
+  const clientToken = randomUUID();
+  for (;;) {
+    try {
+      await prompter.progress(vscode.l10n.t('Deleting "{0}"…', name), () => client.deleteKeyPairs(regionId, [name], clientToken));
+      break;
+    } catch (error) {
+      if ((await showCloudError(services, error, regionId, { offerRetry: true })) !== 'retry') {
+        return { deleted: false, removedLocally: [] };
+      }
+    }
+  }
+  services.log.info(`Deleted key pair ${regionId}/${name}.`);
+  services.notifyChanged();
+
+  const leftovers = await localLeftovers(services, regionId, keyPair, serverIps);
+  const removedLocally: string[] = [];
+  if (leftovers.length === 0) {
+    void prompter.message('info', vscode.l10n.t('Key pair "{0}" deleted from {1}.', name, regionId));
+    return { deleted: true, removedLocally };
+  }
+  const removeLocal = vscode.l10n.t('Remove These');
+  const localAnswer = await prompter.confirm(
+    vscode.l10n.t('Key pair "{0}" deleted. Also remove from this computer:', name),
+    leftovers.map((l) => `• ${l.label}`).join('\n'),
+    removeLocal,
+  );
+  if (localAnswer === removeLocal) {
+    const failures: string[] = [];
+    for (const leftover of leftovers) {
+      try {
+        await leftover.remove();
+        removedLocally.push(leftover.label);
+        services.log.info(`Removed: ${leftover.label}`);
+      } catch (error) {
+        failures.push(`${leftover.label}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    services.notifyChanged();
+    void prompter.message(
+      failures.length > 0 ? 'warning' : 'info',
+      [vscode.l10n.t('Removed {0} of {1} items.', removedLocally.length, leftovers.length), ...failures].join(' '),
+    );
+  }
+  return { deleted: true, removedLocally };
+}
+
+export function registerDeleteKeyPair(services: Services): vscode.Disposable {
+  return vscode.commands.registerCommand('swas.deleteKeyPair', (args?: KeyPairArgs) => deleteKeyPair(services, args));
+}

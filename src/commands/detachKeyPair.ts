@@ -1,0 +1,100 @@
+import { randomUUID } from 'crypto';
+import * as vscode from 'vscode';
+import type { Instance, PerServerResult, SwasClient } from '../cloud/client';
+import type { Services } from '../services';
+import { showCloudError } from '../ui/showCloudError';
+import { KeyPairArgs, keyPairTarget, resultLines } from './attachKeyPair';
+import { restartServers } from './restartServer';
+import { removeServerEntries } from './sshEntries';
+import { clientOrExplain, listInstancesOrExplain } from './targets';
+
+export interface DetachOutcome {
+  results: PerServerResult[];
+  restarted: Instance[];
+}
+
+/**
+ * Detaches the key pair from `servers` after a modal naming them, then drops their SSH config
+ * entries. Shared with Delete, which must detach first.
+ */
+export async function detachFrom(services: Services, client: SwasClient, args: KeyPairArgs, servers: Instance[]): Promise<PerServerResult[] | undefined> {
+  const { prompter } = services;
+  const { regionId, keyPair } = args;
+  const detach = vscode.l10n.t('Detach');
+  const answer = await prompter.confirm(
+    vscode.l10n.t('Detach "{0}" from {1}?', keyPair.keyPairName, servers.map((s) => `${s.instanceName} (${s.instanceId})`).join(', ')),
+    vscode.l10n.t('After the restart, logging in to these servers with this key pair no longer works.'),
+    detach,
+  );
+  if (answer !== detach) {
+    return undefined;
+  }
+  let results: PerServerResult[];
+  try {
+    const clientToken = randomUUID();
+    results = await prompter.progress(vscode.l10n.t('Detaching "{0}"…', keyPair.keyPairName), () =>
+      client.detachKeyPair(regionId, keyPair.keyPairName, servers.map((s) => s.instanceId), clientToken),
+    );
+  } catch (error) {
+    await showCloudError(services, error, regionId);
+    return undefined;
+  }
+  const detached = results.filter((r) => r.success).map((r) => r.instanceId);
+  for (const r of results) {
+    services.log.info(`DetachKeyPair ${regionId} ${keyPair.keyPairName} ✕ ${r.instanceId}: ${r.success ? 'ok' : `failed (${r.code ?? ''})`}`);
+  }
+  if (detached.length > 0) {
+    const problem = await removeServerEntries(services, regionId, keyPair.keyPairName, detached);
+    if (problem) {
+      void prompter.message('warning', problem);
+    }
+  }
+  services.notifyChanged();
+  return results;
+}
+
+/** SWAS: Detach Key Pair from Server… */
+export async function detachKeyPair(services: Services, args?: KeyPairArgs): Promise<DetachOutcome | undefined> {
+  const { prompter } = services;
+  const title = vscode.l10n.t('Detach Key Pair from Server');
+  const target = await keyPairTarget(services, args, title);
+  const client = target && (await clientOrExplain(services));
+  if (!target || !client) {
+    return undefined;
+  }
+  const instances = await listInstancesOrExplain(services, client, target.regionId);
+  if (!instances) {
+    return undefined;
+  }
+  const using = instances.filter((i) => target.keyPair.instanceIds.includes(i.instanceId));
+  if (using.length === 0) {
+    void prompter.message('info', vscode.l10n.t('"{0}" is not attached to any server.', target.keyPair.keyPairName));
+    return undefined;
+  }
+  const chosen = await prompter.multiPick<Instance>({
+    title,
+    placeholder: vscode.l10n.t('Servers to detach "{0}" from', target.keyPair.keyPairName),
+    items: using.map((i) => ({ label: i.instanceName, description: [i.publicIpAddress ?? '', i.status].join(' · '), detail: i.instanceId, value: i })),
+    picked: using,
+  });
+  if (!chosen || chosen.length === 0) {
+    return undefined;
+  }
+  const results = await detachFrom(services, client, target, chosen);
+  if (!results) {
+    return undefined;
+  }
+  const done = chosen.filter((i) => results.some((r) => r.success && r.instanceId === i.instanceId));
+  const restart = vscode.l10n.t('Restart Servers…');
+  const choice = await prompter.message(
+    results.some((r) => !r.success) ? 'warning' : 'info',
+    [vscode.l10n.t('Detach "{0}":', target.keyPair.keyPairName), ...resultLines(results, chosen), vscode.l10n.t('It takes effect after a restart.')].join(' '),
+    ...(done.length > 0 ? [restart] : []),
+  );
+  const restarted = choice === restart ? await restartServers(services, target.regionId, done) : [];
+  return { results, restarted };
+}
+
+export function registerDetachKeyPair(services: Services): vscode.Disposable {
+  return vscode.commands.registerCommand('swas.detachKeyPair', (args?: KeyPairArgs) => detachKeyPair(services, args));
+}

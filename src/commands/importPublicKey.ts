@@ -1,0 +1,207 @@
+import { randomUUID } from 'crypto';
+import { promises as fs } from 'fs';
+import * as vscode from 'vscode';
+import { checkKeyPairName, KEY_PAIR_NAME_MAX } from '../cloud/keyPairName';
+import { toCloudError } from '../cloud/errors';
+import type { Services } from '../services';
+import { readSettings } from '../settings';
+import { generateLocalKeyPair, LocalKeyType } from '../ssh/generateKey';
+import { sshKeygenAvailable } from '../ssh/knownHosts';
+import { samePublicKey, sha256Fingerprint } from '../ssh/keyFile';
+import { publicKeyOfPrivateKey } from '../ssh/localKey';
+import { identityFileForConfig } from '../ssh/paths';
+import { chooseAlias, defaultAlias, updateSshConfig } from '../ssh/sshConfig';
+import { describeCloudError } from '../ui/errorMessages';
+import { BACK } from '../ui/prompter';
+import { showCloudError } from '../ui/showCloudError';
+import { keyPairNameProblemMessage } from '../ui/validation';
+import { clientOrExplain, listKeyPairsOrExplain, pickRegion, sshPlaces } from './targets';
+
+export interface ImportArgs {
+  regionId?: string;
+}
+
+export interface ImportOutcome {
+  regionId: string;
+  keyPairName: string;
+  publicKey: string;
+  /** The private key on this machine (generated, or found beside the chosen .pub). */
+  privateKeyPath?: string;
+  alias?: string;
+}
+
+type Source = { kind: 'file' } | { kind: 'generate'; type: LocalKeyType };
+
+// ImportKeyPair's rule is stricter than CreateKeyPair's: the first character must be a letter.
+const IMPORT_NAME_START = /^[A-Za-z]/;
+
+/** The first line of a .pub file, reduced to `type base64`: the comment often holds a user or host name. */
+function publicKeyBody(text: string): string | undefined {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.startsWith('#'));
+  if (!line) {
+    return undefined;
+  }
+  try {
+    sha256Fingerprint(line);
+  } catch {
+    return undefined;
+  }
+  const words = line.trim().split(/\s+/);
+  return words.length >= 2 ? `${words[0]} ${words[1]}` : undefined;
+}
+
+/**
+ * SWAS: Import Public Key… A local .pub, or a pair made here with ssh-keygen (RSA 4096 by default:
+ * the SWAS documentation only shows ssh-rsa public keys), sent with ImportKeyPair. Only the public
+ * key leaves this machine.
+ */
+export async function importPublicKey(services: Services, args?: ImportArgs): Promise<ImportOutcome | undefined> {
+  const { prompter, log } = services;
+  const title = vscode.l10n.t('Import Public Key');
+  const regionId = args?.regionId ?? (await pickRegion(services, title));
+  const client = regionId && (await clientOrExplain(services));
+  if (!regionId || !client) {
+    return undefined;
+  }
+  const canGenerate = await sshKeygenAvailable();
+  const source = await prompter.quickPick<Source>({
+    title,
+    step: 1,
+    totalSteps: 2,
+    placeholder: vscode.l10n.t('Which public key should {0} hold?', regionId),
+    items: [
+      { label: vscode.l10n.t('Choose a .pub File…'), description: vscode.l10n.t('An existing OpenSSH public key'), value: { kind: 'file' } },
+      ...(canGenerate
+        ? [
+            {
+              label: vscode.l10n.t('Generate RSA 4096 Key'),
+              description: vscode.l10n.t('With ssh-keygen, saved in {0}', readSettings().sshKeyDirectory),
+              value: { kind: 'generate', type: 'rsa' } as Source,
+            },
+            {
+              label: vscode.l10n.t('Generate Ed25519 Key'),
+              description: vscode.l10n.t('Shorter and faster; the service may refuse it'),
+              value: { kind: 'generate', type: 'ed25519' } as Source,
+            },
+          ]
+        : []),
+    ],
+  });
+  if (source === undefined || source === BACK) {
+    return undefined;
+  }
+
+  const places = await sshPlaces();
+  let publicKey: string | undefined;
+  let chosenPrivateKey: string | undefined;
+  if (source.kind === 'file') {
+    const file = await prompter.openDialog(vscode.l10n.t('Choose Public Key'), places.keyDirectory, { [vscode.l10n.t('Public keys')]: ['pub'] });
+    if (!file) {
+      return undefined;
+    }
+    publicKey = publicKeyBody(await fs.readFile(file, 'utf8').catch(() => ''));
+    if (!publicKey) {
+      void prompter.message('error', vscode.l10n.t('{0} is not an OpenSSH public key (a line like "ssh-rsa AAAA…").', file));
+      return undefined;
+    }
+    // The private half, when it sits beside the .pub as ssh-keygen leaves it, lets us write an SSH entry.
+    const beside = file.replace(/\.pub$/, '');
+    const besideText = beside !== file ? await fs.readFile(beside, 'utf8').catch(() => undefined) : undefined;
+    const besidePublic = besideText && publicKeyOfPrivateKey(besideText);
+    chosenPrivateKey = besidePublic && samePublicKey(besidePublic, publicKey) ? beside : undefined;
+  }
+
+  const existing = await listKeyPairsOrExplain(services, client, regionId);
+  if (!existing) {
+    return undefined;
+  }
+  const taken = new Set(existing.map((k) => k.keyPairName));
+  const name = await prompter.inputBox({
+    title,
+    step: 2,
+    totalSteps: 2,
+    prompt: vscode.l10n.t('Name of the key pair in {0}.', regionId),
+    placeholder: vscode.l10n.t('2–{0} characters: a letter first, then letters, digits, ":", "_" or "-"', KEY_PAIR_NAME_MAX),
+    validate: (value) => {
+      const problem = checkKeyPairName(value);
+      if (problem) {
+        return keyPairNameProblemMessage(problem);
+      }
+      if (!IMPORT_NAME_START.test(value)) {
+        return vscode.l10n.t('An imported key pair name must start with a letter (a-z, A-Z).');
+      }
+      return taken.has(value) ? vscode.l10n.t('A key pair named "{0}" already exists in {1}.', value, regionId) : undefined;
+    },
+  });
+  if (name === undefined || name === BACK) {
+    return undefined;
+  }
+
+  let generated: Awaited<ReturnType<typeof generateLocalKeyPair>> | undefined;
+  if (source.kind === 'generate') {
+    try {
+      generated = await prompter.progress(vscode.l10n.t('Generating a key with ssh-keygen…'), () =>
+        generateLocalKeyPair({ directory: places.keyDirectory, keyPairName: name, region: regionId, type: source.type }),
+      );
+    } catch (error) {
+      void prompter.message('error', vscode.l10n.t('The key could not be generated: {0}', error instanceof Error ? error.message : String(error)));
+      return undefined;
+    }
+    log.info(`Generated ${source.type} key ${generated.privateKeyPath} (${generated.fingerprint}).`);
+    publicKey = publicKeyBody(generated.publicKey)!;
+    chosenPrivateKey = generated.privateKeyPath;
+  }
+
+  const clientToken = randomUUID();
+  for (;;) {
+    try {
+      await prompter.progress(vscode.l10n.t('Importing "{0}" to {1}…', name, regionId), () => client.importKeyPair(regionId, name, publicKey!, clientToken));
+      break;
+    } catch (raw) {
+      const error = toCloudError(raw, 'ImportKeyPair');
+      const ed25519Refused = error.kind === 'invalidParameter' && publicKey!.startsWith('ssh-ed25519');
+      if (ed25519Refused) {
+        void prompter.message('error', vscode.l10n.t('{0} refused the Ed25519 key: {1} Use an RSA key instead.', regionId, describeCloudError(error, regionId).text));
+      } else if ((await showCloudError(services, error, regionId, { offerRetry: true })) === 'retry') {
+        continue;
+      }
+      if (generated) {
+        // The pair was made for this import only; without it the files are of no use.
+        await Promise.all([fs.rm(generated.privateKeyPath, { force: true }), fs.rm(generated.publicKeyPath, { force: true })]);
+        log.info(`Import failed; removed the key generated for it (${generated.privateKeyPath}).`);
+      }
+      return undefined;
+    }
+  }
+  await services.regionCache.rememberRegion(regionId);
+  services.notifyChanged();
+  const outcome: ImportOutcome = { regionId, keyPairName: name, publicKey: publicKey!, privateKeyPath: chosenPrivateKey };
+
+  const parts = [vscode.l10n.t('Key pair "{0}" imported to {1} ({2}).', name, regionId, sha256Fingerprint(publicKey!))];
+  if (chosenPrivateKey) {
+    parts.push(vscode.l10n.t('Private key: {0}.', chosenPrivateKey));
+    try {
+      const identityFile = identityFileForConfig(chosenPrivateKey, places.home, process.platform);
+      const result = await updateSshConfig(
+        places.configPath,
+        (current, text) => current ?? { region: regionId, keyPairName: name, user: readSettings().defaultUser, identityFile, hosts: [{ alias: chooseAlias(text, defaultAlias(name), regionId, name) }] },
+        { region: regionId, keyPairName: name, logger: log },
+      );
+      outcome.alias = result.block?.hosts[0]?.alias;
+      parts.push(vscode.l10n.t('SSH host: {0}.', outcome.alias ?? ''));
+    } catch (error) {
+      parts.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}', places.configPath, error instanceof Error ? error.message : String(error)));
+    }
+    services.notifyChanged();
+  }
+  const attach = vscode.l10n.t('Attach to Server…');
+  const choice = await prompter.message('info', parts.join(' '), attach);
+  if (choice === attach) {
+    await vscode.commands.executeCommand('swas.attachKeyPair', { regionId, keyPair: { keyPairName: name, publicKey, instanceIds: [] } });
+  }
+  return outcome;
+}
+
+export function registerImportPublicKey(services: Services): vscode.Disposable {
+  return vscode.commands.registerCommand('swas.importPublicKey', (args?: ImportArgs) => importPublicKey(services, args));
+}

@@ -1,0 +1,19 @@
+import * as vscode from 'vscode';
+import { withoutRegion } from '../cloud/regionList';
+import type { Services } from '../services';
+import { pickRegion, shownRegions } from './targets';
+
+/** SWAS: Remove Region. Only hides it in the view; nothing in the cloud changes, so no question. */
+export async function removeRegion(services: Services, args?: { regionId: string }): Promise<string | undefined> {
+  const regionId = args?.regionId ?? (await pickRegion(services, vscode.l10n.t('Remove Region from the SWAS View')));
+  if (!regionId) {
+    return undefined;
+  }
+  const remaining = withoutRegion(await shownRegions(services), regionId);
+  await vscode.workspace.getConfiguration('swas').update('regions', remaining, vscode.ConfigurationTarget.Global);
+  return regionId;
+}
+
+export function registerRemoveRegion(services: Services): vscode.Disposable {
+  return vscode.commands.registerCommand('swas.removeRegion', (args?: { regionId: string }) => removeRegion(services, args));
+}

@@ -1,0 +1,23 @@
+import * as vscode from 'vscode';
+import type { Services } from '../services';
+import { KeyPairArgs, keyPairTarget } from './attachKeyPair';
+import { localPrivateKey, sshPlaces } from './targets';
+
+/** SWAS: Reveal Key File. Shows the private key file in the OS file manager (never opens it). */
+export async function revealKeyFile(services: Services, args?: KeyPairArgs & { localKeyPath?: string }): Promise<string | undefined> {
+  const target = await keyPairTarget(services, args, vscode.l10n.t('Reveal Key File'));
+  if (!target) {
+    return undefined;
+  }
+  const file = args?.localKeyPath ?? (await localPrivateKey(await sshPlaces(), target.regionId, target.keyPair));
+  if (!file) {
+    void services.prompter.message('info', vscode.l10n.t('The private key of "{0}" is not on this machine.', target.keyPair.keyPairName));
+    return undefined;
+  }
+  await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file));
+  return file;
+}
+
+export function registerRevealKeyFile(services: Services): vscode.Disposable {
+  return vscode.commands.registerCommand('swas.revealKeyFile', (args?: KeyPairArgs & { localKeyPath?: string }) => revealKeyFile(services, args));
+}

@@ -1,0 +1,187 @@
+import { promises as fs } from 'fs';
+import * as vscode from 'vscode';
+import type { Instance, KeyPair, SwasClient } from '../cloud/client';
+import { CredentialsError } from '../cloud/credentials';
+import { KNOWN_REGIONS, Region } from '../cloud/regions';
+import { regionsToShow, supportsKeyPairs } from '../cloud/regionList';
+import { identityFilePath } from '../ssh/hostEntries';
+import { findLocalPrivateKey } from '../ssh/localKey';
+import { expandHome } from '../ssh/paths';
+import { findManagedBlock, listManagedBlocks, ManagedBlock, resolveSshConfigPath } from '../ssh/sshConfig';
+import type { Services } from '../services';
+import { homeDirectory, readSettings } from '../settings';
+import { ACTION_SIGN_IN, describeCredentialsError } from '../ui/errorMessages';
+import { BACK } from '../ui/prompter';
+import { showCloudError } from '../ui/showCloudError';
+
+/** Shared by the sidebar commands: what they need, asked for when a palette call did not pass it. */
+
+export async function clientOrExplain(services: Services): Promise<SwasClient | undefined> {
+  try {
+    return services.client(await services.credentials());
+  } catch (error) {
+    if (!(error instanceof CredentialsError)) {
+      throw error;
+    }
+    const message = describeCredentialsError(error);
+    if ((await services.prompter.message('error', message.text, ...message.actions)) === ACTION_SIGN_IN()) {
+      void vscode.commands.executeCommand('swas.signIn');
+    }
+    return undefined;
+  }
+}
+
+/** The regions the sidebar shows. */
+export async function shownRegions(services: Services): Promise<string[]> {
+  const settings = readSettings();
+  let cliRegion: string | undefined;
+  try {
+    cliRegion = (await services.credentials()).cliRegionId;
+  } catch {
+    // No credentials: the welcome view shows instead of regions.
+  }
+  const inspected = vscode.workspace.getConfiguration('swas').inspect<string[]>('regions');
+  // The commands write the user setting, so that is the one that counts (and syncs).
+  const configured = inspected?.globalValue;
+  return regionsToShow(configured, [settings.defaultRegion || cliRegion, services.regionCache.lastRegion()]);
+}
+
+/** ListRegions through the shared cache; the built-in list when the service cannot be asked. */
+export async function allRegions(services: Services, client: SwasClient): Promise<Region[]> {
+  const cached = services.regionCache.fresh(vscode.env.language);
+  if (cached) {
+    return cached;
+  }
+  try {
+    const regions = await client.listRegions();
+    if (regions.length > 0) {
+      await services.regionCache.store(vscode.env.language, regions);
+      return regions;
+    }
+  } catch (error) {
+    services.log.warn(`ListRegions failed (${String(error)}); offering the built-in list.`);
+  }
+  return [...KNOWN_REGIONS];
+}
+
+export async function pickRegion(services: Services, title: string): Promise<string | undefined> {
+  const shown = await shownRegions(services);
+  const items = shown.map((regionId) => ({ label: regionId, value: regionId }));
+  const picked =
+    items.length === 1
+      ? items[0].value
+      : await services.prompter.quickPick<string>({ title, step: 1, totalSteps: 1, placeholder: vscode.l10n.t('Region'), items });
+  return picked === BACK ? undefined : picked;
+}
+
+/** Lists the region's key pairs, showing the error when that fails. */
+export async function listKeyPairsOrExplain(services: Services, client: SwasClient, regionId: string): Promise<KeyPair[] | undefined> {
+  try {
+    return await services.prompter.progress(vscode.l10n.t('Loading key pairs in {0}…', regionId), () => client.listKeyPairs(regionId));
+  } catch (error) {
+    await showCloudError(services, error, regionId);
+    return undefined;
+  }
+}
+
+export async function listInstancesOrExplain(services: Services, client: SwasClient, regionId: string): Promise<Instance[] | undefined> {
+  try {
+    return await services.prompter.progress(vscode.l10n.t('Loading servers in {0}…', regionId), () => client.listInstances(regionId));
+  } catch (error) {
+    await showCloudError(services, error, regionId);
+    return undefined;
+  }
+}
+
+export async function pickKeyPair(services: Services, client: SwasClient, regionId: string, title: string): Promise<KeyPair | undefined> {
+  const keyPairs = await listKeyPairsOrExplain(services, client, regionId);
+  if (!keyPairs) {
+    return undefined;
+  }
+  if (keyPairs.length === 0) {
+    void services.prompter.message('info', vscode.l10n.t('There are no key pairs in {0}.', regionId));
+    return undefined;
+  }
+  const picked = await services.prompter.quickPick<KeyPair>({
+    title,
+    step: 1,
+    totalSteps: 1,
+    placeholder: vscode.l10n.t('Key pair in {0}', regionId),
+    items: keyPairs.map((k) => ({ label: k.keyPairName, description: k.creationTime, value: k })),
+  });
+  return picked === BACK ? undefined : picked;
+}
+
+export async function pickServer(services: Services, client: SwasClient, regionId: string, title: string, linuxOnly: boolean): Promise<Instance | undefined> {
+  const instances = await listInstancesOrExplain(services, client, regionId);
+  if (!instances) {
+    return undefined;
+  }
+  const offered = instances.filter((i) => !linuxOnly || supportsKeyPairs(i.osType));
+  if (offered.length === 0) {
+    void services.prompter.message('info', vscode.l10n.t('There are no servers in {0}.', regionId));
+    return undefined;
+  }
+  const picked = await services.prompter.quickPick<Instance>({
+    title,
+    step: 1,
+    totalSteps: 1,
+    placeholder: vscode.l10n.t('Server in {0}', regionId),
+    items: offered.map((i) => ({ label: i.instanceName, description: [i.publicIpAddress ?? '', i.status].join(' · '), detail: i.instanceId, value: i })),
+  });
+  return picked === BACK ? undefined : picked;
+}
+
+export interface SshPlaces {
+  home: string;
+  keyDirectory: string;
+  configPath: string;
+  knownHostsPath: string;
+  /** Current text of the SSH config ('' when missing or unreadable). */
+  configText: string;
+}
+
+export async function sshPlaces(): Promise<SshPlaces> {
+  const settings = readSettings();
+  const home = homeDirectory();
+  const configPath = resolveSshConfigPath(settings.remoteSshConfigFile, home);
+  const configText = await fs.readFile(configPath, 'utf8').catch(() => '');
+  return {
+    home,
+    keyDirectory: expandHome(settings.sshKeyDirectory, home),
+    configPath,
+    knownHostsPath: expandHome('~/.ssh/known_hosts', home),
+    configText,
+  };
+}
+
+/** Our block for the key pair, or undefined (also when the config's markers are broken). */
+export function managedBlockOf(places: SshPlaces, regionId: string, keyPairName: string): ManagedBlock | undefined {
+  try {
+    return findManagedBlock(places.configText, regionId, keyPairName);
+  } catch {
+    return undefined;
+  }
+}
+
+export function managedBlocksOf(places: SshPlaces): ManagedBlock[] {
+  try {
+    return listManagedBlocks(places.configText);
+  } catch {
+    return [];
+  }
+}
+
+/** The key pair's private key on this machine: in the key folder, or where its SSH config block points. */
+export async function localPrivateKey(places: SshPlaces, regionId: string, keyPair: KeyPair): Promise<string | undefined> {
+  if (!keyPair.publicKey) {
+    return undefined;
+  }
+  const block = managedBlockOf(places, regionId, keyPair.keyPairName);
+  return findLocalPrivateKey({
+    directory: places.keyDirectory,
+    keyPairName: keyPair.keyPairName,
+    publicKey: keyPair.publicKey,
+    extraCandidates: block ? [identityFilePath(block.identityFile, places.home)] : [],
+  });
+}

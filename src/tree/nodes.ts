@@ -1,0 +1,50 @@
+import type { Instance, KeyPair } from '../cloud/client';
+
+/** A region at the top of the tree. */
+export class RegionNode {
+  readonly kind = 'region';
+  constructor(readonly regionId: string) {}
+}
+
+export class GroupNode {
+  readonly kind = 'group';
+  constructor(
+    readonly regionId: string,
+    readonly group: 'keyPairs' | 'servers',
+  ) {}
+}
+
+export class KeyPairNode {
+  readonly kind = 'keyPair';
+  constructor(
+    readonly regionId: string,
+    readonly keyPair: KeyPair,
+    /** Servers of the region that use it, as far as the lists tell. */
+    readonly servers: Instance[],
+    /** The private key on this machine, when there is one. */
+    readonly localKeyPath: string | undefined,
+  ) {}
+}
+
+export class ServerNode {
+  readonly kind = 'server';
+  constructor(
+    readonly regionId: string,
+    readonly instance: Instance,
+    /** From the key pairs' InstanceIds; undefined when no list names the server. */
+    readonly keyPairName: string | undefined,
+  ) {}
+}
+
+/** Loading, empty and error states, and the Retry / Sign In / Add Region buttons under them. */
+export class MessageNode {
+  readonly kind = 'message';
+  constructor(
+    readonly text: string,
+    readonly icon: 'loading' | 'info' | 'error' | 'action',
+    readonly command?: { command: string; arguments?: unknown[] },
+    readonly regionId?: string,
+  ) {}
+}
+
+export type SwasNode = RegionNode | GroupNode | KeyPairNode | ServerNode | MessageNode;

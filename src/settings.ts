@@ -32,3 +32,11 @@ export function readSettings(): Settings {
 export function homeDirectory(): string {
   return os.homedir();
 }
+
+/**
+ * The folder OpenSSH expands `~` to: the passwd entry's home on POSIX (not $HOME, which Node
+ * prefers), the user profile on Windows. A `~/…` IdentityFile is only written for paths under it.
+ */
+export function sshTildeDirectory(): string {
+  return process.platform === 'win32' ? os.homedir() : os.userInfo().homedir;
+}

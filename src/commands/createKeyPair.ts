@@ -12,7 +12,7 @@ import { expandHome, identityFileForConfig } from '../ssh/paths';
 import { chooseAlias, defaultAlias, resolveSshConfigPath, updateSshConfig } from '../ssh/sshConfig';
 import { SshConfigError } from '../ssh/sshConfigError';
 import type { Services } from '../services';
-import { homeDirectory, readSettings, Settings } from '../settings';
+import { homeDirectory, readSettings, Settings, sshTildeDirectory } from '../settings';
 import { describeCloudError, describeCredentialsError, ACTION_OPEN_SETTINGS, ACTION_SIGN_IN } from '../ui/errorMessages';
 import { showCloudError } from '../ui/showCloudError';
 import { BACK, PickItem } from '../ui/prompter';
@@ -336,7 +336,7 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     const home = homeDirectory();
     const configPath = resolveSshConfigPath(settings.remoteSshConfigFile, home);
     try {
-      const identityFile = identityFileForConfig(kept.path, home, process.platform);
+      const identityFile = identityFileForConfig(kept.path, sshTildeDirectory(), process.platform);
       const result = await updateSshConfig(
         configPath,
         (current, text) => {

@@ -47,8 +47,8 @@ suite('Create Key Pair: the whole flow', function () {
     const resolved = await sshG(world.configPath, 'swas-laptop-key', world.home);
     assert.deepStrictEqual(resolved.get('hostname'), [DEMO_SERVERS.web1.publicIpAddress]);
     assert.deepStrictEqual(resolved.get('user'), ['root']);
-    // ssh -G prints IdentityFile as written; OpenSSH expands ~ when it loads the key.
-    assert.deepStrictEqual(resolved.get('identityfile'), ['~/.ssh/laptop-key.pem']);
+    // The test HOME is not the passwd home OpenSSH expands ~ to, so the path is written in full.
+    assert.deepStrictEqual(resolved.get('identityfile'), [keyPath]);
     assert.deepStrictEqual(resolved.get('identitiesonly'), ['yes']);
 
     const final = prompter.lastMessage();
@@ -90,7 +90,7 @@ suite('Create Key Pair: the whole flow', function () {
     assert.doesNotMatch(config, /^\s*HostName\s/m);
     assert.match(config, /attach this key pair to a server/i);
     const resolved = await sshG(world.configPath, 'swas-no-server', world.home);
-    assert.deepStrictEqual(resolved.get('identityfile'), ['~/.ssh/no-server.pem']);
+    assert.deepStrictEqual(resolved.get('identityfile'), [path.join(world.sshDir, 'no-server.pem')]);
     assert.deepStrictEqual(resolved.get('hostname'), ['swas-no-server']);
   });
 

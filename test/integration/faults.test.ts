@@ -328,7 +328,7 @@ suite('Fault suite: disk failures', function () {
     await keyMatchesCloud(rescue, name);
     assert.deepStrictEqual(await listFiles(keys), [], 'nothing partial left in the read-only folder');
     const resolved = await sshG(world.configPath, outcome.alias!, world.home);
-    assert.deepStrictEqual(resolved.get('identityfile'), [`~/rescue/${name}.pem`]);
+    assert.deepStrictEqual(resolved.get('identityfile'), [rescue]);
   });
 
   test('disk full while writing the key: Copy to Clipboard keeps it, no partial file left', async () => {

@@ -1,0 +1,160 @@
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { KeyPairNode, MessageNode, RegionNode, ServerNode } from '../../src/tree/nodes';
+import { DEMO_REGION_ID, DEMO_SECOND_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { DEFAULT_REGIONS } from '../emulator/state';
+import { groupChildren, keyPairNode, messages, regionChildren, serverNode } from './treeSupport';
+import { World } from './world';
+
+suite('Sidebar tree', function () {
+  this.timeout(120_000);
+  let world: World;
+  suiteSetup(async () => (world = await World.start()));
+  suiteTeardown(async () => {
+    await world?.configure({ regions: undefined });
+    await world?.stop();
+  });
+  setup(async () => {
+    await world.reset();
+    await world.configure({ regions: [DEMO_REGION_ID] });
+    world.api.tree.refresh();
+  });
+
+  const tree = () => world.api.tree;
+
+  test('a region shows its key pairs and servers with descriptions and tooltips', async () => {
+    const groups = await regionChildren(tree(), DEMO_REGION_ID);
+    assert.deepStrictEqual(groups.map((g) => tree().getTreeItem(g).label), ['Key Pairs', 'Servers']);
+
+    const keyPair = await keyPairNode(tree(), DEMO_REGION_ID, 'existing-key');
+    const keyItem = tree().getTreeItem(keyPair);
+    assert.strictEqual(keyItem.description, '1 server · private key not on this machine');
+    assert.strictEqual(keyItem.contextValue, 'swas.keyPair');
+    const listed = world.emulator.keyPairs(DEMO_REGION_ID)[0];
+    assert.match(String(keyItem.tooltip), new RegExp(`Created: ${listed.creationTime}`));
+    assert.match(String(keyItem.tooltip), /Fingerprint: SHA256:\S+ \(MD5 ([0-9a-f]{2}:){15}[0-9a-f]{2}\)/);
+    assert.match(String(keyItem.tooltip), new RegExp(`MD5 ${listed.fingerprint}`), 'the MD5 form is the one the service shows');
+    assert.match(String(keyItem.tooltip), /Local key: not on this machine/);
+    assert.match(String(keyItem.tooltip), /Servers: web-1/);
+
+    const servers = (await groupChildren(tree(), DEMO_REGION_ID, 'servers')) as ServerNode[];
+    assert.deepStrictEqual(servers.map((s) => tree().getTreeItem(s).label).sort(), ['db-1', 'web-1', 'win-1']);
+    const web = tree().getTreeItem(await serverNode(tree(), DEMO_REGION_ID, 'web-1'));
+    assert.strictEqual(web.description, `${DEMO_SERVERS.web1.publicIpAddress} · Running`);
+    assert.match(String(web.tooltip), /Image: Alibaba Cloud Linux/);
+    assert.match(String(web.tooltip), /OS: Linux/);
+    assert.match(String(web.tooltip), /Key pair: existing-key/);
+    assert.strictEqual(web.contextValue, 'swas.server.linux');
+    const win = tree().getTreeItem(await serverNode(tree(), DEMO_REGION_ID, 'win-1'));
+    assert.strictEqual(win.contextValue, 'swas.server.windows');
+    assert.match(String(win.description), /no key pairs \(Windows\)/);
+    assert.match(String(win.tooltip), /not supported on Windows/);
+  });
+
+  test('a server not named in the key pair lists gets its key pair from DescribeInstanceKeyPair on hover', async () => {
+    const db = await serverNode(tree(), DEMO_REGION_ID, 'db-1');
+    const item = tree().getTreeItem(db);
+    assert.match(String(item.tooltip), /Key pair: none/);
+    world.emulator.clearCalls();
+    await tree().resolveTreeItem(item, db);
+    assert.strictEqual(world.emulator.callsOf('DescribeInstanceKeyPair').length, 1);
+    assert.match(String(item.tooltip), /Key pair: none/);
+  });
+
+  test('a key pair whose private key is here says so, with the path', async () => {
+    world.script({ type: ['local-one'] }, { pick: 'Skip' });
+    await vscode.commands.executeCommand('swas.createKeyPair', { regionId: DEMO_REGION_ID });
+    const item = tree().getTreeItem(await keyPairNode(tree(), DEMO_REGION_ID, 'local-one'));
+    assert.strictEqual(item.description, 'not attached · private key on this machine');
+    assert.strictEqual(item.contextValue, 'swas.keyPair.local');
+    assert.match(String(item.tooltip), new RegExp(`Local key: ${world.sshDir}/local-one\\.pem`));
+  });
+
+  test('paging is followed past 100 servers', async () => {
+    for (let i = 1; i <= 150; i++) {
+      world.emulator.addInstance('cn-beijing', { instanceName: `node-${String(i).padStart(3, '0')}`, publicIpAddress: `10.1.${Math.floor(i / 200)}.${i}`, osType: 'Linux' });
+    }
+    await world.configure({ regions: ['cn-beijing'] });
+    world.emulator.clearCalls();
+    const servers = await groupChildren(tree(), 'cn-beijing', 'servers');
+    assert.strictEqual(servers.length, 150);
+    assert.strictEqual(tree().getTreeItem(servers[149]).label, 'node-150');
+    assert.strictEqual(world.emulator.callsOf('ListInstances').length, 2, 'two pages of 100');
+    const group = (await regionChildren(tree(), 'cn-beijing'))[1];
+    assert.strictEqual(tree().getTreeItem(group).description, '150');
+    assert.deepStrictEqual(messages(await groupChildren(tree(), 'cn-beijing', 'keyPairs')), ['No key pairs in cn-beijing.', 'Create Key Pair']);
+  });
+
+  test('a failing region shows an error with Retry, the others load, and Retry reloads it', async () => {
+    await world.configure({ regions: ['xx-nowhere-1', DEMO_REGION_ID] });
+    const failing = await regionChildren(tree(), 'xx-nowhere-1');
+    assert.match(messages(failing)[0], /refused the request: .*xx-nowhere-1/i);
+    const retry = failing.find((n): n is MessageNode => n.kind === 'message' && n.text === 'Retry');
+    assert.ok(retry?.command);
+    assert.strictEqual(retry.command.command, 'swas.refreshRegion');
+    assert.strictEqual((await groupChildren(tree(), DEMO_REGION_ID, 'keyPairs')).length, 1, 'the healthy region loaded');
+
+    world.emulator.setRegions([...DEFAULT_REGIONS, { regionId: 'xx-nowhere-1', localName: { 'zh-CN': 'x', 'en-US': 'x' } }]);
+    await vscode.commands.executeCommand(retry.command.command, ...(retry.command.arguments ?? []));
+    assert.deepStrictEqual(messages(await groupChildren(tree(), 'xx-nowhere-1', 'servers')), ['No servers in xx-nowhere-1.']);
+  });
+
+  test('a slow region shows Loading… without holding back the others', async () => {
+    world.emulator.setLatency(1_500, DEMO_SECOND_REGION_ID);
+    await world.configure({ regions: [DEMO_SECOND_REGION_ID, DEMO_REGION_ID] });
+    const roots = (await tree().getChildren()) as RegionNode[];
+    await tree().settled(DEMO_REGION_ID);
+    assert.deepStrictEqual(messages(await tree().getChildren(roots[0])), ['Loading…'], 'Shanghai is still loading');
+    assert.strictEqual((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
+    assert.strictEqual((await groupChildren(tree(), DEMO_SECOND_REGION_ID, 'servers')).length, 1);
+  });
+
+  test('an API refusal (RAM) becomes an error node with its explanation and Retry', async () => {
+    world.emulator.injectFault({ action: 'ListKeyPairs', kind: 'error', status: 403, code: 'Forbidden.RAM', message: 'denied', times: 1 });
+    const nodes = await regionChildren(tree(), DEMO_REGION_ID);
+    assert.match(messages(nodes)[0], /not allowed to perform/);
+    assert.ok(messages(nodes).includes('Retry'));
+  });
+
+  test('without credentials the tree is empty, so the welcome view with Sign In shows', async () => {
+    delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+    delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+    assert.deepStrictEqual(await tree().getChildren(), []);
+  });
+
+  test('Add Region and Remove Region edit swas.regions; the tree follows', async () => {
+    world.script({ pick: 'ap-southeast-1' });
+    await vscode.commands.executeCommand('swas.addRegion');
+    assert.deepStrictEqual(vscode.workspace.getConfiguration('swas').get('regions'), [DEMO_REGION_ID, 'ap-southeast-1']);
+    assert.deepStrictEqual(((await tree().getChildren()) as RegionNode[]).map((r) => r.regionId), [DEMO_REGION_ID, 'ap-southeast-1']);
+    await vscode.commands.executeCommand('swas.removeRegion', { regionId: DEMO_REGION_ID });
+    assert.deepStrictEqual(((await tree().getChildren()) as RegionNode[]).map((r) => r.regionId), ['ap-southeast-1']);
+    await vscode.commands.executeCommand('swas.removeRegion', { regionId: 'ap-southeast-1' });
+    assert.deepStrictEqual(messages(await tree().getChildren()), ['Add Region…'], 'an emptied list stays empty');
+  });
+
+  test('with swas.regions unset, the default and the last used region are shown', async () => {
+    await world.configure({ regions: undefined, defaultRegion: DEMO_SECOND_REGION_ID });
+    await world.api.services.regionCache.rememberRegion(DEMO_REGION_ID);
+    try {
+      assert.deepStrictEqual(((await tree().getChildren()) as RegionNode[]).map((r) => r.regionId), [DEMO_SECOND_REGION_ID, DEMO_REGION_ID]);
+    } finally {
+      await world.configure({ defaultRegion: '' });
+    }
+  });
+
+  test('the tree refreshes itself after a change the extension makes', async () => {
+    await keyPairNode(tree(), DEMO_REGION_ID, 'existing-key');
+    const fired = new Promise<void>((resolve) => {
+      const subscription = tree().onDidChangeTreeData(() => {
+        subscription.dispose();
+        resolve();
+      });
+    });
+    world.script({ type: ['after-change'] }, { pick: 'Skip' });
+    await vscode.commands.executeCommand('swas.createKeyPair', { regionId: DEMO_REGION_ID });
+    await fired;
+    const names = ((await groupChildren(tree(), DEMO_REGION_ID, 'keyPairs')) as KeyPairNode[]).map((k) => k.keyPair.keyPairName);
+    assert.deepStrictEqual(names, ['after-change', 'existing-key']);
+  });
+});

@@ -15,15 +15,13 @@ const QUICK_INPUT = '.quick-input-widget';
 const TOAST = '.notifications-toasts .notification-toast';
 
 /**
- * Starts code-server with the extension and opens the workbench in chromium.
- * The extension comes from `vsix` (default: dist/swas-keypairs.vsix from `npm run package`), or, when
- * `extensionDevelopmentPath` is given, is loaded from that folder as in an extension development host.
+ * Starts code-server with the extension installed from `vsix` (default: dist/swas-keypairs.vsix from
+ * `npm run package`, i.e. what users get) and opens the workbench in chromium.
  * `env` reaches the extension host (e.g. credentials); HOME is `home` (default: a fresh empty sandbox).
  * `settings` are user settings merged over the quiet defaults.
  * Returns { page, home, workspace, url, stop } — always call stop().
  */
-export async function startWorkbench({ vsix = DEFAULT_VSIX, extensionDevelopmentPath, env = {}, settings = {},
-  home, workspace } = {}) {
+export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings = {}, home, workspace } = {}) {
   fs.mkdirSync(path.join(HOST_DIR, 'tmp'), { recursive: true });
   const runDir = fs.mkdtempSync(path.join(HOST_DIR, 'tmp', 'ui-'));
   const dirs = {
@@ -44,19 +42,13 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, extensionDevelopment
     if (!process.env.KEEP_TMP) fs.rmSync(runDir, { recursive: true, force: true });
   };
   try {
-    if (!extensionDevelopmentPath) {
-      if (!fs.existsSync(vsix)) throw new Error(`${vsix} not found: run npm run package`);
-      installVsix({ vsix, ...dirs });
-    }
+    if (!fs.existsSync(vsix)) throw new Error(`${vsix} not found: run npm run package`);
+    installVsix({ vsix, ...dirs });
     server = await startCodeServer({
-      port: await freePort(), ...dirs, env, smokeTestDriver: Boolean(extensionDevelopmentPath),
+      port: await freePort(), ...dirs, env,
       onOutput: process.env.VERBOSE ? (text) => process.stderr.write(`[code-server] ${text}`) : undefined,
     });
-    let url = `${server.baseUrl}/?folder=${encodeURIComponent(dirs.workspace)}`;
-    if (extensionDevelopmentPath) {
-      const payload = [['extensionDevelopmentPath', `vscode-remote://${server.authority}${path.resolve(extensionDevelopmentPath)}`]];
-      url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    }
+    const url = `${server.baseUrl}/?folder=${encodeURIComponent(dirs.workspace)}`;
     browser = await launchChromium(path.join(runDir, 'chromium-profile'));
     const page = browser.pages()[0] ?? await browser.newPage();
     page.on('pageerror', (error) => console.error('[page error]', error.message));

@@ -1,0 +1,116 @@
+import * as assert from 'assert';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
+import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID } from '../emulator/demo';
+import { World } from './world';
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await filesUnder(full)));
+    else found.push(full);
+  }
+  return found;
+}
+
+suite('Security: secrets stay secret', function () {
+  this.timeout(120_000);
+  let world: World;
+  suiteSetup(async () => (world = await World.start()));
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('_extensionTests.setLogLevel', 3);
+    await world?.stop();
+  });
+  setup(async () => world.reset());
+
+  test('Sign In keeps the AccessKey in SecretStorage only, and the flow then uses it', async () => {
+    delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+    delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+    const signIn = world.script({ type: ['bad id', DEMO_ACCESS_KEY_ID] }, { type: [DEMO_ACCESS_KEY_SECRET] });
+    assert.strictEqual(await vscode.commands.executeCommand('swas.signIn'), true);
+    assert.match(signIn.shown[0].validation?.[0] ?? '', /AccessKey ID is 16 or more/);
+    const stored = await world.api.services.signedInCredentials();
+    assert.deepStrictEqual(stored, { accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET });
+    assert.ok(!(await fs.stat(path.join(world.home, '.aliyun')).catch(() => undefined)), 'never writes the aliyun CLI config');
+    const userSettings = vscode.workspace.getConfiguration();
+    assert.ok(!JSON.stringify(userSettings).includes(DEMO_ACCESS_KEY_SECRET), 'secret not in settings');
+
+    world.script({ pick: DEMO_REGION_ID }, { type: ['signed-in'] }, { pick: 'Skip' });
+    const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair');
+    assert.ok(outcome?.privateKeyPath);
+    assert.ok(world.emulator.callsOf('CreateKeyPair').every((c) => c.accessKeyId === DEMO_ACCESS_KEY_ID && c.signatureValid));
+
+    world.script();
+    await vscode.commands.executeCommand('swas.signOut');
+    assert.strictEqual(await world.api.services.signedInCredentials(), undefined);
+  });
+
+  test('a wrong secret at Sign In is refused and not stored', async () => {
+    const prompter = world.script({ type: [DEMO_ACCESS_KEY_ID] }, { type: ['wrong-secret-wrong-secret'] }, { type: 'ESC' });
+    assert.strictEqual(await vscode.commands.executeCommand('swas.signIn'), false);
+    assert.match(prompter.messages('error')[0]?.text ?? '', /signature/);
+    assert.strictEqual(await world.api.services.signedInCredentials(), undefined);
+  });
+
+  test('at trace level, no log, notification or message contains a private key, secret, token or signature', async () => {
+    await vscode.commands.executeCommand('_extensionTests.setLogLevel', 1);
+    const token = 'sts-token-value-SHOULD-NOT-LEAK-123';
+    const stsId = 'STS.NLeakCheckKey00000001';
+    world.emulator.addAccessKey({ id: stsId, secret: 'sts-secret-SHOULD-NOT-LEAK', securityToken: token });
+
+    const seen: string[] = [];
+    const flows: Array<() => Promise<void>> = [
+      async () => {
+        const p = world.script({ pick: DEMO_REGION_ID }, { type: ['leak-check'] }, { pick: 'web-1' });
+        await vscode.commands.executeCommand('swas.createKeyPair');
+        seen.push(...p.shown.map((s) => s.text));
+      },
+      async () => {
+        process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = stsId;
+        process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'sts-secret-SHOULD-NOT-LEAK';
+        process.env.ALIBABA_CLOUD_SECURITY_TOKEN = token;
+        world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'dropAfterAct' });
+        const p = world.script({ pick: DEMO_REGION_ID }, { type: ['leak-check-sts'] }, { pick: 'Skip' });
+        await vscode.commands.executeCommand('swas.createKeyPair');
+        seen.push(...p.shown.map((s) => s.text));
+      },
+      async () => {
+        process.env.ALIBABA_CLOUD_SECURITY_TOKEN = 'a-wrong-token-SHOULD-NOT-LEAK';
+        const p = world.script({ pick: DEMO_REGION_ID });
+        await vscode.commands.executeCommand('swas.createKeyPair');
+        seen.push(...p.shown.map((s) => s.text));
+      },
+    ];
+    for (const flow of flows) await flow();
+
+    const privateKeys = world.emulator
+      .keyPairs(DEMO_REGION_ID)
+      .map((k) => k.privateKeyBody)
+      .filter((k): k is string => Boolean(k));
+    assert.ok(privateKeys.length >= 2, 'both flows created a key');
+    const secrets = [
+      DEMO_ACCESS_KEY_SECRET,
+      'sts-secret-SHOULD-NOT-LEAK',
+      token,
+      'a-wrong-token-SHOULD-NOT-LEAK',
+      // a 64-character piece from the middle of each private key's base64
+      ...privateKeys.map((k) => k.replace(/-----[^-]+-----|\s|\\n/g, '').slice(200, 264)),
+    ];
+    const logsRoot = path.dirname(path.dirname(world.api.services.context.logUri.fsPath));
+    const logFiles = (await filesUnder(logsRoot)).filter((f) => f.endsWith('.log'));
+    const ours = [];
+    for (const file of logFiles) {
+      const text = await fs.readFile(file, 'utf8');
+      if (text.includes('CreateKeyPair')) ours.push(file);
+      for (const secret of secrets) assert.ok(!text.includes(secret), `${file} contains a secret`);
+      assert.doesNotMatch(text, /Signature=[0-9a-f]{64}/, `${file} contains a request signature`);
+    }
+    assert.ok(ours.length > 0, `the extension's log was found under ${logsRoot}`);
+    const ourLog = (await Promise.all(ours.map((f) => fs.readFile(f, 'utf8')))).join('\n');
+    assert.match(ourLog, /request id/i, 'the log keeps request ids for support');
+    for (const text of seen) for (const secret of secrets) assert.ok(!text.includes(secret), `a message shows a secret: ${text}`);
+  });
+});

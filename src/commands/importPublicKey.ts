@@ -181,7 +181,7 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
   if (chosenPrivateKey) {
     parts.push(vscode.l10n.t('Private key: {0}.', chosenPrivateKey));
     try {
-      const identityFile = identityFileForConfig(chosenPrivateKey, places.home, process.platform);
+      const identityFile = identityFileForConfig(chosenPrivateKey, places.tildeHome, process.platform);
       const result = await updateSshConfig(
         places.configPath,
         (current, text) => current ?? { region: regionId, keyPairName: name, user: readSettings().defaultUser, identityFile, hosts: [{ alias: chooseAlias(text, defaultAlias(name), regionId, name) }] },

@@ -22,7 +22,7 @@ export async function addServerEntries(
   const places = await sshPlaces();
   const targets = servers.filter((s) => s.publicIpAddress).map((s) => ({ instanceId: s.instanceId, instanceName: s.instanceName, publicIpAddress: s.publicIpAddress! }));
   try {
-    const identityFile = identityFileForConfig(privateKeyPath, places.home, process.platform);
+    const identityFile = identityFileForConfig(privateKeyPath, places.tildeHome, process.platform);
     const result = await updateSshConfig(
       places.configPath,
       (current, text) => blockWithServers(text, current, { region: regionId, keyPairName, user: readSettings().defaultUser, identityFile }, targets),

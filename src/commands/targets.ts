@@ -9,7 +9,7 @@ import { findLocalPrivateKey } from '../ssh/localKey';
 import { expandHome } from '../ssh/paths';
 import { findManagedBlock, listManagedBlocks, ManagedBlock, resolveSshConfigPath } from '../ssh/sshConfig';
 import type { Services } from '../services';
-import { homeDirectory, readSettings } from '../settings';
+import { homeDirectory, readSettings, sshTildeDirectory } from '../settings';
 import { ACTION_SIGN_IN, describeCredentialsError } from '../ui/errorMessages';
 import { BACK } from '../ui/prompter';
 import { showCloudError } from '../ui/showCloudError';
@@ -134,6 +134,8 @@ export async function pickServer(services: Services, client: SwasClient, regionI
 
 export interface SshPlaces {
   home: string;
+  /** What OpenSSH expands `~` to in the config (may differ from $HOME). */
+  tildeHome: string;
   keyDirectory: string;
   configPath: string;
   knownHostsPath: string;
@@ -148,6 +150,7 @@ export async function sshPlaces(): Promise<SshPlaces> {
   const configText = await fs.readFile(configPath, 'utf8').catch(() => '');
   return {
     home,
+    tildeHome: sshTildeDirectory(),
     keyDirectory: expandHome(settings.sshKeyDirectory, home),
     configPath,
     knownHostsPath: expandHome('~/.ssh/known_hosts', home),
@@ -182,6 +185,6 @@ export async function localPrivateKey(places: SshPlaces, regionId: string, keyPa
     directory: places.keyDirectory,
     keyPairName: keyPair.keyPairName,
     publicKey: keyPair.publicKey,
-    extraCandidates: block ? [identityFilePath(block.identityFile, places.home)] : [],
+    extraCandidates: block ? [identityFilePath(block.identityFile, places.tildeHome)] : [],
   });
 }

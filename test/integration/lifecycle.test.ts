@@ -1,0 +1,245 @@
+import * as assert from 'assert';
+import { execFile } from 'child_process';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { promisify } from 'util';
+import * as vscode from 'vscode';
+import type { AttachOutcome } from '../../src/commands/attachKeyPair';
+import type { ConnectServerOutcome } from '../../src/commands/connectServer';
+import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
+import type { DeleteOutcome } from '../../src/commands/deleteKeyPair';
+import type { DetachOutcome } from '../../src/commands/detachKeyPair';
+import type { ImportOutcome } from '../../src/commands/importPublicKey';
+import { samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFile';
+import { DEMO_EXISTING_KEY_PAIR, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { keyPairNode, serverNode } from './treeSupport';
+import { listFiles, sshG, sshKeygenPublic, World } from './world';
+
+const run = promisify(execFile);
+const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+
+suite('Key pair lifecycle from the sidebar', function () {
+  this.timeout(120_000);
+  let world: World;
+  suiteSetup(async () => (world = await World.start()));
+  suiteTeardown(async () => {
+    await world?.configure({ regions: undefined });
+    await world?.stop();
+  });
+  setup(async () => {
+    await world.reset();
+    await world.configure({ regions: [DEMO_REGION_ID] });
+    world.api.tree.refresh();
+  });
+
+  const tree = () => world.api.tree;
+  const instance = (name: string) => world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceName === name)!;
+  const keyPairNames = () => world.emulator.keyPairs(DEMO_REGION_ID).map((k) => k.keyPairName).sort();
+
+  /** Runs the create flow from the region node; `server` is a server name or 'Skip'. */
+  async function createLocalKeyPair(name: string, server: string): Promise<CreateKeyPairOutcome> {
+    world.script({ type: [name] }, { pick: server });
+    const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
+    await outcome.followUp;
+    return outcome;
+  }
+
+  test('Attach: several Linux servers, a modal before replacing a key pair, per-server results, SSH entries, restart', async () => {
+    await createLocalKeyPair('lap', 'Skip');
+    const node = await keyPairNode(tree(), DEMO_REGION_ID, 'lap');
+    const prompter = world.script({ picks: ['web-1', 'db-1'] }, { answer: 'Attach and Replace' }, { answer: 'Restart Servers…' }, { answer: 'Restart' });
+    const outcome = await vscode.commands.executeCommand<AttachOutcome>('swas.attachKeyPair', node);
+
+    const pick = prompter.shown.find((s) => s.kind === 'quickPick');
+    assert.deepStrictEqual(pick?.items?.sort(), ['db-1', 'web-1'], 'Linux servers only');
+    const replace = prompter.shown.find((s) => s.kind === 'confirm');
+    assert.match(replace!.text, /web-1 \("existing-key"\)/);
+    assert.doesNotMatch(replace!.text, /db-1/);
+    assert.deepStrictEqual(outcome.results.map((r) => r.success), [true, true]);
+    assert.strictEqual(instance('web-1').keyPairName, 'lap');
+    assert.strictEqual(instance('db-1').keyPairName, 'lap');
+    const lapKey = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'lap')!.publicKey;
+    const authorized = await fs.readFile(path.join(world.authorizedKeysDir, 'db-1', 'authorized_keys'), 'utf8');
+    assert.ok(samePublicKey(authorized, lapKey));
+
+    const results = prompter.messages().find((m) => m.text.startsWith('Attach "lap":'));
+    assert.match(results!.text, /web-1: done.*db-1: done/);
+    assert.match(results!.text, /SSH hosts: swas-lap, swas-lap-db-1\./);
+    const restart = prompter.shown.filter((s) => s.kind === 'confirm')[1];
+    assert.match(restart.text, new RegExp(`Restart 2 servers: web-1 \\(${DEMO_SERVERS.web1.instanceId}\\), db-1`));
+    assert.strictEqual(instance('web-1').rebootCount, 1);
+    assert.strictEqual(instance('db-1').rebootCount, 1);
+
+    const web = await sshG(world.configPath, 'swas-lap', world.home);
+    assert.deepStrictEqual(web.get('hostname'), [DEMO_SERVERS.web1.publicIpAddress]);
+    assert.deepStrictEqual(web.get('identityfile'), [path.join(world.sshDir, 'lap.pem')]);
+    const db = await sshG(world.configPath, 'swas-lap-db-1', world.home);
+    assert.deepStrictEqual(db.get('hostname'), [DEMO_SERVERS.db1.publicIpAddress]);
+  });
+
+  test('Attach: declining the replace modal changes nothing; a key pair without a local key writes no SSH entry', async () => {
+    await createLocalKeyPair('lap', 'Skip');
+    world.script({ picks: ['web-1'] }, { answer: undefined });
+    assert.strictEqual(await vscode.commands.executeCommand('swas.attachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'lap')), undefined);
+    assert.strictEqual(instance('web-1').keyPairName, DEMO_EXISTING_KEY_PAIR);
+    assert.strictEqual(world.emulator.callsOf('AttachKeyPair').length, 0);
+
+    const prompter = world.script({ picks: ['db-1'] });
+    const outcome = await vscode.commands.executeCommand<AttachOutcome>('swas.attachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, DEMO_EXISTING_KEY_PAIR));
+    assert.strictEqual(outcome.results[0].success, true);
+    assert.strictEqual(instance('db-1').keyPairName, DEMO_EXISTING_KEY_PAIR);
+    assert.match(prompter.lastMessage()!.text, /private key of "existing-key" is not on this machine, so no SSH config entry was written/);
+    assert.doesNotMatch(await fs.readFile(world.configPath, 'utf8'), /existing-key/);
+  });
+
+  test('Detach: a modal naming the servers, the server stops trusting the key, its SSH entry goes', async () => {
+    await createLocalKeyPair('lap', 'web-1');
+    assert.match(await fs.readFile(world.configPath, 'utf8'), /HostName 127\.0\.0\.2/);
+    const prompter = world.script({ picks: ['web-1'] }, { answer: 'Detach' });
+    const outcome = await vscode.commands.executeCommand<DetachOutcome>('swas.detachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'lap'));
+    assert.deepStrictEqual(outcome.results.map((r) => r.success), [true]);
+    assert.match(prompter.shown.find((s) => s.kind === 'confirm')!.text, new RegExp(`Detach "lap" from web-1 \\(${DEMO_SERVERS.web1.instanceId}\\)\\?`));
+    assert.strictEqual(instance('web-1').keyPairName, undefined);
+    assert.strictEqual(await fs.readFile(path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys'), 'utf8'), '');
+    const config = await fs.readFile(world.configPath, 'utf8');
+    assert.match(config, /Host swas-lap/, 'the entry stays, without a server');
+    assert.doesNotMatch(config, /^\s*HostName\s/m);
+    assert.strictEqual(instance('web-1').rebootCount, 0, 'no restart unless asked');
+  });
+
+  test('Delete refuses while attached; declining keeps it, detaching first deletes it', async () => {
+    const node = await keyPairNode(tree(), DEMO_REGION_ID, DEMO_EXISTING_KEY_PAIR);
+    let prompter = world.script({ answer: undefined });
+    let outcome = await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', node);
+    assert.strictEqual(outcome.deleted, false);
+    assert.match(prompter.messages('warning')[0].text, /"existing-key" is attached to web-1\. Detach it before deleting\./);
+    assert.ok(keyPairNames().includes(DEMO_EXISTING_KEY_PAIR));
+
+    prompter = world.script({ answer: 'Detach and Continue…' }, { answer: 'Detach' }, { answer: 'Delete' });
+    outcome = await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', node);
+    assert.strictEqual(outcome.deleted, true);
+    const modals = prompter.shown.filter((s) => s.kind === 'confirm').map((s) => s.text);
+    assert.match(modals[0], /Detach "existing-key" from web-1/);
+    assert.match(modals[1], /Delete key pair "existing-key" in cn-hangzhou\?/);
+    assert.deepStrictEqual(keyPairNames(), []);
+    assert.strictEqual(world.emulator.callsOf('DeleteKeyPairs').length, 1);
+    assert.deepStrictEqual(outcome.removedLocally, [], 'nothing local existed, nothing was offered');
+  });
+
+  test('Delete then offers the key files, the SSH block and known_hosts lines, each listed; removes only on yes', async () => {
+    await createLocalKeyPair('gone', 'web-1');
+    await fs.writeFile(path.join(world.sshDir, 'known_hosts'), `127.0.0.2 ${HOST_KEY}\n127.0.0.9 ${HOST_KEY}\n`);
+    const prompter = world.script({ answer: 'Detach and Continue…' }, { answer: 'Detach' }, { answer: 'Delete' }, { answer: 'Remove These' });
+    const outcome = await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'gone'));
+    assert.strictEqual(outcome.deleted, true);
+    const offer = prompter.shown.filter((s) => s.kind === 'confirm')[2].text;
+    assert.match(offer, new RegExp(`Key file ${world.sshDir}/gone\\.pem`));
+    assert.match(offer, new RegExp(`Key file ${world.sshDir}/gone\\.pub`));
+    assert.match(offer, /SSH config entry for "gone" \(swas-gone\)/);
+    assert.match(offer, /known_hosts lines for 127\.0\.0\.2 in/);
+    assert.doesNotMatch(offer, /127\.0\.0\.9/);
+    assert.strictEqual(outcome.removedLocally.length, 4);
+    assert.deepStrictEqual((await listFiles(world.sshDir)).filter((f) => f.startsWith('gone')), []);
+    assert.doesNotMatch(await fs.readFile(world.configPath, 'utf8'), /gone/);
+    const knownHosts = await fs.readFile(path.join(world.sshDir, 'known_hosts'), 'utf8');
+    assert.doesNotMatch(knownHosts, /^127\.0\.0\.2 /m);
+    assert.match(knownHosts, /^127\.0\.0\.9 /m);
+  });
+
+  test('Delete: saying no to the local clean-up keeps every local file', async () => {
+    await createLocalKeyPair('kept', 'Skip');
+    world.script({ answer: 'Delete' }, { answer: undefined });
+    const outcome = await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'kept'));
+    assert.strictEqual(outcome.deleted, true);
+    assert.deepStrictEqual(outcome.removedLocally, []);
+    assert.deepStrictEqual(await listFiles(world.sshDir), ['config', 'kept.pem', 'kept.pub']);
+    assert.match(await fs.readFile(world.configPath, 'utf8'), /Host swas-kept/);
+  });
+
+  test('Import: an RSA 4096 pair generated here; only the public key is sent', async () => {
+    const prompter = world.script({ pick: 'Generate RSA 4096 Key' }, { type: ['9bad', '中文key', 'imported'] });
+    const outcome = await vscode.commands.executeCommand<ImportOutcome>('swas.importPublicKey', { regionId: DEMO_REGION_ID });
+    const box = prompter.shown.find((s) => s.kind === 'inputBox');
+    assert.match(box!.validation![1]!, /must start with a letter \(a-z, A-Z\)/);
+    assert.strictEqual(box!.validation![2], undefined);
+    const keyPath = path.join(world.sshDir, 'imported.pem');
+    assert.strictEqual(outcome.privateKeyPath, keyPath);
+    assert.strictEqual((await fs.stat(keyPath)).mode & 0o777, 0o600);
+    const listed = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'imported')!;
+    assert.ok(samePublicKey(listed.publicKey, await sshKeygenPublic(keyPath)));
+    const sent = world.emulator.callsOf('ImportKeyPair')[0];
+    assert.match(sent.query.PublicKeyBody, /^ssh-rsa \S+$/, 'type and key only: no comment, nothing private');
+    assert.match((await run('ssh-keygen', ['-l', '-f', `${path.join(world.sshDir, 'imported.pub')}`])).stdout, /^4096 /);
+    const resolved = await sshG(world.configPath, 'swas-imported', world.home);
+    assert.deepStrictEqual(resolved.get('identityfile'), [keyPath]);
+    const item = tree().getTreeItem(await keyPairNode(tree(), DEMO_REGION_ID, 'imported'));
+    assert.strictEqual(item.contextValue, 'swas.keyPair.local');
+  });
+
+  test('Import: an Ed25519 .pub chosen from disk; its private key beside it is recognised', async () => {
+    await fs.mkdir(world.sshDir, { recursive: true });
+    const keyFile = path.join(world.sshDir, 'id_ed25519');
+    await run('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-C', 'me@laptop', '-f', keyFile]);
+    world.script({ pick: 'Choose a .pub File…' }, { open: `${keyFile}.pub` }, { type: ['edkey'] });
+    const outcome = await vscode.commands.executeCommand<ImportOutcome>('swas.importPublicKey', { regionId: DEMO_REGION_ID });
+    assert.strictEqual(outcome.privateKeyPath, keyFile);
+    const listed = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'edkey')!;
+    assert.ok(samePublicKey(listed.publicKey, await fs.readFile(`${keyFile}.pub`, 'utf8')));
+    assert.doesNotMatch(world.emulator.callsOf('ImportKeyPair')[0].query.PublicKeyBody, /me@laptop/);
+    assert.deepStrictEqual((await sshG(world.configPath, 'swas-edkey', world.home)).get('identityfile'), [keyFile]);
+  });
+
+  test('Import: a file that is not a public key is refused before any call', async () => {
+    await fs.mkdir(world.sshDir, { recursive: true });
+    const notAKey = path.join(world.sshDir, 'notes.pub');
+    await fs.writeFile(notAKey, 'hello\n');
+    const prompter = world.script({ pick: 'Choose a .pub File…' }, { open: notAKey });
+    assert.strictEqual(await vscode.commands.executeCommand('swas.importPublicKey', { regionId: DEMO_REGION_ID }), undefined);
+    assert.match(prompter.lastMessage()!.text, /is not an OpenSSH public key/);
+    assert.strictEqual(world.emulator.callsOf('ImportKeyPair').length, 0);
+  });
+
+  test('Copy Fingerprint and Copy Public IP put exactly that on the clipboard', async () => {
+    const prompter = world.script();
+    const fingerprint = await vscode.commands.executeCommand<string>('swas.copyFingerprint', await keyPairNode(tree(), DEMO_REGION_ID, DEMO_EXISTING_KEY_PAIR));
+    const listed = world.emulator.keyPairs(DEMO_REGION_ID)[0];
+    assert.strictEqual(fingerprint, sha256Fingerprint(listed.publicKey));
+    await vscode.commands.executeCommand('swas.copyPublicIp', await serverNode(tree(), DEMO_REGION_ID, 'db-1'));
+    assert.deepStrictEqual(prompter.clipboard, [fingerprint, DEMO_SERVERS.db1.publicIpAddress]);
+  });
+
+  test('Connect (server): writes the entry for the attached key pair when its key is here, otherwise explains', async () => {
+    await createLocalKeyPair('lap', 'db-1');
+    await fs.rm(world.configPath);
+    world.script();
+    const connected = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1'));
+    assert.deepStrictEqual(connected, { kind: 'connecting', alias: 'swas-lap', keyPairName: 'lap' });
+    assert.deepStrictEqual((await sshG(world.configPath, 'swas-lap', world.home)).get('hostname'), [DEMO_SERVERS.db1.publicIpAddress]);
+
+    const prompter = world.script();
+    const notLocal = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'web-1'));
+    assert.deepStrictEqual(notLocal, { kind: 'keyNotLocal' });
+    assert.match(prompter.lastMessage()!.text, /uses key pair "existing-key", whose private key is not on this machine/);
+    const windows = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'win-1'));
+    assert.deepStrictEqual(windows, { kind: 'windows' });
+  });
+
+  test('Connect (server): a server without a key pair gets advice, nothing is written', async () => {
+    const prompter = world.script({ answer: undefined });
+    const outcome = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1'));
+    assert.deepStrictEqual(outcome, { kind: 'noKeyPair' });
+    assert.match(prompter.lastMessage()!.text, /No key pair is attached to db-1/);
+    assert.deepStrictEqual(await listFiles(world.sshDir), []);
+  });
+
+  test('Restart from the palette asks for the server, then confirms by name; No restarts nothing', async () => {
+    let prompter = world.script({ pick: 'db-1' }, { answer: undefined });
+    assert.strictEqual(await vscode.commands.executeCommand('swas.restartServer'), false);
+    assert.strictEqual(instance('db-1').rebootCount, 0);
+    assert.match(prompter.shown.find((s) => s.kind === 'confirm')!.text, new RegExp(`Restart db-1 \\(${DEMO_SERVERS.db1.instanceId}\\)\\?`));
+    prompter = world.script({ answer: 'Restart' });
+    assert.strictEqual(await vscode.commands.executeCommand('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1')), true);
+    assert.strictEqual(instance('db-1').rebootCount, 1);
+    assert.strictEqual(prompter.remaining, 0);
+  });
+});

@@ -84,7 +84,10 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
   } catch (error) {
     services.log.warn(`ListKeyPairs ${regionId} before delete failed: ${String(error)}`);
   }
-  const instances = (await listInstancesOrExplain(services, client, regionId)) ?? [];
+  const instances = await listInstancesOrExplain(services, client, regionId);
+  if (!instances) {
+    return undefined;
+  }
   const attached = instances.filter((i) => keyPair.instanceIds.includes(i.instanceId));
   const serverIps = attached.flatMap((i) => (i.publicIpAddress ? [i.publicIpAddress] : []));
 

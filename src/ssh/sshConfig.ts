@@ -114,34 +114,26 @@ let lastAnalyzed: { text: string; structure: ConfigStructure } | undefined;
 
 function analyze(text: string): ConfigStructure {
   if (lastAnalyzed?.text !== text) {
-    lastAnalyzed = { text, structure: analyzeUncached(text) };
+    lastAnalyzed = { text, structure: analyzeUncached(text, 'needed') };
   }
   return lastAnalyzed.structure;
 }
 
-function analyzeUncached(text: string): ConfigStructure {
-  const bom = text.startsWith(BOM) ? BOM : '';
-  const body = text.slice(bom.length);
-  const firstNewline = body.indexOf('\n');
-  const eol = firstNewline > 0 && body[firstNewline - 1] === '\r' ? '\r\n' : '\n';
+function parseError(error: unknown): SshConfigError {
+  return new SshConfigError(
+    'UNPARSEABLE',
+    `The SSH config cannot be parsed (${error instanceof Error ? error.message : String(error)}); fix it first.`,
+    { cause: error },
+  );
+}
 
-  const lineStarts = [0];
-  for (let index = body.indexOf('\n'); index !== -1; index = body.indexOf('\n', index + 1)) {
-    lineStarts.push(index + 1);
-  }
-  if (lineStarts[lineStarts.length - 1] !== body.length) {
-    lineStarts.push(body.length);
-  }
-
+/** The whole text through ssh-config, every directive located. */
+function locateEveryLine(body: string): { nodes: LocatedNode[]; sectionLines: number[] } {
   let parsed: SSHConfig;
   try {
     parsed = SSHConfig.parse(body);
   } catch (error) {
-    throw new SshConfigError(
-      'UNPARSEABLE',
-      `The SSH config cannot be parsed (${error instanceof Error ? error.message : String(error)}); fix it first.`,
-      { cause: error },
-    );
+    throw parseError(error);
   }
 
   // ssh-config keeps every line break in `before`/`after` (and, for a keyword
@@ -171,7 +163,127 @@ function analyzeUncached(text: string): ConfigStructure {
     }
   };
   parsed.forEach(visit);
+  return { nodes, sectionLines };
+}
 
+/**
+ * A `Keyword value` line that ssh-config reads as one plain directive and can never fail on: no
+ * quote, backslash, `#` or `=`, and a value on the same line. Sticky: tested at a line start.
+ */
+const PLAIN_DIRECTIVE = /[ \t]*[A-Za-z][A-Za-z0-9]*[ \t]+[^\s"\\#=][^"\\#=\r\n]*(?=\r?\n|$)/y;
+const SECTION_AT = /[ \t]*(?:host|match)[ \t=]/iy;
+/** `Host name…` as ssh-config reads it, when no name needs quoting rules. */
+const PLAIN_HOST = /^[ \t]*(host)[ \t]+([^\s"\\#=]+(?:[ \t]+[^\s"\\#=]+)*)[ \t]*$/i;
+const COMMENT = /^\s*#[^\r]*$/;
+/**
+ * A line ssh-config reads without looking at the next one: blank, a comment, or a keyword and a
+ * separator followed by something on the same line (a keyword alone swallows the line break).
+ */
+const SELF_CONTAINED = /^\s*(?:$|#|[^ \t=\r\n]+(?=[ \t=])[^\S\r\n]*=?[^\S\r\n]*\S)/;
+const BLANK = /^\s*$/;
+const LEADING_SPACE = /^\s*/;
+
+/** The nodes ssh-config makes of one self-contained line, without parsing the common shapes. */
+function lineNodes(content: string): Line[] {
+  if (COMMENT.test(content)) {
+    const comment: Line = { type: LineType.COMMENT, content: content.replace(LEADING_SPACE, ''), before: '', after: '' };
+    return [comment];
+  }
+  const host = PLAIN_HOST.exec(content);
+  if (host) {
+    const names = host[2].split(/[ \t]+/);
+    const section: Section = {
+      type: LineType.DIRECTIVE,
+      param: host[1],
+      separator: ' ',
+      value: names.length > 1 ? names.map((val) => ({ val, separator: ' ', quoted: false })) : names[0],
+      before: '',
+      after: '',
+      config: new SSHConfig(),
+    };
+    return [section];
+  }
+  let parsed: SSHConfig;
+  try {
+    parsed = SSHConfig.parse(content);
+  } catch (error) {
+    throw parseError(error);
+  }
+  const flat: Line[] = [];
+  const add = (node: Line): void => {
+    flat.push(node);
+    if (isSection(node)) {
+      node.config.forEach(add);
+    }
+  };
+  parsed.forEach(add);
+  return flat;
+}
+
+/**
+ * ssh-config walks every character with regular expressions, which dominates the cost on large
+ * configs, yet the structure only reads top-level lines, Host/Match lines, comments (markers) and
+ * what is inside our markers. So this scans line by line, skips plain directives inside the user's
+ * sections, builds comment and plain Host nodes itself, and gives every other line to ssh-config
+ * (which fails on the same lines as for the whole text). Undefined when a line's meaning depends
+ * on the next one: then only parsing the whole text is faithful.
+ */
+function locateNeededLines(body: string, lineStarts: number[]): { nodes: LocatedNode[]; sectionLines: number[] } | undefined {
+  const nodes: LocatedNode[] = [];
+  const sectionLines: number[] = [];
+  let inSections = false;
+  let inMarkers = false;
+  for (let line = 0; line < lineStarts.length - 1; line++) {
+    const start = lineStarts[line];
+    const next = lineStarts[line + 1];
+    if (inSections && !inMarkers) {
+      PLAIN_DIRECTIVE.lastIndex = start;
+      SECTION_AT.lastIndex = start;
+      if (PLAIN_DIRECTIVE.test(body) && !SECTION_AT.test(body)) {
+        continue;
+      }
+    }
+    let contentEnd = next;
+    if (body[contentEnd - 1] === '\n') {
+      contentEnd -= contentEnd - 2 >= start && body[contentEnd - 2] === '\r' ? 2 : 1;
+    }
+    const content = body.slice(start, contentEnd);
+    if (!SELF_CONTAINED.test(content)) {
+      return undefined;
+    }
+    if (BLANK.test(content)) {
+      continue;
+    }
+    lineNodes(content).forEach((node, index) => {
+      nodes.push({ line, node, startsLine: index === 0 });
+      if (isSection(node)) {
+        sectionLines.push(line);
+        inSections = true;
+      } else if (index === 0 && node.type === LineType.COMMENT) {
+        const marker = MARKER_PATTERN.exec(node.content);
+        inMarkers = marker ? marker[1] === 'BEGIN' : inMarkers;
+      }
+    });
+  }
+  return { nodes, sectionLines };
+}
+
+/** 'needed' locates what the structure reads (see locateNeededLines); 'every' each directive too. */
+function analyzeUncached(text: string, lines: 'needed' | 'every'): ConfigStructure {
+  const bom = text.startsWith(BOM) ? BOM : '';
+  const body = text.slice(bom.length);
+  const firstNewline = body.indexOf('\n');
+  const eol = firstNewline > 0 && body[firstNewline - 1] === '\r' ? '\r\n' : '\n';
+
+  const lineStarts = [0];
+  for (let index = body.indexOf('\n'); index !== -1; index = body.indexOf('\n', index + 1)) {
+    lineStarts.push(index + 1);
+  }
+  if (lineStarts[lineStarts.length - 1] !== body.length) {
+    lineStarts.push(body.length);
+  }
+
+  const { nodes, sectionLines } = (lines === 'needed' ? locateNeededLines(body, lineStarts) : undefined) ?? locateEveryLine(body);
   return { body, bom, eol, lineStarts, nodes, sectionLines, blocks: findBlockRanges(nodes) };
 }
 
@@ -469,7 +581,8 @@ export function removeManagedBlock(text: string, region: string, keyPairName: st
 
 /** 1-based line of the first `keyword value` directive in the text, for error messages. */
 function locateDirective(text: string, keyword: string, value: string): number | undefined {
-  const structure = analyze(text);
+  // Only after a failed check: the directive may be one analyze() leaves unparsed.
+  const structure = analyzeUncached(text, 'every');
   const found = structure.nodes.find(({ node }) =>
     node.type === LineType.DIRECTIVE
     && node.param.toLowerCase() === keyword

@@ -6,7 +6,7 @@ import { toCloudError } from '../cloud/errors';
 import { CredentialsError, ResolvedCredentials } from '../cloud/credentials';
 import { checkKeyPairName, KEY_PAIR_NAME_MAX } from '../cloud/keyPairName';
 import { RegionCache } from '../cloud/regionCache';
-import { KNOWN_REGIONS, Region } from '../cloud/regions';
+import { isPlausibleRegionId, KNOWN_REGIONS, Region } from '../cloud/regions';
 import { KeyFormatError, KeySaveError, normalizePrivateKey, saveKeyPair, SavedKey, samePublicKey, writeSecretFileExclusive } from '../ssh/keyFile';
 import { expandHome, identityFileForConfig } from '../ssh/paths';
 import { chooseAlias, defaultAlias, resolveSshConfigPath, updateSshConfig } from '../ssh/sshConfig';
@@ -132,6 +132,10 @@ export async function createKeyPair(services: Services, args?: CreateKeyPairArgs
   }
   const { settings, keyDirectory, credentials } = ready;
   const { prompter, log } = services;
+  if (args?.regionId !== undefined && !isPlausibleRegionId(args.regionId)) {
+    await prompter.message('error', vscode.l10n.t('"{0}" is not a region id. Region ids look like cn-hangzhou or ap-southeast-1.', String(args.regionId)));
+    return undefined;
+  }
   const client = services.client(credentials);
   const title = vscode.l10n.t('Create SWAS Key Pair');
   const regionFixed = args?.regionId !== undefined;

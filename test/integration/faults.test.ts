@@ -411,3 +411,140 @@ suite('Fault suite: disk failures', function () {
     });
   }
 });
+
+suite('Fault suite: bad input and unusual SSH configs', function () {
+  this.timeout(120_000);
+  suiteSetup(async () => (world = await World.start()));
+  suiteTeardown(async () => world?.stop());
+  setup(async () => world.reset());
+
+  test('name boundaries: 1, 2, 64 and 65 characters, Chinese, emoji, NUL, spaces', async () => {
+    const cases: Array<[string, RegExp | undefined]> = [
+      ['a', /at least 2 characters/],
+      ['ab', undefined],
+      ['a'.repeat(64), undefined],
+      ['a'.repeat(65), /at most 64 characters/],
+      ['密钥对', undefined],
+      ['键pair', undefined],
+      ['key😀', /"😀" is not allowed/],
+      ['key\u0000x', /"U\+0000" is not allowed/],
+      [' key', /not "space"|start with a letter/],
+      ['https://example', /must not start with http/],
+      ['9lives', /start with a letter or a Chinese character/],
+    ];
+    const prompter = world.script({ pick: REGION }, { type: [...cases.map(([value]) => value), 'ESC-after-check'] }, { pick: 'ESC' });
+    await create();
+    const box = prompter.shown.find((s) => s.kind === 'inputBox');
+    cases.forEach(([value, expected], index) => {
+      const message = box?.validation?.[index];
+      if (expected) assert.match(message ?? '', expected, `for ${JSON.stringify(value)}`);
+      else assert.strictEqual(message, undefined, `for ${JSON.stringify(value)}`);
+    });
+    assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 0);
+  });
+
+  test('a region id that is not in the list: the service refuses, the message says so, nothing written', async () => {
+    const prompter = world.script();
+    assert.strictEqual(await create({ regionId: 'mars-north-1' }), undefined);
+    assert.match(errorText(prompter), /refused the request/);
+    assert.deepStrictEqual(await listFiles(world.sshDir), []);
+  });
+
+  test('a malformed region id is refused before any call', async () => {
+    const prompter = world.script();
+    assert.strictEqual(await create({ regionId: 'Not A Region' }), undefined);
+    assert.match(errorText(prompter), /is not a region id/);
+    assert.strictEqual(world.emulator.calls.length, 0);
+  });
+
+  test('swas.endpoint that is not a URL: Open Settings, no call made', async () => {
+    await world.configure({ endpoint: 'swas.cn-hangzhou.aliyuncs.com' });
+    const prompter = world.script();
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /"swas\.endpoint" setting .* is not a usable URL/);
+    assert.deepStrictEqual(prompter.messages('error')[0].actions, ['Open Settings']);
+    assert.strictEqual(world.emulator.calls.length, 0);
+  });
+
+  test('plain http:// to a non-loopback host: warned that signed traffic is unencrypted', async () => {
+    await world.configure({ endpoint: 'http://swas.cn-hangzhou.aliyuncs.com' });
+    const prompter = world.script({ pick: REGION });
+    await create();
+    assert.match(prompter.messages('warning')[0]?.text ?? '', /plain HTTP .* unencrypted/);
+  });
+
+  test('a relative swas.sshKeyDirectory is refused before any question', async () => {
+    await world.configure({ sshKeyDirectory: 'keys/here' });
+    const prompter = world.script();
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /must be an absolute path or start with ~/);
+    assert.strictEqual(world.emulator.calls.length, 0);
+  });
+
+  test('a swas.sshKeyDirectory that does not exist yet is created 0700', async () => {
+    const keys = path.join(world.home, 'deep', 'new', 'keys');
+    await world.configure({ sshKeyDirectory: keys });
+    world.script(...plainFlow(uniqueName('newdir')));
+    const outcome = await create();
+    assert.strictEqual(path.dirname(outcome?.privateKeyPath ?? ''), keys);
+    assert.strictEqual((await fs.stat(keys)).mode & 0o777, 0o700);
+  });
+
+  const fixtures = path.resolve(__dirname, '../../../test/fixtures/ssh-config');
+  for (const [fixture, expectation] of [
+    ['broken-begin-without-end.conf', 'refused'],
+    ['broken-duplicated.conf', 'refused'],
+    ['crlf.conf', 'edited'],
+    ['host-star-first.conf', 'edited'],
+    ['match-exec.conf', 'edited'],
+    ['include-first.conf', 'edited'],
+    ['tabs.conf', 'edited'],
+    ['hosts-no-final-newline.conf', 'edited'],
+  ] as const) {
+    test(`config ${fixture}: ${expectation === 'edited' ? 'our entry wins, the rest is byte-for-byte unchanged' : 'refused with a clear message, unchanged'}`, async () => {
+      const original = await fs.readFile(path.join(fixtures, fixture), 'utf8');
+      await writeConfig(original);
+      await fs.cp(path.join(fixtures, 'ssh-dir'), world.sshDir, { recursive: true }).catch(() => undefined);
+      const name = uniqueName('cfg');
+      const prompter = world.script({ pick: REGION }, { type: [name] }, { pick: 'web-1' });
+      const outcome = await create();
+      assert.ok(outcome?.privateKeyPath, 'the key is saved whatever the config holds');
+      await keyMatchesCloud(outcome.privateKeyPath, name);
+      if (expectation === 'refused') {
+        assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), original);
+        assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed: .*marker|SSH config .* was not changed: .*(BEGIN|END|twice|duplicat)/i);
+      } else {
+        await configOutsideBlockUnchanged(original, name);
+        const resolved = await sshG(world.configPath, outcome.alias!, world.home);
+        assert.deepStrictEqual(resolved.get('hostname'), ['127.0.0.2']);
+        // IdentityFile adds up in OpenSSH: ours must be first (and IdentitiesOnly keeps agent keys out).
+        assert.strictEqual(resolved.get('identityfile')?.[0], outcome.privateKeyPath);
+        assert.deepStrictEqual(resolved.get('user'), ['root']);
+        assert.deepStrictEqual(resolved.get('identitiesonly'), ['yes']);
+      }
+    });
+  }
+
+  test('an Include loop: OpenSSH cannot evaluate the result, so the config is restored and the user told', async () => {
+    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
+    const loop = `Include ${path.join(world.sshDir, 'loop.conf')}\n\nHost work\n    HostName 192.0.2.10\n`;
+    await fs.writeFile(path.join(world.sshDir, 'loop.conf'), `Include ${path.join(world.sshDir, 'loop.conf')}\n`);
+    await writeConfig(loop);
+    const name = uniqueName('loop');
+    const prompter = world.script(...plainFlow(name));
+    const outcome = await create();
+    assert.ok(outcome?.privateKeyPath);
+    assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), loop, 'restored byte for byte');
+    assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed: .*(ssh -G|OpenSSH)/);
+  });
+
+  test('a 50,000-host config: the entry is added and nothing else changes', async () => {
+    const hosts = Array.from({ length: 50_000 }, (_, i) => `Host h${i}\n    HostName 192.0.2.${i % 250}\n`).join('');
+    await writeConfig(hosts);
+    const name = uniqueName('big');
+    world.script(...plainFlow(name));
+    const outcome = await create();
+    assert.ok(outcome?.alias);
+    await configOutsideBlockUnchanged(hosts, name);
+  });
+});

@@ -5,7 +5,7 @@ import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
 import { showCloudError } from '../ui/showCloudError';
 import { restartServers } from './restartServer';
-import { addServerEntries } from './sshEntries';
+import { addServerEntries, removeServerEntries } from './sshEntries';
 import { clientOrExplain, listInstancesOrExplain, localPrivateKey, pickKeyPair, pickRegion, sshPlaces } from './targets';
 
 export interface KeyPairArgs {
@@ -124,6 +124,14 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
   }
 
   const lines = resultLines(results, chosen);
+  // A server holds one key pair: its Host entry under the key pair it had would now fail to log in.
+  for (const server of attached) {
+    const previous = currentKeyPair(server);
+    const problem = previous && (await removeServerEntries(services, regionId, previous, [server.instanceId]));
+    if (problem) {
+      lines.push(problem);
+    }
+  }
   let aliases = new Map<string, string>();
   const privateKey = attached.length > 0 ? await localPrivateKey(await sshPlaces(), regionId, keyPair) : undefined;
   if (privateKey) {

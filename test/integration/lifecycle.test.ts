@@ -92,6 +92,16 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.doesNotMatch(await fs.readFile(world.configPath, 'utf8'), /existing-key/);
   });
 
+  test('Attach: a server moved from another local key pair loses its Host entry there', async () => {
+    await createLocalKeyPair('first', 'web-1');
+    await createLocalKeyPair('second', 'Skip');
+    world.script({ picks: ['web-1'] }, { answer: 'Attach and Replace' });
+    await vscode.commands.executeCommand('swas.attachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'second'));
+    assert.strictEqual(instance('web-1').keyPairName, 'second');
+    assert.deepStrictEqual((await sshG(world.configPath, 'swas-second', world.home)).get('hostname'), [DEMO_SERVERS.web1.publicIpAddress]);
+    assert.deepStrictEqual((await sshG(world.configPath, 'swas-first', world.home)).get('hostname'), ['swas-first'], 'no longer points at web-1');
+  });
+
   test('Detach: a modal naming the servers, the server stops trusting the key, its SSH entry goes', async () => {
     await createLocalKeyPair('lap', 'web-1');
     assert.match(await fs.readFile(world.configPath, 'utf8'), /HostName 127\.0\.0\.2/);

@@ -3,6 +3,7 @@
 // Contract with scripts/test.mjs: a script prints exactly one `UI-RESULT passed=N failed=N` line
 // (createUiRunner().finish()) and exits non-zero when a test failed.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
   HOST_DIR, REPO_ROOT, freePort, installVsix, launchChromium, startCodeServer, writeUserSettings,
@@ -13,15 +14,46 @@ const SCREENSHOT_DIR = path.join(REPO_ROOT, 'media/screenshots');
 const FAILURE_DIR = path.join(REPO_ROOT, '.vscode-test/ui-failures');
 const QUICK_INPUT = '.quick-input-widget';
 const TOAST = '.notifications-toasts .notification-toast';
+// the emulator is TypeScript compiled by `tsc -p .` (scripts/test.mjs builds before the UI suite)
+const EMULATOR_OUT = path.join(REPO_ROOT, 'out/test/emulator');
+
+/**
+ * Starts the SWAS emulator in this process, seeded with the demo world (demo access key; cn-hangzhou
+ * servers web-1, db-1, win-1 and key pair existing-key). Returns { emulator, url, credentials, stop }:
+ * `emulator` is the SwasEmulator (its calls and state can be asserted on), `credentials` the env
+ * variables that sign in with the demo access key.
+ */
+export async function startDemoEmulator() {
+  const load = createRequire(import.meta.url);
+  const serverModule = path.join(EMULATOR_OUT, 'server.js');
+  if (!fs.existsSync(serverModule)) throw new Error(`${serverModule} not found: run npx tsc -p .`);
+  const { SwasEmulator } = load(serverModule);
+  const demo = load(path.join(EMULATOR_OUT, 'demo.js'));
+  const emulator = await SwasEmulator.start({
+    logRequests: process.env.VERBOSE ? (line) => console.error(`[emulator] ${line}`) : undefined,
+  });
+  await demo.seedDemo(emulator);
+  return {
+    emulator,
+    url: emulator.url,
+    demo,
+    credentials: {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: demo.DEMO_ACCESS_KEY_ID,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: demo.DEMO_ACCESS_KEY_SECRET,
+    },
+    stop: () => emulator.stop(),
+  };
+}
 
 /**
  * Starts code-server with the extension installed from `vsix` (default: dist/swas-keypairs.vsix from
  * `npm run package`, i.e. what users get) and opens the workbench in chromium.
  * `env` reaches the extension host (e.g. credentials); HOME is `home` (default: a fresh empty sandbox).
- * `settings` are user settings merged over the quiet defaults.
+ * `settings` are user settings merged over the quiet defaults. `locale` (e.g. `zh-cn`) is VS Code's
+ * display language, set the way a user does (Configure Display Language writes argv.json).
  * Returns { page, home, workspace, url, stop } — always call stop().
  */
-export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings = {}, home, workspace } = {}) {
+export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings = {}, home, workspace, locale } = {}) {
   fs.mkdirSync(path.join(HOST_DIR, 'tmp'), { recursive: true });
   const runDir = fs.mkdtempSync(path.join(HOST_DIR, 'tmp', 'ui-'));
   const dirs = {
@@ -33,6 +65,9 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings =
   };
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
   writeUserSettings(dirs.userDataDir, settings);
+  if (locale) {
+    fs.writeFileSync(path.join(dirs.userDataDir, 'User', 'argv.json'), JSON.stringify({ locale }));
+  }
 
   let server;
   let browser;
@@ -89,6 +124,33 @@ export async function quickInputFill(page, text) {
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   await input.fill(text);
   await input.press('Enter');
+}
+
+/**
+ * Waits until the quick input shows the prompt whose input placeholder contains `placeholder`, i.e. the
+ * step the extension opened, not the palette or a previous step (VS Code reuses one widget for all).
+ * Returns the input's locator.
+ */
+export async function waitForQuickInput(page, placeholder, timeout = 30_000) {
+  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
+  await page.waitForFunction(({ selector, text }) => {
+    const element = document.querySelector(selector);
+    return element !== null && element.offsetParent !== null && element.placeholder.includes(text);
+  }, { selector: `${QUICK_INPUT} .quick-input-box input`, text: placeholder }, { timeout });
+  return input;
+}
+
+/** Types `text` into the quick pick filter, waits for a row containing `rowText` and accepts it with Enter. */
+export async function quickPickFilterAndAccept(page, text, rowText = text) {
+  const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
+  await input.fill(text);
+  await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: rowText }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  await input.press('Enter');
+}
+
+/** The quick input's message line (input box prompt, or the validation message when the value is invalid). */
+export function quickInputMessage(page) {
+  return page.locator(`${QUICK_INPUT} .quick-input-message`);
 }
 
 /** Picks the quick pick item whose row contains `label`. */

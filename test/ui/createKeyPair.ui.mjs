@@ -1,0 +1,122 @@
+// UI test: SWAS: Create Key Pair from the command palette, exactly as a user does it, against the local
+// emulator with demo credentials and a sandbox HOME. Saves the README screenshots palette-region,
+// validation and final-message. Prints the UI-RESULT line.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  createUiRunner, palette, quickInputMessage, quickInputSelect, quickPickFilterAndAccept, screenshot,
+  startDemoEmulator, startWorkbench, waitForNotification, waitForQuickInput,
+} from './lib.mjs';
+
+const REGION = 'cn-hangzhou';
+const KEY_PAIR_NAME = 'ui-web-key';
+const ALIAS = `swas-${KEY_PAIR_NAME}`;
+const REGION_PLACEHOLDER = 'Region for the key pair';
+const NAME_PLACEHOLDER = 'characters: a letter or Chinese character first';
+const SERVER_PLACEHOLDER = 'Server that will use the key pair';
+
+const world = await startDemoEmulator();
+const web1 = world.demo.DEMO_SERVERS.web1;
+let workbench;
+try {
+  workbench = await startWorkbench({ env: world.credentials, settings: { 'swas.endpoint': world.url } });
+} catch (error) {
+  await world.stop();
+  throw error;
+}
+const { page, home } = workbench;
+const keyFile = path.join(home, '.ssh', `${KEY_PAIR_NAME}.pem`);
+const sshConfig = path.join(home, '.ssh', 'config');
+const ui = createUiRunner({ page });
+
+try {
+  await ui.test('F1 → SWAS: Create Key Pair shows the region pick from ListRegions; typing cn-hangzhou filters to it', async () => {
+    await palette(page, 'SWAS: Create Key Pair');
+    const input = await waitForQuickInput(page, REGION_PLACEHOLDER);
+    await input.pressSequentially(REGION);
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: REGION }).first();
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    // the description is the region's LocalName from ListRegions: the list came from the emulator
+    const rowText = await row.innerText();
+    assert.notEqual(rowText.replace(REGION, '').trim(), '', `row "${rowText}" has no region name`);
+    assert.ok(world.emulator.callsOf('ListRegions').length >= 1, 'ListRegions was not called');
+    await screenshot(page, 'palette-region');
+    await input.press('Enter');
+  });
+
+  await ui.test('the name input box says which rule an invalid name breaks as it is typed', async () => {
+    const input = await waitForQuickInput(page, NAME_PLACEHOLDER);
+    await input.pressSequentially('1abc');
+    await quickInputMessage(page).filter({ hasText: 'The name must start with a letter or a Chinese character, not "1".' })
+      .waitFor({ state: 'visible', timeout: 10_000 });
+    // ListKeyPairs is done (the input box is open); its progress toast fades out: keep it off the picture
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'Checking key pairs' })
+      .waitFor({ state: 'hidden', timeout: 10_000 });
+    await screenshot(page, 'validation');
+    await input.fill('');
+    await input.pressSequentially(KEY_PAIR_NAME);
+    // valid again: the message goes back to the prompt with the quota from ListKeyPairs (existing-key)
+    await quickInputMessage(page).filter({ hasText: `1 of 10 key pairs used in ${REGION}` })
+      .waitFor({ state: 'visible', timeout: 10_000 });
+    assert.doesNotMatch(await quickInputMessage(page).innerText(), /must start/);
+    await input.press('Enter');
+  });
+
+  await ui.test('the server pick offers Skip and the Linux servers (not win-1); choosing web-1', async () => {
+    await waitForQuickInput(page, SERVER_PLACEHOLDER);
+    const rows = page.locator('.quick-input-widget .monaco-list-row');
+    await rows.filter({ hasText: 'web-1' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    const labels = await rows.allInnerTexts();
+    assert.ok(labels.some((text) => text.includes('Skip')), `no Skip in ${JSON.stringify(labels)}`);
+    assert.ok(labels.some((text) => text.includes('db-1')), `no db-1 in ${JSON.stringify(labels)}`);
+    assert.ok(!labels.some((text) => text.includes('win-1')), `Windows server offered: ${JSON.stringify(labels)}`);
+    await quickInputSelect(page, 'web-1');
+  });
+
+  await ui.test('the final notification names the key file and host alias and offers the next steps', async () => {
+    const toast = await waitForNotification(page, `Key pair "${KEY_PAIR_NAME}" created in ${REGION}.`, 60_000);
+    const text = await toast.innerText();
+    assert.ok(text.includes(`Private key: ${keyFile}`), `key file missing in "${text}"`);
+    assert.ok(text.includes(`SSH host: ${ALIAS}.`), `alias missing in "${text}"`);
+    assert.ok(text.includes('Restart web-1 for the key to take effect.'), `restart hint missing in "${text}"`);
+    for (const button of ['Restart Server', 'Connect with Remote-SSH', 'Open SSH Config', 'Reveal Key File']) {
+      await toast.getByRole('button', { name: button }).waitFor({ state: 'visible', timeout: 5_000 });
+    }
+    await screenshot(page, 'final-message');
+  });
+
+  await ui.test('the emulator got one signed CreateKeyPair with a ClientToken, and the key is attached to web-1', () => {
+    const creates = world.emulator.callsOf('CreateKeyPair');
+    assert.equal(creates.length, 1);
+    assert.equal(creates[0].signatureValid, true);
+    assert.ok(creates[0].clientToken, 'CreateKeyPair without ClientToken');
+    const created = world.emulator.keyPairs(REGION).find((keyPair) => keyPair.keyPairName === KEY_PAIR_NAME);
+    assert.ok(created, `${KEY_PAIR_NAME} not in the emulator`);
+    assert.deepEqual([...created.instanceIds], [web1.instanceId]);
+    assert.equal(world.emulator.callsOf('RebootInstance').length, 0, 'restarted without asking');
+  });
+
+  await ui.test('on disk: the private key (0600) is the created key pair\'s, and ssh -G resolves the alias to web-1', () => {
+    assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
+    const created = world.emulator.keyPairs(REGION).find((keyPair) => keyPair.keyPairName === KEY_PAIR_NAME);
+    const derived = execFileSync('ssh-keygen', ['-y', '-f', keyFile], { encoding: 'utf8' });
+    const keyBody = (line) => line.trim().split(/\s+/).slice(0, 2).join(' ');
+    assert.equal(keyBody(derived), keyBody(created.publicKey));
+
+    const config = fs.readFileSync(sshConfig, 'utf8');
+    assert.match(config, new RegExp(`^Host ${ALIAS}$`, 'm'));
+    // -F: read the sandbox config, not the real user's ~/.ssh/config
+    // stderr piped: ssh -G notes "Pseudo-terminal will not be allocated" without a terminal
+    const resolved = execFileSync('ssh', ['-G', '-F', sshConfig, ALIAS], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const option = (name) => resolved.match(new RegExp(`^${name} (.*)$`, 'm'))?.[1];
+    assert.equal(option('hostname'), web1.publicIpAddress);
+    assert.equal(option('user'), 'root');
+    assert.equal(option('identityfile'), keyFile);
+  });
+} finally {
+  await workbench.stop();
+  await world.stop();
+  ui.finish();
+}

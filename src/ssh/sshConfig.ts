@@ -6,7 +6,7 @@ import SSHConfig, { Line, LineType, Section } from 'ssh-config';
 import { Logger, silentLogger } from '../logger';
 import { withConfigLock } from './configLock';
 import { SshConfigError } from './sshConfigError';
-import { sshAvailable, sshG } from './sshVerify';
+import { sshG } from './sshVerify';
 
 export { SshConfigError } from './sshConfigError';
 export type { SshConfigErrorCode } from './sshConfigError';
@@ -714,6 +714,15 @@ function sameIdentityFile(resolved: string, ours: string): boolean {
   return homes.some((home) => expandTilde(resolved, home) === expandTilde(ours, home));
 }
 
+/**
+ * ssh -G itself could not be started. Asking `ssh -V` first cost one more process on every
+ * update, the largest part of the write after the network calls.
+ */
+function sshMissing(error: unknown): boolean {
+  const started = error instanceof SshConfigError ? error.cause : undefined;
+  return errnoCode(started instanceof Error ? started.cause : undefined) === 'ENOENT';
+}
+
 async function verifyBlock(configPath: string, text: string, block: ManagedBlock): Promise<void> {
   for (const host of block.hosts) {
     let resolved: Map<string, string[]>;
@@ -803,11 +812,11 @@ export async function updateSshConfig(
 
     let verified: UpdateSshConfigResult['verified'] = 'skipped-no-ssh';
     if (next && options.verify !== false) {
-      if (await sshAvailable()) {
-        try {
-          await verifyBlock(target, text, next);
-          verified = 'ok';
-        } catch (error) {
+      try {
+        await verifyBlock(target, text, next);
+        verified = 'ok';
+      } catch (error) {
+        if (!sshMissing(error)) {
           if (text !== original.text) {
             if (created) {
               await fs.rm(target, { force: true });
@@ -818,7 +827,6 @@ export async function updateSshConfig(
           logger.error(error instanceof Error ? error : String(error));
           throw error;
         }
-      } else {
         logger.warn('ssh is not on PATH; the SSH config was not checked with ssh -G.');
       }
     } else if (!next) {

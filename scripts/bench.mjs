@@ -1,0 +1,157 @@
+// `npm run bench`: performance figures against the budgets of issue 5. Not a test: nothing fails on
+// a slow figure; it prints one table and writes bench-results/latest.json.
+//   1. build     scripts/build.mjs, `tsc -p .`, `npm run package` (production bundle + VSIX)
+//   2. host      bash test/host/install.sh (idempotent)
+//   3. node      SSH config edits at 500/5,000/50,000 hosts (out/test/bench/sshConfigBench.js)
+//   4. host      activation, round trips, create-flow cost vs bare SDK, tree load (out/test/bench/index.js
+//                in the real extension host through out/test/bench/runBench.js)
+// Env: SWAS_BENCH_RUNS (default 9) timed runs per figure, after one untimed warm-up.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const RUNS = Number(process.env.SWAS_BENCH_RUNS || 9);
+const KB = 1024;
+
+function run(command, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', (error) => { console.error(`${command}: ${error.message}`); resolve(127); });
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+async function step(name, command, args, env) {
+  console.log(`\n=== ${name}`);
+  const code = await run(command, args, env);
+  if (code !== 0) throw new Error(`${name} failed (exit ${code})`);
+}
+
+await step('build', process.execPath, ['scripts/build.mjs']);
+// Colleagues' half-written files may not type-check; tsc still emits, and the bench needs only its own files.
+if (await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']) !== 0) {
+  console.warn('tsc reported type errors (see above); measuring what it emitted');
+}
+await step('package (production bundle + VSIX)', 'npm', ['run', 'package', '--silent']);
+await step('host install', 'bash', ['test/host/install.sh']);
+
+const { summarize } = require(path.join(repoRoot, 'out/test/bench/stats.js'));
+const { benchSshConfig } = require(path.join(repoRoot, 'out/test/bench/sshConfigBench.js'));
+
+/** One table row; `budget` compares the median (or `value` when the figure is a single number). */
+const rows = [];
+function timed(name, runs, budget, note) {
+  const s = summarize(runs);
+  rows.push({ name, unit: 'ms', ...s, budget, pass: budget === undefined ? undefined : s.median <= budget, note });
+  return s;
+}
+function single(name, value, unit, budget, note) {
+  rows.push({ name, unit, median: value, runs: 1, budget, pass: budget === undefined ? undefined : value <= budget, note });
+}
+
+// ---- size
+const bundleBytes = fs.statSync(path.join(repoRoot, 'dist/extension.js')).size;
+const vsixBytes = fs.statSync(path.join(repoRoot, 'dist/swas-keypairs.vsix')).size;
+single('Bundle dist/extension.js (minified)', bundleBytes / KB, 'KiB', 900);
+single('VSIX dist/swas-keypairs.vsix', vsixBytes / KB, 'KiB', 300);
+const meta = JSON.parse(fs.readFileSync(path.join(repoRoot, 'dist/meta.json'), 'utf8'));
+const packageOf = (file) => {
+  const parts = file.replace(/^.*node_modules\//, '').split('/');
+  return file.includes('node_modules/') ? parts.slice(0, parts[0].startsWith('@') ? 2 : 1).join('/') : '(extension source)';
+};
+const weights = new Map();
+const importers = new Map();
+for (const [file, { bytesInOutput }] of Object.entries(meta.outputs['dist/extension.js'].inputs)) {
+  weights.set(packageOf(file), (weights.get(packageOf(file)) ?? 0) + bytesInOutput);
+}
+for (const [file, { imports }] of Object.entries(meta.inputs)) {
+  for (const { path: imported } of imports) {
+    const [from, to] = [packageOf(file), packageOf(imported)];
+    if (from !== to) importers.set(to, new Set([...(importers.get(to) ?? []), from]));
+  }
+}
+const topDependencies = [...weights].sort((a, b) => b[1] - a[1]).slice(0, 12)
+  .map(([name, bytes]) => ({ name, kib: Math.round(bytes / KB * 10) / 10, importedBy: [...(importers.get(name) ?? [])] }));
+
+// ---- SSH config
+console.log('\n=== SSH config figures');
+const sshFigures = await benchSshConfig([500, 5000, 50000], (hosts) => (hosts >= 50000 ? Math.max(3, Math.ceil(RUNS / 2)) : RUNS));
+for (const figure of sshFigures) {
+  const budget = figure.hosts === 5000 && !figure.name.includes('ssh -G') ? 50 : undefined;
+  timed(`SSH config: ${figure.name}, ${figure.hosts.toLocaleString('en')} hosts`, figure.sample.runs, budget);
+}
+const growth = {};
+for (const name of new Set(sshFigures.map((f) => f.name))) {
+  const median = (hosts) => summarize(sshFigures.find((f) => f.name === name && f.hosts === hosts).sample.runs).median;
+  growth[name] = Math.round((median(50000) / median(5000)) * 10) / 10;
+}
+
+// ---- real host
+console.log('\n=== extension host (code-server)');
+const hostFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swas-bench-')), 'host.json');
+await step('host bench', process.execPath, ['out/test/bench/runBench.js'], { SWAS_BENCH_RESULTS: hostFile, SWAS_BENCH_RUNS: String(RUNS) });
+const host = JSON.parse(fs.readFileSync(hostFile, 'utf8'));
+
+const activation = timed('Activation: require(bundle) + activate()', host.reactivation.sample.runs, 30,
+  `SDK-only modules required at activation: ${host.reactivation.sdkBuiltinsAtActivation.join(', ') || 'none'}; at the first API call: ${host.reactivation.sdkBuiltinsAtFirstCall.join(', ') || 'none'}`);
+single('First activation via extensions.activate()', host.firstActivationMs, 'ms', undefined,
+  `active before the bench asked: ${host.activeAtStart}; includes the host's own activation machinery`);
+
+const expected = ['ListKeyPairs', 'ListInstances', 'CreateKeyPair', 'AttachKeyPair'];
+const extra = [...host.roundTrips.actions];
+for (const action of expected) {
+  const at = extra.indexOf(action);
+  if (at >= 0) extra.splice(at, 1);
+}
+single('Round trips: second create, server chosen', host.roundTrips.actions.length, 'calls', expected.length,
+  `${host.roundTrips.actions.join(' → ')}; ListRegions: ${host.roundTrips.listRegionsCalls}; beyond the expected: ${extra.join(', ') || 'none'}`);
+
+const cost = host.createCost;
+const flow = summarize(cost.flow.runs);
+const bare = summarize(cost.bare.runs);
+timed(`Create flow after last answer (${cost.flowActions.join(', ')}, 50 ms/call)`, cost.flow.runs);
+timed('Same API calls, bare SDK', cost.bare.runs);
+const ratios = cost.flow.runs.map((ms, index) => ms / cost.bare.runs[index]);
+rows.push({ name: 'Create flow / bare SDK', unit: '×', ...summarize(ratios), budget: 1.15, pass: summarize(ratios).median <= 1.15 });
+timed('  part: key parsing (normalizePrivateKey)', cost.keyParse.runs);
+timed('  part: key files written (saveKeyPair, incl. parsing)', cost.keyFileWrite.runs);
+timed('  part: SSH config written (updateSshConfig, no verify)', cost.configWrite.runs);
+timed('  part: SSH config written + ssh -G verify', cost.configWriteAndSshG.runs);
+
+const slowest = timed(`Tree: slowest region alone (${host.tree.slowestRegion})`, host.tree.slowest.runs);
+const all = timed('Tree: 20 regions in parallel', host.tree.all.runs);
+const treeRatios = host.tree.all.runs.map((ms, index) => ms / host.tree.slowest.runs[index]);
+rows.push({ name: 'Tree: 20 regions / slowest alone', unit: '×', ...summarize(treeRatios), budget: 1.2, pass: summarize(treeRatios).median <= 1.2 });
+
+// ---- report
+const fmt = (value, unit) => (unit === '×' ? value.toFixed(2) : unit === 'calls' ? String(value) : value.toFixed(1));
+const table = [
+  '| Figure | Median | p10–p90 (min–max) | Runs | Budget | Result |',
+  '|---|---:|---|---:|---:|---|',
+  ...rows.map((r) => `| ${r.name} | ${fmt(r.median, r.unit)} ${r.unit} | ${r.runs > 1 ? `${fmt(r.p10, r.unit)}–${fmt(r.p90, r.unit)} (${fmt(r.min, r.unit)}–${fmt(r.max, r.unit)})` : ''} | ${r.runs} | ${r.budget === undefined ? '' : `≤ ${r.budget} ${r.unit}`} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**miss**'} |`),
+].join('\n');
+const notes = rows.filter((r) => r.note).map((r) => `- ${r.name}: ${r.note}`);
+const machine = {
+  nproc: os.availableParallelism(),
+  cpu: (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? os.cpus()[0]?.model,
+  memoryGiB: Math.round(os.totalmem() / KB ** 3),
+  loadAverage: os.loadavg().map((l) => l.toFixed(1)).join(' '),
+  node: process.version,
+  date: new Date().toISOString(),
+};
+
+console.log(`\n${table}\n\n${notes.join('\n')}`);
+console.log('\nSSH config growth 5,000 → 50,000 hosts (10× the hosts):', Object.entries(growth).map(([n, g]) => `${n} ${g}×`).join('; '));
+console.log('Top dependencies in the bundle:', topDependencies.map((d) => `${d.name} ${d.kib} KiB`).join(', '));
+console.log(`Machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB, load ${machine.loadAverage}, Node ${machine.node}`);
+console.log(`Against the limit: flow ${flow.median.toFixed(0)} ms vs bare ${bare.median.toFixed(0)} ms; activation ${activation.median.toFixed(1)} ms; tree ${all.median.toFixed(0)} / ${slowest.median.toFixed(0)} ms`);
+
+fs.mkdirSync(path.join(repoRoot, 'bench-results'), { recursive: true });
+fs.writeFileSync(path.join(repoRoot, 'bench-results/latest.json'), `${JSON.stringify({ machine, rows, growth, topDependencies, host, table }, null, 2)}\n`);
+fs.rmSync(path.dirname(hostFile), { recursive: true, force: true });
+console.log('\nwritten: bench-results/latest.json');

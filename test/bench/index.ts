@@ -1,0 +1,261 @@
+import { promises as fs, writeFileSync } from 'fs';
+import Module from 'module';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import SwasSdk, * as sdk from '@alicloud/swas-open20200601';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { RuntimeOptions } from '@darabonba/typescript';
+import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
+import type { TestApi } from '../../src/extension';
+import { normalizePrivateKey, saveKeyPair } from '../../src/ssh/keyFile';
+import { updateSshConfig } from '../../src/ssh/sshConfig';
+import type { BACK, QuickPickOptions } from '../../src/ui/prompter';
+import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID } from '../emulator/demo';
+import type { EmulatorRegion } from '../emulator/server';
+import { ScriptedPrompter } from '../integration/scriptedPrompter';
+import { EXTENSION_ID, World } from '../integration/world';
+import { Sample, timeRuns } from './stats';
+
+/**
+ * Entry point the extension host calls (`extensionTestsPath`) for `npm run bench`: measures what
+ * needs the real host and writes the raw samples as JSON to env SWAS_BENCH_RESULTS. Not a test:
+ * nothing here passes or fails; scripts/bench.mjs compares the figures with the budgets.
+ * SWAS_BENCH_MODE=activation only measures the first activation (one sample per host launch).
+ */
+const RUNS = Number(process.env.SWAS_BENCH_RUNS || 9);
+const LATENCY_MS = 50;
+/** Built-in modules only the SDK's HTTP stack requires: seeing them means its code ran. */
+const SDK_ONLY_BUILTINS = ['http', 'https', 'net', 'tls', 'zlib', 'querystring'];
+
+/** Module ids `require`d (by anyone in this process) while `action` runs. */
+async function requiredDuring(action: () => unknown): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const prototype = Module.prototype as unknown as { require: (this: unknown, id: string) => unknown };
+  const original = prototype.require;
+  prototype.require = function (this: unknown, id: string) {
+    ids.add(id);
+    return original.call(this, id);
+  };
+  try {
+    await action();
+  } finally {
+    prototype.require = original;
+  }
+  return ids;
+}
+
+/** Records when the last scripted answer was given and when the final message appeared. */
+class TimingPrompter extends ScriptedPrompter {
+  lastAnswerAt = 0;
+  lastMessageAt = 0;
+
+  override async quickPick<T>(options: QuickPickOptions<T>): Promise<T | typeof BACK | undefined> {
+    const answer = await super.quickPick(options);
+    this.lastAnswerAt = performance.now();
+    return answer;
+  }
+
+  override async message(...args: Parameters<ScriptedPrompter['message']>): Promise<string | undefined> {
+    this.lastMessageAt = performance.now();
+    return super.message(...args);
+  }
+}
+
+async function create(args?: object): Promise<CreateKeyPairOutcome | undefined> {
+  return vscode.commands.executeCommand<CreateKeyPairOutcome | undefined>('swas.createKeyPair', args);
+}
+
+function bareSdk(endpoint: string): SwasSdk {
+  const url = new URL(endpoint);
+  return new SwasSdk(new $OpenApiUtil.Config({
+    endpoint: url.host,
+    protocol: url.protocol.replace(':', ''),
+    regionId: DEMO_REGION_ID,
+    accessKeyId: DEMO_ACCESS_KEY_ID,
+    accessKeySecret: DEMO_ACCESS_KEY_SECRET,
+  }));
+}
+
+async function roundTrips(world: World): Promise<{ actions: string[]; listRegionsCalls: number }> {
+  await world.reset();
+  world.script({ pick: DEMO_REGION_ID }, { type: ['warm-1'] }, { pick: 'Skip' });
+  await create();
+  world.emulator.clearCalls();
+  world.script({ pick: DEMO_REGION_ID }, { type: ['warm-2'] }, { pick: 'web-1' });
+  const outcome = await create();
+  if (!outcome) throw new Error('the second create did not finish');
+  await outcome.followUp;
+  const actions = world.emulator.calls.map((call) => call.action);
+  return { actions, listRegionsCalls: actions.filter((action) => action === 'ListRegions').length };
+}
+
+interface CreateCost {
+  flow: Sample;
+  bare: Sample;
+  keyParse: Sample;
+  keyFileWrite: Sample;
+  configWrite: Sample;
+  configWriteAndSshG: Sample;
+  flowActions: string[];
+}
+
+/** The create flow after its last answer vs. the same API calls through the bare SDK, alternated run by run. */
+async function createCost(world: World): Promise<CreateCost> {
+  const flow: number[] = [];
+  const bare: number[] = [];
+  const privateKeys: string[] = [];
+  let flowActions: string[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    await world.reset();
+    world.emulator.setLatency(LATENCY_MS);
+    // Warm the region cache and the SDK client, as a user's second create would be.
+    world.script({ pick: DEMO_REGION_ID }, { type: [`warm-${run}`] }, { pick: 'Skip' });
+    await create();
+    const prompter = new TimingPrompter({ pick: DEMO_REGION_ID }, { type: [`flow-${run}`] }, { pick: 'web-1' });
+    world.api.setPrompter(prompter);
+    world.emulator.clearCalls();
+    const outcome = await create();
+    if (!outcome?.privateKeyPath) throw new Error(`create run ${run} did not save a key`);
+    const afterAnswer = world.emulator.calls.filter((call) => call.at >= performance.timeOrigin + prompter.lastAnswerAt - 1);
+    flowActions = afterAnswer.map((call) => call.action);
+
+    const client = bareSdk(world.emulator.url);
+    const runtime = new RuntimeOptions({});
+    const name = `bare-${run}`;
+    const started = performance.now();
+    const created = await client.createKeyPairWithOptions(new sdk.CreateKeyPairRequest({ regionId: DEMO_REGION_ID, keyPairName: name, clientToken: `bench-${run}` }), runtime);
+    await client.listKeyPairsWithOptions(new sdk.ListKeyPairsRequest({ regionId: DEMO_REGION_ID, keyPairName: name }), runtime);
+    await client.attachKeyPairWithOptions(new sdk.AttachKeyPairRequest({ regionId: DEMO_REGION_ID, keyPairName: name, instanceIds: [outcome.server!.instanceId], clientToken: `bench-attach-${run}` }), runtime);
+    const bareMs = performance.now() - started;
+    if (run > 0) {
+      flow.push(prompter.lastMessageAt - prompter.lastAnswerAt);
+      bare.push(bareMs);
+    }
+    privateKeys.push(created.body!.privateKeyBody!);
+  }
+
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-bench-parts-'));
+  const configPath = path.join(dir, 'config');
+  const block = (run: number) => ({
+    region: DEMO_REGION_ID,
+    keyPairName: `part-${run}`,
+    user: 'root',
+    identityFile: `~/.ssh/part-${run}.pem`,
+    hosts: [{ alias: `swas-part-${run}`, hostName: '127.0.0.2' }],
+  });
+  try {
+    const keyParse = await timeRuns(RUNS, (run) => normalizePrivateKey(privateKeys[run]));
+    const keyFileWrite = await timeRuns(RUNS, (run) =>
+      saveKeyPair({ directory: path.join(dir, 'keys'), keyPairName: `part-${run}`, region: DEMO_REGION_ID, privateKeyBody: privateKeys[run] }));
+    const resetConfig = () => fs.writeFile(configPath, 'Host other\n  HostName 10.0.0.1\n', { mode: 0o600 });
+    const configWrite = await timeRuns(RUNS, (run) =>
+      updateSshConfig(configPath, () => block(run), { region: DEMO_REGION_ID, keyPairName: `part-${run}`, verify: false }), resetConfig);
+    const configWriteAndSshG = await timeRuns(RUNS, (run) =>
+      updateSshConfig(configPath, () => block(run), { region: DEMO_REGION_ID, keyPairName: `part-${run}` }), resetConfig);
+    return { flow: { runs: flow }, bare: { runs: bare }, keyParse, keyFileWrite, configWrite, configWriteAndSshG, flowActions };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+const TREE_REGIONS: EmulatorRegion[] = Array.from({ length: 20 }, (_, index) => ({
+  regionId: `bench-region-${index + 1}`,
+  localName: { 'zh-CN': `区域 ${index + 1}`, 'en-US': `Region ${index + 1}` },
+}));
+
+/** Per-region latency 40…192 ms; the slowest region alone vs. all 20 at once, through the tree's own loader. */
+async function treeLoad(world: World): Promise<{ slowest: Sample; all: Sample; slowestRegion: string }> {
+  await world.reset();
+  world.emulator.setRegions(TREE_REGIONS);
+  TREE_REGIONS.forEach((region, index) => world.emulator.setLatency(40 + 8 * index, region.regionId));
+  const slowestRegion = TREE_REGIONS[TREE_REGIONS.length - 1].regionId;
+  const { tree } = world.api;
+  const load = async (regions: EmulatorRegion[]) => {
+    const data = await Promise.all(regions.map((region) => tree.regionData(region.regionId)));
+    if (data.some((d) => d === undefined)) throw new Error('a region failed to load');
+  };
+  const slowest: number[] = [];
+  const all: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    tree.refresh();
+    let started = performance.now();
+    await load([TREE_REGIONS[TREE_REGIONS.length - 1]]);
+    const slowestMs = performance.now() - started;
+    tree.refresh();
+    started = performance.now();
+    await load(TREE_REGIONS);
+    const allMs = performance.now() - started;
+    if (run > 0) {
+      slowest.push(slowestMs);
+      all.push(allMs);
+    }
+  }
+  tree.refresh();
+  return { slowest: { runs: slowest }, all: { runs: all }, slowestRegion };
+}
+
+interface Reactivation {
+  sample: Sample;
+  sdkBuiltinsAtActivation: string[];
+  sdkBuiltinsAtFirstCall: string[];
+}
+
+/**
+ * Loading the bundle and `activate()` again, in this host: the previous activation's disposables
+ * are disposed and the bundle is evicted from require's cache, so each run evaluates it anew.
+ * After the last run, the first API call shows whether the SDK's code ran only then.
+ */
+async function reactivations(api: TestApi, extensionPath: string, world: World): Promise<Reactivation> {
+  const bundle = path.join(extensionPath, 'dist', 'extension.js');
+  const context = api.services.context;
+  const times: number[] = [];
+  let atActivation = new Set<string>();
+  let latest: TestApi | undefined;
+  for (let run = 0; run <= RUNS; run++) {
+    context.subscriptions.splice(0).forEach((disposable) => disposable.dispose());
+    delete require.cache[bundle];
+    let elapsed = 0;
+    atActivation = await requiredDuring(() => {
+      const started = performance.now();
+      const extension = require(bundle) as { activate(context: vscode.ExtensionContext): TestApi | undefined };
+      latest = extension.activate(context);
+      elapsed = performance.now() - started;
+    });
+    if (run > 0) times.push(elapsed);
+  }
+  await world.reset();
+  const fresh = latest!;
+  const atFirstCall = await requiredDuring(async () => {
+    await fresh.services.client(await fresh.services.credentials()).listKeyPairs(DEMO_REGION_ID);
+  });
+  return {
+    sample: { runs: times },
+    sdkBuiltinsAtActivation: SDK_ONLY_BUILTINS.filter((id) => atActivation.has(id) || atActivation.has(`node:${id}`)),
+    sdkBuiltinsAtFirstCall: SDK_ONLY_BUILTINS.filter((id) => atFirstCall.has(id) || atFirstCall.has(`node:${id}`)),
+  };
+}
+
+export async function run(): Promise<void> {
+  const resultsFile = process.env.SWAS_BENCH_RESULTS;
+  if (!resultsFile) throw new Error('SWAS_BENCH_RESULTS is not set');
+  const extension = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
+  if (!extension) throw new Error(`${EXTENSION_ID} is not installed in the host`);
+  const activeAtStart = extension.isActive;
+  const started = performance.now();
+  await extension.activate();
+  const firstActivationMs = performance.now() - started;
+  const results: Record<string, unknown> = { activeAtStart, firstActivationMs };
+  if (process.env.SWAS_BENCH_MODE !== 'activation') {
+    const world = await World.start();
+    try {
+      results.roundTrips = await roundTrips(world);
+      results.createCost = await createCost(world);
+      results.tree = await treeLoad(world);
+      results.reactivation = await reactivations(world.api, extension.extensionPath, world);
+    } finally {
+      await world.stop();
+    }
+  }
+  writeFileSync(resultsFile, JSON.stringify(results));
+}

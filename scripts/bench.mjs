@@ -37,7 +37,13 @@ await step('build', process.execPath, ['scripts/build.mjs']);
 if (await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']) !== 0) {
   console.warn('tsc reported type errors (see above); measuring what it emitted');
 }
-await step('package (production bundle + VSIX)', 'npm', ['run', 'package', '--silent']);
+let vsixNote;
+if (await run('npm', ['run', 'package', '--silent']) !== 0) {
+  // Same files and bundle; only README image links differ, which vsce refuses without a repository URL.
+  vsixNote = 'npm run package failed (see above); VSIX made with vsce --baseImagesUrl/--baseContentUrl https://invalid.example/';
+  await step('VSIX with placeholder README link base', 'npx', ['vsce', 'package', '--no-dependencies', '--baseImagesUrl', 'https://invalid.example/',
+    '--baseContentUrl', 'https://invalid.example/', '-o', 'dist/swas-keypairs.vsix']);
+}
 await step('host install', 'bash', ['test/host/install.sh']);
 
 const { summarize } = require(path.join(repoRoot, 'out/test/bench/stats.js'));
@@ -58,7 +64,7 @@ function single(name, value, unit, budget, note) {
 const bundleBytes = fs.statSync(path.join(repoRoot, 'dist/extension.js')).size;
 const vsixBytes = fs.statSync(path.join(repoRoot, 'dist/swas-keypairs.vsix')).size;
 single('Bundle dist/extension.js (minified)', bundleBytes / KB, 'KiB', 900);
-single('VSIX dist/swas-keypairs.vsix', vsixBytes / KB, 'KiB', 300);
+single('VSIX dist/swas-keypairs.vsix', vsixBytes / KB, 'KiB', 300, vsixNote);
 const meta = JSON.parse(fs.readFileSync(path.join(repoRoot, 'dist/meta.json'), 'utf8'));
 const packageOf = (file) => {
   const parts = file.replace(/^.*node_modules\//, '').split('/');

@@ -65,9 +65,7 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings =
   };
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
   writeUserSettings(dirs.userDataDir, settings);
-  if (locale) {
-    fs.writeFileSync(path.join(dirs.userDataDir, 'User', 'argv.json'), JSON.stringify({ locale }));
-  }
+  if (locale) registerDisplayLanguage(dirs.userDataDir, path.join(runDir, 'language-pack'), locale);
 
   let server;
   let browser;
@@ -94,6 +92,28 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings =
     await stop();
     throw error;
   }
+}
+
+/**
+ * Makes `locale` VS Code's display language, as Configure Display Language does: `locale` in argv.json.
+ * VS Code only switches to a language it has a language pack for, and the Marketplace's packs cannot be
+ * fetched offline, so this registers a pack for `locale` with no core translations (in languagepacks.json,
+ * where an installed pack registers itself): the workbench's own UI stays English, while extensions get
+ * `locale` as vscode.env.language and load their package.nls.<locale>.json and l10n bundle.
+ */
+function registerDisplayLanguage(userDataDir, packDir, locale) {
+  fs.mkdirSync(packDir, { recursive: true });
+  const coreTranslations = path.join(packDir, 'main.i18n.json');
+  fs.writeFileSync(coreTranslations, JSON.stringify({ contents: {} }));
+  fs.writeFileSync(path.join(userDataDir, 'languagepacks.json'), JSON.stringify({
+    [locale]: {
+      hash: `ui-test-${locale}`,
+      extensions: [{ extensionIdentifier: { id: `ui-test.language-pack-${locale}` }, version: '0.0.0' }],
+      translations: { vscode: coreTranslations },
+      label: locale,
+    },
+  }));
+  fs.writeFileSync(path.join(userDataDir, 'User', 'argv.json'), JSON.stringify({ locale }));
 }
 
 /** Runs a command from the command palette by its full title, e.g. `SWAS: Create Key Pair`. */

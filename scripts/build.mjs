@@ -11,6 +11,15 @@ const production = process.argv.includes('--production');
 const distDir = path.join(repoRoot, 'dist');
 const outfile = path.join(distDir, 'extension.js');
 
+/** Modules the SDK's runtime requires but SWAS never uses (WebSocket, XML): replaced by a stub that throws if called. */
+const LEFT_OUT = /^(ws|xml2js)$/;
+const leaveOutUnused = {
+  name: 'leave-out-unused',
+  setup(build) {
+    build.onResolve({ filter: LEFT_OUT }, () => ({ path: path.join(repoRoot, 'scripts/stubs/unused-module.cjs') }));
+  },
+};
+
 const started = performance.now();
 fs.mkdirSync(distDir, { recursive: true });
 // a stale map from a dev build must not sit next to a production bundle
@@ -27,6 +36,7 @@ const result = await esbuild.build({
   minify: true,
   sourcemap: production ? false : 'linked',
   metafile: true,
+  plugins: [leaveOutUnused],
   logLevel: 'warning',
 });
 fs.writeFileSync(path.join(distDir, 'meta.json'), JSON.stringify(result.metafile));

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_TIMEOUTS, SwasClient } from './cloud/client';
 import { resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
 import { RegionCache } from './cloud/regionCache';
-import { readSettings, homeDirectory } from './settings';
+import { homeDirectory, readSettings, Settings } from './settings';
 import { Prompter, VsCodePrompter } from './ui/prompter';
 
 const SIGNED_IN_SECRET = 'swas.accessKey';
@@ -12,6 +12,7 @@ export class Services {
   prompter: Prompter = new VsCodePrompter();
   readonly regionCache: RegionCache;
   private readonly changed = new vscode.EventEmitter<void>();
+  private cachedClient: { key: string; client: SwasClient } | undefined;
   /** Fires after any change the extension makes in the cloud or on disk, so views refresh. */
   readonly onDidChange = this.changed.event;
 
@@ -56,8 +57,22 @@ export class Services {
     return resolveCredentials({ env: process.env, home: homeDirectory(), signedIn: await this.signedInCredentials() });
   }
 
+  /**
+   * One client per credentials-and-settings combination, so the SDK instances and their kept-alive
+   * connections are shared by the tree's parallel region loads and the commands.
+   */
   client(credentials: ResolvedCredentials): SwasClient {
     const settings = readSettings();
+    const key = JSON.stringify([credentials, settings.endpointSetting, settings.requestTimeoutMs, vscode.env.language]);
+    if (this.cachedClient?.key === key) {
+      return this.cachedClient.client;
+    }
+    const client = this.createClient(credentials, settings);
+    this.cachedClient = { key, client };
+    return client;
+  }
+
+  private createClient(credentials: ResolvedCredentials, settings: Settings): SwasClient {
     return new SwasClient({
       credentials,
       endpointOverride: settings.endpoint.endpoint,

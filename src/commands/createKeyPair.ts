@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Instance, KeyPair, PerServerResult, SwasClient } from '../cloud/client';
-import { toCloudError } from '../cloud/errors';
+import { CloudError, toCloudError } from '../cloud/errors';
 import { CredentialsError, ResolvedCredentials } from '../cloud/credentials';
 import { checkKeyPairName, KEY_PAIR_NAME_MAX } from '../cloud/keyPairName';
 import { RegionCache } from '../cloud/regionCache';
@@ -305,6 +305,9 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
   await services.regionCache.rememberRegion(region);
   services.notifyChanged();
 
+  // Attaching and re-listing only need the key pair to exist: they run while the key is written.
+  const attaching = server ? attachToServer(client, region, keyPairName, server) : undefined;
+  const listedPublicKey = listedPublicKeyOf(services, client, region, keyPairName);
   const kept = await keepPrivateKey(services, input);
   outcome.privateKeyPath = kept.path;
   outcome.fingerprint = kept.saved?.fingerprint;
@@ -318,20 +321,21 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     if (kept.saved.publicKeyError) {
       warnings.push(vscode.l10n.t('The public key file could not be written: {0}', kept.saved.publicKeyError));
     }
-    await checkPublicKey(services, client, region, keyPairName, kept.saved.publicKey, warnings);
+    const listed = await listedPublicKey;
+    if (listed && !samePublicKey(listed, kept.saved.publicKey)) {
+      log.error(`Public key of ${keyPairName} in ${region} does not match the saved private key.`);
+      warnings.push(vscode.l10n.t('Warning: the public key Alibaba Cloud lists for "{0}" does not match the saved private key. Do not rely on this key; delete the key pair and create a new one.', keyPairName));
+    }
   }
 
-  if (server) {
-    try {
-      outcome.attachResults = await prompter.progress(vscode.l10n.t('Attaching "{0}" to {1}…', keyPairName, server.instanceName), () =>
-        client.attachKeyPair(region, keyPairName, [server.instanceId], randomUUID()),
-      );
-      for (const result of outcome.attachResults.filter((r) => !r.success)) {
-        warnings.push(vscode.l10n.t('Attaching to {0} failed: {1} ({2}).', server.instanceName, result.message ?? '', result.code ?? ''));
-      }
-    } catch (error) {
-      const message = describeCloudError(toCloudError(error, 'AttachKeyPair'), region);
-      warnings.push(vscode.l10n.t('Attaching to {0} failed: {1}', server.instanceName, message.text));
+  if (server && attaching) {
+    const attachment = await prompter.progress(vscode.l10n.t('Attaching "{0}" to {1}…', keyPairName, server.instanceName), () => attaching);
+    outcome.attachResults = attachment.results;
+    if (attachment.failure) {
+      warnings.push(vscode.l10n.t('Attaching to {0} failed: {1}', server.instanceName, describeCloudError(attachment.failure, region).text));
+    }
+    for (const result of attachment.results?.filter((r) => !r.success) ?? []) {
+      warnings.push(vscode.l10n.t('Attaching to {0} failed: {1} ({2}).', server.instanceName, result.message ?? '', result.code ?? ''));
     }
   }
   const attached = outcome.attachResults?.some((r) => r.success) ?? false;
@@ -443,16 +447,22 @@ async function keepPrivateKey(services: Services, input: FinishInput): Promise<K
   }
 }
 
-/** The saved key must be the one the service holds: compare with ListKeyPairs' public key. */
-async function checkPublicKey(services: Services, client: SwasClient, region: string, keyPairName: string, publicKey: string, warnings: string[]): Promise<void> {
+/** What the service lists as the key pair's public key, to check the saved key against it. */
+async function listedPublicKeyOf(services: Services, client: SwasClient, region: string, keyPairName: string): Promise<string | undefined> {
   try {
-    const listed = (await client.listKeyPairs(region, keyPairName)).find((k) => k.keyPairName === keyPairName);
-    if (listed?.publicKey && !samePublicKey(listed.publicKey, publicKey)) {
-      services.log.error(`Public key of ${keyPairName} in ${region} does not match the saved private key.`);
-      warnings.push(vscode.l10n.t('Warning: the public key Alibaba Cloud lists for "{0}" does not match the saved private key. Do not rely on this key; delete the key pair and create a new one.', keyPairName));
-    }
+    return (await client.listKeyPairs(region, keyPairName)).find((k) => k.keyPairName === keyPairName)?.publicKey;
   } catch (error) {
     services.log.warn(`Could not compare the public key of ${keyPairName}: ${toCloudError(error, 'ListKeyPairs').kind}.`);
+    return undefined;
+  }
+}
+
+/** Never rejects: a failed attach is reported in the final message, the key pair and key are kept. */
+async function attachToServer(client: SwasClient, region: string, keyPairName: string, server: Instance): Promise<{ results?: PerServerResult[]; failure?: CloudError }> {
+  try {
+    return { results: await client.attachKeyPair(region, keyPairName, [server.instanceId], randomUUID()) };
+  } catch (error) {
+    return { failure: toCloudError(error, 'AttachKeyPair') };
   }
 }
 

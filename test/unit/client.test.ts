@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { SwasClient } from '../../src/cloud/client';
+import { parseEndpointSetting } from '../../src/cloud/endpoint';
+import { CloudError } from '../../src/cloud/errors';
+import { silentLogger } from '../../src/logger';
+import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID, DEMO_SERVERS, seedDemo } from '../emulator/demo';
+import { SwasEmulator } from '../emulator/server';
+
+describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
+  let emulator: SwasEmulator;
+  let client: SwasClient;
+
+  before(async () => {
+    emulator = await SwasEmulator.start();
+    await seedDemo(emulator);
+  });
+  after(async () => emulator.stop());
+  beforeEach(() => {
+    emulator.clearFaults();
+    emulator.clearCalls();
+    client = new SwasClient({
+      credentials: { source: { kind: 'environment' }, staticCredentials: { accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET } },
+      endpointOverride: parseEndpointSetting(emulator.url).endpoint,
+      acceptLanguage: 'en-US',
+      logger: silentLogger,
+      timeouts: { connectMs: 1000, readMs: 1000 },
+      retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
+    });
+  });
+
+  test('a lost answer after CreateKeyPair acted: the retry with the same token returns the same key', async () => {
+    emulator.injectFault({ action: 'CreateKeyPair', kind: 'dropAfterAct' });
+    const created = await client.createKeyPair(DEMO_REGION_ID, 'unit-retry', 'token-unit-retry');
+    const calls = emulator.callsOf('CreateKeyPair');
+    assert.equal(calls.length, 2);
+    assert.deepEqual(calls.map((c) => c.clientToken), ['token-unit-retry', 'token-unit-retry']);
+    assert.equal(emulator.keyPairs(DEMO_REGION_ID).filter((k) => k.keyPairName === 'unit-retry').length, 1);
+    assert.equal(created.privateKeyBody, emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'unit-retry')?.privateKeyBody);
+  });
+
+  test('retries stop at the policy limit and the last error is a CloudError', async () => {
+    emulator.injectFault({ action: 'ListKeyPairs', kind: 'status', status: 503, code: 'ServiceUnavailable', times: 5 });
+    await assert.rejects(client.listKeyPairs(DEMO_REGION_ID), (e: CloudError) => e.kind === 'serverError' && e.details.code === 'ServiceUnavailable');
+    assert.equal(emulator.callsOf('ListKeyPairs').length, 3);
+  });
+
+  test('a refusal is not retried', async () => {
+    emulator.injectFault({ action: 'CreateKeyPair', kind: 'error', status: 400, code: 'KeyPairNameAlreadyExist', message: 'exists' });
+    await assert.rejects(client.createKeyPair(DEMO_REGION_ID, 'unit-refused', 't2'), (e: CloudError) => e.kind === 'nameExists');
+    assert.equal(emulator.callsOf('CreateKeyPair').length, 1);
+  });
+
+  test('a read timeout is classified and retried', async () => {
+    emulator.injectFault({ action: 'ListInstances', kind: 'delay', ms: 1500 });
+    const instances = await client.listInstances(DEMO_REGION_ID);
+    assert.ok(instances.length > 0);
+    assert.equal(emulator.callsOf('ListInstances').length, 2);
+  });
+
+  test('ListInstances follows paging past 100 servers', async () => {
+    for (let i = 0; i < 150; i++) {
+      emulator.addInstance('cn-shenzhen', { instanceName: `bulk-${i}`, publicIpAddress: `127.0.1.${i % 250}`, osType: 'Linux' });
+    }
+    const instances = await client.listInstances('cn-shenzhen');
+    assert.equal(instances.length, 150);
+    assert.equal(new Set(instances.map((i) => i.instanceId)).size, 150);
+    assert.equal(emulator.callsOf('ListInstances').length, 2);
+  });
+
+  test('per-server attach results: Success is a string, a Windows server fails alone', async () => {
+    await client.createKeyPair(DEMO_REGION_ID, 'unit-attach', 't3');
+    const results = await client.attachKeyPair(DEMO_REGION_ID, 'unit-attach', [DEMO_SERVERS.db1.instanceId, DEMO_SERVERS.win1.instanceId], 't4');
+    assert.deepEqual(results.map((r) => [r.instanceId, r.success]), [
+      [DEMO_SERVERS.db1.instanceId, true],
+      [DEMO_SERVERS.win1.instanceId, false],
+    ]);
+  });
+
+  test('ListRegions answers in the requested language', async () => {
+    const regions = await client.listRegions();
+    assert.ok(regions.some((r) => r.regionId === 'cn-hangzhou' && /Hangzhou/.test(r.localName)));
+  });
+});

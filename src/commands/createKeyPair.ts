@@ -6,6 +6,7 @@ import { CloudError, toCloudError } from '../cloud/errors';
 import { CredentialsError, ResolvedCredentials } from '../cloud/credentials';
 import { checkKeyPairName, KEY_PAIR_NAME_MAX } from '../cloud/keyPairName';
 import { RegionCache } from '../cloud/regionCache';
+import { supportsKeyPairs } from '../cloud/regionList';
 import { isPlausibleRegionId, KNOWN_REGIONS, Region } from '../cloud/regions';
 import { KeyFormatError, KeySaveError, normalizePrivateKey, saveKeyPair, SavedKey, samePublicKey, writeSecretFileExclusive } from '../ssh/keyFile';
 import { expandHome, identityFileForConfig } from '../ssh/paths';
@@ -225,7 +226,7 @@ export async function createKeyPair(services: Services, args?: CreateKeyPairArgs
 
     let linuxServers: Instance[] = [];
     try {
-      linuxServers = (await instances).filter((i) => (i.osType ?? '').toLowerCase() === 'linux');
+      linuxServers = (await instances).filter((i) => supportsKeyPairs(i.osType));
     } catch (error) {
       log.warn(`ListInstances ${region} failed (${toCloudError(error, 'ListInstances').kind}); continuing without choosing a server.`);
     }

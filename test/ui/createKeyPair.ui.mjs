@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   createUiRunner, palette, quickInputMessage, quickInputSelect, quickPickFilterAndAccept, screenshot,
-  startDemoEmulator, startWorkbench, waitForNotification, waitForQuickInput,
+  startDemoEmulator, startWorkbench, waitForNotification, waitForNotificationGone, waitForQuickInput,
 } from './lib.mjs';
 
 const REGION = 'cn-hangzhou';
@@ -52,8 +52,7 @@ try {
     await quickInputMessage(page).filter({ hasText: 'The name must start with a letter or a Chinese character, not "1".' })
       .waitFor({ state: 'visible', timeout: 10_000 });
     // ListKeyPairs is done (the input box is open); its progress toast fades out: keep it off the picture
-    await page.locator('.notifications-toasts .notification-toast', { hasText: 'Checking key pairs' })
-      .waitFor({ state: 'hidden', timeout: 10_000 });
+    await waitForNotificationGone(page, 'Checking key pairs');
     await screenshot(page, 'validation');
     await input.fill('');
     await input.pressSequentially(KEY_PAIR_NAME);
@@ -84,6 +83,7 @@ try {
     for (const button of ['Restart Server', 'Connect with Remote-SSH', 'Open SSH Config', 'Reveal Key File']) {
       await toast.getByRole('button', { name: button }).waitFor({ state: 'visible', timeout: 5_000 });
     }
+    await waitForNotificationGone(page, 'Attaching');
     await screenshot(page, 'final-message');
   });
 

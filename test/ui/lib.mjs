@@ -185,6 +185,11 @@ export async function waitForNotification(page, text, timeout = 30_000) {
   return toast;
 }
 
+/** Waits until no notification toast contains `text` (e.g. a finished progress toast fading out). */
+export async function waitForNotificationGone(page, text, timeout = 10_000) {
+  await page.locator(TOAST, { hasText: text }).first().waitFor({ state: 'hidden', timeout });
+}
+
 /** Saves a PNG of the page as media/screenshots/<name>.png; returns its path. */
 export async function screenshot(page, name) {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -9,7 +9,8 @@ set -euo pipefail
 NODE_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 PLAYWRIGHT_VERSION=1.65.1
-APT_PACKAGES=(chromium libkrb5-dev openssh-client openssh-server)
+# fonts-wqy-microhei: CJK glyphs, so screenshots of the zh-cn UI test show Chinese rather than boxes
+APT_PACKAGES=(chromium libkrb5-dev openssh-client openssh-server fonts-wqy-microhei)
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HOST_DIR=${SWAS_HOST_DIR:-$REPO_ROOT/.vscode-test/host}

@@ -11,10 +11,9 @@ import { isPlausibleRegionId, KNOWN_REGIONS, Region } from '../cloud/regions';
 import { KeyFormatError, KeySaveError, normalizePrivateKey, saveKeyPair, SavedKey, samePublicKey, writeSecretFileExclusive } from '../ssh/keyFile';
 import { expandHome, identityFileForConfig } from '../ssh/paths';
 import { chooseAlias, defaultAlias, resolveSshConfigPath, updateSshConfig } from '../ssh/sshConfig';
-import { SshConfigError } from '../ssh/sshConfigError';
 import type { Services } from '../services';
 import { homeDirectory, readSettings, Settings, sshTildeDirectory } from '../settings';
-import { describeCloudError, describeCredentialsError, ACTION_OPEN_SETTINGS, ACTION_SIGN_IN } from '../ui/errorMessages';
+import { describeCloudError, describeCredentialsError, describeKeySaveError, describeSshConfigError, ACTION_OPEN_SETTINGS, ACTION_SIGN_IN } from '../ui/errorMessages';
 import { showCloudError } from '../ui/showCloudError';
 import { BACK, PickItem } from '../ui/prompter';
 import { keyPairNameProblemMessage } from '../ui/validation';
@@ -366,9 +365,8 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
         notes.push(vscode.l10n.t('OpenSSH (ssh) was not found, so the new entry could not be checked with "ssh -G".'));
       }
     } catch (error) {
-      const reason = error instanceof SshConfigError ? error.message : String(error);
-      log.error(`SSH config not updated: ${reason}`);
-      warnings.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}', configPath, reason));
+      log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
+      warnings.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', configPath, describeSshConfigError(error, configPath)));
     }
   }
   services.notifyChanged();
@@ -397,12 +395,12 @@ async function keepPrivateKey(services: Services, input: FinishInput): Promise<K
     if (error instanceof KeyFormatError) {
       failure = vscode.l10n.t('the key returned by the service could not be read as a private key ({0})', error.message);
     } else if (error instanceof KeySaveError) {
-      failure = error.message;
+      failure = describeKeySaveError(error);
       pem = normalizePrivateKey(input.privateKeyBody).pem;
     } else {
       throw error;
     }
-    log.error(`Private key not saved: ${failure}`);
+    log.error(`Private key not saved: ${error.message}`);
   }
 
   const saveAs = vscode.l10n.t('Save As…');
@@ -426,8 +424,8 @@ async function keepPrivateKey(services: Services, input: FinishInput): Promise<K
         log.info(`Private key saved to ${target} (chosen by the user).`);
         return { path: target };
       } catch (error) {
-        failure = error instanceof Error ? error.message : String(error);
-        log.error(`Private key not saved to ${target}: ${failure}`);
+        failure = error instanceof KeySaveError ? describeKeySaveError(error) : String(error);
+        log.error(`Private key not saved to ${target}: ${error instanceof Error ? error.message : String(error)}`);
       }
     } else if (choice === copy) {
       await prompter.writeClipboard(pem);

@@ -11,7 +11,7 @@ import { samePublicKey, sha256Fingerprint } from '../ssh/keyFile';
 import { publicKeyOfPrivateKey } from '../ssh/localKey';
 import { identityFileForConfig } from '../ssh/paths';
 import { chooseAlias, defaultAlias, updateSshConfig } from '../ssh/sshConfig';
-import { describeCloudError } from '../ui/errorMessages';
+import { describeCloudError, describeSshConfigError } from '../ui/errorMessages';
 import { BACK } from '../ui/prompter';
 import { showCloudError } from '../ui/showCloudError';
 import { keyPairNameProblemMessage } from '../ui/validation';
@@ -190,7 +190,8 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
       outcome.alias = result.block?.hosts[0]?.alias;
       parts.push(vscode.l10n.t('SSH host: {0}.', outcome.alias ?? ''));
     } catch (error) {
-      parts.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}', places.configPath, error instanceof Error ? error.message : String(error)));
+      log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
+      parts.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', places.configPath, describeSshConfigError(error, places.configPath)));
     }
     services.notifyChanged();
   }

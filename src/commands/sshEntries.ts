@@ -5,8 +5,8 @@ import { readSettings } from '../settings';
 import { blockWithoutServers, blockWithServers } from '../ssh/hostEntries';
 import { identityFileForConfig } from '../ssh/paths';
 import { updateSshConfig } from '../ssh/sshConfig';
-import { SshConfigError } from '../ssh/sshConfigError';
 import { sshPlaces } from './targets';
+import { describeSshConfigError } from '../ui/errorMessages';
 
 /**
  * Adds (or refreshes) one Host entry per server to the key pair's block, pointing at the local
@@ -36,9 +36,8 @@ export async function addServerEntries(
     }
     return { aliases };
   } catch (error) {
-    const reason = error instanceof SshConfigError || error instanceof Error ? error.message : String(error);
-    services.log.error(`SSH config not updated: ${reason}`);
-    return { problem: vscode.l10n.t('The SSH config ({0}) was not changed: {1}', places.configPath, reason) };
+    services.log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
+    return { problem: vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', places.configPath, describeSshConfigError(error, places.configPath)) };
   }
 }
 
@@ -53,8 +52,7 @@ export async function removeServerEntries(services: Services, regionId: string, 
     });
     return undefined;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    services.log.error(`SSH config not updated: ${reason}`);
-    return vscode.l10n.t('The SSH config ({0}) was not changed: {1}', places.configPath, reason);
+    services.log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
+    return vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', places.configPath, describeSshConfigError(error, places.configPath));
   }
 }

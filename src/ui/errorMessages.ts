@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { CloudError } from '../cloud/errors';
 import { CredentialsError } from '../cloud/credentials';
+import { KeySaveError } from '../ssh/keyFile';
+import { SshConfigError } from '../ssh/sshConfigError';
 
 export const ACTION_SIGN_IN = () => vscode.l10n.t('Sign In');
 export const ACTION_SHOW_LOG = () => vscode.l10n.t('Show Log');
@@ -84,5 +86,50 @@ export function describeCredentialsError(error: CredentialsError): UserMessage {
       return { text: vscode.l10n.t('The aliyun CLI configuration cannot be used: {0} Fix it with "aliyun configure", or sign in here.', error.message), actions: [ACTION_SIGN_IN()] };
     default:
       return { text: vscode.l10n.t('Credentials could not be read: {0}', error.message), actions: [ACTION_SIGN_IN()] };
+  }
+}
+
+/** Why a key file could not be written, in the user's language; the module's English detail goes to the log. */
+export function describeKeySaveError(error: KeySaveError): string {
+  switch (error.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return vscode.l10n.t('the disk holding {0} is full', error.path);
+    case 'EROFS':
+      return vscode.l10n.t('{0} is on a read-only file system', error.path);
+    case 'EACCES':
+    case 'EPERM':
+      return vscode.l10n.t('you are not allowed to write to {0}', error.path);
+    case 'ENOTDIR':
+      return vscode.l10n.t('{0} is not a folder', error.path);
+    case 'EEXIST':
+    case 'EISDIR':
+      return vscode.l10n.t('{0} already exists', error.path);
+    case 'INSECURE_MODE':
+    case 'WINDOWS_ACL':
+      return vscode.l10n.t('{0} could not be made readable by you alone', error.path);
+    default:
+      return vscode.l10n.t('{0} could not be written ({1})', error.path, error.code);
+  }
+}
+
+/** Why the SSH config was left unchanged, in the user's language. */
+export function describeSshConfigError(error: unknown, configPath: string): string {
+  if (!(error instanceof SshConfigError)) {
+    return vscode.l10n.t('{0} could not be updated; see the log for details', configPath);
+  }
+  switch (error.code) {
+    case 'MARKERS_UNBALANCED':
+      return vscode.l10n.t('a BEGIN or END marker line of an SWAS block is missing in {0}. Repair or remove the block, then try again', configPath);
+    case 'MARKERS_DUPLICATED':
+      return vscode.l10n.t('the same SWAS block appears twice in {0}. Remove one copy, then try again', configPath);
+    case 'VERIFY_FAILED':
+      return vscode.l10n.t('OpenSSH ("ssh -G") did not read the new entry as written, so the previous file was restored. Check {0} with "ssh -G"; details are in the log', configPath);
+    case 'LOCKED':
+      return vscode.l10n.t('another window kept {0} locked. Try again in a moment', configPath);
+    case 'UNPARSEABLE':
+      return vscode.l10n.t('{0} could not be parsed (an unclosed quote?). Fix it, then try again', configPath);
+    default:
+      return vscode.l10n.t('{0} or its backup could not be written (read-only, full disk or no permission); details are in the log', error.path ?? configPath);
   }
 }

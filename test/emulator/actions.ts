@@ -209,12 +209,15 @@ async function forEachServer(
     throw new ApiError(404, 'InvalidKeyPairName.NotFound', `The key pair "${keyPairName}" does not exist.`);
   }
   const results: PerServerResult[] = [];
+  let injected: { code: string; message: string } | undefined;
   for (const instanceId of instanceIds) {
     const instance = ctx.state.findInstance(ctx.regionId, instanceId);
     if (!instance) {
       results.push(serverFailure(instanceId, '404', 'The specified instance does not exist.'));
     } else if (instance.osType !== 'Linux') {
       results.push(serverFailure(instanceId, '400', 'Key pairs are supported only on Linux servers.'));
+    } else if ((injected = ctx.state.takeServerFailure(instanceId))) {
+      results.push(serverFailure(instanceId, injected.code, injected.message));
     } else {
       results.push(await act(instance, keyPairName));
     }

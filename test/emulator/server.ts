@@ -292,6 +292,11 @@ export class SwasEmulator {
   }
 
   /** Adds `ms` before every call, or only to calls for `regionId`. */
+  /** Makes the next AttachKeyPair/DetachKeyPair fail for this one server only (a per-server result). */
+  failServerOnce(instanceId: string, code = '403', message = 'The instance is being changed; try again later.'): void {
+    this.state.failServerOnce(instanceId, { code, message });
+  }
+
   setLatency(ms: number, regionId?: string): void {
     if (regionId === undefined) {
       this.latencyMs = ms;

@@ -80,6 +80,7 @@ export class EmulatorState {
   private regionList: EmulatorRegion[] = [...DEFAULT_REGIONS];
   private readonly instancesByRegion = new Map<string, InstanceRecord[]>();
   private readonly keyPairsByRegion = new Map<string, KeyPairRecord[]>();
+  private readonly serverFailures = new Map<string, { code: string; message: string }>();
   private innerIpCounter = 0;
 
   get regions(): readonly EmulatorRegion[] {
@@ -202,6 +203,17 @@ export class EmulatorState {
     const instance = this.requireInstanceRecord(regionId, instanceId);
     instance.keyPairName = undefined;
     await writeAuthorizedKeys(instance.authorizedKeysFile, '');
+  }
+
+  /** The next Attach/Detach for this server fails for it alone (as when it is being released or changed). */
+  failServerOnce(instanceId: string, failure: { code: string; message: string }): void {
+    this.serverFailures.set(instanceId, failure);
+  }
+
+  takeServerFailure(instanceId: string): { code: string; message: string } | undefined {
+    const failure = this.serverFailures.get(instanceId);
+    this.serverFailures.delete(instanceId);
+    return failure;
   }
 
   recordReboot(regionId: string, instanceId: string): void {

@@ -227,6 +227,24 @@ suite('Fault suite: API failures during Create Key Pair', function () {
     assert.ok(world.emulator.callsOf('ListKeyPairs').some((c) => c.signatureValid && c.status === 200), 'the token worked before it expired');
   });
 
+  test('clock more than 15 minutes off: says to correct the system time', async () => {
+    world.emulator.injectFault({ action: 'ListKeyPairs', kind: 'error', status: 400, code: 'InvalidTimeStamp.Expired', message: 'Specified time stamp or date value is expired.' });
+    const prompter = world.script({ pick: REGION });
+    assert.strictEqual(await create(), undefined);
+    assert.match(errorText(prompter), /clock differs from Alibaba Cloud's by more than 15 minutes/);
+  });
+
+  test('throttled on every attempt: says to wait, Retry is offered and safe', async () => {
+    const name = uniqueName('throttled');
+    world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'throttle', retryAfter: 50, times: 4 });
+    const prompter = world.script(...plainFlow(name), { answer: undefined });
+    assert.strictEqual(await create(), undefined);
+    const text = errorText(prompter);
+    assert.match(text, /throttling requests from this account\. Wait a minute/);
+    assert.deepStrictEqual(prompter.messages('error')[0].actions?.[0], 'Retry');
+    assert.strictEqual(await cloudKeyPairs(name), 0);
+  });
+
   test('quota reached between the check and the call', async () => {
     world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'error', status: 403, code: 'QuotaExceed.KeyPair', message: 'The key pair quota is exceeded.' });
     const prompter = world.script(...plainFlow(uniqueName('quota')));

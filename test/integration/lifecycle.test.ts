@@ -12,6 +12,7 @@ import type { DetachOutcome } from '../../src/commands/detachKeyPair';
 import type { ImportOutcome } from '../../src/commands/importPublicKey';
 import { samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFile';
 import { DEMO_EXISTING_KEY_PAIR, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { findManagedBlock } from '../../src/ssh/sshConfig';
 import { keyPairNode, serverNode } from './treeSupport';
 import { listFiles, sshG, sshKeygenPublic, World } from './world';
 
@@ -75,6 +76,27 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.deepStrictEqual(web.get('identityfile'), [path.join(world.sshDir, 'lap.pem')]);
     const db = await sshG(world.configPath, 'swas-lap-db-1', world.home);
     assert.deepStrictEqual(db.get('hostname'), [DEMO_SERVERS.db1.publicIpAddress]);
+  });
+
+  test('Attach: one of two servers fails; the other is attached, the failure is named, only the attached server gets an entry', async () => {
+    await createLocalKeyPair('half', 'Skip');
+    world.emulator.failServerOnce(DEMO_SERVERS.db1.instanceId, '403', 'The instance is being changed; try again later.');
+    const node = await keyPairNode(tree(), DEMO_REGION_ID, 'half');
+    const prompter = world.script({ picks: ['web-1', 'db-1'] }, { answer: 'Attach and Replace' }, { answer: undefined });
+    const outcome = await vscode.commands.executeCommand<AttachOutcome>('swas.attachKeyPair', node);
+    assert.deepStrictEqual(outcome.results.map((r) => [r.instanceId, r.success]), [
+      [DEMO_SERVERS.web1.instanceId, true],
+      [DEMO_SERVERS.db1.instanceId, false],
+    ]);
+    const results = prompter.messages().find((m) => m.text.startsWith('Attach "half":'));
+    assert.ok(results, JSON.stringify(prompter.shown.map((s) => s.text)));
+    assert.strictEqual(results.severity, 'warning');
+    assert.match(results.text, /web-1: done/);
+    assert.match(results.text, /db-1: .*being changed/);
+    assert.strictEqual(instance('web-1').keyPairName, 'half');
+    assert.notStrictEqual(instance('db-1').keyPairName, 'half');
+    const block = findManagedBlock(await fs.readFile(world.configPath, 'utf8'), DEMO_REGION_ID, 'half');
+    assert.deepStrictEqual(block?.hosts.map((h) => h.instanceId), [DEMO_SERVERS.web1.instanceId]);
   });
 
   test('Attach: declining the replace modal changes nothing; a key pair without a local key writes no SSH entry', async () => {

@@ -42,19 +42,22 @@ export interface CreateKeyPairOutcome {
 type Step = 'region' | 'name' | 'server';
 const SKIP = Symbol('skip');
 
+async function refuseSetting(services: Services, settingId: string, text: string): Promise<void> {
+  if ((await services.prompter.message('error', text, ACTION_OPEN_SETTINGS())) === ACTION_OPEN_SETTINGS()) {
+    void vscode.commands.executeCommand('workbench.action.openSettings', settingId);
+  }
+}
+
 /** Settings and credentials are checked before any question, so a broken setup fails at once. */
 async function preflight(services: Services): Promise<{ settings: Settings; keyDirectory: string; credentials: ResolvedCredentials } | undefined> {
   const { prompter } = services;
   const settings = readSettings();
   if (settings.endpoint.problem) {
-    const choice = await prompter.message(
-      'error',
+    await refuseSetting(
+      services,
+      'swas.endpoint',
       vscode.l10n.t('The "swas.endpoint" setting "{0}" is not a usable URL. Use https://host (or http://127.0.0.1:port for a local endpoint), or clear it.', settings.endpointSetting),
-      ACTION_OPEN_SETTINGS(),
     );
-    if (choice === ACTION_OPEN_SETTINGS()) {
-      void vscode.commands.executeCommand('workbench.action.openSettings', 'swas.endpoint');
-    }
     return undefined;
   }
   if (settings.endpoint.insecure) {
@@ -65,14 +68,11 @@ async function preflight(services: Services): Promise<{ settings: Settings; keyD
   }
   const keyDirectory = expandHome(settings.sshKeyDirectory, homeDirectory());
   if (!path.isAbsolute(keyDirectory)) {
-    const choice = await prompter.message(
-      'error',
+    await refuseSetting(
+      services,
+      'swas.sshKeyDirectory',
       vscode.l10n.t('The "swas.sshKeyDirectory" setting "{0}" must be an absolute path or start with ~ (for example ~/.ssh).', settings.sshKeyDirectory),
-      ACTION_OPEN_SETTINGS(),
     );
-    if (choice === ACTION_OPEN_SETTINGS()) {
-      void vscode.commands.executeCommand('workbench.action.openSettings', 'swas.sshKeyDirectory');
-    }
     return undefined;
   }
   try {

@@ -23,15 +23,8 @@ suite('Key pair lifecycle from the sidebar', function () {
   this.timeout(120_000);
   let world: World;
   suiteSetup(async () => (world = await World.start()));
-  suiteTeardown(async () => {
-    await world?.configure({ regions: undefined });
-    await world?.stop();
-  });
-  setup(async () => {
-    await world.reset();
-    await world.configure({ regions: [DEMO_REGION_ID] });
-    world.api.tree.refresh();
-  });
+  suiteTeardown(async () => world?.stop());
+  setup(async () => world.resetShowing([DEMO_REGION_ID]));
 
   const tree = () => world.api.tree;
   const instance = (name: string) => world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceName === name)!;

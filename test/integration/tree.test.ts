@@ -10,15 +10,8 @@ suite('Sidebar tree', function () {
   this.timeout(120_000);
   let world: World;
   suiteSetup(async () => (world = await World.start()));
-  suiteTeardown(async () => {
-    await world?.configure({ regions: undefined });
-    await world?.stop();
-  });
-  setup(async () => {
-    await world.reset();
-    await world.configure({ regions: [DEMO_REGION_ID] });
-    world.api.tree.refresh();
-  });
+  suiteTeardown(async () => world?.stop());
+  setup(async () => world.resetShowing([DEMO_REGION_ID]));
 
   const tree = () => world.api.tree;
 

@@ -66,6 +66,13 @@ export class World {
     await this.configure({ endpoint: this.emulator.url, requestTimeout: 2, sshKeyDirectory: '~/.ssh' });
   }
 
+  /** `reset()`, with the sidebar showing exactly these regions. */
+  async resetShowing(regions: string[]): Promise<void> {
+    await this.reset();
+    await this.configure({ regions });
+    this.api.tree.refresh();
+  }
+
   script(...steps: ScriptStep[]): ScriptedPrompter {
     const prompter = new ScriptedPrompter(...steps);
     this.api.setPrompter(prompter);
@@ -82,7 +89,7 @@ export class World {
 
   async stop(): Promise<void> {
     await this.emulator.stop();
-    await this.configure({ endpoint: undefined, requestTimeout: undefined, defaultRegion: undefined, sshKeyDirectory: undefined });
+    await this.configure({ endpoint: undefined, requestTimeout: undefined, defaultRegion: undefined, sshKeyDirectory: undefined, regions: undefined });
   }
 }
 

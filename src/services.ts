@@ -13,6 +13,7 @@ export class Services {
   readonly regionCache: RegionCache;
   private readonly changed = new vscode.EventEmitter<void>();
   private cachedClient: { key: string; client: SwasClient } | undefined;
+  private signedIn: Promise<StaticCredentials | undefined> | undefined;
   /** Fires after any change the extension makes in the cloud or on disk, so views refresh. */
   readonly onDidChange = this.changed.event;
 
@@ -24,13 +25,30 @@ export class Services {
       get: (key) => context.globalState.get(key),
       update: (key, value) => context.globalState.update(key, value),
     });
+    // Another window may sign in or out: forget the copy kept here.
+    context.subscriptions.push(
+      context.secrets.onDidChange((event) => {
+        if (event.key === SIGNED_IN_SECRET) {
+          this.signedIn = undefined;
+        }
+      }),
+    );
   }
 
   notifyChanged(): void {
     this.changed.fire();
   }
 
-  async signedInCredentials(): Promise<StaticCredentials | undefined> {
+  /**
+   * Kept in memory after the first read: in a remote or web window every SecretStorage read is a
+   * round trip to the UI side, and the tree resolves credentials once per region.
+   */
+  signedInCredentials(): Promise<StaticCredentials | undefined> {
+    this.signedIn ??= this.readSignedInCredentials();
+    return this.signedIn;
+  }
+
+  private async readSignedInCredentials(): Promise<StaticCredentials | undefined> {
     const stored = await this.context.secrets.get(SIGNED_IN_SECRET);
     if (!stored) {
       return undefined;
@@ -49,6 +67,7 @@ export class Services {
     } else {
       await this.context.secrets.delete(SIGNED_IN_SECRET);
     }
+    this.signedIn = undefined;
     this.notifyChanged();
   }
 

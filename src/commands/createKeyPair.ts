@@ -122,8 +122,8 @@ function serverItem(instance: Instance, keyPairs: KeyPair[]): PickItem<Instance>
 }
 
 /**
- * SWAS: Create Key Pair. Region → name → server (optional), then one CreateKeyPair call whose
- * private key is saved before anything else happens, then attach, SSH config, and the hand-off.
+ * SWAS: Create Key Pair. Region → name → server (optional), then one CreateKeyPair call; its private
+ * key is saved while the attach runs, and the SSH config is edited only once the key is on disk.
  */
 export async function createKeyPair(services: Services, args?: CreateKeyPairArgs): Promise<CreateKeyPairOutcome | undefined> {
   const ready = await preflight(services);

@@ -3,17 +3,18 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Instance, KeyPair, PerServerResult, SwasClient } from '../cloud/client';
 import { CloudError, toCloudError } from '../cloud/errors';
-import { CredentialsError, ResolvedCredentials } from '../cloud/credentials';
+import type { ResolvedCredentials } from '../cloud/credentials';
 import { checkKeyPairName, KEY_PAIR_NAME_MAX } from '../cloud/keyPairName';
 import { RegionCache } from '../cloud/regionCache';
 import { supportsKeyPairs } from '../cloud/regionList';
-import { isPlausibleRegionId, KNOWN_REGIONS, Region } from '../cloud/regions';
+import { isPlausibleRegionId } from '../cloud/regions';
 import { KeyFormatError, KeySaveError, normalizePrivateKey, saveKeyPair, SavedKey, samePublicKey, writeSecretFileExclusive } from '../ssh/keyFile';
 import { expandHome, identityFileForConfig } from '../ssh/paths';
 import { chooseAlias, defaultAlias, resolveSshConfigPath, updateSshConfig } from '../ssh/sshConfig';
 import type { Services } from '../services';
+import { allRegions, credentialsOrExplain } from './targets';
 import { homeDirectory, readSettings, Settings, sshTildeDirectory } from '../settings';
-import { describeCloudError, describeCredentialsError, describeKeySaveError, describeSshConfigError, ACTION_OPEN_SETTINGS, ACTION_SIGN_IN } from '../ui/errorMessages';
+import { describeCloudError, describeKeySaveError, describeSshConfigError, ACTION_OPEN_SETTINGS } from '../ui/errorMessages';
 import { showCloudError } from '../ui/showCloudError';
 import { BACK, PickItem } from '../ui/prompter';
 import { keyPairNameProblemMessage } from '../ui/validation';
@@ -75,38 +76,8 @@ async function preflight(services: Services): Promise<{ settings: Settings; keyD
     );
     return undefined;
   }
-  try {
-    return { settings, keyDirectory, credentials: await services.credentials() };
-  } catch (error) {
-    if (!(error instanceof CredentialsError)) {
-      throw error;
-    }
-    const message = describeCredentialsError(error);
-    const choice = await prompter.message('error', message.text, ...message.actions);
-    if (choice === ACTION_SIGN_IN()) {
-      void vscode.commands.executeCommand('swas.signIn');
-    }
-    return undefined;
-  }
-}
-
-async function loadRegions(services: Services, client: SwasClient): Promise<Region[]> {
-  const language = vscode.env.language;
-  const cached = services.regionCache.fresh(language);
-  if (cached) {
-    return cached;
-  }
-  try {
-    const regions = await client.listRegions();
-    if (regions.length > 0) {
-      await services.regionCache.store(language, regions);
-      return regions;
-    }
-    services.log.warn('ListRegions returned no regions; offering the built-in list.');
-  } catch (error) {
-    services.log.warn(`ListRegions failed (${toCloudError(error, 'ListRegions').kind}); offering the built-in list.`);
-  }
-  return [...KNOWN_REGIONS];
+  const credentials = await credentialsOrExplain(services);
+  return credentials && { settings, keyDirectory, credentials };
 }
 
 function serverItem(instance: Instance, keyPairs: KeyPair[]): PickItem<Instance> {
@@ -153,7 +124,7 @@ export async function createKeyPair(services: Services, args?: CreateKeyPairArgs
   for (;;) {
     if (step === 'region') {
       const defaultRegion = settings.defaultRegion || credentials.cliRegionId;
-      const items = loadRegions(services, client).then((regions) =>
+      const items = allRegions(services, client).then((regions) =>
         RegionCache.order(regions, services.regionCache.lastRegion(), defaultRegion).map((r) => ({ label: r.regionId, description: r.localName, value: r.regionId })),
       );
       const picked = await prompter.quickPick<string>({
@@ -389,7 +360,7 @@ async function keepPrivateKey(services: Services, input: FinishInput): Promise<K
   let pem = input.privateKeyBody;
   try {
     const saved = await saveKeyPair({ directory: input.keyDirectory, keyPairName: input.keyPairName, region: input.region, privateKeyBody: input.privateKeyBody });
-    log.info(`Private key saved to ${saved.privateKeyPath} (${saved.fingerprint}).`);
+    log.info(`Key file written: ${saved.privateKeyPath} (fingerprint ${saved.fingerprint}).`);
     return { path: saved.privateKeyPath, saved };
   } catch (error) {
     if (error instanceof KeyFormatError) {
@@ -421,7 +392,7 @@ async function keepPrivateKey(services: Services, input: FinishInput): Promise<K
       }
       try {
         await writeSecretFileExclusive(target, pem);
-        log.info(`Private key saved to ${target} (chosen by the user).`);
+        log.info(`Key file written where the user chose: ${target}.`);
         return { path: target };
       } catch (error) {
         failure = error instanceof KeySaveError ? describeKeySaveError(error) : String(error);

@@ -147,7 +147,7 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
       void prompter.message('error', vscode.l10n.t('The key could not be generated: {0}', error instanceof Error ? error.message : String(error)));
       return undefined;
     }
-    log.info(`Generated ${source.type} key ${generated.privateKeyPath} (${generated.fingerprint}).`);
+    log.info(`Generated a ${source.type} key pair on this machine: ${generated.privateKeyPath} (fingerprint ${generated.fingerprint}).`);
     publicKey = publicKeyBody(generated.publicKey)!;
     chosenPrivateKey = generated.privateKeyPath;
   }

@@ -1,7 +1,8 @@
 import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
 import type { Instance, KeyPair, SwasClient } from '../cloud/client';
-import { CredentialsError } from '../cloud/credentials';
+import { CredentialsError, ResolvedCredentials } from '../cloud/credentials';
+import { toCloudError } from '../cloud/errors';
 import { KNOWN_REGIONS, Region } from '../cloud/regions';
 import { regionsToShow, supportsKeyPairs } from '../cloud/regionList';
 import { identityFilePath } from '../ssh/hostEntries';
@@ -16,9 +17,10 @@ import { showCloudError } from '../ui/showCloudError';
 
 /** Shared by the sidebar commands: what they need, asked for when a palette call did not pass it. */
 
-export async function clientOrExplain(services: Services): Promise<SwasClient | undefined> {
+/** The credentials, or undefined after telling the user none were found (with Sign In). */
+export async function credentialsOrExplain(services: Services): Promise<ResolvedCredentials | undefined> {
   try {
-    return services.client(await services.credentials());
+    return await services.credentials();
   } catch (error) {
     if (!(error instanceof CredentialsError)) {
       throw error;
@@ -29,6 +31,11 @@ export async function clientOrExplain(services: Services): Promise<SwasClient | 
     }
     return undefined;
   }
+}
+
+export async function clientOrExplain(services: Services): Promise<SwasClient | undefined> {
+  const credentials = await credentialsOrExplain(services);
+  return credentials && services.client(credentials);
 }
 
 /** The regions the sidebar shows. */
@@ -58,8 +65,9 @@ export async function allRegions(services: Services, client: SwasClient): Promis
       await services.regionCache.store(vscode.env.language, regions);
       return regions;
     }
+    services.log.warn('ListRegions returned no regions; offering the built-in list.');
   } catch (error) {
-    services.log.warn(`ListRegions failed (${String(error)}); offering the built-in list.`);
+    services.log.warn(`ListRegions failed (${toCloudError(error, 'ListRegions').kind}); offering the built-in list.`);
   }
   return [...KNOWN_REGIONS];
 }

@@ -363,8 +363,14 @@ describe('writeSecretFileExclusive', () => {
     fs.chmodSync(root, 0o755);
     const dir = path.join(root, 'not-yours');
     fs.mkdirSync(dir, { mode: 0o755 });
+    // `nobody` may not be able to read the checkout (a clone under a 0700 folder): give it its own copy.
+    const modules = path.join(root, 'modules');
+    fs.mkdirSync(modules, { mode: 0o755 });
+    for (const file of ['keyFile.js', 'windowsAcl.js']) {
+      fs.copyFileSync(path.join(path.dirname(keyFileModule), file), path.join(modules, file));
+    }
     const script = `
-      require(${JSON.stringify(keyFileModule)})
+      require(${JSON.stringify(path.join(modules, 'keyFile.js'))})
         .writeSecretFileExclusive(process.argv[1], 'secret')
         .then(() => console.log('{"code":"none"}'), (e) => console.log(JSON.stringify({ code: e.code, path: e.path, name: e.name })));`;
     const output = await new Promise<string>((resolve, reject) =>

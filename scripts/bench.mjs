@@ -134,6 +134,14 @@ const all = timed('Tree: 20 regions in parallel', host.tree.all.runs);
 const treeRatios = host.tree.all.runs.map((ms, index) => ms / host.tree.slowest.runs[index]);
 rows.push({ name: 'Tree: 20 regions / slowest alone', unit: '×', ...summarize(treeRatios), budget: 1.2, pass: summarize(treeRatios).median <= 1.2 });
 
+const afterCreate = host.callsAfterCreate;
+const otherRegions = afterCreate.actions.filter((call) => call.regionId && call.regionId !== 'cn-hangzhou');
+const byAction = (calls) => Object.entries(calls.reduce((counts, { action }) => ({ ...counts, [action]: (counts[action] ?? 0) + 1 }), {}))
+  .map(([action, count]) => `${action} ${count}`).join(', ');
+single(`API calls for one create with ${afterCreate.regionsShown} regions shown`, afterCreate.actions.length, 'calls', undefined,
+  `${byAction(afterCreate.actions)}; calls for other regions: ${otherRegions.length}`);
+single('  of them for regions the create did not touch', otherRegions.length, 'calls', 0);
+
 // ---- report
 const fmt = (value, unit) => (unit === '×' ? value.toFixed(2) : unit === 'calls' ? String(value) : value.toFixed(1));
 const table = [

@@ -11,10 +11,13 @@ const SIGNED_IN_SECRET = 'swas.accessKey';
 export class Services {
   prompter: Prompter = new VsCodePrompter();
   readonly regionCache: RegionCache;
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = new vscode.EventEmitter<string | undefined>();
   private cachedClient: { key: string; client: SwasClient } | undefined;
   private signedIn: Promise<StaticCredentials | undefined> | undefined;
-  /** Fires after any change the extension makes in the cloud or on disk, so views refresh. */
+  /**
+   * Fires after a change the extension makes in the cloud or on disk, with the region it touched
+   * (undefined: every region, e.g. other credentials), so views reload only that region.
+   */
   readonly onDidChange = this.changed.event;
 
   constructor(
@@ -35,8 +38,8 @@ export class Services {
     );
   }
 
-  notifyChanged(): void {
-    this.changed.fire();
+  notifyChanged(regionId?: string): void {
+    this.changed.fire(regionId);
   }
 
   /**

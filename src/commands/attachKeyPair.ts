@@ -114,7 +114,6 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
       break;
     }
   }
-  services.notifyChanged();
   if (results.length === 0) {
     return undefined;
   }
@@ -145,11 +144,11 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
         lines.push(vscode.l10n.t('SSH hosts: {0}.', written.join(', ')));
       }
     }
-    services.notifyChanged();
   } else if (attached.length > 0) {
     lines.push(vscode.l10n.t('The private key of "{0}" is not on this machine, so no SSH config entry was written.', keyPair.keyPairName));
   }
 
+  services.notifyChanged(regionId);
   const failed = results.some((r) => !r.success);
   const restart = vscode.l10n.t('Restart Servers…');
   const heading = vscode.l10n.t('Attach "{0}":', keyPair.keyPairName);

@@ -84,7 +84,7 @@ export async function connectServer(services: Services, args?: RestartArgs): Pro
     void prompter.message('error', entries.problem);
     return { kind: 'configProblem' };
   }
-  services.notifyChanged();
+  services.notifyChanged(region);
   const alias = entries.aliases.get(server.instanceId)!;
   await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias });
   return { kind: 'connecting', alias, keyPairName: keyPair.keyPairName };

@@ -274,7 +274,6 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
   const notes: string[] = [];
   const warnings: string[] = [];
   await services.regionCache.rememberRegion(region);
-  services.notifyChanged();
 
   // Attaching and re-listing only need the key pair to exist: they run while the key is written.
   const attaching = server ? attachToServer(client, region, keyPairName, server) : undefined;
@@ -340,7 +339,8 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
       warnings.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', configPath, describeSshConfigError(error, configPath)));
     }
   }
-  services.notifyChanged();
+  // Once, after the key is on disk, so the reloaded region also shows the key as local.
+  services.notifyChanged(region);
   outcome.followUp = finalMessage(services, outcome, attached, notes, warnings);
   return outcome;
 }

@@ -126,7 +126,7 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
     }
   }
   services.log.info(`Deleted key pair ${regionId}/${name}.`);
-  services.notifyChanged();
+  services.notifyChanged(regionId);
 
   const leftovers = await localLeftovers(services, regionId, keyPair, serverIps);
   const removedLocally: string[] = [];
@@ -151,7 +151,6 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
         failures.push(`${leftover.label}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    services.notifyChanged();
     void prompter.message(
       failures.length > 0 ? 'warning' : 'info',
       [vscode.l10n.t('Removed {0} of {1} items.', removedLocally.length, leftovers.length), ...failures].join(' '),

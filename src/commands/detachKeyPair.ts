@@ -49,7 +49,7 @@ export async function detachFrom(services: Services, client: SwasClient, args: K
       void prompter.message('warning', problem);
     }
   }
-  services.notifyChanged();
+  services.notifyChanged(regionId);
   return results;
 }
 

@@ -174,7 +174,6 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
     }
   }
   await services.regionCache.rememberRegion(regionId);
-  services.notifyChanged();
   const outcome: ImportOutcome = { regionId, keyPairName: name, publicKey: publicKey!, privateKeyPath: chosenPrivateKey };
 
   const parts = [vscode.l10n.t('Key pair "{0}" imported to {1} ({2}).', name, regionId, sha256Fingerprint(publicKey!))];
@@ -193,8 +192,8 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
       log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
       parts.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', places.configPath, describeSshConfigError(error, places.configPath)));
     }
-    services.notifyChanged();
   }
+  services.notifyChanged(regionId);
   const attach = vscode.l10n.t('Attach to Server…');
   const choice = await prompter.message('info', parts.join(' '), attach);
   if (choice === attach) {

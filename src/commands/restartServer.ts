@@ -42,7 +42,7 @@ export async function restartServers(services: Services, regionId: string, insta
       await showCloudError(services, error, regionId);
     }
   }
-  services.notifyChanged();
+  services.notifyChanged(regionId);
   if (restarted.length > 0) {
     void prompter.message(
       'info',

@@ -19,8 +19,6 @@ export class KeyPairNode {
   constructor(
     readonly regionId: string,
     readonly keyPair: KeyPair,
-    /** Servers of the region that use it, as far as the lists tell. */
-    readonly servers: Instance[],
     /** The private key on this machine, when there is one. */
     readonly localKeyPath: string | undefined,
   ) {}

@@ -9,16 +9,15 @@ import { sha256Fingerprint, md5Fingerprint } from '../ssh/keyFile';
 import { ACTION_SIGN_IN, describeCloudError, describeCredentialsError } from '../ui/errorMessages';
 import { GroupNode, KeyPairNode, MessageNode, RegionNode, ServerNode, SwasNode } from './nodes';
 
-export interface RegionData {
+interface KeyPairData {
   keyPairs: KeyPair[];
-  instances: Instance[];
   /** Key pair name → its private key file on this machine. */
   localKeys: Map<string, string>;
 }
 
-type RegionState =
+type LoadState<T> =
   | { status: 'loading'; done: Promise<void> }
-  | { status: 'loaded'; data: RegionData; done: Promise<void> }
+  | { status: 'loaded'; data: T; done: Promise<void> }
   | { status: 'error'; error: unknown; done: Promise<void> };
 
 export const VIEW_ID = 'swas.keyPairsAndServers';
@@ -26,21 +25,25 @@ export const VIEW_ID = 'swas.keyPairsAndServers';
 const NO_CREDENTIALS_CONTEXT = 'swas.noCredentials';
 
 /**
- * Regions, each with its key pairs and servers. Every region loads on its own (both lists at
- * once); the region shows a loading node until its data is in, so a slow or failing region never
- * holds the others back.
+ * Regions, each with its key pairs and servers. Every region loads its key pairs on its own; the
+ * region shows a loading node until they are in, so a slow or failing region never holds the
+ * others back. Servers load when their group is first expanded (or a key pair's tooltip needs
+ * their names): one request per shown region, not two, when the view opens.
  */
 export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SwasNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly states = new Map<string, RegionState>();
+  private readonly keyPairStates = new Map<string, LoadState<KeyPairData>>();
+  private readonly serverStates = new Map<string, LoadState<Instance[]>>();
   private regionNodes = new Map<string, RegionNode>();
+  /** Kept per region: `changed.fire` finds a node again by identity. */
+  private readonly serverGroups = new Map<string, GroupNode>();
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly services: Services) {
     this.subscriptions = [
       this.changed,
-      services.onDidChange(() => this.refresh()),
+      services.onDidChange((regionId) => (regionId ? this.refreshRegion(regionId) : this.refresh())),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (['swas.regions', 'swas.defaultRegion', 'swas.endpoint', 'swas.sshKeyDirectory', 'remote.SSH.configFile'].some((s) => event.affectsConfiguration(s))) {
           this.refresh();
@@ -55,54 +58,63 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
 
   /** Forgets every region's data and reloads what is shown. */
   refresh(): void {
-    this.states.clear();
+    this.keyPairStates.clear();
+    this.serverStates.clear();
     this.changed.fire(undefined);
   }
 
   refreshRegion(regionId: string): void {
-    this.states.delete(regionId);
-    const node = this.regionNodes.get(regionId);
-    this.changed.fire(node);
+    this.keyPairStates.delete(regionId);
+    this.serverStates.delete(regionId);
+    this.changed.fire(this.regionNodes.get(regionId));
   }
 
-  /** Settles when the region's current load has finished (for tests and commands). */
+  /** Settles when the region's loads that have started are finished (for tests and commands). */
   async settled(regionId: string): Promise<void> {
-    await this.load(regionId).done;
+    await Promise.all([this.loadKeyPairs(regionId).done, this.serverStates.get(regionId)?.done]);
   }
 
-  /** The region's lists, loading them if needed; undefined when loading failed. */
-  async regionData(regionId: string): Promise<RegionData | undefined> {
-    await this.settled(regionId);
-    const state = this.states.get(regionId);
-    return state?.status === 'loaded' ? state.data : undefined;
+  private loadKeyPairs(regionId: string): LoadState<KeyPairData> {
+    return this.load(this.keyPairStates, regionId, 'key pairs', () => this.fetchKeyPairs(regionId), () => this.regionNodes.get(regionId));
   }
 
-  private load(regionId: string): RegionState {
-    const existing = this.states.get(regionId);
+  private loadServers(regionId: string): LoadState<Instance[]> {
+    return this.load(
+      this.serverStates,
+      regionId,
+      'servers',
+      async () => this.services.client(await this.services.credentials()).listInstances(regionId),
+      () => this.serverGroups.get(regionId),
+    );
+  }
+
+  /** Starts `fetch` once per region until the region is refreshed; `node` is redrawn when it ends. */
+  private load<T>(states: Map<string, LoadState<T>>, regionId: string, what: string, fetch: () => Promise<T>, node: () => SwasNode | undefined): LoadState<T> {
+    const existing = states.get(regionId);
     if (existing) {
       return existing;
     }
-    const done = this.fetch(regionId).then(
+    const done = fetch().then(
       (data) => {
-        if (this.states.get(regionId) === state) {
-          this.states.set(regionId, { status: 'loaded', data, done });
+        if (states.get(regionId) === state) {
+          states.set(regionId, { status: 'loaded', data, done });
         }
       },
       (error: unknown) => {
-        if (this.states.get(regionId) === state) {
-          this.services.log.warn(`Sidebar: ${regionId} could not be loaded (${error instanceof CredentialsError ? 'credentials' : toCloudError(error, 'load').kind}).`);
-          this.states.set(regionId, { status: 'error', error, done });
+        if (states.get(regionId) === state) {
+          this.services.log.warn(`Sidebar: ${what} of ${regionId} could not be loaded (${error instanceof CredentialsError ? 'credentials' : toCloudError(error, 'load').kind}).`);
+          states.set(regionId, { status: 'error', error, done });
         }
       },
-    ).then(() => this.changed.fire(this.regionNodes.get(regionId)));
-    const state: RegionState = { status: 'loading', done };
-    this.states.set(regionId, state);
+    ).then(() => this.changed.fire(node()));
+    const state: LoadState<T> = { status: 'loading', done };
+    states.set(regionId, state);
     return state;
   }
 
-  private async fetch(regionId: string): Promise<RegionData> {
+  private async fetchKeyPairs(regionId: string): Promise<KeyPairData> {
     const client = this.services.client(await this.services.credentials());
-    const [keyPairs, instances, places] = await Promise.all([client.listKeyPairs(regionId), client.listInstances(regionId), sshPlaces()]);
+    const [keyPairs, places] = await Promise.all([client.listKeyPairs(regionId), sshPlaces()]);
     const localKeys = new Map<string, string>();
     await Promise.all(
       keyPairs.map(async (k) => {
@@ -112,7 +124,26 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
         }
       }),
     );
-    return { keyPairs, instances, localKeys };
+    return { keyPairs, localKeys };
+  }
+
+  private loadedKeyPairs(regionId: string): KeyPairData | undefined {
+    const state = this.keyPairStates.get(regionId);
+    return state?.status === 'loaded' ? state.data : undefined;
+  }
+
+  private loadedServers(regionId: string): Instance[] | undefined {
+    const state = this.serverStates.get(regionId);
+    return state?.status === 'loaded' ? state.data : undefined;
+  }
+
+  private serverGroup(regionId: string): GroupNode {
+    let group = this.serverGroups.get(regionId);
+    if (!group) {
+      group = new GroupNode(regionId, 'servers');
+      this.serverGroups.set(regionId, group);
+    }
+    return group;
   }
 
   async getChildren(element?: SwasNode): Promise<SwasNode[]> {
@@ -120,21 +151,22 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
       return this.roots();
     }
     if (element instanceof RegionNode) {
-      const state = this.load(element.regionId);
-      if (state.status === 'loading') {
-        return [new MessageNode(vscode.l10n.t('Loading…'), 'loading', undefined, element.regionId)];
+      const state = this.loadKeyPairs(element.regionId);
+      if (state.status !== 'loaded') {
+        return this.pendingNodes(element.regionId, state);
       }
-      if (state.status === 'error') {
-        return this.errorNodes(element.regionId, state.error);
-      }
-      return [new GroupNode(element.regionId, 'keyPairs'), new GroupNode(element.regionId, 'servers')];
+      return [new GroupNode(element.regionId, 'keyPairs'), this.serverGroup(element.regionId)];
     }
     if (element instanceof GroupNode) {
-      const state = this.states.get(element.regionId);
-      if (state?.status !== 'loaded') {
+      const keyPairs = this.loadedKeyPairs(element.regionId);
+      if (!keyPairs) {
         return [];
       }
-      return element.group === 'keyPairs' ? this.keyPairNodes(element.regionId, state.data) : this.serverNodes(element.regionId, state.data);
+      if (element.group === 'keyPairs') {
+        return this.keyPairNodes(element.regionId, keyPairs);
+      }
+      const servers = this.loadServers(element.regionId);
+      return servers.status === 'loaded' ? this.serverNodes(element.regionId, servers.data, keyPairs.keyPairs) : this.pendingNodes(element.regionId, servers);
     }
     return [];
   }
@@ -163,8 +195,12 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
       return [new MessageNode(vscode.l10n.t('Add Region…'), 'action', { command: 'swas.addRegion' })];
     }
     // Start every region now, not when its node is expanded, so they load side by side.
-    regions.forEach((r) => this.load(r));
+    regions.forEach((r) => this.loadKeyPairs(r));
     return [...this.regionNodes.values()];
+  }
+
+  private pendingNodes(regionId: string, state: Exclude<LoadState<unknown>, { status: 'loaded' }>): SwasNode[] {
+    return state.status === 'loading' ? [new MessageNode(vscode.l10n.t('Loading…'), 'loading', undefined, regionId)] : this.errorNodes(regionId, state.error);
   }
 
   private errorNodes(regionId: string, error: unknown): SwasNode[] {
@@ -179,7 +215,7 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
     return nodes;
   }
 
-  private keyPairNodes(regionId: string, data: RegionData): SwasNode[] {
+  private keyPairNodes(regionId: string, data: KeyPairData): SwasNode[] {
     if (data.keyPairs.length === 0) {
       return [
         new MessageNode(vscode.l10n.t('No key pairs in {0}.', regionId), 'info', undefined, regionId),
@@ -188,14 +224,14 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
     }
     return [...data.keyPairs]
       .sort((a, b) => a.keyPairName.localeCompare(b.keyPairName))
-      .map((k) => new KeyPairNode(regionId, k, data.instances.filter((i) => k.instanceIds.includes(i.instanceId)), data.localKeys.get(k.keyPairName)));
+      .map((k) => new KeyPairNode(regionId, k, data.localKeys.get(k.keyPairName)));
   }
 
-  private serverNodes(regionId: string, data: RegionData): SwasNode[] {
-    if (data.instances.length === 0) {
+  private serverNodes(regionId: string, instances: Instance[], keyPairs: KeyPair[]): SwasNode[] {
+    if (instances.length === 0) {
       return [new MessageNode(vscode.l10n.t('No servers in {0}.', regionId), 'info', undefined, regionId)];
     }
-    return data.instances.map((i) => new ServerNode(regionId, i, data.keyPairs.find((k) => k.instanceIds.includes(i.instanceId))?.keyPairName));
+    return instances.map((i) => new ServerNode(regionId, i, keyPairs.find((k) => k.instanceIds.includes(i.instanceId))?.keyPairName));
   }
 
   getTreeItem(element: SwasNode): vscode.TreeItem {
@@ -211,18 +247,18 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
       }
       case 'group': {
         const label = element.group === 'keyPairs' ? vscode.l10n.t('Key Pairs') : vscode.l10n.t('Servers');
-        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(label, element.group === 'keyPairs' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `${element.group}:${element.regionId}`;
-        const state = this.states.get(element.regionId);
-        if (state?.status === 'loaded') {
-          item.description = String(element.group === 'keyPairs' ? state.data.keyPairs.length : state.data.instances.length);
+        const count = element.group === 'keyPairs' ? this.loadedKeyPairs(element.regionId)?.keyPairs.length : this.loadedServers(element.regionId)?.length;
+        if (count !== undefined) {
+          item.description = String(count);
         }
         item.iconPath = new vscode.ThemeIcon(element.group === 'keyPairs' ? 'key' : 'server');
         item.contextValue = `swas.group.${element.group}`;
         return item;
       }
       case 'keyPair':
-        return keyPairItem(element);
+        return keyPairItem(element, this.loadedServers(element.regionId));
       case 'server':
         return serverItem(element);
       case 'message': {
@@ -240,8 +276,17 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
     }
   }
 
-  /** Servers not named in any key pair list (InstanceIds holds at most 50) are asked on hover. */
+  /**
+   * On hover: a key pair's tooltip names its servers (loading them when their group is still
+   * closed); a server not named in any key pair list (InstanceIds holds at most 50) asks
+   * DescribeInstanceKeyPair.
+   */
   async resolveTreeItem(item: vscode.TreeItem, element: SwasNode): Promise<vscode.TreeItem> {
+    if (element instanceof KeyPairNode && item.tooltip === undefined) {
+      const servers = this.loadServers(element.regionId);
+      await servers.done;
+      item.tooltip = keyPairTooltip(element, this.loadedServers(element.regionId));
+    }
     if (element instanceof ServerNode && !element.keyPairName && supportsKeyPairs(element.instance.osType)) {
       try {
         const client = this.services.client(await this.services.credentials());
@@ -279,16 +324,25 @@ function fingerprints(publicKey: string | undefined): string {
   }
 }
 
-function keyPairItem(node: KeyPairNode): vscode.TreeItem {
-  const item = new vscode.TreeItem(node.keyPair.keyPairName, vscode.TreeItemCollapsibleState.None);
-  item.id = `keyPair:${node.regionId}:${node.keyPair.keyPairName}`;
-  item.description = keyPairDescription(node);
-  item.tooltip = [
+/** `servers`: the region's servers, when loaded; the servers line then names them, else their IDs. */
+function keyPairTooltip(node: KeyPairNode, servers: Instance[] | undefined): string {
+  const ids = node.keyPair.instanceIds;
+  const names = ids.map((id) => servers?.find((s) => s.instanceId === id)?.instanceName ?? id);
+  return [
     vscode.l10n.t('Created: {0}', node.keyPair.creationTime ?? vscode.l10n.t('unknown')),
     vscode.l10n.t('Fingerprint: {0}', fingerprints(node.keyPair.publicKey)),
     vscode.l10n.t('Local key: {0}', node.localKeyPath ?? vscode.l10n.t('not on this machine')),
-    vscode.l10n.t('Servers: {0}', node.servers.map((s) => s.instanceName).join(', ') || vscode.l10n.t('none')),
+    vscode.l10n.t('Servers: {0}', names.join(', ') || vscode.l10n.t('none')),
   ].join('\n');
+}
+
+/** Without the region's servers the tooltip is left to `resolveTreeItem`, which loads them on hover. */
+function keyPairItem(node: KeyPairNode, servers: Instance[] | undefined): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.keyPair.keyPairName, vscode.TreeItemCollapsibleState.None);
+  item.id = `keyPair:${node.regionId}:${node.keyPair.keyPairName}`;
+  item.description = keyPairDescription(node);
+  const withoutServerNames = servers === undefined && node.keyPair.instanceIds.length > 0;
+  item.tooltip = withoutServerNames ? undefined : keyPairTooltip(node, servers);
   item.iconPath = new vscode.ThemeIcon(node.localKeyPath ? 'key' : 'lock');
   item.contextValue = node.localKeyPath ? 'swas.keyPair.local' : 'swas.keyPair';
   return item;

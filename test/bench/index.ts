@@ -8,11 +8,13 @@ import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { RuntimeOptions } from '@darabonba/typescript';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import type { TestApi } from '../../src/extension';
+import { RegionNode } from '../../src/tree/nodes';
 import { normalizePrivateKey, saveKeyPair } from '../../src/ssh/keyFile';
 import { updateSshConfig } from '../../src/ssh/sshConfig';
 import type { BACK, QuickPickOptions } from '../../src/ui/prompter';
 import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID } from '../emulator/demo';
 import type { EmulatorRegion } from '../emulator/server';
+import { DEFAULT_REGIONS } from '../emulator/state';
 import { ScriptedPrompter } from '../integration/scriptedPrompter';
 import { EXTENSION_ID, World } from '../integration/world';
 import { Sample, timeRuns } from './stats';
@@ -164,17 +166,23 @@ const TREE_REGIONS: EmulatorRegion[] = Array.from({ length: 20 }, (_, index) => 
   localName: { 'zh-CN': `区域 ${index + 1}`, 'en-US': `Region ${index + 1}` },
 }));
 
-/** Per-region latency 40…192 ms; the slowest region alone vs. all 20 at once, through the tree's own loader. */
+/** What the view shows once a region is open: its children after its loads settle; throws on an error node. */
+async function openRegion(tree: World['api']['tree'], regionId: string): Promise<void> {
+  const region = new RegionNode(regionId);
+  await tree.getChildren(region);
+  await tree.settled(regionId);
+  const children = await tree.getChildren(region);
+  if (!children.every((node) => node.kind === 'group')) throw new Error(`${regionId} failed to load`);
+}
+
+/** Per-region latency 40…192 ms; the slowest region alone vs. all 20 at once, walked as VS Code walks the view. */
 async function treeLoad(world: World): Promise<{ slowest: Sample; all: Sample; slowestRegion: string }> {
   await world.reset();
   world.emulator.setRegions(TREE_REGIONS);
   TREE_REGIONS.forEach((region, index) => world.emulator.setLatency(40 + 8 * index, region.regionId));
   const slowestRegion = TREE_REGIONS[TREE_REGIONS.length - 1].regionId;
   const { tree } = world.api;
-  const load = async (regions: EmulatorRegion[]) => {
-    const data = await Promise.all(regions.map((region) => tree.regionData(region.regionId)));
-    if (data.some((d) => d === undefined)) throw new Error('a region failed to load');
-  };
+  const load = (regions: EmulatorRegion[]) => Promise.all(regions.map((region) => openRegion(tree, region.regionId)));
   const slowest: number[] = [];
   const all: number[] = [];
   for (let run = 0; run <= RUNS; run++) {
@@ -193,6 +201,29 @@ async function treeLoad(world: World): Promise<{ slowest: Sample; all: Sample; s
   }
   tree.refresh();
   return { slowest: { runs: slowest }, all: { runs: all }, slowestRegion };
+}
+
+interface CallsAfterCreate {
+  regionsShown: number;
+  /** Every call from the create's first question until the tree has settled again. */
+  actions: { action: string; regionId?: string }[];
+}
+
+/** A create in one region while 20 regions are shown: which calls it and the sidebar's refresh make. */
+async function callsAfterCreate(world: World): Promise<CallsAfterCreate> {
+  const shown = [DEMO_REGION_ID, ...TREE_REGIONS.slice(1).map((r) => r.regionId)];
+  await world.resetShowing(shown);
+  world.emulator.setRegions([...DEFAULT_REGIONS, ...TREE_REGIONS.slice(1)]);
+  const { tree } = world.api;
+  const roots = await tree.getChildren();
+  await Promise.all(roots.map((node) => (node.kind === 'region' ? openRegion(tree, node.regionId) : undefined)));
+  world.script({ pick: DEMO_REGION_ID }, { type: ['after-create'] }, { pick: 'web-1' });
+  world.emulator.clearCalls();
+  const outcome = await create();
+  if (!outcome?.privateKeyPath) throw new Error('the create did not save a key');
+  await outcome.followUp;
+  await Promise.all(shown.map((regionId) => openRegion(tree, regionId)));
+  return { regionsShown: shown.length, actions: world.emulator.calls.map(({ action, regionId }) => ({ action, regionId })) };
 }
 
 interface Reactivation {
@@ -252,6 +283,7 @@ export async function run(): Promise<void> {
       results.roundTrips = await roundTrips(world);
       results.createCost = await createCost(world);
       results.tree = await treeLoad(world);
+      results.callsAfterCreate = await callsAfterCreate(world);
       results.reactivation = await reactivations(world.api, extension.extensionPath, world);
     } finally {
       await world.stop();

@@ -23,6 +23,8 @@ suite('Sidebar tree', function () {
     const keyItem = tree().getTreeItem(keyPair);
     assert.strictEqual(keyItem.description, '1 server · private key not on this machine');
     assert.strictEqual(keyItem.contextValue, 'swas.keyPair');
+    assert.strictEqual(keyItem.tooltip, undefined, 'the servers are not loaded yet: the tooltip is resolved on hover');
+    await tree().resolveTreeItem(keyItem, keyPair);
     const listed = world.emulator.keyPairs(DEMO_REGION_ID)[0];
     assert.match(String(keyItem.tooltip), new RegExp(`Created: ${listed.creationTime}`));
     assert.match(String(keyItem.tooltip), /Fingerprint: SHA256:\S+ \(MD5 ([0-9a-f]{2}:){15}[0-9a-f]{2}\)/);
@@ -42,6 +44,40 @@ suite('Sidebar tree', function () {
     assert.strictEqual(win.contextValue, 'swas.server.windows');
     assert.match(String(win.description), /no key pairs \(Windows\)/);
     assert.match(String(win.tooltip), /not supported on Windows/);
+  });
+
+  test('opening the view lists key pairs only; the collapsed Servers group loads its servers once, when expanded', async () => {
+    world.emulator.clearCalls();
+    const groups = await regionChildren(tree(), DEMO_REGION_ID);
+    assert.deepStrictEqual(world.emulator.calls.map((c) => c.action), ['ListKeyPairs']);
+    const serversItem = tree().getTreeItem(groups[1]);
+    assert.strictEqual(serversItem.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    assert.strictEqual(tree().getTreeItem(groups[0]).collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+    assert.strictEqual(serversItem.description, undefined, 'no count before the servers are loaded');
+    assert.strictEqual((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
+    assert.strictEqual((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
+    assert.deepStrictEqual(world.emulator.calls.map((c) => c.action), ['ListKeyPairs', 'ListInstances']);
+    assert.strictEqual(tree().getTreeItem(groups[1]).description, '3');
+  });
+
+  test('a create reloads only its own region, once', async () => {
+    await world.configure({ regions: [DEMO_REGION_ID, DEMO_SECOND_REGION_ID] });
+    await regionChildren(tree(), DEMO_REGION_ID);
+    await regionChildren(tree(), DEMO_SECOND_REGION_ID);
+    await groupChildren(tree(), DEMO_SECOND_REGION_ID, 'servers');
+    world.script({ type: ['refresh-one'] }, { pick: 'web-1' });
+    world.emulator.clearCalls();
+    const outcome = await vscode.commands.executeCommand<{ followUp: Promise<void> } | undefined>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
+    await outcome?.followUp;
+    await regionChildren(tree(), DEMO_REGION_ID);
+    await regionChildren(tree(), DEMO_SECOND_REGION_ID);
+    await groupChildren(tree(), DEMO_SECOND_REGION_ID, 'servers');
+    assert.deepStrictEqual(world.emulator.calls.filter((c) => c.regionId === DEMO_SECOND_REGION_ID), [], 'the other region is not reloaded');
+    const created = world.emulator.calls.findIndex((c) => c.action === 'CreateKeyPair');
+    assert.ok(created >= 0);
+    const listsAfterCreate = world.emulator.calls.slice(created).filter((c) => c.action === 'ListKeyPairs' && !c.query.KeyPairName);
+    assert.strictEqual(listsAfterCreate.length, 1, 'the touched region is reloaded once');
+    assert.ok(await keyPairNode(tree(), DEMO_REGION_ID, 'refresh-one'));
   });
 
   test('a server not named in the key pair lists gets its key pair from DescribeInstanceKeyPair on hover', async () => {

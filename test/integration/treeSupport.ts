@@ -13,6 +13,9 @@ export async function regionChildren(tree: SwasTreeProvider, regionId: string): 
 export async function groupChildren(tree: SwasTreeProvider, regionId: string, group: 'keyPairs' | 'servers'): Promise<SwasNode[]> {
   const groupNode = (await regionChildren(tree, regionId)).find((n): n is GroupNode => n.kind === 'group' && n.group === group);
   if (!groupNode) throw new Error(`No ${group} group in ${regionId}`);
+  // Expanding the Servers group starts its load: ask, wait, ask again, as VS Code does after the change event.
+  await tree.getChildren(groupNode);
+  await tree.settled(regionId);
   return tree.getChildren(groupNode);
 }
 

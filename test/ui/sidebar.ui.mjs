@@ -35,7 +35,12 @@ try {
     const region = treeRow(REGION);
     await region.waitFor({ state: 'visible', timeout: 60_000 });
     if (await region.getAttribute('aria-expanded') === 'false') await region.click();
-    for (const label of ['Key Pairs', 'Servers', DEMO_EXISTING_KEY_PAIR, 'web-1', 'db-1', 'win-1']) {
+    // Servers start collapsed (they load when opened): open the group as a user would.
+    const servers = treeRow('Servers');
+    await servers.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await servers.getAttribute('aria-expanded'), 'false', 'the Servers group starts collapsed');
+    await servers.click();
+    for (const label of ['Key Pairs', DEMO_EXISTING_KEY_PAIR, 'web-1', 'db-1', 'win-1']) {
       await treeRow(label).waitFor({ state: 'visible', timeout: 30_000 });
     }
     const existing = await treeRow(DEMO_EXISTING_KEY_PAIR).innerText();

@@ -67,8 +67,12 @@ suite('Sidebar tree', function () {
     await groupChildren(tree(), DEMO_SECOND_REGION_ID, 'servers');
     world.script({ type: ['refresh-one'] }, { pick: 'web-1' });
     world.emulator.clearCalls();
+    const changes: (string | undefined)[] = [];
+    const listener = world.api.services.onDidChange((regionId) => changes.push(regionId));
     const outcome = await vscode.commands.executeCommand<{ followUp: Promise<void> } | undefined>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
     await outcome?.followUp;
+    listener.dispose();
+    assert.deepStrictEqual(changes, [DEMO_REGION_ID], 'one change, naming the region');
     await regionChildren(tree(), DEMO_REGION_ID);
     await regionChildren(tree(), DEMO_SECOND_REGION_ID);
     await groupChildren(tree(), DEMO_SECOND_REGION_ID, 'servers');

@@ -22,6 +22,9 @@ import { keyPairNameProblemMessage } from '../ui/validation';
 /** The per-region limit the CreateKeyPair page documents. */
 export const KEY_PAIR_QUOTA = 10;
 
+/** The region already holds the most key pairs it can: the flow stops before asking a name. */
+class QuotaReached extends Error {}
+
 export interface CreateKeyPairArgs {
   regionId?: string;
 }
@@ -148,39 +151,48 @@ export async function createKeyPair(services: Services, args?: CreateKeyPairArgs
 
     const region = regionId!;
     if (step === 'name') {
-      try {
-        keyPairs = await prompter.progress(vscode.l10n.t('Checking key pairs in {0}…', region), () => client.listKeyPairs(region));
-      } catch (error) {
-        await showCloudError(services, error, region);
-        return undefined;
-      }
       // Started now so the server list is ready when the name is.
       instances = client.listInstances(region);
       instances.catch(() => undefined);
-      if (keyPairs.length >= KEY_PAIR_QUOTA) {
-        await prompter.message(
-          'error',
-          vscode.l10n.t('{0} of {1} key pairs are used in {2}: the limit is reached. Delete a key pair you no longer use (SWAS sidebar or console), then try again.', keyPairs.length, KEY_PAIR_QUOTA, region),
-        );
+      let taken = new Set<string>();
+      // The name box opens at once and waits, busy, for the names in use (no toast between steps).
+      const prompt = client.listKeyPairs(region).then((listed) => {
+        keyPairs = listed;
+        if (listed.length >= KEY_PAIR_QUOTA) {
+          throw new QuotaReached();
+        }
+        taken = new Set(listed.map((k) => k.keyPairName));
+        return vscode.l10n.t('Name of the new key pair. {0} of {1} key pairs used in {2}.', listed.length, KEY_PAIR_QUOTA, region);
+      });
+      let name: string | typeof BACK | undefined;
+      try {
+        name = await prompter.inputBox({
+          title,
+          step: offset + 1,
+          totalSteps,
+          prompt,
+        placeholder: vscode.l10n.t('2–{0} characters: a letter or Chinese character first, then letters, digits, ":", "_" or "-"', KEY_PAIR_NAME_MAX),
+          value: keyPairName,
+          initialError: nameError,
+          validate: (value) => {
+            const problem = checkKeyPairName(value);
+            if (problem) {
+              return keyPairNameProblemMessage(problem);
+            }
+            return taken.has(value) ? vscode.l10n.t('A key pair named "{0}" already exists in {1}.', value, region) : undefined;
+          },
+        });
+      } catch (error) {
+        if (error instanceof QuotaReached) {
+          await prompter.message(
+            'error',
+            vscode.l10n.t('{0} of {1} key pairs are used in {2}: the limit is reached. Delete a key pair you no longer use (SWAS sidebar or console), then try again.', keyPairs.length, KEY_PAIR_QUOTA, region),
+          );
+        } else {
+          await showCloudError(services, error, region);
+        }
         return undefined;
       }
-      const taken = new Set(keyPairs.map((k) => k.keyPairName));
-      const name = await prompter.inputBox({
-        title,
-        step: offset + 1,
-        totalSteps,
-        prompt: vscode.l10n.t('Name of the new key pair. {0} of {1} key pairs used in {2}.', keyPairs.length, KEY_PAIR_QUOTA, region),
-        placeholder: vscode.l10n.t('2–{0} characters: a letter or Chinese character first, then letters, digits, ":", "_" or "-"', KEY_PAIR_NAME_MAX),
-        value: keyPairName,
-        initialError: nameError,
-        validate: (value) => {
-          const problem = checkKeyPairName(value);
-          if (problem) {
-            return keyPairNameProblemMessage(problem);
-          }
-          return taken.has(value) ? vscode.l10n.t('A key pair named "{0}" already exists in {1}.', value, region) : undefined;
-        },
-      });
       nameError = undefined;
       if (name === undefined) {
         return undefined;

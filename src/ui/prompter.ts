@@ -27,7 +27,11 @@ export interface QuickPickOptions<T> extends StepOptions {
 }
 
 export interface InputBoxOptions extends StepOptions {
-  prompt: string;
+  /**
+   * A promise when the prompt needs data still loading: the box opens at once, busy and closed to
+   * typing, so the quick input never closes between steps; a rejection closes it and is thrown.
+   */
+  prompt: string | Promise<string>;
   placeholder?: string;
   value?: string;
   password?: boolean;
@@ -119,14 +123,17 @@ export class VsCodePrompter implements Prompter {
     box.title = options.title;
     box.step = options.step;
     box.totalSteps = options.totalSteps;
-    box.prompt = options.prompt;
     box.placeholder = options.placeholder;
     box.value = options.value ?? '';
     box.password = options.password ?? false;
     box.ignoreFocusOut = true;
     box.buttons = options.step > 1 ? [vscode.QuickInputButtons.Back] : [];
     box.validationMessage = options.initialError;
-    return new Promise((resolve) => {
+    const loading = typeof options.prompt !== 'string';
+    box.prompt = loading ? vscode.l10n.t('Loading…') : (options.prompt as string);
+    box.busy = loading;
+    box.enabled = !loading;
+    return new Promise((resolve, reject) => {
       let settled = false;
       const finish = (value: string | Back | undefined) => {
         if (!settled) {
@@ -135,11 +142,28 @@ export class VsCodePrompter implements Prompter {
           box.dispose();
         }
       };
+      Promise.resolve(options.prompt).then(
+        (prompt) => {
+          box.prompt = prompt;
+          box.busy = false;
+          box.enabled = true;
+        },
+        (error: unknown) => {
+          if (!settled) {
+            settled = true;
+            reject(error);
+            box.dispose();
+          }
+        },
+      );
       box.onDidChangeValue((value) => {
         box.validationMessage = options.validate(value);
       });
       box.onDidTriggerButton((button) => button === vscode.QuickInputButtons.Back && finish(BACK));
       box.onDidAccept(() => {
+        if (!box.enabled) {
+          return;
+        }
         const problem = options.validate(box.value);
         box.validationMessage = problem;
         if (!problem) {

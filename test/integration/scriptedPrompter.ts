@@ -75,7 +75,9 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async inputBox(options: InputBoxOptions): Promise<string | typeof BACK | undefined> {
-    const record: Shown = { kind: 'inputBox', text: options.prompt, validation: [], initialError: options.initialError, value: options.value };
+    // Like the real box: no typing until the prompt's data has loaded; a failed load closes it.
+    const prompt = await options.prompt;
+    const record: Shown = { kind: 'inputBox', text: prompt, validation: [], initialError: options.initialError, value: options.value };
     this.shown.push(record);
     const step = this.next('type', `input box "${options.prompt}"`) as { type: string[] | 'BACK' | 'ESC' };
     if (step.type === 'BACK') return BACK;

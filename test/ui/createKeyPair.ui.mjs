@@ -43,7 +43,13 @@ try {
     assert.notEqual(rowText.replace(REGION, '').trim(), '', `row "${rowText}" has no region name`);
     assert.ok(world.emulator.callsOf('ListRegions').length >= 1, 'ListRegions was not called');
     await screenshot(page, 'palette-region');
+    // a slow ListKeyPairs: the quick input stays open, busy, with no progress toast between the steps
+    world.emulator.setLatency(2_000);
     await input.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: 'Loading…' }).waitFor({ state: 'visible', timeout: 10_000 });
+    assert.ok(await page.locator('.quick-input-widget .quick-input-box input').isDisabled(), 'typing is held until the names in use are known');
+    assert.equal(await page.locator('.notification-toast', { hasText: 'Checking key pairs' }).count(), 0, 'no toast between the steps');
+    world.emulator.setLatency(0);
   });
 
   await ui.test('the name input box says which rule an invalid name breaks as it is typed', async () => {
@@ -51,8 +57,6 @@ try {
     await input.pressSequentially('1abc');
     await quickInputMessage(page).filter({ hasText: 'The name must start with a letter or a Chinese character, not "1".' })
       .waitFor({ state: 'visible', timeout: 10_000 });
-    // ListKeyPairs is done (the input box is open); its progress toast fades out: keep it off the picture
-    await waitForNotificationGone(page, 'Checking key pairs');
     await screenshot(page, 'validation');
     await input.fill('');
     await input.pressSequentially(KEY_PAIR_NAME);

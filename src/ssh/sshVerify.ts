@@ -1,4 +1,8 @@
 import { execFile } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SshConfigError } from './sshConfigError';
+import { locateDirective, ManagedBlock } from './sshConfigText';
 
 export interface SshRunOptions {
   /** Environment for the ssh child; HOME decides where relative `Include`s and `~` resolve. */
@@ -71,4 +75,66 @@ export async function sshG(
     throw new Error(`ssh -G ${alias} printed no configuration: ${stderr.trim() || '(no output)'}`);
   }
   return resolved;
+}
+
+function expandTilde(value: string, home: string): string {
+  return value === '~' || value.startsWith('~/') ? path.join(home, value.slice(1)) : value;
+}
+
+function sameIdentityFile(resolved: string, ours: string): boolean {
+  // ssh -G may or may not expand "~", and OpenSSH may take home from $HOME or from passwd.
+  const homes = [os.homedir(), os.userInfo().homedir];
+  return homes.some((home) => expandTilde(resolved, home) === expandTilde(ours, home));
+}
+
+/**
+ * ssh -G itself could not be started. Asking `ssh -V` first cost one more process on every
+ * update, the largest part of the write after the network calls.
+ */
+export function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+export function sshMissing(error: unknown): boolean {
+  const started = error instanceof SshConfigError ? error.cause : undefined;
+  return errnoCode(started instanceof Error ? started.cause : undefined) === 'ENOENT';
+}
+
+export async function verifyBlock(configPath: string, text: string, block: ManagedBlock): Promise<void> {
+  for (const host of block.hosts) {
+    let resolved: Map<string, string[]>;
+    try {
+      resolved = await sshG(host.alias, configPath);
+    } catch (error) {
+      throw new SshConfigError(
+        'VERIFY_FAILED',
+        `OpenSSH could not read the updated config: ${error instanceof Error ? error.message : String(error)}`,
+        { path: configPath, cause: error },
+      );
+    }
+    const problems: string[] = [];
+    const describeSource = (keyword: string, value: string): string => {
+      const line = locateDirective(text, keyword, value);
+      return line ? `from line ${line}` : 'from an Include\'d file or an earlier Host/Match section';
+    };
+    const hostName = resolved.get('hostname')?.[0];
+    if (host.hostName && hostName?.toLowerCase() !== host.hostName.toLowerCase()) {
+      problems.push(`hostname ${hostName} (${describeSource('hostname', hostName ?? '')}) instead of ${host.hostName}`);
+    }
+    const user = resolved.get('user')?.[0];
+    if (user !== block.user) {
+      problems.push(`user ${user} (${describeSource('user', user ?? '')}) instead of ${block.user}`);
+    }
+    const identityFiles = resolved.get('identityfile') ?? [];
+    if (!identityFiles.some((file) => sameIdentityFile(file, block.identityFile))) {
+      problems.push(`identityfile ${identityFiles.join(', ') || '(none)'} instead of ${block.identityFile}`);
+    }
+    if (problems.length > 0) {
+      throw new SshConfigError(
+        'VERIFY_FAILED',
+        `OpenSSH resolves ${host.alias} to ${problems.join('; ')}. The previous config was restored.`,
+        { path: configPath },
+      );
+    }
+  }
 }

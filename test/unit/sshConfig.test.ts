@@ -8,7 +8,6 @@ import {
   applyManagedBlock,
   chooseAlias,
   defaultAlias,
-  existingAliases,
   findManagedBlock,
   listManagedBlocks,
   ManagedBlock,
@@ -46,11 +45,6 @@ describe('aliases and paths', () => {
     assert.equal(resolveSshConfigPath('  ', '/home/u'), path.join('/home/u', '.ssh', 'config'));
     assert.equal(resolveSshConfigPath('~/cfg/ssh_config', '/home/u'), path.join('/home/u', 'cfg', 'ssh_config'));
     assert.equal(resolveSshConfigPath('/etc/ssh/custom', '/home/u'), '/etc/ssh/custom');
-  });
-
-  test('existingAliases lists concrete user hosts, not patterns or managed blocks', () => {
-    const text = `Host a B\n  User x\nHost *.corp !c d?\n${BEGIN}\nHost swas-my-key\n${END}\nmatch host e\n`;
-    assert.deepEqual([...existingAliases(text)].sort(), ['a', 'b']);
   });
 
   test('chooseAlias suffixes only when a host outside our own block holds the name', () => {

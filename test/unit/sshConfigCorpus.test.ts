@@ -7,7 +7,6 @@ import {
   applyManagedBlock,
   chooseAlias,
   defaultAlias,
-  existingAliases,
   findManagedBlock,
   ManagedBlock,
   removeManagedBlock,
@@ -54,6 +53,24 @@ function stripOurBlock(text: string): string {
     kept[begin - 1] = kept[begin - 1].replace(/\r?\n$/, '');
   }
   return bom + kept.join('');
+}
+
+/**
+ * Concrete names on the user's `Host` lines, read independently of the module under test:
+ * a plain line scan (OpenSSH matches host names case-insensitively).
+ */
+function userHostNames(text: string): string[] {
+  const names = new Set<string>();
+  for (const line of stripOurBlock(text).replace(/^\uFEFF/, '').split(/\r?\n/)) {
+    const host = /^\s*host(?:\s*=\s*|\s+)(.*)$/i.exec(line);
+    for (const name of host?.[1].replace(/#.*/, '').split(/\s+/) ?? []) {
+      const unquoted = name.replace(/^"(.*)"$/, '$1');
+      if (unquoted && !/[*?!"]/.test(unquoted)) {
+        names.add(unquoted.toLowerCase());
+      }
+    }
+  }
+  return [...names];
 }
 
 function sample<T>(items: T[]): T[] {
@@ -120,7 +137,7 @@ describe('SSH config corpus', () => {
         hosts: [{ alias, hostName: '203.0.113.7', instanceId: 'i-corpus', instanceName: 'corpus server' }],
       };
       const withoutOurs = stripOurBlock(original);
-      const userAliases = sample([...existingAliases(original)]);
+      const userAliases = sample(userHostNames(original));
 
       const applied = applyManagedBlock(original, block);
       assert.equal(stripOurBlock(applied), withoutOurs, 'bytes outside our block are unchanged');

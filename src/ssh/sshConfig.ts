@@ -3,8 +3,8 @@
  * lives in sshConfigParse.ts / sshConfigText.ts; the file transaction (lock, backup, atomic
  * replace, verify) in sshConfigFile.ts.
  */
-export { SshConfigError } from './sshConfigError';
-export type { SshConfigErrorCode } from './sshConfigError';
+export { formatProblems, SshConfigError } from './sshConfigError';
+export type { OpenSshProblem, SshConfigErrorCode } from './sshConfigError';
 export {
   applyManagedBlock,
   chooseAlias,
@@ -15,5 +15,5 @@ export {
   resolveSshConfigPath,
 } from './sshConfigText';
 export type { HostEntry, ManagedBlock } from './sshConfigText';
-export { updateSshConfig } from './sshConfigFile';
-export type { UpdateSshConfigOptions, UpdateSshConfigResult } from './sshConfigFile';
+export { repairSshConfig, updateSshConfig } from './sshConfigFile';
+export type { SshConfigRepair, UpdateSshConfigOptions, UpdateSshConfigResult } from './sshConfigFile';

@@ -27,6 +27,9 @@ const INSTANCE_NAME_COMMENT = '# SWAS instance name: ';
 const NO_SERVER_COMMENT =
   '# No server yet: attach this key pair to a server and HostName is filled in then.';
 const INDENT = '  ';
+const MATCH_ALL_COMMENT = '# Match all ends the Host section above: what follows applies to every host, as before.';
+const IGNORE_UNKNOWN_COMMENT =
+  '# Added by SWAS Key Pairs with your consent: OpenSSH here does not know these options and refused the whole file.';
 
 // ---------------------------------------------------------------------------
 // Paths and aliases
@@ -180,6 +183,7 @@ function renderBlock(block: ManagedBlock, eol: string): string {
     lines.push(`${INDENT}IdentityFile ${configValue('IdentityFile', block.identityFile)}`);
     lines.push(`${INDENT}IdentitiesOnly yes`);
   }
+  lines.push(MATCH_ALL_COMMENT, 'Match all');
   lines.push(`${END_PREFIX}${id} ---`);
   return lines.join(eol);
 }
@@ -202,66 +206,53 @@ function isBlankLine(structure: ConfigStructure, line: number): boolean {
 }
 
 /**
- * Where a new block goes. OpenSSH takes the first value it finds per keyword, so the
- * block must precede every Host/Match section that could match our alias; we put it
- * before the first section of all. Top-level lines before that (global options, and
- * `Include`s) stay above it: global options are meant for every host, and moving our
- * Host line above an `Include` would pull that Include (and any later global line)
- * into our Host section, breaking the user's other hosts. The price: a section inside
- * an included file can win over our values; the post-write `ssh -G` check catches that
- * and rolls back. Comment lines directly above the first section describe it, so the
- * block goes above them.
+ * Whether only comments, blank lines and other SWAS blocks come before the block. Blocks written
+ * before our key was required to come first sit after the user's global lines; those move up.
  */
-function insertionLine(structure: ConfigStructure): number | undefined {
-  const firstSection = structure.sectionLines[0];
-  if (firstSection === undefined) {
-    return undefined;
-  }
-  const containing = structure.blocks.find((range) => firstSection >= range.beginLine && firstSection <= range.endLine);
-  let line = containing ? containing.beginLine : firstSection;
-  const commentOnlyLines = new Set<number>();
-  for (const { line: nodeLine, node, startsLine } of structure.nodes) {
-    if (nodeLine >= line) {
-      break;
-    }
-    if (startsLine && node.type === LineType.COMMENT && !MARKER_PATTERN.test(node.content)) {
-      commentOnlyLines.add(nodeLine);
-    } else {
-      commentOnlyLines.delete(nodeLine);
-    }
-  }
-  while (line > 0 && commentOnlyLines.has(line - 1)) {
-    line--;
-  }
-  return line;
+function isAtTop(structure: ConfigStructure, range: BlockRange): boolean {
+  const insideABlock = (line: number): boolean => structure.blocks.some((other) => line >= other.beginLine && line <= other.endLine);
+  return structure.nodes.every(({ line, node }) => line >= range.beginLine || node.type === LineType.COMMENT || insideABlock(line));
 }
 
 function splice(structure: ConfigStructure, start: number, end: number, insert: string): string {
   return structure.bom + structure.body.slice(0, start) + insert + structure.body.slice(end);
 }
 
-/** Replaces `block`'s key pair block in place, or inserts it before the first Host/Match section. */
+/**
+ * Replaces `block`'s key pair block in place, or inserts it at the very top of the text.
+ * OpenSSH uses the first value it obtains per keyword and offers IdentityFiles in the order it
+ * reads them (ssh_config(5)), so only a block above everything, the user's global
+ * `IdentityFile`/`User` lines included, makes our key the first one offered. The block ends with
+ * `Match all`, which matches every host: what follows is as global as it was before.
+ */
 export function applyManagedBlock(text: string, block: ManagedBlock): string {
-  const structure = analyze(text);
-  const rendered = renderBlock(block, structure.eol);
+  let structure = analyze(text);
   const existing = structure.blocks.find(
     (range) => range.region === block.region && range.keyPairName === block.keyPairName,
   );
-  if (existing) {
+  if (existing && isAtTop(structure, existing)) {
     // The END line keeps its own line ending (or lack of one).
-    return splice(structure, structure.lineStarts[existing.beginLine], lineContentEnd(structure, existing.endLine), rendered);
+    return splice(structure, structure.lineStarts[existing.beginLine], lineContentEnd(structure, existing.endLine), renderBlock(block, structure.eol));
   }
-  const line = insertionLine(structure);
-  if (line !== undefined) {
-    const offset = structure.lineStarts[line];
-    return splice(structure, offset, offset, rendered + structure.eol + structure.eol);
+  if (existing) {
+    structure = analyze(removeManagedBlock(text, block.region, block.keyPairName));
   }
-  const { body, eol } = structure;
-  if (body.length === 0 || body.endsWith('\n')) {
-    return splice(structure, body.length, body.length, rendered + eol);
+  const rendered = renderBlock(block, structure.eol);
+  return splice(structure, 0, 0, structure.body.length === 0 ? rendered + structure.eol : rendered + structure.eol + structure.eol);
+}
+
+/** The text with `IgnoreUnknown` for `options` as its first line, where it applies to every later line. */
+export function withIgnoreUnknown(text: string, options: string[]): string {
+  const structure = analyze(text);
+  // OpenSSH keeps the first IgnoreUnknown it reads, so the user's own patterns join ours.
+  const patterns = new Set(options);
+  for (const { node } of analyzeUncached(text, 'every').nodes) {
+    if (node.type === LineType.DIRECTIVE && node.param.toLowerCase() === 'ignoreunknown') {
+      nodeValues(node.value).join(',').split(',').filter(Boolean).forEach((pattern) => patterns.add(pattern));
+    }
   }
-  // Keep the file's missing final newline: end with our END line instead.
-  return splice(structure, body.length, body.length, eol + rendered);
+  const { eol } = structure;
+  return splice(structure, 0, 0, `${IGNORE_UNKNOWN_COMMENT}${eol}IgnoreUnknown ${[...patterns].join(',')}${eol}`);
 }
 
 /** Removes the key pair's block (and the blank line `applyManagedBlock` put after it). */
@@ -292,4 +283,33 @@ export function locateDirective(text: string, keyword: string, value: string): n
     && node.param.toLowerCase() === keyword
     && nodeValues(node.value).join(' ') === value);
   return found && found.line + 1;
+}
+
+/**
+ * Maps a 1-based line of `edited` back to the same line of `original`, undefined for a line the
+ * edit added: OpenSSH's complaints about a candidate file must name the user's own line numbers.
+ */
+export function originalLineOf(original: string, edited: string): (line: number) => number | undefined {
+  const before = original.split('\n');
+  const after = edited.split('\n');
+  const shortest = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < shortest && before[prefix] === after[prefix]) {
+    prefix++;
+  }
+  let suffix = 0;
+  while (suffix < shortest - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) {
+    suffix++;
+  }
+  return (line) => {
+    if (line <= prefix) {
+      return line;
+    }
+    return line > after.length - suffix ? line - (after.length - before.length) : undefined;
+  };
+}
+
+/** The text without its leading UTF-8 byte order mark. */
+export function withoutBom(text: string): string {
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }

@@ -10,7 +10,8 @@ import { supportsKeyPairs } from '../cloud/regionList';
 import { isPlausibleRegionId } from '../cloud/regions';
 import { KeyFormatError, KeySaveError, normalizePrivateKey, saveKeyPair, SavedKey, samePublicKey, writeSecretFileExclusive } from '../ssh/keyFile';
 import { expandHome, identityFileForConfig } from '../ssh/paths';
-import { chooseAlias, defaultAlias, resolveSshConfigPath, updateSshConfig } from '../ssh/sshConfig';
+import { chooseAlias, defaultAlias, resolveSshConfigPath } from '../ssh/sshConfig';
+import { updateSshConfigWithRepairs } from './sshEntries';
 import type { Services } from '../services';
 import { allRegions, credentialsOrExplain } from './targets';
 import { homeDirectory, readSettings, Settings, sshTildeDirectory } from '../settings';
@@ -327,7 +328,8 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     const configPath = resolveSshConfigPath(settings.remoteSshConfigFile, home);
     try {
       const identityFile = identityFileForConfig(kept.path, sshTildeDirectory(), process.platform);
-      const result = await updateSshConfig(
+      const result = await updateSshConfigWithRepairs(
+        services,
         configPath,
         (current, text) => {
           const alias = current?.hosts[0]?.alias ?? chooseAlias(text, defaultAlias(keyPairName), region, keyPairName);

@@ -1,4 +1,8 @@
 import { execFile } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { OpenSshProblem, SshConfigError } from './sshConfigError';
+import { locateDirective, ManagedBlock } from './sshConfigText';
 
 export interface SshRunOptions {
   /** Environment for the ssh child; HOME decides where relative `Include`s and `~` resolve. */
@@ -8,6 +12,14 @@ export interface SshRunOptions {
 
 /** ssh -G evaluates `Match exec` commands, which may hang. */
 const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** ssh exited with an error; `stderr` is everything it said. */
+export class SshRunError extends Error {
+  constructor(message: string, readonly stderr: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'SshRunError';
+  }
+}
 
 function runSsh(args: string[], options: SshRunOptions): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -24,7 +36,7 @@ function runSsh(args: string[], options: SshRunOptions): Promise<{ stdout: strin
       (error, stdout, stderr) => {
         if (error) {
           const detail = stderr.trim().split(/\r?\n/).slice(0, 5).join('; ');
-          reject(new Error(`ssh ${args.join(' ')} failed: ${detail || error.message}`, { cause: error }));
+          reject(new SshRunError(`ssh ${args.join(' ')} failed: ${detail || error.message}`, stderr, { cause: error }));
         } else {
           resolve({ stdout, stderr });
         }
@@ -71,4 +83,93 @@ export async function sshG(
     throw new Error(`ssh -G ${alias} printed no configuration: ${stderr.trim() || '(no output)'}`);
   }
   return resolved;
+}
+
+function expandTilde(value: string, home: string): string {
+  return value === '~' || value.startsWith('~/') ? path.join(home, value.slice(1)) : value;
+}
+
+function sameIdentityFile(resolved: string, ours: string): boolean {
+  // ssh -G may or may not expand "~", and OpenSSH may take home from $HOME or from passwd.
+  const homes = [os.homedir(), os.userInfo().homedir];
+  return homes.some((home) => expandTilde(resolved, home) === expandTilde(ours, home));
+}
+
+function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * ssh -G itself could not be started. Asking `ssh -V` first cost one more process on every
+ * update, the largest part of the write after the network calls.
+ */
+export function sshMissing(error: unknown): boolean {
+  const run = error instanceof SshConfigError ? error.cause : error;
+  return errnoCode(run instanceof Error ? run.cause : undefined) === 'ENOENT';
+}
+
+/** OpenSSH's "<file> line <n>: <message>" (readconf.c), else the whole line as the message. */
+const PROBLEM_LINE = /^(.*?):? line (\d+): (.*)$/;
+/** Lines that add nothing to what the others say. */
+const NOISE = /terminating, \d+ bad configuration options|^Pseudo-terminal will not be allocated/;
+
+/** What OpenSSH said about a config it refused, one entry per line of its complaint. */
+export function openSshProblems(error: unknown): OpenSshProblem[] {
+  const stderr = error instanceof SshRunError ? error.stderr : '';
+  const problems = stderr.split(/\r?\n/).map((line) => line.trim()).filter((line) => line && !NOISE.test(line)).map((line): OpenSshProblem => {
+    const located = PROBLEM_LINE.exec(line);
+    return located ? { file: located[1], line: Number(located[2]), message: located[3] } : { message: line };
+  });
+  return problems.length > 0 ? problems : [{ message: error instanceof Error ? error.message : String(error) }];
+}
+
+/**
+ * Checks with `ssh -G` that OpenSSH resolves every host of `block` from `configPath` (a candidate
+ * file holding `text`) to our HostName and User, with our key as the FIRST IdentityFile: OpenSSH
+ * offers keys in that order and sshd stops after MaxAuthTries (6 by default) failures, so a key
+ * offered later may never be tried. `userLine` maps a line of `text` to the user's own file.
+ */
+export async function verifyBlock(
+  configPath: string,
+  text: string,
+  block: ManagedBlock,
+  userLine: (line: number) => number | undefined = (line) => line,
+): Promise<void> {
+  for (const host of block.hosts) {
+    let resolved: Map<string, string[]>;
+    try {
+      resolved = await sshG(host.alias, configPath);
+    } catch (error) {
+      throw new SshConfigError(
+        'VERIFY_FAILED',
+        `OpenSSH could not read the config with the new entry: ${error instanceof Error ? error.message : String(error)}`,
+        { path: configPath, cause: error, problems: openSshProblems(error) },
+      );
+    }
+    const problems: string[] = [];
+    const describeSource = (keyword: string, value: string): string => {
+      const line = locateDirective(text, keyword, value);
+      const own = line === undefined ? undefined : userLine(line);
+      return own ? `from line ${own}` : 'from an Include\'d file or an earlier Host/Match section';
+    };
+    const hostName = resolved.get('hostname')?.[0];
+    if (host.hostName && hostName?.toLowerCase() !== host.hostName.toLowerCase()) {
+      problems.push(`hostname ${hostName} (${describeSource('hostname', hostName ?? '')}) instead of ${host.hostName}`);
+    }
+    const user = resolved.get('user')?.[0];
+    if (user !== block.user) {
+      problems.push(`user ${user} (${describeSource('user', user ?? '')}) instead of ${block.user}`);
+    }
+    const identityFiles = resolved.get('identityfile') ?? [];
+    if (!identityFiles[0] || !sameIdentityFile(identityFiles[0], block.identityFile)) {
+      problems.push(`identityfile ${identityFiles.join(', ') || '(none)'}: ${block.identityFile} must come first`);
+    }
+    if (problems.length > 0) {
+      throw new SshConfigError(
+        'VERIFY_FAILED',
+        `OpenSSH resolves ${host.alias} to ${problems.join('; ')}.`,
+        { path: configPath, problems: problems.map((message) => ({ message: `${host.alias}: ${message}` })) },
+      );
+    }
+  }
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CloudError } from '../cloud/errors';
 import { CredentialsError } from '../cloud/credentials';
 import { KeySaveError } from '../ssh/keyFile';
-import { SshConfigError } from '../ssh/sshConfigError';
+import { formatProblems, SshConfigError } from '../ssh/sshConfigError';
 
 export const ACTION_SIGN_IN = () => vscode.l10n.t('Sign In');
 export const ACTION_SHOW_LOG = () => vscode.l10n.t('Show Log');
@@ -124,7 +124,13 @@ export function describeSshConfigError(error: unknown, configPath: string): stri
     case 'MARKERS_DUPLICATED':
       return vscode.l10n.t('the same SWAS block appears twice in {0}. Remove one copy, then try again', configPath);
     case 'VERIFY_FAILED':
-      return vscode.l10n.t('OpenSSH ("ssh -G") did not read the new entry as written, so the previous file was restored. Check {0} with "ssh -G"; details are in the log', configPath);
+      return vscode.l10n.t('OpenSSH ("ssh -G") does not read the new entry as written ({0}). Check {1} with "ssh -G"', formatProblems(error.problems), configPath);
+    case 'CONFIG_INVALID':
+      return error.unknownOptions.length > 0
+        ? vscode.l10n.t('{0} already fails OpenSSH\'s own check ("ssh -G") before any change: {1}. Add "IgnoreUnknown {2}" as the first line of the file (before any Host or Match line), then try again', configPath, formatProblems(error.problems), error.unknownOptions.join(','))
+        : vscode.l10n.t('{0} already fails OpenSSH\'s own check ("ssh -G") before any change: {1}. Fix these lines, then try again', configPath, formatProblems(error.problems));
+    case 'BOM':
+      return vscode.l10n.t('{0} starts with a UTF-8 byte order mark (BOM), which OpenSSH reads as part of the first keyword, so it rejects the whole file. Save the file as UTF-8 without BOM, then try again', configPath);
     case 'LOCKED':
       return vscode.l10n.t('another window kept {0} locked. Try again in a moment', configPath);
     case 'UNPARSEABLE':

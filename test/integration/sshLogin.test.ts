@@ -45,13 +45,10 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
     sshd = undefined;
   });
 
-  test('ssh -F <config> swas-<name> true logs in with the new key', async () => {
-    await world.reset();
-    const user = os.userInfo().username;
-    await world.configure({ defaultUser: user });
+  /** A real sshd playing web-1 on its public IP, trusting only what AttachKeyPair wrote; sshd's own default MaxAuthTries (6). */
+  async function startSshd(): Promise<{ dir: string; log: () => string }> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-sshd-'));
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
-    const authorizedKeys = path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
     const host = DEMO_SERVERS.web1.publicIpAddress;
     await fs.writeFile(
       path.join(dir, 'sshd_config'),
@@ -59,7 +56,7 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
         `ListenAddress ${host}:22`,
         `HostKey ${path.join(dir, 'host_key')}`,
         `PidFile ${path.join(dir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${authorizedKeys}`,
+        `AuthorizedKeysFile ${authorizedKeys()}`,
         'PasswordAuthentication no',
         'KbdInteractiveAuthentication no',
         'PermitRootLogin prohibit-password',
@@ -76,20 +73,67 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
     await waitForPort(host, 22, Date.now() + 10_000).catch((e) => {
       throw new Error(`${e.message}\n${sshdLog}`);
     });
+    return { dir, log: () => sshdLog };
+  }
 
+  const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
+
+  /** `ssh <alias> echo logged-in-as $(id -un)` with the user's config only, no agent. */
+  function login(alias: string, dir: string) {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: world.home };
+    delete env.SSH_AUTH_SOCK;
+    return run(
+      'ssh',
+      ['-F', world.configPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, alias, 'echo', 'logged-in-as', '$(id -un)'],
+      { env, timeout: 20_000 },
+    );
+  }
+
+  async function createAndAttach(): Promise<CreateKeyPairOutcome> {
     const name = `login-${Date.now().toString(36)}`;
     world.script({ pick: DEMO_REGION_ID }, { type: [name] }, { pick: 'web-1' });
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair');
     assert.ok(outcome?.alias, 'an SSH host entry was written');
-    assert.ok((await fs.readFile(authorizedKeys, 'utf8')).startsWith('ssh-rsa '), 'AttachKeyPair put the public key on the server');
+    assert.ok((await fs.readFile(authorizedKeys(), 'utf8')).startsWith('ssh-rsa '), 'AttachKeyPair put the public key on the server');
+    return outcome;
+  }
 
-    const { stdout } = await run(
-      'ssh',
-      ['-F', world.configPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, outcome.alias, 'echo', 'logged-in-as', '$(id -un)'],
-      { env: { ...process.env, HOME: world.home }, timeout: 20_000 },
-    ).catch((e) => {
-      throw new Error(`ssh failed: ${e.stderr ?? e.message}\nsshd: ${sshdLog}`);
+  test('ssh -F <config> swas-<name> true logs in with the new key', async () => {
+    await world.reset();
+    const user = os.userInfo().username;
+    await world.configure({ defaultUser: user });
+    const { dir, log } = await startSshd();
+    const outcome = await createAndAttach();
+    const { stdout } = await login(outcome.alias!, dir).catch((e) => {
+      throw new Error(`ssh failed: ${e.stderr ?? e.message}\nsshd: ${log()}`);
     });
     assert.strictEqual(stdout.trim(), `logged-in-as ${user}`);
+  });
+
+  test('six unrelated keys offered to every host in the user\'s config: ours is still offered first and the login works', async () => {
+    await world.reset();
+    const user = os.userInfo().username;
+    await world.configure({ defaultUser: user });
+    const { dir, log } = await startSshd();
+    // Six real keys the server does not know, each offered to every host by a top-level line
+    // (as dotfiles often do): one more failure than sshd's default MaxAuthTries allows before ours.
+    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
+    const unrelated: string[] = [];
+    for (let index = 1; index <= 6; index++) {
+      const file = path.join(world.sshDir, `id_unrelated_${index}`);
+      await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `unrelated-${index}`, '-f', file]);
+      unrelated.push(file);
+    }
+    const userConfig = `${unrelated.map((file) => `IdentityFile ${file}`).join('\n')}\n\nHost web-1-direct\n  HostName ${DEMO_SERVERS.web1.publicIpAddress}\n  User ${user}\n`;
+    await fs.writeFile(world.configPath, userConfig, { mode: 0o600 });
+    await assert.rejects(login('web-1-direct', dir), (e: { stderr?: string }) => /Too many authentication failures|Permission denied/.test(e.stderr ?? ''),
+      'the six keys are real keys this sshd rejects');
+
+    const outcome = await createAndAttach();
+    const { stdout } = await login(outcome.alias!, dir).catch((e) => {
+      throw new Error(`ssh failed: ${e.stderr ?? e.message}\nsshd: ${log()}`);
+    });
+    assert.strictEqual(stdout.trim(), `logged-in-as ${user}`);
+    assert.ok((await fs.readFile(world.configPath, 'utf8')).endsWith(userConfig), 'the user\'s lines are kept as they were');
   });
 });

@@ -8,15 +8,17 @@ import {
   applyManagedBlock,
   chooseAlias,
   defaultAlias,
-  existingAliases,
   findManagedBlock,
   listManagedBlocks,
   ManagedBlock,
   removeManagedBlock,
   resolveSshConfigPath,
+  repairSshConfig,
   SshConfigError,
   updateSshConfig,
 } from '../../src/ssh/sshConfig';
+import { originalLineOf, withIgnoreUnknown } from '../../src/ssh/sshConfigText';
+import { verifyBlock } from '../../src/ssh/sshVerify';
 import { ensureOpenSsh } from './support/openssh';
 
 const BLOCK: ManagedBlock = {
@@ -28,6 +30,7 @@ const BLOCK: ManagedBlock = {
 };
 const BEGIN = '# --- BEGIN SWAS KEY PAIR cn-hangzhou/my-key (managed by the SWAS Key Pairs extension; edits inside are replaced) ---';
 const END = '# --- END SWAS KEY PAIR cn-hangzhou/my-key ---';
+const MATCH_ALL_COMMENT = '# Match all ends the Host section above: what follows applies to every host, as before.';
 
 function isCode(code: string) {
   return (error: unknown): boolean => error instanceof SshConfigError && error.code === code;
@@ -48,11 +51,6 @@ describe('aliases and paths', () => {
     assert.equal(resolveSshConfigPath('/etc/ssh/custom', '/home/u'), '/etc/ssh/custom');
   });
 
-  test('existingAliases lists concrete user hosts, not patterns or managed blocks', () => {
-    const text = `Host a B\n  User x\nHost *.corp !c d?\n${BEGIN}\nHost swas-my-key\n${END}\nmatch host e\n`;
-    assert.deepEqual([...existingAliases(text)].sort(), ['a', 'b']);
-  });
-
   test('chooseAlias suffixes only when a host outside our own block holds the name', () => {
     const own = applyManagedBlock('', BLOCK);
     assert.equal(chooseAlias(own, 'swas-my-key', 'cn-hangzhou', 'my-key'), 'swas-my-key');
@@ -67,7 +65,7 @@ describe('managed block text', () => {
   test('renders the exact block and reads it back', () => {
     const text = applyManagedBlock('', { ...BLOCK, hosts: [{ alias: 'swas-my-key', hostName: '47.1.2.3' }] });
     assert.equal(text, [BEGIN, 'Host swas-my-key', '  HostName 47.1.2.3', '  User root',
-      '  IdentityFile ~/.ssh/my-key.pem', '  IdentitiesOnly yes', END, ''].join('\n'));
+      '  IdentityFile ~/.ssh/my-key.pem', '  IdentitiesOnly yes', MATCH_ALL_COMMENT, 'Match all', END, ''].join('\n'));
   });
 
   test('a host without a server gets a comment instead of HostName; paths with spaces are quoted', () => {
@@ -94,17 +92,17 @@ describe('managed block text', () => {
 });
 
 describe('placement', () => {
-  test('goes after global lines and top-level Includes, before the first Host', () => {
-    const original = 'ServerAliveInterval 5\nInclude config.d/*\n\nHost a\n  User b\n';
+  test('goes at the very top, above global lines and top-level Includes, closed by Match all', () => {
+    const original = 'IdentityFile ~/.ssh/id_global\nInclude config.d/*\n\nHost a\n  User b\n';
     const text = applyManagedBlock(original, BLOCK);
-    assert.ok(text.startsWith('ServerAliveInterval 5\nInclude config.d/*\n\n# --- BEGIN'));
-    assert.ok(text.endsWith(`${END}\n\nHost a\n  User b\n`), 'blank line before the next section');
+    assert.ok(text.startsWith(`${BEGIN}\n`));
+    assert.ok(text.endsWith(`Match all\n${END}\n\n${original}`), 'blank line, then the user\'s text as it was');
   });
 
-  test('goes before a first Match section and above the comment describing the first Host', () => {
+  test('goes above leading comments and a first Match section too', () => {
     assert.ok(applyManagedBlock('Match all\n  User x\n', BLOCK).endsWith(`${END}\n\nMatch all\n  User x\n`));
-    const commented = 'User g\n\n# servers at work\n# (two lines)\nHost w\n';
-    assert.ok(applyManagedBlock(commented, BLOCK).endsWith(`${END}\n\n# servers at work\n# (two lines)\nHost w\n`));
+    const commented = '# my config\nUser g\n\n# servers at work\nHost w\n';
+    assert.equal(applyManagedBlock(commented, BLOCK).indexOf(BEGIN), 0);
   });
 
   test('goes before another managed block that comes first, never inside it', () => {
@@ -114,13 +112,22 @@ describe('placement', () => {
     assert.equal(listManagedBlocks(text).length, 2);
   });
 
-  test('replaces in place, leaving surrounding text and other blocks alone', () => {
-    const first = applyManagedBlock('Host z\n', BLOCK);
-    const moved = `Host top\n  User t\n\n${first}Host end\n`;
-    const updated = applyManagedBlock(moved, { ...BLOCK, hosts: [{ alias: 'swas-my-key', hostName: '9.9.9.9' }] });
-    assert.ok(updated.startsWith('Host top\n  User t\n\n# --- BEGIN'));
-    assert.ok(updated.endsWith(`${END}\n\nHost z\nHost end\n`));
+  test('replaces in place when only comments and other blocks precede it', () => {
+    const other = applyManagedBlock('Host z\n', { ...BLOCK, region: 'cn-beijing' });
+    const first = `# header\n${applyManagedBlock(other, { ...BLOCK, region: 'cn-beijing' })}`;
+    const both = applyManagedBlock(first.replace('# header\n', '# header\n' + applyManagedBlock('', BLOCK) + '\n'), { ...BLOCK, region: 'cn-beijing' });
+    const updated = applyManagedBlock(both, { ...BLOCK, hosts: [{ alias: 'swas-my-key', hostName: '9.9.9.9' }] });
+    assert.equal(updated.indexOf(BEGIN), both.indexOf(BEGIN), 'same place');
+    assert.equal(removeManagedBlock(updated, 'cn-hangzhou', 'my-key'), removeManagedBlock(both, 'cn-hangzhou', 'my-key'));
     assert.equal(findManagedBlock(updated, 'cn-hangzhou', 'my-key')?.hosts[0].hostName, '9.9.9.9');
+  });
+
+  test('a block written below the user\'s global lines (older versions) moves to the top', () => {
+    const legacy = `IdentityFile ~/.ssh/id_global\n\n${BEGIN}\nHost swas-my-key\n  HostName 47.1.2.3\n${END}\n\nHost a\n`;
+    const updated = applyManagedBlock(legacy, BLOCK);
+    assert.ok(updated.startsWith(`${BEGIN}\n`));
+    assert.ok(updated.endsWith(`${END}\n\nIdentityFile ~/.ssh/id_global\n\nHost a\n`));
+    assert.equal(listManagedBlocks(updated).length, 1);
   });
 
   test('keeps a UTF-8 BOM first and a missing final newline missing', () => {
@@ -128,9 +135,25 @@ describe('placement', () => {
     assert.ok(bom.startsWith(`\uFEFF${BEGIN}`));
     assert.ok(bom.endsWith('\n\nHost a'));
     const noNewline = applyManagedBlock('User x', BLOCK);
-    assert.ok(noNewline.startsWith('User x\n# --- BEGIN'));
-    assert.ok(noNewline.endsWith(END));
+    assert.ok(noNewline.endsWith(`${END}\n\nUser x`));
     assert.equal(removeManagedBlock(noNewline, 'cn-hangzhou', 'my-key'), 'User x');
+  });
+
+  test('IgnoreUnknown goes first and keeps the patterns of the user\'s own IgnoreUnknown', () => {
+    const text = withIgnoreUnknown('Host mac\n  IgnoreUnknown AddKeysToAgent,Foo\n  UseKeychain yes\n', ['UseKeychain']);
+    const lines = text.split('\n');
+    assert.match(lines[0], /^# /);
+    assert.equal(lines[1], 'IgnoreUnknown UseKeychain,AddKeysToAgent,Foo');
+    assert.equal(lines.slice(2).join('\n'), 'Host mac\n  IgnoreUnknown AddKeysToAgent,Foo\n  UseKeychain yes\n');
+  });
+
+  test('originalLineOf maps lines after an insertion back and lines of the insertion to nothing', () => {
+    const original = 'a\nb\nc\n';
+    const edited = 'x\ny\na\nb\nc\n';
+    const map = originalLineOf(original, edited);
+    assert.deepEqual([1, 2, 3, 4, 5, 6].map(map), [undefined, undefined, 1, 2, 3, 4]);
+    const middle = originalLineOf('a\nb\nc', 'a\nNEW\nb\nc');
+    assert.deepEqual([1, 2, 3, 4].map(middle), [1, undefined, 2, 3]);
   });
 });
 
@@ -269,21 +292,82 @@ describe('updateSshConfig on disk', () => {
     assert.equal(await fs.readFile(configPath, 'utf8'), broken);
   });
 
-  test('when OpenSSH resolves other values (a Host * in an Include) the previous file is restored', async () => {
+  test('an Include\'d Host * cannot override our values any more: the block comes before the Include', async () => {
     await fs.mkdir(path.join(home, '.ssh', 'config.d'), { recursive: true });
-    await fs.writeFile(path.join(home, '.ssh', 'config.d', 'defaults.conf'), 'Host *\n  User someone-else\n');
+    await fs.writeFile(path.join(home, '.ssh', 'config.d', 'defaults.conf'), 'Host *\n  User someone-else\n  IdentityFile ~/.ssh/id_other\n');
     const configPath = path.join(home, '.ssh', 'config');
-    const original = 'Include config.d/*.conf\n\nHost a\n  HostName 192.0.2.1\n';
-    await fs.writeFile(configPath, original);
-    await assert.rejects(
-      updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
-      (error: unknown) => isCode('VERIFY_FAILED')(error) && /user someone-else .*Include/.test((error as Error).message),
-    );
-    assert.equal(await fs.readFile(configPath, 'utf8'), original);
+    await fs.writeFile(configPath, 'Include config.d/*.conf\n\nHost a\n  HostName 192.0.2.1\n');
+    const result = await updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' });
+    assert.equal(result.verified, 'ok');
+    const resolved = execFileSync('ssh', ['-G', '-F', configPath, 'swas-my-key'], { env: { ...process.env, HOME: home }, encoding: 'utf8' });
+    assert.match(resolved, /^user root$/m);
+    assert.deepEqual(resolved.match(/^identityfile .*$/gm), ['identityfile ~/.ssh/my-key.pem', 'identityfile ~/.ssh/id_other']);
+    const other = execFileSync('ssh', ['-G', '-F', configPath, 'a'], { env: { ...process.env, HOME: home }, encoding: 'utf8' });
+    assert.match(other, /^user someone-else$/m, 'the Include still applies to the other hosts');
+  });
 
-    const unchecked = await updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key', verify: false });
-    assert.equal(unchecked.verified, 'skipped-no-ssh');
-    assert.notEqual(await fs.readFile(configPath, 'utf8'), original);
+  test('verification requires our key to be the FIRST IdentityFile, not just present', async () => {
+    const configPath = path.join(home, 'config');
+    const oursLast = `IdentityFile ~/.ssh/id_global\n${BEGIN}\nHost swas-my-key\n  HostName 47.1.2.3\n  User root\n  IdentityFile ~/.ssh/my-key.pem\n${END}\n`;
+    await fs.writeFile(configPath, oursLast);
+    await assert.rejects(verifyBlock(configPath, oursLast, BLOCK),
+      (error: unknown) => isCode('VERIFY_FAILED')(error) && /id_global, ~\/\.ssh\/my-key\.pem: ~\/\.ssh\/my-key\.pem must come first/.test((error as Error).message));
+    const oursFirst = applyManagedBlock('IdentityFile ~/.ssh/id_global\n', BLOCK);
+    await fs.writeFile(configPath, oursFirst);
+    await verifyBlock(configPath, oursFirst, BLOCK);
+  });
+
+  test('UseKeychain: refused before writing anything, with the user\'s line, "nothing was changed" and the fix; the fix makes the retry succeed', async () => {
+    const configPath = path.join(home, 'config');
+    const original = '# mac\nHost *\n  AddKeysToAgent yes\n  UseKeychain yes\n\nHost a\n  HostName 192.0.2.1\n';
+    await fs.writeFile(configPath, original, { mode: 0o600 });
+    await fs.writeFile(`${configPath}.swas-backup`, 'an older backup\n');
+    const refusal = await updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }).then(
+      () => assert.fail('accepted a config OpenSSH rejects'),
+      (error: unknown) => error as SshConfigError,
+    );
+    assert.equal(refusal.code, 'CONFIG_INVALID');
+    assert.match(refusal.message, /already fails OpenSSH's check/);
+    assert.match(refusal.message, new RegExp(`${configPath} line 4: Bad configuration option: usekeychain`));
+    assert.match(refusal.message, /Nothing was changed\. Add "IgnoreUnknown UseKeychain" as the first line/);
+    assert.deepEqual(refusal.unknownOptions, ['UseKeychain']);
+    assert.equal(await fs.readFile(configPath, 'utf8'), original);
+    assert.equal(await fs.readFile(`${configPath}.swas-backup`, 'utf8'), 'an older backup\n', 'the backup is untouched');
+    assert.deepEqual((await fs.readdir(home)).sort(), ['config', 'config.swas-backup'], 'no candidate left behind');
+
+    const { backupPath } = await repairSshConfig(configPath, { kind: 'ignoreUnknown', options: refusal.unknownOptions });
+    assert.equal(await fs.readFile(backupPath, 'utf8'), original);
+    const result = await updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' });
+    assert.equal(result.verified, 'ok');
+    const written = await fs.readFile(configPath, 'utf8');
+    assert.ok(written.endsWith(`\nIgnoreUnknown UseKeychain\n${original}`));
+    assert.equal(await fs.readFile(backupPath, 'utf8'), original, 'the repair\'s backup survives the entry update');
+  });
+
+  test('a config OpenSSH rejects for another reason is reported as already broken, with no IgnoreUnknown offer', async () => {
+    const configPath = path.join(home, 'config');
+    const original = 'Host a\n  Port notanumber\n';
+    await fs.writeFile(configPath, original);
+    await assert.rejects(updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
+      (error: unknown) => isCode('CONFIG_INVALID')(error) && (error as SshConfigError).unknownOptions.length === 0
+        && /line 2: .*Fix these lines/.test((error as Error).message));
+    assert.equal(await fs.readFile(configPath, 'utf8'), original);
+    assert.deepEqual(await fs.readdir(home), ['config']);
+  });
+
+  test('a BOM: refused with the reason before anything is written; removing it (backup kept) lets the entry in', async () => {
+    const configPath = path.join(home, 'config');
+    const original = '\uFEFFHost a\n  HostName 192.0.2.1\n';
+    await fs.writeFile(configPath, original);
+    await assert.rejects(updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
+      (error: unknown) => isCode('BOM')(error) && /byte order mark .*OpenSSH .*rejects the whole file.*Nothing was changed/.test((error as Error).message));
+    assert.equal(await fs.readFile(configPath, 'utf8'), original);
+    assert.deepEqual(await fs.readdir(home), ['config']);
+    const { backupPath } = await repairSshConfig(configPath, { kind: 'removeBom' });
+    assert.equal(await fs.readFile(backupPath, 'utf8'), original);
+    assert.equal(await fs.readFile(configPath, 'utf8'), original.slice(1));
+    const result = await updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' });
+    assert.equal(result.verified, 'ok');
   });
 
   test('a file that is not UTF-8 is left alone', async () => {

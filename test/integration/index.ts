@@ -8,7 +8,11 @@ import Mocha from 'mocha';
  * `SWAS_TEST_RESULTS` names a file, writes `{ passed, failed, pending }` there for scripts/test.mjs.
  */
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'tdd', reporter: 'spec', color: false, timeout: 60_000, grep: process.env.SWAS_TEST_GREP });
+  // forbidOnly: a `.only` left in a test would silently drop the rest of the suite. SWAS_TEST_GREP is
+  // refused by scripts/test.mjs unless the caller asked to narrow the run (npm test -- --narrow).
+  const mocha = new Mocha({
+    ui: 'tdd', reporter: 'spec', color: false, timeout: 60_000, forbidOnly: true, grep: process.env.SWAS_TEST_GREP,
+  });
   const testFiles = fs
     .readdirSync(__dirname, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.test.js'))

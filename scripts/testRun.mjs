@@ -1,0 +1,117 @@
+// Pure rules of `npm test` (scripts/test.mjs): which environment may narrow a run, which test sources are
+// refused, how each suite's output is counted and what the last line says. No I/O here, so
+// test/unit/testRun.test.mjs can check every rule.
+
+export const SUITES = ['unit', 'integration', 'ui'];
+
+/** Variables that run fewer tests than `npm test` normally does, with what each one does. */
+export const NARROWING_VARIABLES = {
+  SWAS_TEST_ONLY: 'runs one suite (unit|integration|ui)',
+  SWAS_TEST_GREP: 'runs only the integration tests whose full title matches (mocha grep)',
+};
+/** SWAS_TEST_* variables that do not narrow: set by scripts/test.mjs itself, or the opt-in for narrowing. */
+const OTHER_TEST_VARIABLES = new Set(['SWAS_TEST_RESULTS', 'SWAS_TEST_ALLOW_NARROW']);
+export const NARROW_FLAG = '--narrow';
+
+/**
+ * Decides whether the environment may narrow this run. Narrowing needs `--narrow` on the command line
+ * (`npm test -- --narrow`) or SWAS_TEST_ALLOW_NARROW=1, so a variable left over in a shell never silently
+ * runs fewer tests. An unknown SWAS_TEST_* name is refused too (a typo would otherwise run everything
+ * while the caller believes it narrowed). Returns { narrowing: ["NAME=value", ...], error?: string }.
+ */
+export function checkNarrowing(env, argv) {
+  const unknownArgs = argv.filter((arg) => arg !== NARROW_FLAG);
+  if (unknownArgs.length > 0) return { narrowing: [], error: `unknown argument(s): ${unknownArgs.join(' ')} (only ${NARROW_FLAG})` };
+  const unknown = Object.keys(env)
+    .filter((name) => name.startsWith('SWAS_TEST_') && !(name in NARROWING_VARIABLES) && !OTHER_TEST_VARIABLES.has(name));
+  if (unknown.length > 0) {
+    return { narrowing: [], error: `unknown variable(s) ${unknown.join(', ')}; known: ${Object.keys(NARROWING_VARIABLES).join(', ')}` };
+  }
+  const narrowing = Object.keys(NARROWING_VARIABLES)
+    .filter((name) => env[name] !== undefined && env[name] !== '')
+    .map((name) => `${name}=${env[name]}`);
+  const allowed = argv.includes(NARROW_FLAG) || env.SWAS_TEST_ALLOW_NARROW === '1';
+  if (narrowing.length > 0 && !allowed) {
+    return {
+      narrowing,
+      error: `${narrowing.join(' ')} would run fewer tests than \`npm test\`. To narrow on purpose, pass `
+        + `\`npm test -- ${NARROW_FLAG}\` or set SWAS_TEST_ALLOW_NARROW=1; otherwise unset it.`,
+    };
+  }
+  const only = env.SWAS_TEST_ONLY;
+  if (only && !SUITES.includes(only)) return { narrowing, error: `SWAS_TEST_ONLY must be one of ${SUITES.join('|')}, got "${only}"` };
+  return { narrowing };
+}
+
+// `.only` in mocha's tdd/bdd interfaces and node:test (test.only, it.only, describe.only, suite.only),
+// and node:test's `{ only: true }` option
+const EXCLUSIVE_CALL = /\b(?:test|it|describe|suite|context|specify)\.only\s*\(/;
+const EXCLUSIVE_OPTION = /\bonly\s*:\s*true\b/;
+
+/** Lines of a test source that would run it exclusively; returns [{ line, text }] (1-based lines). */
+export function findExclusiveTests(sourceText) {
+  return sourceText.split(/\r?\n/)
+    .map((text, index) => ({ line: index + 1, text: text.trim() }))
+    .filter(({ text }) => EXCLUSIVE_CALL.test(text) || EXCLUSIVE_OPTION.test(text));
+}
+
+/**
+ * Counts node --test's TAP output. Tests cancelled because a hook failed count as failed; a file that
+ * throws while loading is reported by node as a failed test. Returns { passed, failed, pending, crashed? }.
+ */
+export function countNodeTap(tap, exitCode) {
+  const count = (key) => Number(tap.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? NaN);
+  const counts = { passed: count('pass'), failed: count('fail') + count('cancelled'), pending: count('skipped') + count('todo') };
+  if (Number.isNaN(counts.passed + counts.failed + counts.pending)) return { passed: 0, failed: 0, pending: 0, crashed: `no TAP summary (exit ${exitCode})` };
+  if (/^# 'only' and 'runOnly' require/m.test(tap)) return { ...counts, crashed: 'a test asked for `only`' };
+  if (exitCode !== 0 && counts.failed === 0) return { ...counts, crashed: `node --test exited ${exitCode}` };
+  return counts;
+}
+
+/** Counts one UI script from its last `UI-RESULT passed=N failed=N [skipped=N]` line and exit code. */
+export function countUiScript(stdout, exitCode) {
+  const result = [...stdout.matchAll(/^UI-RESULT passed=(\d+) failed=(\d+)(?: skipped=(\d+))?$/gm)].at(-1);
+  if (!result) return { passed: 0, failed: 0, pending: 0, crashed: `no UI-RESULT line (exit ${exitCode})` };
+  const counts = { passed: Number(result[1]), failed: Number(result[2]), pending: Number(result[3] ?? 0) };
+  if (counts.passed + counts.failed === 0) return { ...counts, crashed: 'ran 0 tests' };
+  if (exitCode !== 0 && counts.failed === 0) return { ...counts, crashed: `exited ${exitCode}` };
+  return counts;
+}
+
+/** Counts the integration suite from index.ts's results file (undefined when it wrote none) and the exit code. */
+export function countIntegration(resultsJson, exitCode) {
+  if (resultsJson === undefined) return { passed: 0, failed: 0, pending: 0, crashed: `no results from the extension host (exit ${exitCode})` };
+  const { passed, failed, pending } = JSON.parse(resultsJson);
+  const counts = { passed, failed, pending };
+  if (exitCode !== 0 && failed === 0) return { ...counts, crashed: `runner exited ${exitCode}` };
+  return counts;
+}
+
+/**
+ * The summary: one line per suite, then the last line `S skipped, P passed, F failed` where F counts every
+ * failed test and hook, plus one per suite that crashed or ran no tests (so a run that did not finish can
+ * never end in `0 failed`). `results` maps suite → { passed, failed, pending, crashed? }, `durations`
+ * suite → text. Returns { lines, ok }.
+ */
+export function summarize(results, durations = {}, narrowing = []) {
+  const lines = [];
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const [suite, r] of Object.entries(results)) {
+    const ran = r.passed + r.failed;
+    const problem = r.crashed ? `CRASHED: ${r.crashed}` : ran === 0 ? 'FAILED: ran 0 tests' : '';
+    const suiteFailed = r.failed + (problem ? 1 : 0);
+    passed += r.passed;
+    failed += suiteFailed;
+    skipped += r.pending;
+    lines.push(`${suite.padEnd(12)} ${r.passed} passed, ${suiteFailed} failed, ${r.pending} skipped`
+      + `${durations[suite] ? `  (${durations[suite]})` : ''}${problem ? `  ${problem}` : ''}`);
+  }
+  const missing = SUITES.filter((suite) => !(suite in results));
+  if (narrowing.length > 0 || missing.length > 0) {
+    lines.push(`NARROWED RUN (${narrowing.join(' ') || 'not every suite ran'}): not run: ${missing.join(', ') || 'part of a suite'}`);
+  }
+  lines.push(`${skipped} skipped, ${passed} passed, ${failed} failed`);
+  return { lines, ok: failed === 0 };
+}

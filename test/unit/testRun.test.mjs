@@ -1,0 +1,131 @@
+// Rules of `npm test` (scripts/testRun.mjs): narrowing, `.only`, counting, the last line.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, summarize,
+} from '../../scripts/testRun.mjs';
+
+// built from parts so scripts/test.mjs's own `.only` scan does not refuse this file
+const ONLY = '.' + 'only';
+
+describe('checkNarrowing', () => {
+  test('a plain run is allowed and not narrowed', () => {
+    assert.deepEqual(checkNarrowing({ PATH: '/bin', SWAS_TEST_RESULTS: '/tmp/r.json' }, []), { narrowing: [] });
+  });
+
+  test('SWAS_TEST_GREP or SWAS_TEST_ONLY without the opt-in is refused with the way to opt in', () => {
+    for (const env of [{ SWAS_TEST_GREP: 'fault' }, { SWAS_TEST_ONLY: 'unit' }]) {
+      const result = checkNarrowing(env, []);
+      assert.match(result.error ?? '', /--narrow.*SWAS_TEST_ALLOW_NARROW=1/s);
+      assert.equal(result.narrowing.length, 1);
+    }
+  });
+
+  test('--narrow or SWAS_TEST_ALLOW_NARROW=1 allows narrowing and reports it', () => {
+    assert.deepEqual(checkNarrowing({ SWAS_TEST_GREP: 'fault' }, ['--narrow']), { narrowing: ['SWAS_TEST_GREP=fault'] });
+    assert.deepEqual(checkNarrowing({ SWAS_TEST_ONLY: 'unit', SWAS_TEST_ALLOW_NARROW: '1' }, []), { narrowing: ['SWAS_TEST_ONLY=unit'] });
+  });
+
+  test('SWAS_TEST_ALLOW_NARROW other than 1 does not allow', () => {
+    assert.ok(checkNarrowing({ SWAS_TEST_ONLY: 'unit', SWAS_TEST_ALLOW_NARROW: 'yes' }, []).error);
+  });
+
+  test('an empty narrowing variable narrows nothing', () => {
+    assert.deepEqual(checkNarrowing({ SWAS_TEST_GREP: '' }, []), { narrowing: [] });
+  });
+
+  test('an unknown SWAS_TEST_ variable, an unknown argument or a bad suite name is refused', () => {
+    assert.match(checkNarrowing({ SWAS_TEST_GERP: 'x' }, ['--narrow']).error ?? '', /SWAS_TEST_GERP/);
+    assert.match(checkNarrowing({}, ['--narow']).error ?? '', /--narow/);
+    assert.match(checkNarrowing({ SWAS_TEST_ONLY: 'e2e' }, ['--narrow']).error ?? '', /unit\|integration\|ui/);
+  });
+});
+
+describe('findExclusiveTests', () => {
+  test('finds exclusive calls (test, it, describe, suite) and the exclusive option, with line numbers', () => {
+    const source = [
+      "test('a', () => {});",
+      `test${ONLY}('b', () => {});`,
+      `  suite${ONLY} ('c', () => {});`,
+      `describe${ONLY}('d', () => {});`,
+      `it${ONLY}('e', () => {});`,
+      "test('f', { " + 'only' + ': true }, () => {});',
+    ].join('\r\n');
+    assert.deepEqual(findExclusiveTests(source).map(({ line }) => line), [2, 3, 4, 5, 6]);
+  });
+
+  test('leaves ordinary code alone', () => {
+    const source = ["const onlyOne = list.only;", "test('only the first', () => {});", 'if (x.only) run();', 'only: false'].join('\n');
+    assert.deepEqual(findExclusiveTests(source), []);
+  });
+});
+
+const tap = (pass, fail, cancelled, skipped, todo) =>
+  `TAP version 13\n1..1\n# tests 9\n# pass ${pass}\n# fail ${fail}\n# cancelled ${cancelled}\n# skipped ${skipped}\n# todo ${todo}\n`;
+
+describe('countNodeTap', () => {
+  test('tests cancelled by a failed hook count as failed; skipped and todo as skipped', () => {
+    assert.deepEqual(countNodeTap(tap(3, 1, 2, 1, 1), 1), { passed: 3, failed: 3, pending: 2 });
+  });
+
+  test('no summary, a non-zero exit with no failure, or an `only` diagnostic is a crash', () => {
+    assert.ok(countNodeTap('TAP version 13\n', 1).crashed);
+    assert.ok(countNodeTap(tap(3, 0, 0, 0, 0), 1).crashed);
+    assert.ok(countNodeTap(`${tap(3, 0, 0, 0, 0)}# 'only' and 'runOnly' require the --test-only command-line option.\n`, 0).crashed);
+    assert.equal(countNodeTap(tap(3, 0, 0, 0, 0), 0).crashed, undefined);
+  });
+});
+
+describe('countUiScript / countIntegration', () => {
+  test('the last UI-RESULT line counts, with skipped when given', () => {
+    const out = 'UI-RESULT passed=1 failed=0\nnoise\nUI-RESULT passed=4 failed=1 skipped=2\n';
+    assert.deepEqual(countUiScript(out, 1), { passed: 4, failed: 1, pending: 2 });
+  });
+
+  test('a UI script without a result, with 0 tests, or exiting non-zero with no failure crashed', () => {
+    assert.ok(countUiScript('boom', 1).crashed);
+    assert.ok(countUiScript('UI-RESULT passed=0 failed=0\n', 0).crashed);
+    assert.ok(countUiScript('UI-RESULT passed=2 failed=0\n', 1).crashed);
+  });
+
+  test('integration: no results file or a non-zero exit with no failure is a crash', () => {
+    assert.ok(countIntegration(undefined, 1).crashed);
+    assert.ok(countIntegration('{"passed":5,"failed":0,"pending":0}', 1).crashed);
+    assert.deepEqual(countIntegration('{"passed":5,"failed":2,"pending":1}', 1), { passed: 5, failed: 2, pending: 1 });
+  });
+});
+
+describe('summarize', () => {
+  const clean = { passed: 10, failed: 0, pending: 0 };
+
+  test('the last line sums every suite, skipped first so the line ends in "N passed, N failed"', () => {
+    const { lines, ok } = summarize({ unit: clean, integration: { passed: 5, failed: 2, pending: 1 }, ui: clean });
+    assert.equal(lines.at(-1), '1 skipped, 25 passed, 2 failed');
+    assert.equal(ok, false);
+  });
+
+  test('a crashed suite counts as a failure even when it reported 0 failed', () => {
+    const { lines, ok } = summarize({ unit: clean, integration: { ...clean, crashed: 'runner exited 1' }, ui: clean });
+    assert.equal(lines.at(-1), '0 skipped, 30 passed, 1 failed');
+    assert.match(lines[1], /CRASHED: runner exited 1/);
+    assert.equal(ok, false);
+  });
+
+  test('a suite that ran no tests counts as a failure', () => {
+    const { lines, ok } = summarize({ unit: clean, integration: { passed: 0, failed: 0, pending: 3 }, ui: clean });
+    assert.equal(lines.at(-1), '3 skipped, 20 passed, 1 failed');
+    assert.equal(ok, false);
+  });
+
+  test('a clean full run is ok and says nothing about narrowing', () => {
+    const { lines, ok } = summarize({ unit: clean, integration: clean, ui: clean });
+    assert.equal(ok, true);
+    assert.deepEqual(lines.filter((line) => line.includes('NARROWED')), []);
+  });
+
+  test('a narrowed run says so just above the last line', () => {
+    const { lines, ok } = summarize({ integration: clean }, {}, ['SWAS_TEST_ONLY=integration']);
+    assert.equal(ok, true);
+    assert.match(lines.at(-2), /^NARROWED RUN \(SWAS_TEST_ONLY=integration\): not run: unit, ui$/);
+  });
+});

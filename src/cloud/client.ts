@@ -101,20 +101,14 @@ export class SwasClient {
     const sdk = await loadSdk();
     const { $OpenApiUtil } = await import('@alicloud/openapi-core');
     const endpoint = endpointFor(regionId, this.options.endpointOverride);
-    const { staticCredentials } = this.options.credentials;
     const config = new $OpenApiUtil.Config({
       endpoint: endpoint.host,
       protocol: endpoint.protocol,
       regionId,
       connectTimeout: this.timeouts.connectMs,
       readTimeout: this.timeouts.readMs,
-      ...(staticCredentials
-        ? {
-            accessKeyId: staticCredentials.accessKeyId,
-            accessKeySecret: staticCredentials.accessKeySecret,
-            securityToken: staticCredentials.securityToken,
-          }
-        : { credential: new (await import('@alicloud/credentials')).default() }),
+      // The very Credential the chain was checked with: the SDK signs with what it yields.
+      credential: this.options.credentials.credential,
     });
     return new sdk.default(config);
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACTIONS, Params, type ActionSettings, type ResponseBody } from './actions';
@@ -28,6 +29,10 @@ export interface EmulatorOptions {
   readonly quota?: number;
   /** One line per request; never contains secrets. */
   readonly logRequests?: (line: string) => void;
+  /** Serve HTTPS with this key and certificate (test/emulator/tls.ts) instead of HTTP. */
+  readonly tls?: { readonly key: string; readonly cert: string };
+  /** Address to listen on; default 127.0.0.1. */
+  readonly host?: string;
 }
 
 export interface EmulatorCall {
@@ -37,6 +42,10 @@ export interface EmulatorCall {
   /** Decoded query parameters (the RPC parameters; no credentials travel there). */
   readonly query: Readonly<Record<string, string>>;
   readonly accessKeyId?: string;
+  /** x-acs-security-token as received (an STS token; test-only record, never logged). */
+  readonly securityToken?: string;
+  /** The Host header the client sent. */
+  readonly host?: string;
   readonly signatureValid: boolean;
   readonly clientToken?: string;
   /** HTTP status sent; 0 when the connection was dropped without a response. */
@@ -125,6 +134,10 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
+function regionHost(region: EmulatorRegion): string {
+  return (region.regionEndpoint ?? `swas.${region.regionId}.aliyuncs.com`).toLowerCase();
+}
+
 function singleHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -153,8 +166,9 @@ export class SwasEmulator {
     private readonly server: Server,
     options: EmulatorOptions,
   ) {
-    this.port = (server.address() as AddressInfo).port;
-    this.url = `http://127.0.0.1:${this.port}`;
+    const address = server.address() as AddressInfo;
+    this.port = address.port;
+    this.url = `${options.tls ? 'https' : 'http'}://${address.address}:${this.port}`;
     this.privateKeyFormat = options.privateKeyFormat ?? 'pkcs1-pem';
     this.quota = options.quota ?? 10;
     this.log = options.logRequests;
@@ -170,10 +184,10 @@ export class SwasEmulator {
   }
 
   static async start(options: EmulatorOptions = {}): Promise<SwasEmulator> {
-    const server = createServer();
+    const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });
@@ -245,6 +259,17 @@ export class SwasEmulator {
       throw new Error(`unknown access key ${id}`);
     }
     return key;
+  }
+
+  /** The access key's secret and token, for the STS emulator's check of AssumeRole signatures. */
+  accessKey(id: string): { secret: string; securityToken?: string } | undefined {
+    const key = this.accessKeys.get(id);
+    return key?.active ? { secret: key.secret, securityToken: key.securityToken } : undefined;
+  }
+
+  /** Every host name a client may use for this emulator's regions (for certificates and hosts files). */
+  endpointHosts(): string[] {
+    return this.state.regions.flatMap((region) => [regionHost(region), `swas-vpc.${region.regionId}.aliyuncs.com`]);
   }
 
   // ---- world state -------------------------------------------------------------------------
@@ -347,6 +372,13 @@ export class SwasEmulator {
     }
     call.regionId = call.query.RegionId;
     call.clientToken = call.query.ClientToken;
+    call.host = singleHeader(request.headers.host);
+    call.securityToken = singleHeader(request.headers['x-acs-security-token']);
+    const misdirected = this.misdirected(call);
+    if (misdirected) {
+      this.send(response, call, this.errorOutcome(misdirected, call));
+      return;
+    }
 
     await this.delay(this.regionLatencyMs.get(call.regionId ?? '') ?? this.latencyMs);
 
@@ -379,6 +411,26 @@ export class SwasEmulator {
     } else {
       this.send(response, call, outcome);
     }
+  }
+
+  /**
+   * A request sent to a region's public name must be for that region: `swas.<RegionId>.aliyuncs.com`
+   * (or the RegionEndpoint ListRegions gives, or the VPC name). ListRegions is answered by every
+   * regional endpoint. Addresses (the `swas.endpoint` override to the emulator) are not checked.
+   * The code and message are an assumption (ASSUMPTIONS.md): the docs do not say what the service
+   * answers.
+   */
+  private misdirected(call: MutableCall): ApiError | undefined {
+    const host = (call.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    if (!host.endsWith('.aliyuncs.com')) {
+      return undefined;
+    }
+    const regions = this.state.regions.filter((r) => call.regionId === undefined || r.regionId === call.regionId);
+    const allowed = regions.flatMap((region) => [regionHost(region), `swas-vpc.${region.regionId}.aliyuncs.com`]);
+    if (allowed.includes(host) || (call.regionId !== undefined && regions.length === 0)) {
+      return undefined;
+    }
+    return new ApiError(400, 'InvalidRegionId.MismatchEndpoint', `The RegionId "${call.regionId ?? ''}" is not served by the endpoint ${host}.`);
   }
 
   /** An outcome that replaces acting, 'drop', or undefined to go on and act. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SwasClient } from '../../src/cloud/client';
+import { resolveCredentials } from '../../src/cloud/credentials';
 import { parseEndpointSetting } from '../../src/cloud/endpoint';
 import { CloudError } from '../../src/cloud/errors';
 import { silentLogger } from '../../src/logger';
@@ -16,11 +17,11 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
     await seedDemo(emulator);
   });
   after(async () => emulator.stop());
-  beforeEach(() => {
+  beforeEach(async () => {
     emulator.clearFaults();
     emulator.clearCalls();
     client = new SwasClient({
-      credentials: { source: { kind: 'environment' }, staticCredentials: { accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET } },
+      credentials: await resolveCredentials({ accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET }),
       endpointOverride: parseEndpointSetting(emulator.url).endpoint,
       acceptLanguage: 'en-US',
       logger: silentLogger,

@@ -113,6 +113,7 @@ export class Services {
     return new SwasClient({
       credentials,
       endpointOverride: settings.endpoint.endpoint,
+      listedEndpoint: (regionId) => this.regionCache.fresh(vscode.env.language)?.find((r) => r.regionId === regionId)?.endpoint,
       acceptLanguage: vscode.env.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en-US',
       logger: this.log,
       timeouts: { connectMs: Math.min(DEFAULT_TIMEOUTS.connectMs, settings.requestTimeoutMs), readMs: settings.requestTimeoutMs },

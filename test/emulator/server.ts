@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   readonly tls?: { readonly key: string; readonly cert: string };
   /** Address to listen on; default 127.0.0.1. */
   readonly host?: string;
+  /** The regions ListRegions returns; default DEFAULT_REGIONS (state.ts). */
+  readonly regions?: readonly EmulatorRegion[];
 }
 
 export interface EmulatorCall {
@@ -88,6 +90,15 @@ export interface EmulatorFault {
   readonly message?: string;
   readonly retryAfter?: number;
 }
+
+/**
+ * What a CreateKeyPair replayed with the same ClientToken answers. The idempotence doc promises
+ * "the same result" but not that the private key is sent twice (ASSUMPTIONS.md):
+ * - sameResult: the first answer again, private key included (the emulator's default);
+ * - nameExists: KeyPairNameAlreadyExist, as if the replay were a new request;
+ * - emptyKey: the first answer without PrivateKeyBody.
+ */
+export type CreateReplay = 'sameResult' | 'nameExists' | 'emptyKey';
 
 interface Outcome {
   readonly status: number;
@@ -154,6 +165,9 @@ export class SwasEmulator {
   private readonly denials = new Map<string, AccessDeniedDetail>();
   private readonly idempotentResults = new Map<string, IdempotentResult>();
   private faults: { fault: EmulatorFault; remaining: number }[] = [];
+  private createReplay: CreateReplay = 'sameResult';
+  private rememberFailures = false;
+  private readonly failedTokens = new Map<string, Outcome>();
   private latencyMs = 0;
   private readonly regionLatencyMs = new Map<string, number>();
   private privateKeyFormat: PrivateKeyFormat;
@@ -172,6 +186,9 @@ export class SwasEmulator {
     this.privateKeyFormat = options.privateKeyFormat ?? 'pkcs1-pem';
     this.quota = options.quota ?? 10;
     this.log = options.logRequests;
+    if (options.regions) {
+      this.state.setRegions(options.regions);
+    }
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       this.handle(request, response).catch((error: unknown) => {
         // A delay cut short by stop() is expected; anything else is an emulator bug worth seeing.
@@ -306,6 +323,19 @@ export class SwasEmulator {
     this.privateKeyFormat = format;
   }
 
+  setCreateReplay(mode: CreateReplay): void {
+    this.createReplay = mode;
+  }
+
+  /**
+   * On: a refused (4xx, not throttled) request's ClientToken keeps its refusal, so a retry with
+   * the same token is refused again even after the cause is fixed (assumption, the other way from
+   * the default: the idempotence doc does not say whether failures are remembered).
+   */
+  setRememberFailures(on: boolean): void {
+    this.rememberFailures = on;
+  }
+
   // ---- faults and latency ------------------------------------------------------------------
 
   injectFault(fault: EmulatorFault): void {
@@ -397,6 +427,12 @@ export class SwasEmulator {
     }
     call.signatureValid = true;
 
+    const tokenKey = call.clientToken === undefined ? undefined : `${call.action}\n${call.clientToken}`;
+    const refused = tokenKey === undefined ? undefined : this.failedTokens.get(tokenKey);
+    if (refused) {
+      this.send(response, call, { ...refused, body: refused.body.replace(/"RequestId":"[^"]*"/, `"RequestId":"${call.requestId}"`) });
+      return;
+    }
     const fault = this.takeFault(call.action);
     const early = await this.faultBeforeAct(fault, call);
     if (early === 'drop') {
@@ -404,6 +440,9 @@ export class SwasEmulator {
       return;
     }
     const outcome = early ?? (await this.act(call, request));
+    if (this.rememberFailures && tokenKey !== undefined && outcome.status >= 400 && outcome.status < 500 && !(outcome.code ?? '').startsWith('Throttling')) {
+      this.failedTokens.set(tokenKey, outcome);
+    }
     if (fault?.kind === 'dropAfterAct') {
       this.drop(response, call);
     } else if (fault?.kind === 'malformed') {
@@ -542,6 +581,13 @@ export class SwasEmulator {
           'IdempotentParameterMismatch',
           'The request uses the same client token as a previous, but non-identical request.',
         );
+      }
+      if (call.action === 'CreateKeyPair' && this.createReplay === 'nameExists') {
+        throw new ApiError(400, 'KeyPairNameAlreadyExist', 'The specified key pair name already exists.');
+      }
+      if (call.action === 'CreateKeyPair' && this.createReplay === 'emptyKey') {
+        const { PrivateKeyBody: _withheld, ...rest } = await previous.result;
+        return rest;
       }
       return previous.result;
     }

@@ -69,6 +69,26 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
     assert.equal(emulator.callsOf('ListInstances').length, 2);
   });
 
+  test('ListKeyPairs asks for at most 10 per page (no undocumented maximum relied on) and pages past it', async () => {
+    const roomy = await SwasEmulator.start({ quota: 25 });
+    try {
+      await seedDemo(roomy);
+      const roomyClient = new SwasClient({
+        credentials: await resolveCredentials({ accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET }),
+        endpointOverride: parseEndpointSetting(roomy.url).endpoint,
+        acceptLanguage: 'en-US',
+        logger: silentLogger,
+      });
+      for (let i = 0; i < 22; i++) await roomyClient.createKeyPair('cn-shenzhen', `paged-${i}`, `paged-token-${i}`);
+      const listed = await roomyClient.listKeyPairs('cn-shenzhen');
+      assert.equal(new Set(listed.map((k) => k.keyPairName)).size, 22);
+      const pageSizes = roomy.callsOf('ListKeyPairs').map((c) => Number(c.query.PageSize));
+      assert.deepEqual(pageSizes, [10, 10, 10]);
+    } finally {
+      await roomy.stop();
+    }
+  });
+
   test('per-server attach results: Success is a string, a Windows server fails alone', async () => {
     await client.createKeyPair(DEMO_REGION_ID, 'unit-attach', 't3');
     const results = await client.attachKeyPair(DEMO_REGION_ID, 'unit-attach', [DEMO_SERVERS.db1.instanceId, DEMO_SERVERS.win1.instanceId], 't4');

@@ -1,6 +1,4 @@
 import * as assert from 'assert';
-import * as http from 'http';
-import * as net from 'net';
 import * as vscode from 'vscode';
 import { SwasClient } from '../../src/cloud/client';
 import { resolveCredentials } from '../../src/cloud/credentials';
@@ -10,7 +8,7 @@ import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID, DEMO_SECOND
 import { DEFAULT_REGIONS, type EmulatorRegion } from '../emulator/state';
 import { serverCertificate } from '../emulator/tls';
 import { mapHosts } from './privateNetwork';
-import { groupChildren, messages, regionChildren, serverNode } from './treeSupport';
+import { groupChildren, messages, serverNode } from './treeSupport';
 import { World } from './world';
 
 /**
@@ -19,45 +17,11 @@ import { World } from './world';
  * private /etc/hosts of the test namespace, so nothing can reach a real Alibaba Cloud host.
  */
 const EMULATOR_ADDRESS = '127.0.0.10';
-/** Where the names point while the proxy test runs: nothing listens there, so only the proxy can deliver. */
-const DEAD_ADDRESS = '127.0.0.99';
 // Shanghai is served under another name than the pattern (ListRegions' RegionEndpoint), so only a
 // client that uses RegionEndpoint gets through the emulator's Host check for it.
 const SHANGHAI_ENDPOINT = 'swas-open.cn-shanghai.aliyuncs.com';
 const REGIONS: EmulatorRegion[] = DEFAULT_REGIONS.map((r) => (r.regionId === DEMO_SECOND_REGION_ID ? { ...r, regionEndpoint: SHANGHAI_ENDPOINT } : r));
 const HOSTS = [...new Set([...REGIONS.flatMap((r) => [r.regionEndpoint ?? `swas.${r.regionId}.aliyuncs.com`, `swas-vpc.${r.regionId}.aliyuncs.com`]), `swas.${DEMO_SECOND_REGION_ID}.aliyuncs.com`])];
-
-/** A CONNECT-only forward proxy: tunnels to the emulator whatever the name; plain requests get 502. */
-async function startConnectProxy(): Promise<{ url: string; seen: string[]; close: () => Promise<void> }> {
-  const seen: string[] = [];
-  const server = http.createServer((request, response) => {
-    seen.push(`${request.method} ${request.url}`);
-    response.writeHead(502).end();
-  });
-  server.on('connect', (request: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    seen.push(`CONNECT ${request.url}`);
-    const port = Number((request.url ?? '').split(':')[1] ?? 443);
-    const upstream = net.connect(port, EMULATOR_ADDRESS, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      return closed;
-    },
-  };
-}
 
 suite('Production endpoint path: no swas.endpoint, HTTPS to swas.<region>.aliyuncs.com', function () {
   this.timeout(120_000);
@@ -67,10 +31,7 @@ suite('Production endpoint path: no swas.endpoint, HTTPS to swas.<region>.aliyun
     world = await World.start({ tls, host: EMULATOR_ADDRESS, port: 443, regions: REGIONS });
     await mapHosts(EMULATOR_ADDRESS, HOSTS);
   });
-  suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('http').update('proxy', undefined, vscode.ConfigurationTarget.Global);
-    await world?.stop();
-  });
+  suiteTeardown(async () => world?.stop());
   setup(async () => {
     await world.resetShowing([DEMO_REGION_ID]);
     await world.configure({ endpoint: undefined });
@@ -120,21 +81,5 @@ suite('Production endpoint path: no swas.endpoint, HTTPS to swas.<region>.aliyun
       await assert.rejects(client(host).listKeyPairs(DEMO_SECOND_REGION_ID), (e: { details?: { code?: string } }) => e.details?.code === 'InvalidRegionId.MismatchEndpoint', host);
     }
     assert.ok((await client(SHANGHAI_ENDPOINT).listKeyPairs(DEMO_SECOND_REGION_ID)).length >= 0);
-  });
-
-  test('http.proxy: HTTPS goes through the proxy with CONNECT (the names lead nowhere else)', async () => {
-    const proxy = await startConnectProxy();
-    try {
-      await mapHosts(DEAD_ADDRESS, HOSTS);
-      await vscode.workspace.getConfiguration('http').update('proxy', proxy.url, vscode.ConfigurationTarget.Global);
-      const groups = await regionChildren(world.api.tree, DEMO_REGION_ID);
-      assert.deepStrictEqual(messages(groups), [], 'the region loaded');
-      assert.ok(world.emulator.callsOf('ListKeyPairs').length > 0);
-      assert.ok(proxy.seen.length > 0 && proxy.seen.every((line) => line === `CONNECT swas.${DEMO_REGION_ID}.aliyuncs.com:443`), JSON.stringify(proxy.seen));
-    } finally {
-      await vscode.workspace.getConfiguration('http').update('proxy', undefined, vscode.ConfigurationTarget.Global);
-      await mapHosts(EMULATOR_ADDRESS, HOSTS);
-      await proxy.close();
-    }
   });
 });

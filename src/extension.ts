@@ -30,10 +30,12 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
   const log = vscode.window.createOutputChannel('SWAS Key Pairs', { log: true });
   const services = new Services(context, log);
   const tree = new SwasTreeProvider(services);
+  const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  tree.showIn(view);
   context.subscriptions.push(
     log,
     tree,
-    vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true }),
+    view,
     registerCreateKeyPair(services),
     registerSignIn(services),
     registerSignOut(services),

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { DEFAULT_TIMEOUTS, SwasClient } from './cloud/client';
-import { resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
+import { credentialInputs, resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
 import { RegionCache } from './cloud/regionCache';
-import { homeDirectory, readSettings, Settings } from './settings';
+import { readSettings, Settings } from './settings';
+import { describeCredentialSource } from './ui/errorMessages';
 import { Prompter, VsCodePrompter } from './ui/prompter';
 
 const SIGNED_IN_SECRET = 'swas.accessKey';
@@ -14,6 +15,7 @@ export class Services {
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   private cachedClient: { key: string; client: SwasClient } | undefined;
   private signedIn: Promise<StaticCredentials | undefined> | undefined;
+  private resolved: { inputs: string; credentials: Promise<ResolvedCredentials> } | undefined;
   /**
    * Fires after a change the extension makes in the cloud or on disk, with the region it touched
    * (undefined: every region, e.g. other credentials), so views reload only that region.
@@ -74,9 +76,25 @@ export class Services {
     this.notifyChanged();
   }
 
-  /** Throws `CredentialsError` when nothing is configured. */
+  /**
+   * Throws `CredentialsError` when nothing is configured or the configured source fails. A success
+   * is kept while the variables and files the chain reads are unchanged: role sources cost a round
+   * trip to STS or the metadata service, and the library refreshes their keys itself.
+   */
   async credentials(): Promise<ResolvedCredentials> {
-    return resolveCredentials({ env: process.env, home: homeDirectory(), signedIn: await this.signedInCredentials() });
+    const signedIn = await this.signedInCredentials();
+    const inputs = await credentialInputs(signedIn);
+    if (this.resolved?.inputs !== inputs) {
+      const credentials = resolveCredentials(signedIn);
+      this.resolved = { inputs, credentials };
+      credentials.then(
+        (c) => this.log.info(`Credentials: ${describeCredentialSource(c.source)}, AccessKey ID ${c.accessKeyId.slice(0, 8)}…`),
+        () => {
+          if (this.resolved?.credentials === credentials) this.resolved = undefined;
+        },
+      );
+    }
+    return this.resolved.credentials;
   }
 
   /**
@@ -85,7 +103,7 @@ export class Services {
    */
   client(credentials: ResolvedCredentials): SwasClient {
     const settings = readSettings();
-    const key = JSON.stringify([credentials, settings.endpointSetting, settings.requestTimeoutMs, vscode.env.language]);
+    const key = JSON.stringify([credentials.identity, settings.endpointSetting, settings.requestTimeoutMs, vscode.env.language]);
     if (this.cachedClient?.key === key) {
       return this.cachedClient.client;
     }
@@ -98,6 +116,7 @@ export class Services {
     return new SwasClient({
       credentials,
       endpointOverride: settings.endpoint.endpoint,
+      listedEndpoint: (regionId) => this.regionCache.fresh(vscode.env.language)?.find((r) => r.regionId === regionId)?.endpoint,
       acceptLanguage: vscode.env.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en-US',
       logger: this.log,
       timeouts: { connectMs: Math.min(DEFAULT_TIMEOUTS.connectMs, settings.requestTimeoutMs), readMs: settings.requestTimeoutMs },

@@ -58,6 +58,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1_000, max
 export interface SwasClientOptions {
   credentials: ResolvedCredentials;
   endpointOverride?: Endpoint;
+  /** The RegionEndpoint ListRegions gave for a region, when known (the region cache). */
+  listedEndpoint?: (regionId: string) => string | undefined;
   /** ListRegions answers with names in this language. */
   acceptLanguage: 'zh-CN' | 'en-US';
   logger: Logger;
@@ -74,7 +76,13 @@ function loadSdk(): Promise<SdkModule> {
   return sdkModule;
 }
 
-const PAGE_SIZE = 100;
+/** ListInstances documents PageSize ≤ 100 (swas-api.md). */
+const INSTANCES_PAGE_SIZE = 100;
+/**
+ * ListKeyPairs states no maximum PageSize: ask for the usual default, 10, which is also the
+ * per-region quota, so one page is the common case and no undocumented maximum is relied on.
+ */
+const KEY_PAIRS_PAGE_SIZE = 10;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -100,21 +108,15 @@ export class SwasClient {
   private async createSdk(regionId: string): Promise<SwasSdk> {
     const sdk = await loadSdk();
     const { $OpenApiUtil } = await import('@alicloud/openapi-core');
-    const endpoint = endpointFor(regionId, this.options.endpointOverride);
-    const { staticCredentials } = this.options.credentials;
+    const endpoint = endpointFor(regionId, this.options.endpointOverride, this.options.listedEndpoint?.(regionId));
     const config = new $OpenApiUtil.Config({
       endpoint: endpoint.host,
       protocol: endpoint.protocol,
       regionId,
       connectTimeout: this.timeouts.connectMs,
       readTimeout: this.timeouts.readMs,
-      ...(staticCredentials
-        ? {
-            accessKeyId: staticCredentials.accessKeyId,
-            accessKeySecret: staticCredentials.accessKeySecret,
-            securityToken: staticCredentials.securityToken,
-          }
-        : { credential: new (await import('@alicloud/credentials')).default() }),
+      // The very Credential the chain was checked with: the SDK signs with what it yields.
+      credential: this.options.credentials.credential,
     });
     return new sdk.default(config);
   }
@@ -124,7 +126,12 @@ export class SwasClient {
    * (create, attach, ...) pass a ClientToken made once per user action, so a retry after a lost
    * response returns the first result instead of acting twice.
    */
-  private async call<T>(action: string, regionId: string, run: (sdk: SwasSdk, runtime: RuntimeOptions) => Promise<T>): Promise<T> {
+  private async call<T>(
+    action: string,
+    regionId: string,
+    run: (sdk: SwasSdk, runtime: RuntimeOptions) => Promise<T>,
+    onTransientFailure?: () => void,
+  ): Promise<T> {
     const sdk = await this.sdkFor(regionId);
     const dara = await import('@darabonba/typescript');
     const runtime = new dara.RuntimeOptions({ connectTimeout: this.timeouts.connectMs, readTimeout: this.timeouts.readMs });
@@ -142,6 +149,9 @@ export class SwasClient {
           `${action} ${regionId}: ${error.kind} after ${Date.now() - started} ms (attempt ${attempt}/${this.retry.attempts}` +
             `${statusCode ? `, HTTP ${statusCode}` : ''}${code ? `, code ${code}` : ''}${requestId ? `, request id ${requestId}` : ''})`,
         );
+        if (error.transient) {
+          onTransientFailure?.();
+        }
         if (!error.transient || attempt >= this.retry.attempts) {
           throw error;
         }
@@ -167,26 +177,33 @@ export class SwasClient {
     const keyPairs: KeyPair[] = [];
     for (let page = 1; ; page++) {
       const response = await this.call('ListKeyPairs', regionId, (client, runtime) =>
-        client.listKeyPairsWithOptions(new sdk.ListKeyPairsRequest({ regionId, keyPairName, pageNumber: page, pageSize: PAGE_SIZE }), runtime),
+        client.listKeyPairsWithOptions(new sdk.ListKeyPairsRequest({ regionId, keyPairName, pageNumber: page, pageSize: KEY_PAIRS_PAGE_SIZE }), runtime),
       );
       const batch = response.body?.keyPairs ?? [];
       for (const k of batch) {
         keyPairs.push({ keyPairName: k.keyPairName ?? '', publicKey: k.publicKey, creationTime: k.creationTime, instanceIds: k.instanceIds ?? [] });
       }
-      if (batch.length < PAGE_SIZE || keyPairs.length >= (response.body?.totalCount ?? 0)) {
+      if (batch.length < KEY_PAIRS_PAGE_SIZE || keyPairs.length >= (response.body?.totalCount ?? 0)) {
         return keyPairs;
       }
     }
   }
 
-  async createKeyPair(regionId: string, keyPairName: string, clientToken: string): Promise<CreatedKeyPair> {
+  /**
+   * `onTransientFailure`: called when a try ended without a usable answer (it may have acted), so
+   * the caller knows a later "name exists" may be its own key pair.
+   */
+  async createKeyPair(regionId: string, keyPairName: string, clientToken: string, onTransientFailure?: () => void): Promise<CreatedKeyPair> {
     const sdk = await loadSdk();
-    const response = await this.call('CreateKeyPair', regionId, (client, runtime) =>
-      client.createKeyPairWithOptions(new sdk.CreateKeyPairRequest({ regionId, keyPairName, clientToken }), runtime),
+    const response = await this.call(
+      'CreateKeyPair',
+      regionId,
+      (client, runtime) => client.createKeyPairWithOptions(new sdk.CreateKeyPairRequest({ regionId, keyPairName, clientToken }), runtime),
+      onTransientFailure,
     );
     const body = response.body;
     if (!body?.privateKeyBody) {
-      throw new CloudError('badResponse', 'CreateKeyPair', 'CreateKeyPair answered without a private key.', { requestId: body?.requestId });
+      throw new MissingPrivateKeyError(body?.requestId);
     }
     return { keyPairName: body.keyPairName ?? keyPairName, privateKeyBody: body.privateKeyBody, requestId: body.requestId };
   }
@@ -226,7 +243,7 @@ export class SwasClient {
     const instances: Instance[] = [];
     for (let page = 1; ; page++) {
       const response = await this.call('ListInstances', regionId, (client, runtime) =>
-        client.listInstancesWithOptions(new sdk.ListInstancesRequest({ regionId, pageNumber: page, pageSize: PAGE_SIZE }), runtime),
+        client.listInstancesWithOptions(new sdk.ListInstancesRequest({ regionId, pageNumber: page, pageSize: INSTANCES_PAGE_SIZE }), runtime),
       );
       const batch = response.body?.instances ?? [];
       for (const i of batch) {
@@ -240,7 +257,7 @@ export class SwasClient {
           imageName: i.image?.imageName,
         });
       }
-      if (batch.length < PAGE_SIZE || instances.length >= (response.body?.totalCount ?? 0)) {
+      if (batch.length < INSTANCES_PAGE_SIZE || instances.length >= (response.body?.totalCount ?? 0)) {
         return instances;
       }
     }
@@ -259,6 +276,14 @@ export class SwasClient {
     await this.call('RebootInstance', regionId, (client, runtime) =>
       client.rebootInstanceWithOptions(new sdk.RebootInstanceRequest({ regionId, instanceId, clientToken }), runtime),
     );
+  }
+}
+
+/** CreateKeyPair succeeded without PrivateKeyBody: the key pair exists, its private key is not here. */
+export class MissingPrivateKeyError extends CloudError {
+  constructor(requestId: string | undefined) {
+    super('badResponse', 'CreateKeyPair', 'CreateKeyPair answered without a private key.', { requestId });
+    this.name = 'MissingPrivateKeyError';
   }
 }
 

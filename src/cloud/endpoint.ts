@@ -48,6 +48,16 @@ export function regionEndpoint(regionId: string): Endpoint {
   return { host: `swas.${regionId}.aliyuncs.com`, protocol: 'https' };
 }
 
-export function endpointFor(regionId: string, override: Endpoint | undefined): Endpoint {
-  return override ?? regionEndpoint(regionId);
+/** Only Alibaba Cloud names are taken from a ListRegions answer: signed requests go nowhere else. */
+const ALIBABA_HOST = /^([a-z0-9-]+\.)+aliyuncs\.com$/i;
+
+/**
+ * The setting when set; else the `RegionEndpoint` ListRegions gave for the region (a region may be
+ * served under another name than the pattern), else `swas.<regionId>.aliyuncs.com`.
+ */
+export function endpointFor(regionId: string, override: Endpoint | undefined, listed?: string): Endpoint {
+  if (override) {
+    return override;
+  }
+  return listed && ALIBABA_HOST.test(listed) ? { host: listed.toLowerCase(), protocol: 'https' } : regionEndpoint(regionId);
 }

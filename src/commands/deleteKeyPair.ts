@@ -1,6 +1,7 @@
 import { randomUUID } from 'crypto';
 import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
+import { toCloudError } from '../cloud/errors';
 import type { KeyPair } from '../cloud/client';
 import type { Services } from '../services';
 import { hostsInKnownHosts, removeFromKnownHosts, sshKeygenAvailable } from '../ssh/knownHosts';
@@ -114,7 +115,7 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
   if (answer !== remove) {
     return { deleted: false, removedLocally: [] };
   }
-  const clientToken = randomUUID();
+  let clientToken = randomUUID();
   for (;;) {
     try {
       await prompter.progress(vscode.l10n.t('Deleting "{0}"…', name), () => client.deleteKeyPairs(regionId, [name], clientToken));
@@ -123,6 +124,8 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
       if ((await showCloudError(services, error, regionId, { offerRetry: true })) !== 'retry') {
         return { deleted: false, removedLocally: [] };
       }
+      // A refusal the user fixed makes Retry a new request (see createKeyPair's callCreate).
+      if (!toCloudError(error, 'DeleteKeyPairs').transient) clientToken = randomUUID();
     }
   }
   services.log.info(`Deleted key pair ${regionId}/${name}.`);

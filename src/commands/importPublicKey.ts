@@ -152,7 +152,7 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
     chosenPrivateKey = generated.privateKeyPath;
   }
 
-  const clientToken = randomUUID();
+  let clientToken = randomUUID();
   for (;;) {
     try {
       await prompter.progress(vscode.l10n.t('Importing "{0}" to {1}…', name, regionId), () => client.importKeyPair(regionId, name, publicKey!, clientToken));
@@ -163,6 +163,8 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
       if (ed25519Refused) {
         void prompter.message('error', vscode.l10n.t('{0} refused the Ed25519 key: {1} Use an RSA key instead.', regionId, describeCloudError(error, regionId).text));
       } else if ((await showCloudError(services, error, regionId, { offerRetry: true })) === 'retry') {
+        // A refusal the user fixed makes Retry a new request (see createKeyPair's callCreate).
+        if (!error.transient) clientToken = randomUUID();
         continue;
       }
       if (generated) {

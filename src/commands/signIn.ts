@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { resolveCredentials } from '../cloud/credentials';
 import { toCloudError } from '../cloud/errors';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
@@ -46,7 +47,7 @@ export async function signIn(services: Services): Promise<boolean> {
     const credentials = { accessKeyId, accessKeySecret: secret.trim() };
     const regionId = readSettings().defaultRegion || 'cn-hangzhou';
     try {
-      const client = services.client({ source: { kind: 'signedIn' }, staticCredentials: credentials });
+      const client = services.client(await resolveCredentials(credentials));
       await prompter.progress(vscode.l10n.t('Checking the AccessKey…'), () => client.listKeyPairs(regionId));
     } catch (raw) {
       const error = toCloudError(raw, 'ListKeyPairs');

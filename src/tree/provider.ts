@@ -6,7 +6,7 @@ import { supportsKeyPairs } from '../cloud/regionList';
 import { localPrivateKey, shownRegions, sshPlaces } from '../commands/targets';
 import type { Services } from '../services';
 import { sha256Fingerprint, md5Fingerprint } from '../ssh/keyFile';
-import { ACTION_SIGN_IN, describeCloudError, describeCredentialsError } from '../ui/errorMessages';
+import { ACTION_SIGN_IN, describeCloudError, describeCredentialSource, describeCredentialsError } from '../ui/errorMessages';
 import { GroupNode, KeyPairNode, MessageNode, RegionNode, ServerNode, SwasNode } from './nodes';
 
 interface KeyPairData {
@@ -39,6 +39,9 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
   /** Kept per region: `changed.fire` finds a node again by identity. */
   private readonly serverGroups = new Map<string, GroupNode>();
   private readonly subscriptions: vscode.Disposable[];
+  private view: vscode.TreeView<SwasNode> | undefined;
+  /** The credential source in use, shown beside the view's title ("aliyun CLI profile work"). */
+  sourceDescription: string | undefined;
 
   constructor(private readonly services: Services) {
     this.subscriptions = [
@@ -171,11 +174,23 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
     return [];
   }
 
+  showIn(view: vscode.TreeView<SwasNode>): void {
+    this.view = view;
+  }
+
+  private setSourceDescription(text: string | undefined): void {
+    this.sourceDescription = text;
+    if (this.view) {
+      this.view.description = text;
+    }
+  }
+
   private async roots(): Promise<SwasNode[]> {
     let hasCredentials = true;
     try {
-      await this.services.credentials();
+      this.setSourceDescription(describeCredentialSource((await this.services.credentials()).source));
     } catch (error) {
+      this.setSourceDescription(undefined);
       if (!(error instanceof CredentialsError) || error.reason === 'none') {
         hasCredentials = false;
       } else {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { CloudError } from '../cloud/errors';
-import { CredentialsError } from '../cloud/credentials';
+import { CredentialsError, CredentialSource } from '../cloud/credentials';
 import { KeySaveError } from '../ssh/keyFile';
 import { formatProblems, SshConfigError } from '../ssh/sshConfigError';
 
@@ -75,17 +75,42 @@ export function describeCloudError(error: CloudError, regionId: string): UserMes
 }
 
 export function describeCredentialsError(error: CredentialsError): UserMessage {
-  switch (error.reason) {
-    case 'none':
-      return {
-        text: vscode.l10n.t('No Alibaba Cloud credentials found. Sign in with an AccessKey, or configure the aliyun CLI or the ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET environment variables.'),
-        actions: [ACTION_SIGN_IN()],
-      };
-    case 'cliProfileMissing':
-    case 'cliProfileIncomplete':
-      return { text: vscode.l10n.t('The aliyun CLI configuration cannot be used: {0} Fix it with "aliyun configure", or sign in here.', error.message), actions: [ACTION_SIGN_IN()] };
-    default:
-      return { text: vscode.l10n.t('Credentials could not be read: {0}', error.message), actions: [ACTION_SIGN_IN()] };
+  const culprit = error.culprit;
+  if (error.reason === 'none' || !culprit) {
+    return {
+      text: vscode.l10n.t('No Alibaba Cloud credentials found. Sign in with an AccessKey, or configure the aliyun CLI, ~/.alibabacloud/credentials or the ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET environment variables.'),
+      actions: [ACTION_SIGN_IN()],
+    };
+  }
+  if (culprit.kind === 'variable') {
+    return {
+      text: vscode.l10n.t('The credentials set by the environment variable {0} cannot be used: {1}. Fix or unset the variable and restart VS Code, or sign in here.', culprit.name, error.message),
+      actions: [ACTION_SIGN_IN()],
+    };
+  }
+  return {
+    text: vscode.l10n.t('The credentials in {0} (profile "{1}") cannot be used: {2}. Fix the file (for the aliyun CLI: "aliyun configure --profile {1}"), or sign in here.', culprit.path, culprit.profile ?? 'default', error.message),
+    actions: [ACTION_SIGN_IN()],
+  };
+}
+
+/** Which credential source signs the calls, as the user set it up (shown beside the sidebar title). */
+export function describeCredentialSource(source: CredentialSource): string {
+  switch (source.kind) {
+    case 'signedIn':
+      return vscode.l10n.t('AccessKey signed in to VS Code');
+    case 'environment':
+      return vscode.l10n.t('environment');
+    case 'oidc':
+      return vscode.l10n.t('OIDC role (environment)');
+    case 'cliProfile':
+      return vscode.l10n.t('aliyun CLI profile {0}', source.profile);
+    case 'credentialsFile':
+      return vscode.l10n.t('credentials file profile {0}', source.profile);
+    case 'ecsRamRole':
+      return vscode.l10n.t('ECS RAM role');
+    case 'credentialsUri':
+      return vscode.l10n.t('credentials URI');
   }
 }
 

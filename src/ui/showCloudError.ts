@@ -7,13 +7,15 @@ import { ACTION_OPEN_SETTINGS, ACTION_RETRY, ACTION_SHOW_LOG, ACTION_SIGN_IN, de
 /**
  * Shows an API (or credentials) failure with its next step and runs the step the user picks. With `offerRetry`,
  * a transient failure gets Retry, and 'retry' is returned when chosen: callers retry with the
- * same ClientToken, so nothing is done twice.
+ * same ClientToken, so nothing is done twice. A refusal the user can fix while the message is open
+ * (a RAM permission, a full quota) gets Retry too: callers send that one with a new ClientToken.
  */
 export async function showCloudError(services: Services, error: unknown, regionId: string, options: { offerRetry?: boolean } = {}): Promise<'retry' | undefined> {
   const cloudError = error instanceof CredentialsError ? undefined : toCloudError(error, 'request');
   const message = cloudError ? describeCloudError(cloudError, regionId) : describeCredentialsError(error as CredentialsError);
-  const retry = options.offerRetry === true && cloudError?.transient === true;
-  const text = retry ? `${message.text} ${vscode.l10n.t('Retrying is safe: it cannot create or change anything twice.')}` : message.text;
+  const fixable = cloudError?.kind === 'forbidden' || cloudError?.kind === 'quotaExceeded';
+  const retry = options.offerRetry === true && (cloudError?.transient === true || fixable);
+  const text = retry && !fixable ? `${message.text} ${vscode.l10n.t('Retrying is safe: it cannot create or change anything twice.')}` : message.text;
   const actions = retry ? [ACTION_RETRY(), ...message.actions.filter((a) => a !== ACTION_RETRY())] : message.actions.filter((a) => a !== ACTION_RETRY());
   const choice = await services.prompter.message('error', text, ...actions);
   if (choice === ACTION_RETRY() && retry) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACTIONS, Params, type ActionSettings, type ResponseBody } from './actions';
@@ -28,6 +29,12 @@ export interface EmulatorOptions {
   readonly quota?: number;
   /** One line per request; never contains secrets. */
   readonly logRequests?: (line: string) => void;
+  /** Serve HTTPS with this key and certificate (test/emulator/tls.ts) instead of HTTP. */
+  readonly tls?: { readonly key: string; readonly cert: string };
+  /** Address to listen on; default 127.0.0.1. */
+  readonly host?: string;
+  /** The regions ListRegions returns; default DEFAULT_REGIONS (state.ts). */
+  readonly regions?: readonly EmulatorRegion[];
 }
 
 export interface EmulatorCall {
@@ -39,6 +46,10 @@ export interface EmulatorCall {
   readonly accessKeyId?: string;
   /** The `Signature=` the client sent in Authorization, so tests can check it never reaches a log. */
   readonly signature?: string;
+  /** x-acs-security-token as received (an STS token; test-only record, never logged). */
+  readonly securityToken?: string;
+  /** The Host header the client sent. */
+  readonly host?: string;
   readonly signatureValid: boolean;
   readonly clientToken?: string;
   /** HTTP status sent; 0 when the connection was dropped without a response. */
@@ -81,6 +92,15 @@ export interface EmulatorFault {
   readonly message?: string;
   readonly retryAfter?: number;
 }
+
+/**
+ * What a CreateKeyPair replayed with the same ClientToken answers. The idempotence doc promises
+ * "the same result" but not that the private key is sent twice (ASSUMPTIONS.md):
+ * - sameResult: the first answer again, private key included (the emulator's default);
+ * - nameExists: KeyPairNameAlreadyExist, as if the replay were a new request;
+ * - emptyKey: the first answer without PrivateKeyBody.
+ */
+export type CreateReplay = 'sameResult' | 'nameExists' | 'emptyKey';
 
 interface Outcome {
   readonly status: number;
@@ -127,6 +147,10 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
+function regionHost(region: EmulatorRegion): string {
+  return (region.regionEndpoint ?? `swas.${region.regionId}.aliyuncs.com`).toLowerCase();
+}
+
 function singleHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -143,6 +167,9 @@ export class SwasEmulator {
   private readonly denials = new Map<string, AccessDeniedDetail>();
   private readonly idempotentResults = new Map<string, IdempotentResult>();
   private faults: { fault: EmulatorFault; remaining: number }[] = [];
+  private createReplay: CreateReplay = 'sameResult';
+  private rememberFailures = false;
+  private readonly failedTokens = new Map<string, Outcome>();
   private latencyMs = 0;
   private readonly regionLatencyMs = new Map<string, number>();
   private privateKeyFormat: PrivateKeyFormat;
@@ -155,11 +182,15 @@ export class SwasEmulator {
     private readonly server: Server,
     options: EmulatorOptions,
   ) {
-    this.port = (server.address() as AddressInfo).port;
-    this.url = `http://127.0.0.1:${this.port}`;
+    const address = server.address() as AddressInfo;
+    this.port = address.port;
+    this.url = `${options.tls ? 'https' : 'http'}://${address.address}:${this.port}`;
     this.privateKeyFormat = options.privateKeyFormat ?? 'pkcs1-pem';
     this.quota = options.quota ?? 10;
     this.log = options.logRequests;
+    if (options.regions) {
+      this.state.setRegions(options.regions);
+    }
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       this.handle(request, response).catch((error: unknown) => {
         // A delay cut short by stop() is expected; anything else is an emulator bug worth seeing.
@@ -172,10 +203,10 @@ export class SwasEmulator {
   }
 
   static async start(options: EmulatorOptions = {}): Promise<SwasEmulator> {
-    const server = createServer();
+    const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });
@@ -249,6 +280,17 @@ export class SwasEmulator {
     return key;
   }
 
+  /** The access key's secret and token, for the STS emulator's check of AssumeRole signatures. */
+  accessKey(id: string): { secret: string; securityToken?: string } | undefined {
+    const key = this.accessKeys.get(id);
+    return key?.active ? { secret: key.secret, securityToken: key.securityToken } : undefined;
+  }
+
+  /** Every host name a client may use for this emulator's regions (for certificates and hosts files). */
+  endpointHosts(): string[] {
+    return this.state.regions.flatMap((region) => [regionHost(region), `swas-vpc.${region.regionId}.aliyuncs.com`]);
+  }
+
   // ---- world state -------------------------------------------------------------------------
 
   setRegions(regions: readonly EmulatorRegion[]): void {
@@ -281,6 +323,19 @@ export class SwasEmulator {
 
   setPrivateKeyFormat(format: PrivateKeyFormat): void {
     this.privateKeyFormat = format;
+  }
+
+  setCreateReplay(mode: CreateReplay): void {
+    this.createReplay = mode;
+  }
+
+  /**
+   * On: a refused (4xx, not throttled) request's ClientToken keeps its refusal, so a retry with
+   * the same token is refused again even after the cause is fixed (assumption, the other way from
+   * the default: the idempotence doc does not say whether failures are remembered).
+   */
+  setRememberFailures(on: boolean): void {
+    this.rememberFailures = on;
   }
 
   // ---- faults and latency ------------------------------------------------------------------
@@ -350,6 +405,13 @@ export class SwasEmulator {
     }
     call.regionId = call.query.RegionId;
     call.clientToken = call.query.ClientToken;
+    call.host = singleHeader(request.headers.host);
+    call.securityToken = singleHeader(request.headers['x-acs-security-token']);
+    const misdirected = this.misdirected(call);
+    if (misdirected) {
+      this.send(response, call, this.errorOutcome(misdirected, call));
+      return;
+    }
 
     await this.delay(this.regionLatencyMs.get(call.regionId ?? '') ?? this.latencyMs);
 
@@ -368,6 +430,12 @@ export class SwasEmulator {
     }
     call.signatureValid = true;
 
+    const tokenKey = call.clientToken === undefined ? undefined : `${call.action}\n${call.clientToken}`;
+    const refused = tokenKey === undefined ? undefined : this.failedTokens.get(tokenKey);
+    if (refused) {
+      this.send(response, call, { ...refused, body: refused.body.replace(/"RequestId":"[^"]*"/, `"RequestId":"${call.requestId}"`) });
+      return;
+    }
     const fault = this.takeFault(call.action);
     const early = await this.faultBeforeAct(fault, call);
     if (early === 'drop') {
@@ -375,6 +443,9 @@ export class SwasEmulator {
       return;
     }
     const outcome = early ?? (await this.act(call, request));
+    if (this.rememberFailures && tokenKey !== undefined && outcome.status >= 400 && outcome.status < 500 && !(outcome.code ?? '').startsWith('Throttling')) {
+      this.failedTokens.set(tokenKey, outcome);
+    }
     if (fault?.kind === 'dropAfterAct') {
       this.drop(response, call);
     } else if (fault?.kind === 'malformed') {
@@ -382,6 +453,26 @@ export class SwasEmulator {
     } else {
       this.send(response, call, outcome);
     }
+  }
+
+  /**
+   * A request sent to a region's public name must be for that region: `swas.<RegionId>.aliyuncs.com`
+   * (or the RegionEndpoint ListRegions gives, or the VPC name). ListRegions is answered by every
+   * regional endpoint. Addresses (the `swas.endpoint` override to the emulator) are not checked.
+   * The code and message are an assumption (ASSUMPTIONS.md): the docs do not say what the service
+   * answers.
+   */
+  private misdirected(call: MutableCall): ApiError | undefined {
+    const host = (call.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    if (!host.endsWith('.aliyuncs.com')) {
+      return undefined;
+    }
+    const regions = this.state.regions.filter((r) => call.regionId === undefined || r.regionId === call.regionId);
+    const allowed = regions.flatMap((region) => [regionHost(region), `swas-vpc.${region.regionId}.aliyuncs.com`]);
+    if (allowed.includes(host) || (call.regionId !== undefined && regions.length === 0)) {
+      return undefined;
+    }
+    return new ApiError(400, 'InvalidRegionId.MismatchEndpoint', `The RegionId "${call.regionId ?? ''}" is not served by the endpoint ${host}.`);
   }
 
   /** An outcome that replaces acting, 'drop', or undefined to go on and act. */
@@ -493,6 +584,13 @@ export class SwasEmulator {
           'IdempotentParameterMismatch',
           'The request uses the same client token as a previous, but non-identical request.',
         );
+      }
+      if (call.action === 'CreateKeyPair' && this.createReplay === 'nameExists') {
+        throw new ApiError(400, 'KeyPairNameAlreadyExist', 'The specified key pair name already exists.');
+      }
+      if (call.action === 'CreateKeyPair' && this.createReplay === 'emptyKey') {
+        const { PrivateKeyBody: _withheld, ...rest } = await previous.result;
+        return rest;
       }
       return previous.result;
     }

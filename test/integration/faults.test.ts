@@ -485,7 +485,8 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
   });
 
   test('plain http:// to a non-loopback host: warned that signed traffic is unencrypted', async () => {
-    await world.configure({ endpoint: 'http://swas.cn-hangzhou.aliyuncs.com' });
+    // A name that never resolves (RFC 6761): the signed calls this test makes reach no real host.
+    await world.configure({ endpoint: 'http://swas-emulator.invalid' });
     const prompter = world.script({ pick: REGION });
     await create();
     assert.match(prompter.messages('warning')[0]?.text ?? '', /plain HTTP .* unencrypted/);

@@ -6,7 +6,7 @@ import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, seedDemo } from '../emulator/demo';
-import { SwasEmulator } from '../emulator/server';
+import { SwasEmulator, type EmulatorOptions } from '../emulator/server';
 import { ScriptedPrompter, ScriptStep } from './scriptedPrompter';
 
 export const EXTENSION_ID = 'swas-tools.swas-keypairs';
@@ -21,24 +21,26 @@ export class World {
     readonly api: TestApi,
     public emulator: SwasEmulator,
     public authorizedKeysDir: string,
+    private readonly emulatorOptions: EmulatorOptions,
   ) {}
 
   home = '';
 
-  private static async freshEmulator(): Promise<{ emulator: SwasEmulator; authorizedKeysDir: string }> {
-    const emulator = await SwasEmulator.start();
+  private static async freshEmulator(options: EmulatorOptions): Promise<{ emulator: SwasEmulator; authorizedKeysDir: string }> {
+    const emulator = await SwasEmulator.start(options);
     const authorizedKeysDir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-authkeys-'));
     await seedDemo(emulator, { authorizedKeysDir });
     return { emulator, authorizedKeysDir };
   }
 
-  static async start(): Promise<World> {
+  /** `emulatorOptions`: e.g. HTTPS on 127.0.0.10:443 for the production endpoint path. */
+  static async start(emulatorOptions: EmulatorOptions = {}): Promise<World> {
     const extension = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
     if (!extension) throw new Error(`${EXTENSION_ID} is not installed in the test host`);
     const api = await extension.activate();
     if (!api) throw new Error('The extension did not return its test API (not running in ExtensionMode.Test?)');
-    const { emulator, authorizedKeysDir } = await World.freshEmulator();
-    const world = new World(api, emulator, authorizedKeysDir);
+    const { emulator, authorizedKeysDir } = await World.freshEmulator(emulatorOptions);
+    const world = new World(api, emulator, authorizedKeysDir, emulatorOptions);
     await world.configure({ endpoint: emulator.url, requestTimeout: 2, defaultRegion: '', sshKeyDirectory: '~/.ssh' });
     return world;
   }
@@ -53,7 +55,7 @@ export class World {
   /** A new cloud (the demo world, nothing else), a new empty HOME, and the demo AccessKey in the environment. */
   async reset(): Promise<void> {
     await this.emulator.stop();
-    ({ emulator: this.emulator, authorizedKeysDir: this.authorizedKeysDir } = await World.freshEmulator());
+    ({ emulator: this.emulator, authorizedKeysDir: this.authorizedKeysDir } = await World.freshEmulator(this.emulatorOptions));
     this.home = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-home-'));
     process.env.HOME = this.home;
     process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SwasClient } from '../../src/cloud/client';
+import { resolveCredentials } from '../../src/cloud/credentials';
 import { parseEndpointSetting } from '../../src/cloud/endpoint';
 import { CloudError } from '../../src/cloud/errors';
 import { silentLogger } from '../../src/logger';
@@ -16,11 +17,11 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
     await seedDemo(emulator);
   });
   after(async () => emulator.stop());
-  beforeEach(() => {
+  beforeEach(async () => {
     emulator.clearFaults();
     emulator.clearCalls();
     client = new SwasClient({
-      credentials: { source: { kind: 'environment' }, staticCredentials: { accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET } },
+      credentials: await resolveCredentials({ accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET }),
       endpointOverride: parseEndpointSetting(emulator.url).endpoint,
       acceptLanguage: 'en-US',
       logger: silentLogger,
@@ -66,6 +67,26 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
     assert.equal(instances.length, 150);
     assert.equal(new Set(instances.map((i) => i.instanceId)).size, 150);
     assert.equal(emulator.callsOf('ListInstances').length, 2);
+  });
+
+  test('ListKeyPairs asks for at most 10 per page (no undocumented maximum relied on) and pages past it', async () => {
+    const roomy = await SwasEmulator.start({ quota: 25 });
+    try {
+      await seedDemo(roomy);
+      const roomyClient = new SwasClient({
+        credentials: await resolveCredentials({ accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET }),
+        endpointOverride: parseEndpointSetting(roomy.url).endpoint,
+        acceptLanguage: 'en-US',
+        logger: silentLogger,
+      });
+      for (let i = 0; i < 22; i++) await roomyClient.createKeyPair('cn-shenzhen', `paged-${i}`, `paged-token-${i}`);
+      const listed = await roomyClient.listKeyPairs('cn-shenzhen');
+      assert.equal(new Set(listed.map((k) => k.keyPairName)).size, 22);
+      const pageSizes = roomy.callsOf('ListKeyPairs').map((c) => Number(c.query.PageSize));
+      assert.deepEqual(pageSizes, [10, 10, 10]);
+    } finally {
+      await roomy.stop();
+    }
   });
 
   test('per-server attach results: Success is a string, a Windows server fails alone', async () => {

@@ -27,4 +27,10 @@ describe('endpoint', () => {
     assert.equal(parseEndpointSetting('http://127.0.0.2:80').insecure, false);
     assert.equal(parseEndpointSetting('http://[::1]:80').insecure, false);
   });
+  test('the RegionEndpoint ListRegions gave wins over the pattern, unless it is not an Alibaba Cloud name', () => {
+    assert.deepEqual(endpointFor('cn-shanghai', undefined, 'swas-open.cn-shanghai.aliyuncs.com'), { host: 'swas-open.cn-shanghai.aliyuncs.com', protocol: 'https' });
+    assert.deepEqual(endpointFor('cn-shanghai', undefined, 'evil.example.com'), regionEndpoint('cn-shanghai'));
+    assert.deepEqual(endpointFor('cn-shanghai', undefined, 'x.aliyuncs.com.evil.example'), regionEndpoint('cn-shanghai'));
+    assert.deepEqual(endpointFor('cn-shanghai', { host: '127.0.0.1:1', protocol: 'http' }, 'swas-open.cn-shanghai.aliyuncs.com'), { host: '127.0.0.1:1', protocol: 'http' });
+  });
 });

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Runs "$@" in a private network and mount namespace (root only; see test/host/code-test-shim):
+# - nothing but loopback, so no test can reach a real Alibaba Cloud host, whatever name it uses;
+# - 100.100.100.200 on loopback, the ECS metadata address, so a local server can play that service;
+# - a private, writable /etc/hosts (a bind mount visible only here) that tests point at
+#   swas.<region>.aliyuncs.com / sts.aliyuncs.com;
+# - a test CA made now (openssl), trusted by Node through NODE_EXTRA_CA_CERTS, whose key tests use
+#   to sign the emulator's certificates (SWAS_TEST_CA_DIR).
+set -eu
+ip link set lo up
+ip addr add 100.100.100.200/32 dev lo
+ca_dir=$(mktemp -d "${TMPDIR:-/tmp}/swas-test-ca-XXXXXX")
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=SWAS test CA (throwaway)" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+  -keyout "$ca_dir/ca.key" -out "$ca_dir/ca.pem" 2>/dev/null
+printf '127.0.0.1 localhost\n::1 localhost\n' > "$ca_dir/hosts"
+mount --bind "$ca_dir/hosts" /etc/hosts
+export SWAS_TEST_CA_DIR="$ca_dir" NODE_EXTRA_CA_CERTS="$ca_dir/ca.pem" SWAS_PRIVATE_NETWORK=1
+status=0
+"$@" || status=$?
+rm -rf "$ca_dir"
+exit $status

@@ -88,7 +88,7 @@ export function countIntegration(resultsJson, exitCode) {
 }
 
 /**
- * The summary: one line per suite, then the last line `S skipped, P passed, F failed` where F counts every
+ * The summary: one line per suite, `S skipped`, then the last line `P passed, F failed` where F counts every
  * failed test and hook, plus one per suite that crashed or ran no tests (so a run that did not finish can
  * never end in `0 failed`). `results` maps suite → { passed, failed, pending, crashed? }, `durations`
  * suite → text. Returns { lines, ok }.
@@ -112,6 +112,7 @@ export function summarize(results, durations = {}, narrowing = []) {
   if (narrowing.length > 0 || missing.length > 0) {
     lines.push(`NARROWED RUN (${narrowing.join(' ') || 'not every suite ran'}): not run: ${missing.join(', ') || 'part of a suite'}`);
   }
-  lines.push(`${skipped} skipped, ${passed} passed, ${failed} failed`);
+  lines.push(`${skipped} skipped`);
+  lines.push(`${passed} passed, ${failed} failed`);
   return { lines, ok: failed === 0 };
 }

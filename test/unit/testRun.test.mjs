@@ -98,22 +98,25 @@ describe('countUiScript / countIntegration', () => {
 describe('summarize', () => {
   const clean = { passed: 10, failed: 0, pending: 0 };
 
-  test('the last line sums every suite, skipped first so the line ends in "N passed, N failed"', () => {
+  test('the last line sums every suite as "N passed, N failed", the skipped count just above it', () => {
     const { lines, ok } = summarize({ unit: clean, integration: { passed: 5, failed: 2, pending: 1 }, ui: clean });
-    assert.equal(lines.at(-1), '1 skipped, 25 passed, 2 failed');
+    assert.equal(lines.at(-2), '1 skipped');
+    assert.equal(lines.at(-1), '25 passed, 2 failed');
     assert.equal(ok, false);
   });
 
   test('a crashed suite counts as a failure even when it reported 0 failed', () => {
     const { lines, ok } = summarize({ unit: clean, integration: { ...clean, crashed: 'runner exited 1' }, ui: clean });
-    assert.equal(lines.at(-1), '0 skipped, 30 passed, 1 failed');
+    assert.equal(lines.at(-2), '0 skipped');
+    assert.equal(lines.at(-1), '30 passed, 1 failed');
     assert.match(lines[1], /CRASHED: runner exited 1/);
     assert.equal(ok, false);
   });
 
   test('a suite that ran no tests counts as a failure', () => {
     const { lines, ok } = summarize({ unit: clean, integration: { passed: 0, failed: 0, pending: 3 }, ui: clean });
-    assert.equal(lines.at(-1), '3 skipped, 20 passed, 1 failed');
+    assert.equal(lines.at(-2), '3 skipped');
+    assert.equal(lines.at(-1), '20 passed, 1 failed');
     assert.equal(ok, false);
   });
 
@@ -123,9 +126,9 @@ describe('summarize', () => {
     assert.deepEqual(lines.filter((line) => line.includes('NARROWED')), []);
   });
 
-  test('a narrowed run says so just above the last line', () => {
+  test('a narrowed run says so just above the totals', () => {
     const { lines, ok } = summarize({ integration: clean }, {}, ['SWAS_TEST_ONLY=integration']);
     assert.equal(ok, true);
-    assert.match(lines.at(-2), /^NARROWED RUN \(SWAS_TEST_ONLY=integration\): not run: unit, ui$/);
+    assert.match(lines.at(-3), /^NARROWED RUN \(SWAS_TEST_ONLY=integration\): not run: unit, ui$/);
   });
 });

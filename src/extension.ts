@@ -23,6 +23,7 @@ import type { Prompter } from './ui/prompter';
 export interface TestApi {
   services: Services;
   setPrompter(prompter: Prompter): void;
+  setRemoteWindowOpener(open: (remoteAuthority: string) => Thenable<unknown>): void;
   tree: SwasTreeProvider;
 }
 
@@ -54,7 +55,12 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
     registerCopyPublicIp(services),
   );
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    return { services, setPrompter: (prompter) => (services.prompter = prompter), tree };
+    return {
+      services,
+      setPrompter: (prompter) => (services.prompter = prompter),
+      setRemoteWindowOpener: (open) => (services.openRemoteWindow = open),
+      tree,
+    };
   }
   return undefined;
 }

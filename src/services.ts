@@ -11,6 +11,9 @@ const SIGNED_IN_SECRET = 'swas.accessKey';
 /** What every command needs: the log, credentials, an API client, caches and the prompter. */
 export class Services {
   prompter: Prompter = new VsCodePrompter();
+  /** Opens a new window on a remote authority; integration tests record the call instead (a new window would leave the test host). */
+  openRemoteWindow: (remoteAuthority: string) => Thenable<unknown> = (remoteAuthority) =>
+    vscode.commands.executeCommand('vscode.newWindow', { remoteAuthority, reuseWindow: false });
   readonly regionCache: RegionCache;
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   private cachedClient: { key: string; client: SwasClient } | undefined;

@@ -1,8 +1,6 @@
 import * as vscode from 'vscode';
+import { chooseHandOff, galleryProvider, sshRemoteAuthority } from '../remote/remoteSshProviders';
 import type { Services } from '../services';
-
-/** Remote-SSH and the open-source fork with the same command contract. */
-const REMOTE_SSH_EXTENSIONS = ['ms-vscode-remote.remote-ssh', 'jeanp413.open-remote-ssh'];
 
 export interface ConnectArgs {
   alias: string;
@@ -10,7 +8,11 @@ export interface ConnectArgs {
   needsRestart?: boolean;
 }
 
-/** Opens a new window connected to `alias` through Remote-SSH, offering to install it first. */
+/**
+ * Opens a new window on `alias` through the remote-SSH extension installed in this editor
+ * (Microsoft's, open-remote-ssh, Cursor's, Windsurf's), offering to install the one this editor's
+ * gallery carries when there is none.
+ */
 export async function connectWithRemoteSsh(services: Services, args: ConnectArgs): Promise<boolean> {
   const { prompter } = services;
   if (args.needsRestart) {
@@ -20,17 +22,31 @@ export async function connectWithRemoteSsh(services: Services, args: ConnectArgs
       return false;
     }
   }
-  if (!REMOTE_SSH_EXTENSIONS.some((id) => vscode.extensions.getExtension(id))) {
+  let chosen = await chooseHandOff(services.log);
+  if (!chosen) {
+    const id = galleryProvider(vscode.env.appName, vscode.env.uriScheme);
     const install = vscode.l10n.t('Install Remote-SSH');
-    const choice = await prompter.message('info', vscode.l10n.t('Connecting needs the Remote - SSH extension. Install it now?'), install);
+    const choice = await prompter.message('info', vscode.l10n.t('Connecting needs a Remote - SSH extension. Install {0} now?', id), install);
     if (choice !== install) {
       return false;
     }
-    const id = vscode.env.appName.includes('Visual Studio Code') ? REMOTE_SSH_EXTENSIONS[0] : REMOTE_SSH_EXTENSIONS[1];
+    services.log.info(`Installing ${id}.`);
     await vscode.commands.executeCommand('workbench.extensions.installExtension', id);
+    chosen = await chooseHandOff(services.log);
+    if (!chosen) {
+      void prompter.message('warning', vscode.l10n.t('{0} is installed but not running yet. Reload the window, then connect again.', id));
+      return false;
+    }
   }
-  services.log.info(`Opening a Remote-SSH window for ${args.alias}.`);
-  await vscode.commands.executeCommand('opensshremotes.openEmptyWindow', { host: args.alias });
+  const { extensionId, handOff } = chosen;
+  if (handOff.kind === 'command') {
+    services.log.info(`Opening ${args.alias} with ${extensionId} (${handOff.command}).`);
+    await vscode.commands.executeCommand(handOff.command, { host: args.alias });
+  } else {
+    const remoteAuthority = sshRemoteAuthority(args.alias);
+    services.log.info(`Opening ${args.alias} with ${extensionId} (new window on ${remoteAuthority}).`);
+    await services.openRemoteWindow(remoteAuthority);
+  }
   return true;
 }
 

@@ -312,7 +312,7 @@ async function recoverOwnOrphan(services: Services, client: SwasClient, region: 
     return 'notOurs';
   }
   log.warn(`CreateKeyPair ${region}: "${keyPairName}" exists but its private key never arrived (the answer was lost and the replay did not resend it).`);
-  services.notifyChanged();
+  services.notifyChanged(region);
   const recreate = vscode.l10n.t('Delete and Create Again');
   const choice = await prompter.message(
     'error',

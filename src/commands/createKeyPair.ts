@@ -9,16 +9,16 @@ import { RegionCache } from '../cloud/regionCache';
 import { supportsKeyPairs } from '../cloud/regionList';
 import { isPlausibleRegionId } from '../cloud/regions';
 import { KeyFormatError, KeySaveError, normalizePrivateKey, saveKeyPair, SavedKey, samePublicKey, writeSecretFileExclusive } from '../ssh/keyFile';
-import { expandHome, identityFileForConfig } from '../ssh/paths';
-import { chooseAlias, defaultAlias, resolveSshConfigPath } from '../ssh/sshConfig';
-import { updateSshConfigWithRepairs } from './sshEntries';
+import { expandHome } from '../ssh/paths';
 import type { Services } from '../services';
-import { allRegions, credentialsOrExplain } from './targets';
-import { homeDirectory, readSettings, Settings, sshTildeDirectory } from '../settings';
-import { describeCloudError, describeKeySaveError, describeSshConfigError, ACTION_OPEN_SETTINGS } from '../ui/errorMessages';
+import { homeDirectory, readSettings, Settings } from '../settings';
+import { describeCloudError, describeKeySaveError, ACTION_OPEN_SETTINGS } from '../ui/errorMessages';
 import { showCloudError } from '../ui/showCloudError';
 import { BACK, PickItem } from '../ui/prompter';
 import { keyPairNameProblemMessage } from '../ui/validation';
+import { sshPlaces } from '../local/machine';
+import { writeKeyPairEntry } from '../local/sshEntries';
+import { allRegions, credentialsOrExplain } from '../ui/pickers';
 
 /** The per-region limit the CreateKeyPair page documents. */
 export const KEY_PAIR_QUOTA = 10;
@@ -389,33 +389,22 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
   const attached = outcome.attachResults?.some((r) => r.success) ?? false;
 
   if (kept.path) {
-    const home = homeDirectory();
-    const configPath = resolveSshConfigPath(settings.remoteSshConfigFile, home);
-    try {
-      const identityFile = identityFileForConfig(kept.path, sshTildeDirectory(), process.platform);
-      const result = await updateSshConfigWithRepairs(
-        services,
-        configPath,
-        (current, text) => {
-          const alias = current?.hosts[0]?.alias ?? chooseAlias(text, defaultAlias(keyPairName), region, keyPairName);
-          return {
-            region,
-            keyPairName,
-            user: settings.defaultUser,
-            identityFile,
-            hosts: [{ alias, hostName: attached ? server?.publicIpAddress : undefined, instanceId: attached ? server?.instanceId : undefined, instanceName: attached ? server?.instanceName : undefined }],
-          };
-        },
-        { region, keyPairName, logger: log },
-      );
-      outcome.alias = result.block?.hosts[0]?.alias;
-      outcome.configPath = configPath;
-      if (result.verified === 'skipped-no-ssh') {
+    const places = await sshPlaces(settings);
+    const entry = await writeKeyPairEntry(services, places, {
+      regionId: region,
+      keyPairName,
+      privateKeyPath: kept.path,
+      servers: server && attached ? [server] : [],
+      fresh: true,
+    });
+    if ('problem' in entry) {
+      warnings.push(entry.problem);
+    } else {
+      outcome.alias = (server && entry.aliases.get(server.instanceId)) ?? entry.firstAlias;
+      outcome.configPath = places.configPath;
+      if (entry.verified === 'skipped-no-ssh') {
         notes.push(vscode.l10n.t('OpenSSH (ssh) was not found, so the new entry could not be checked with "ssh -G".'));
       }
-    } catch (error) {
-      log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
-      warnings.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', configPath, describeSshConfigError(error, configPath)));
     }
   }
   // Once, after the key is on disk, so the reloaded region also shows the key as local.

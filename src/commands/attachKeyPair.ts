@@ -1,9 +1,8 @@
-import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import type { Instance, KeyPair, PerServerResult } from '../cloud/client';
 import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
-import { showCloudError } from '../ui/showCloudError';
+import { callWithRetry } from '../ui/showCloudError';
 import { restartServers } from './restartServer';
 import { localPrivateKey, sshPlaces } from '../local/machine';
 import { removeServerEntries, writeKeyPairEntry } from '../local/sshEntries';
@@ -91,15 +90,13 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
   const results: PerServerResult[] = [];
   for (let start = 0; start < chosen.length; start += SERVERS_PER_CALL) {
     const batch = chosen.slice(start, start + SERVERS_PER_CALL).map((i) => i.instanceId);
-    const clientToken = randomUUID();
-    try {
-      results.push(
-        ...(await prompter.progress(vscode.l10n.t('Attaching "{0}"…', keyPair.keyPairName), () => client.attachKeyPair(regionId, keyPair.keyPairName, batch, clientToken))),
-      );
-    } catch (error) {
-      await showCloudError(services, error, regionId);
+    const batchResults = await callWithRetry(services, regionId, (clientToken) =>
+      prompter.progress(vscode.l10n.t('Attaching "{0}"…', keyPair.keyPairName), () => client.attachKeyPair(regionId, keyPair.keyPairName, batch, clientToken)),
+    );
+    if (!batchResults) {
       break;
     }
+    results.push(...batchResults);
   }
   if (results.length === 0) {
     return undefined;

@@ -1,8 +1,7 @@
-import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import type { Instance, PerServerResult, SwasClient } from '../cloud/client';
 import type { Services } from '../services';
-import { showCloudError } from '../ui/showCloudError';
+import { callWithRetry } from '../ui/showCloudError';
 import { restartServers } from './restartServer';
 import type { KeyPairArgs } from '../commandArgs';
 import { removeServerEntries } from '../local/sshEntries';
@@ -32,14 +31,12 @@ export async function detachFrom(services: Services, client: SwasClient, args: K
   if (answer !== detach) {
     return undefined;
   }
-  let results: PerServerResult[];
-  try {
-    const clientToken = randomUUID();
-    results = await prompter.progress(vscode.l10n.t('Detaching "{0}"…', keyPair.keyPairName), () =>
+  const results = await callWithRetry(services, regionId, (clientToken) =>
+    prompter.progress(vscode.l10n.t('Detaching "{0}"…', keyPair.keyPairName), () =>
       client.detachKeyPair(regionId, keyPair.keyPairName, servers.map((s) => s.instanceId), clientToken),
-    );
-  } catch (error) {
-    await showCloudError(services, error, regionId);
+    ),
+  );
+  if (!results) {
     return undefined;
   }
   const detached = results.filter((r) => r.success).map((r) => r.instanceId);

@@ -9,7 +9,7 @@ import type { KeyPairArgs } from '../commandArgs';
 import type { Services } from '../services';
 import { ACTION_SIGN_IN, describeCredentialsError } from './errorMessages';
 import { BACK, PickItem } from './prompter';
-import { showCloudError } from './showCloudError';
+import { callWithRetry } from './showCloudError';
 
 /** Shared by the commands: what they need, asked for when a palette call did not pass it. */
 
@@ -65,12 +65,7 @@ export async function pickRegion(services: Services, title: string): Promise<str
 
 /** A list the region's command needs, behind a progress notification; undefined after showing why it failed. */
 async function listOrExplain<T>(services: Services, regionId: string, progressTitle: string, list: () => Promise<T[]>): Promise<T[] | undefined> {
-  try {
-    return await services.prompter.progress(progressTitle, list);
-  } catch (error) {
-    await showCloudError(services, error, regionId);
-    return undefined;
-  }
+  return callWithRetry(services, regionId, () => services.prompter.progress(progressTitle, list));
 }
 
 export function listKeyPairsOrExplain(services: Services, client: SwasClient, regionId: string): Promise<KeyPair[] | undefined> {

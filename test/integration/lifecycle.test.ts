@@ -92,6 +92,30 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.deepStrictEqual(block?.hosts.map((h) => h.instanceId), [DEMO_SERVERS.web1.instanceId]);
   });
 
+  test('Attach and Detach: answers lost on every attempt offer a safe Retry, sent with the same ClientToken', async () => {
+    await createLocalKeyPair('lossy', 'Skip');
+    // The client tries 4 times in all; every one of them loses its answer after the service acted.
+    world.emulator.injectFault({ action: 'AttachKeyPair', kind: 'dropAfterAct', times: 4 });
+    let prompter = world.script({ picks: ['db-1'] }, { answer: 'Retry' }, { answer: undefined });
+    const attached = await vscode.commands.executeCommand<AttachOutcome>('swas.attachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'lossy'));
+    const attachError = prompter.messages('error')[0];
+    assert.match(attachError.text, /Retrying is safe/);
+    assert.strictEqual(attachError.actions?.[0], 'Retry');
+    assert.deepStrictEqual(attached.results.map((r) => r.success), [true]);
+    assert.strictEqual(instance('db-1').keyPairName, 'lossy');
+    const attachCalls = world.emulator.callsOf('AttachKeyPair');
+    assert.ok(attachCalls.length > 4, 'retried after the message');
+    assert.strictEqual(new Set(attachCalls.map((c) => c.clientToken)).size, 1, 'one ClientToken for every attempt');
+
+    world.emulator.injectFault({ action: 'DetachKeyPair', kind: 'dropAfterAct', times: 4 });
+    prompter = world.script({ picks: ['db-1'] }, { answer: 'Detach' }, { answer: 'Retry' });
+    const detached = await vscode.commands.executeCommand<DetachOutcome>('swas.detachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'lossy'));
+    assert.strictEqual(prompter.messages('error')[0].actions?.[0], 'Retry');
+    assert.ok(detached, 'the retried detach finished');
+    assert.strictEqual(instance('db-1').keyPairName, undefined);
+    assert.strictEqual(new Set(world.emulator.callsOf('DetachKeyPair').map((c) => c.clientToken)).size, 1);
+  });
+
   test('Attach: declining the replace modal changes nothing; a key pair without a local key writes no SSH entry', async () => {
     await createLocalKeyPair('lap', 'Skip');
     world.script({ picks: ['web-1'] }, { answer: undefined });

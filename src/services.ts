@@ -4,6 +4,7 @@ import { credentialInputs, resolveCredentials, ResolvedCredentials, StaticCreden
 import { RegionCache } from './cloud/regionCache';
 import { readSettings, Settings } from './settings';
 import { describeCredentialSource } from './ui/errorMessages';
+import { settingsProblem } from './ui/settingsCheck';
 import { Prompter, VsCodePrompter } from './ui/prompter';
 
 const SIGNED_IN_SECRET = 'swas.accessKey';
@@ -106,6 +107,11 @@ export class Services {
    */
   client(credentials: ResolvedCredentials): SwasClient {
     const settings = readSettings();
+    // Never the public endpoint in place of one the user set but mistyped.
+    const problem = settingsProblem(settings);
+    if (problem) {
+      throw problem;
+    }
     const key = JSON.stringify([credentials.identity, settings.endpointSetting, settings.requestTimeoutMs, vscode.env.language]);
     if (this.cachedClient?.key === key) {
       return this.cachedClient.client;

@@ -15,6 +15,11 @@ export async function restartServers(services: Services, regionId: string, insta
   if (instances.length === 0) {
     return [];
   }
+  // Settings and credentials first: no question is asked for a restart that cannot be sent.
+  const client = await clientOrExplain(services);
+  if (!client) {
+    return [];
+  }
   const restart = vscode.l10n.t('Restart');
   const names = instances.map((i) => `${i.instanceName} (${i.instanceId})`);
   const choice = await prompter.confirm(
@@ -23,10 +28,6 @@ export async function restartServers(services: Services, regionId: string, insta
     restart,
   );
   if (choice !== restart) {
-    return [];
-  }
-  const client = await clientOrExplain(services);
-  if (!client) {
     return [];
   }
   const restarted: Instance[] = [];

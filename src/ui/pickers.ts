@@ -9,6 +9,7 @@ import type { KeyPairArgs } from '../commandArgs';
 import type { Services } from '../services';
 import { ACTION_SIGN_IN, describeCredentialsError } from './errorMessages';
 import { BACK, PickItem } from './prompter';
+import { checkedSettings } from './settingsCheck';
 import { callWithRetry } from './showCloudError';
 
 /** Shared by the commands: what they need, asked for when a palette call did not pass it. */
@@ -29,8 +30,9 @@ export async function credentialsOrExplain(services: Services): Promise<Resolved
   }
 }
 
+/** The API client for a command, once the settings are checked and credentials found (else the user was told why). */
 export async function clientOrExplain(services: Services): Promise<SwasClient | undefined> {
-  const credentials = await credentialsOrExplain(services);
+  const credentials = (await checkedSettings(services)) && (await credentialsOrExplain(services));
   return credentials && services.client(credentials);
 }
 

@@ -8,6 +8,7 @@ import { DEMO_ACCESS_KEY_ID, DEMO_REGION_ID } from '../emulator/demo';
 import { generateRsaKeyPair } from '../emulator/keys';
 import { Mounts } from './disk';
 import type { ScriptedPrompter, ScriptStep } from './scriptedPrompter';
+import { messages, regionChildren } from './treeSupport';
 import { listFiles, sshG, sshKeygenPublic, World } from './world';
 
 /**
@@ -482,6 +483,29 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
     assert.match(errorText(prompter), /"swas\.endpoint" setting .* is not a usable URL/);
     assert.deepStrictEqual(prompter.messages('error')[0].actions, ['Open Settings']);
     assert.strictEqual(world.emulator.calls.length, 0);
+  });
+
+  test('swas.endpoint that is not a URL stops every other command too, and the sidebar says so: never the public endpoint instead', async () => {
+    await world.configure({ endpoint: 'swas.cn-hangzhou.aliyuncs.com' });
+    const keyPair = { regionId: REGION, keyPair: { keyPairName: 'any', instanceIds: [] } };
+    const server = { regionId: REGION, instance: { instanceId: 'i-any', instanceName: 'any', osType: 'Linux', publicIpAddress: '127.0.0.2', status: 'Running' } };
+    for (const [command, args] of [
+      ['swas.attachKeyPair', keyPair],
+      ['swas.detachKeyPair', keyPair],
+      ['swas.deleteKeyPair', keyPair],
+      ['swas.importPublicKey', { regionId: REGION }],
+      ['swas.connectServer', server],
+      ['swas.restartServer', server],
+    ] as const) {
+      const prompter = world.script();
+      await vscode.commands.executeCommand(command, args);
+      assert.match(errorText(prompter), /"swas\.endpoint" setting .* is not a usable URL/, command);
+      assert.deepStrictEqual(prompter.messages('error')[0].actions, ['Open Settings'], command);
+    }
+    const nodes = await regionChildren(world.api.tree, REGION);
+    assert.match(messages(nodes)[0], /"swas\.endpoint" setting .* is not a usable URL/);
+    assert.deepStrictEqual(nodes.flatMap((n) => (n.kind === 'message' && n.command ? [n.command] : [])), [{ command: 'workbench.action.openSettings', arguments: ['swas.endpoint'] }]);
+    assert.strictEqual(world.emulator.calls.length, 0, 'no request went anywhere');
   });
 
   test('plain http:// to a non-loopback host: warned that signed traffic is unencrypted', async () => {

@@ -486,7 +486,7 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
   });
 
   test('swas.endpoint that is not a URL stops every other command too, and the sidebar says so: never the public endpoint instead', async () => {
-    await world.configure({ endpoint: 'swas.cn-hangzhou.aliyuncs.com' });
+    await world.configure({ endpoint: 'swas.cn-hangzhou.aliyuncs.com', regions: [REGION] });
     const keyPair = { regionId: REGION, keyPair: { keyPairName: 'any', instanceIds: [] } };
     const server = { regionId: REGION, instance: { instanceId: 'i-any', instanceName: 'any', osType: 'Linux', publicIpAddress: '127.0.0.2', status: 'Running' } };
     for (const [command, args] of [

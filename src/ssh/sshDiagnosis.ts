@@ -13,7 +13,8 @@ export type SshDiagnosis =
   | { kind: 'hostKeyChanged'; fingerprint?: string; file?: string; line?: number; knownHostsName?: string }
   /** No known_hosts entry for this host (batch mode cannot ask). */
   | { kind: 'hostKeyUnknown' }
-  | { kind: 'other'; detail: string };
+  /** `detail`: ssh's last lines, empty when it printed nothing. */
+  | { kind: 'other'; detail: string; exitCode: number | null };
 
 const CONNECT_FAILED = /^ssh: connect to host (\S+) port (\d+): (.+)$/m;
 
@@ -67,5 +68,5 @@ export function diagnoseSsh(exitCode: number | null, stderr: string): SshDiagnos
   if (unresolved) {
     return { kind: 'unresolved', host: unresolved[1] };
   }
-  return { kind: 'other', detail: lastLines(stderr, 3) || `ssh exited with ${exitCode ?? 'a signal'}` };
+  return { kind: 'other', detail: lastLines(stderr, 3), exitCode };
 }

@@ -58,7 +58,8 @@ describe('ssh stderr → diagnosis', () => {
     assert.deepEqual(diagnoseSsh(255, '/root/.ssh/config: line 3: Bad configuration option: foo\n/root/.ssh/config: terminating, 1 bad configuration options\n'), {
       kind: 'other',
       detail: '/root/.ssh/config: line 3: Bad configuration option: foo /root/.ssh/config: terminating, 1 bad configuration options',
+      exitCode: 255,
     });
-    assert.deepEqual(diagnoseSsh(255, ''), { kind: 'other', detail: 'ssh exited with 255' });
+    assert.deepEqual(diagnoseSsh(255, ''), { kind: 'other', detail: '', exitCode: 255 });
   });
 });

@@ -2,15 +2,11 @@ import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import type { Instance } from '../cloud/client';
 import { waitUntilRunning, type RestartWaitOutcome } from '../cloud/restartWait';
+import type { ServerArgs } from '../commandArgs';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
 import { showCloudError } from '../ui/showCloudError';
-import { clientOrExplain, pickRegion, pickServer } from './targets';
-
-export interface RestartArgs {
-  regionId: string;
-  instance: Instance;
-}
+import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
 
 /** Between two status reads: a restart takes about a minute, ListInstances is cheap. */
 const POLL_INTERVAL_MS = 2_000;
@@ -126,7 +122,7 @@ async function reportRestarts(services: Services, regionId: string, outcomes: Re
 }
 
 /** SWAS: Restart Server. From a server node, or from the palette (asks for region and server). */
-export async function restartServer(services: Services, args?: RestartArgs): Promise<RestartOutcome | undefined> {
+export async function restartServer(services: Services, args?: ServerArgs): Promise<RestartOutcome | undefined> {
   let target = args;
   if (!target) {
     const title = vscode.l10n.t('Restart Server');
@@ -142,5 +138,5 @@ export async function restartServer(services: Services, args?: RestartArgs): Pro
 }
 
 export function registerRestartServer(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.restartServer', (args?: RestartArgs) => restartServer(services, args));
+  return vscode.commands.registerCommand('swas.restartServer', (args?: ServerArgs) => restartServer(services, args));
 }

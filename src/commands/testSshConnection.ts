@@ -1,15 +1,18 @@
 import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import type { Instance, SwasClient } from '../cloud/client';
-import { allowsTcpPort } from '../cloud/firewall';
+import { allowsTcpPort, type FirewallRule } from '../cloud/firewall';
 import type { Services } from '../services';
 import { addKnownHosts, checkLogin, knownHostsName, scanHostKeys, sshTarget } from '../ssh/loginCheck';
 import { removeFromKnownHosts } from '../ssh/knownHosts';
 import type { SshDiagnosis } from '../ssh/sshDiagnosis';
 import type { ManagedBlock } from '../ssh/sshConfig';
 import { showCloudError } from '../ui/showCloudError';
-import type { RestartArgs } from './restartServer';
-import { clientOrExplain, managedBlocksOf, pickRegion, pickServer, sshPlaces } from './targets';
+import type { ServerArgs } from '../commandArgs';
+import { sshPlaces } from '../local/machine';
+import { readSettings } from '../settings';
+import { listManagedBlocks } from '../ssh/sshConfig';
+import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
 
 /** What ssh gets for the TCP connection; the whole check is bounded in loginCheck.ts. */
 const CONNECT_TIMEOUT_SECONDS = 10;
@@ -40,7 +43,7 @@ interface Target {
  * turns what it says into a diagnosis with the next step: firewall, pending restart, other key
  * pair, changed or unknown host key.
  */
-export async function testSshConnection(services: Services, args?: RestartArgs, followUps = 0): Promise<LoginCheckOutcome | undefined> {
+export async function testSshConnection(services: Services, args?: ServerArgs, followUps = 0): Promise<LoginCheckOutcome | undefined> {
   const { prompter } = services;
   let regionId = args?.regionId;
   let instance = args?.instance;
@@ -54,8 +57,8 @@ export async function testSshConnection(services: Services, args?: RestartArgs, 
     }
   }
   const server = instance;
-  const places = await sshPlaces();
-  const block = managedBlocksOf(places).find((b) => b.region === regionId && b.hosts.some((h) => h.instanceId === server.instanceId));
+  const places = await sshPlaces(readSettings());
+  const block = managedBlocksIn(places.configText).find((b) => b.region === regionId && b.hosts.some((h) => h.instanceId === server.instanceId));
   const alias = block?.hosts.find((h) => h.instanceId === server.instanceId)?.alias;
   if (!block || !alias) {
     const connect = vscode.l10n.t('Connect to Server with Remote-SSH');
@@ -120,7 +123,7 @@ async function explainNoAnswer(
   if (!client) {
     return undefined;
   }
-  let rules;
+  let rules: FirewallRule[];
   try {
     rules = await prompter.progress(vscode.l10n.t('Checking the firewall of {0}…', instance.instanceName), () => client.listFirewallRules(regionId, instance.instanceId));
   } catch (error) {
@@ -287,6 +290,15 @@ async function offerHostKey(services: Services, target: Target, again: () => Pro
   return again();
 }
 
+/** Our blocks in the config; none when its markers are broken (the other commands then explain the repair). */
+function managedBlocksIn(configText: string): ManagedBlock[] {
+  try {
+    return listManagedBlocks(configText);
+  } catch {
+    return [];
+  }
+}
+
 export function registerTestSshConnection(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.testSshConnection', (args?: RestartArgs) => testSshConnection(services, args));
+  return vscode.commands.registerCommand('swas.testSshConnection', (args?: ServerArgs) => testSshConnection(services, args));
 }

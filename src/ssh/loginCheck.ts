@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { runProcess } from './process';
 import { diagnoseSsh, SshDiagnosis } from './sshDiagnosis';
 import { sshG } from './sshVerify';
 
@@ -11,27 +12,6 @@ export interface LoginCheckOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { env: options.env ?? process.env, timeout: options.timeoutMs, killSignal: 'SIGKILL', windowsHide: true }, (error, stdout, stderr) => {
-      if (error && typeof (error as NodeJS.ErrnoException).code === 'string') {
-        reject(error);
-        return;
-      }
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-    if (options.input !== undefined) {
-      child.stdin?.end(options.input);
-    }
-  });
-}
-
 /**
  * `ssh -F <config> -o BatchMode=yes -o ConnectTimeout=<n> <alias> exit 0`: no prompt can hang it,
  * and the remote command proves a shell opens. Returns the diagnosis and ssh's stderr.
@@ -39,8 +19,15 @@ function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv
 export async function checkLogin(alias: string, options: LoginCheckOptions): Promise<{ diagnosis: SshDiagnosis; stderr: string }> {
   const args = ['-F', options.configPath, '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${options.connectTimeoutSeconds}`, '--', alias, 'exit', '0'];
   // Past ConnectTimeout ssh may still wait in the key exchange; the process limit bounds the whole check.
-  const result = await run('ssh', args, { env: options.env, timeoutMs: (options.connectTimeoutSeconds + 20) * 1000 });
-  return { diagnosis: result.code === null ? { kind: 'timeout' } : diagnoseSsh(result.code, result.stderr), stderr: result.stderr };
+  try {
+    const result = await runProcess('ssh', args, { env: options.env, timeoutMs: (options.connectTimeoutSeconds + 20) * 1000 });
+    return { diagnosis: diagnoseSsh(result.code, result.stderr), stderr: result.stderr };
+  } catch (error) {
+    if ((error as { killed?: boolean }).killed) {
+      return { diagnosis: { kind: 'timeout' }, stderr: '' };
+    }
+    throw error;
+  }
 }
 
 /** Where OpenSSH looks for `alias`: its address, port, first known_hosts file and whether it hashes names. */
@@ -70,12 +57,20 @@ export interface ScannedHostKeys {
 
 /** The server's host keys (`ssh-keyscan`) and their fingerprints (`ssh-keygen -lf -`). */
 export async function scanHostKeys(hostName: string, port: number, hashed: boolean, timeoutSeconds: number): Promise<ScannedHostKeys> {
-  const scanned = await run('ssh-keyscan', ['-T', String(timeoutSeconds), '-p', String(port), ...(hashed ? ['-H'] : []), hostName], { timeoutMs: (timeoutSeconds + 10) * 1000 });
+  const scanned = await runProcess('ssh-keyscan', ['-T', String(timeoutSeconds), '-p', String(port), ...(hashed ? ['-H'] : []), hostName], { timeoutMs: (timeoutSeconds + 10) * 1000 });
   const lines = scanned.stdout.split(/\r?\n/).filter((line) => line.trim() && !line.startsWith('#'));
   if (lines.length === 0) {
     return { lines, fingerprints: [] };
   }
-  const listed = await run('ssh-keygen', ['-l', '-f', '-'], { timeoutMs: 10_000, input: `${lines.join('\n')}\n` });
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-hostkeys-'));
+  let listed;
+  try {
+    const file = path.join(dir, 'scanned');
+    await fs.writeFile(file, `${lines.join('\n')}\n`);
+    listed = await runProcess('ssh-keygen', ['-l', '-f', file], { timeoutMs: 10_000 });
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
   const fingerprints = listed.stdout
     .split(/\r?\n/)
     .map((line) => /^\d+\s+(SHA256:\S+)\s+.*\((\S+)\)\s*$/.exec(line.trim()))

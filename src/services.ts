@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { DEFAULT_TIMEOUTS, SwasClient } from './cloud/client';
 import { credentialInputs, resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
+import { PendingRestarts } from './cloud/pendingRestarts';
 import { RegionCache } from './cloud/regionCache';
 import { readSettings, Settings } from './settings';
 import { describeCredentialSource } from './ui/errorMessages';
@@ -16,6 +17,8 @@ export class Services {
   openRemoteWindow: (remoteAuthority: string) => Thenable<unknown> = (remoteAuthority) =>
     vscode.commands.executeCommand('vscode.newWindow', { remoteAuthority, reuseWindow: false });
   readonly regionCache: RegionCache;
+  /** Servers with a key pair attached here and no restart since. */
+  readonly pendingRestarts: PendingRestarts;
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   private cachedClient: { key: string; client: SwasClient } | undefined;
   private signedIn: Promise<StaticCredentials | undefined> | undefined;
@@ -30,10 +33,12 @@ export class Services {
     readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
-    this.regionCache = new RegionCache({
-      get: (key) => context.globalState.get(key),
-      update: (key, value) => context.globalState.update(key, value),
-    });
+    const memento = {
+      get: <T>(key: string) => context.globalState.get<T>(key),
+      update: (key: string, value: unknown) => context.globalState.update(key, value),
+    };
+    this.regionCache = new RegionCache(memento);
+    this.pendingRestarts = new PendingRestarts(memento);
     // Another window may sign in or out: forget the copy kept here.
     context.subscriptions.push(
       context.secrets.onDidChange((event) => {

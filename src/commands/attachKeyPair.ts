@@ -102,6 +102,7 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
     return undefined;
   }
   const attached = chosen.filter((i) => results.some((r) => r.success && r.instanceId === i.instanceId));
+  await services.pendingRestarts.attached(regionId, attached.map((i) => i.instanceId), keyPair.keyPairName);
   for (const r of results) {
     services.log.info(`AttachKeyPair ${regionId} ${keyPair.keyPairName} → ${r.instanceId}: ${r.success ? 'ok' : `failed (${r.code ?? ''})`}`);
   }
@@ -138,7 +139,7 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
   const restart = vscode.l10n.t('Restart Servers…');
   const heading = vscode.l10n.t('Attach "{0}":', keyPair.keyPairName);
   const choice = await prompter.message(failed ? 'warning' : 'info', [heading, ...lines].join(' '), ...(attached.length > 0 ? [restart] : []));
-  const restarted = choice === restart ? await restartServers(services, regionId, attached) : [];
+  const restarted = choice === restart ? (await restartServers(services, regionId, attached)).map((o) => o.instance) : [];
   return { results, aliases, restarted };
 }
 

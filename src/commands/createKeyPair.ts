@@ -219,6 +219,9 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     }
   }
   const attached = outcome.attachResults?.some((r) => r.success) ?? false;
+  if (attached && server) {
+    await services.pendingRestarts.attached(region, [server.instanceId], keyPairName);
+  }
 
   if (kept.path) {
     const places = await sshPlaces(settings);

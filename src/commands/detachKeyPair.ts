@@ -91,7 +91,7 @@ export async function detachKeyPair(services: Services, args?: KeyPairArgs): Pro
     [vscode.l10n.t('Detach "{0}":', target.keyPair.keyPairName), ...resultLines(results, chosen), vscode.l10n.t('It takes effect after a restart.')].join(' '),
     ...(done.length > 0 ? [restart] : []),
   );
-  const restarted = choice === restart ? await restartServers(services, target.regionId, done) : [];
+  const restarted = choice === restart ? (await restartServers(services, target.regionId, done)).map((o) => o.instance) : [];
   return { results, restarted };
 }
 

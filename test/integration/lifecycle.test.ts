@@ -10,6 +10,7 @@ import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import type { DeleteOutcome } from '../../src/commands/deleteKeyPair';
 import type { DetachOutcome } from '../../src/commands/detachKeyPair';
 import type { ImportOutcome } from '../../src/commands/importPublicKey';
+import type { RestartOutcome } from '../../src/commands/restartServer';
 import { samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFile';
 import { DEMO_EXISTING_KEY_PAIR, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { findManagedBlock } from '../../src/ssh/sshConfig';
@@ -53,8 +54,10 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.strictEqual(instance('web-1').keyPairName, 'lap');
     assert.strictEqual(instance('db-1').keyPairName, 'lap');
     const lapKey = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'lap')!.publicKey;
+    // The command returns after the restart it offered and the wait until the servers run again.
+    assert.deepStrictEqual(outcome.restarted.map((i) => i.instanceName), ['web-1', 'db-1']);
     const authorized = await fs.readFile(path.join(world.authorizedKeysDir, 'db-1', 'authorized_keys'), 'utf8');
-    assert.ok(samePublicKey(authorized, lapKey));
+    assert.ok(samePublicKey(authorized, lapKey), 'effective after the restart');
 
     const results = prompter.messages().find((m) => m.text.startsWith('Attach "lap":'));
     assert.match(results!.text, /web-1: done.*db-1: done/);
@@ -141,19 +144,27 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.deepStrictEqual((await sshG(world.configPath, 'swas-first', world.home)).get('hostname'), ['swas-first'], 'no longer points at web-1');
   });
 
-  test('Detach: a modal naming the servers, the server stops trusting the key, its SSH entry goes', async () => {
+  test('Detach: a modal naming the servers, its SSH entry goes, the server stops trusting the key at the restart', async () => {
     await createLocalKeyPair('lap', 'web-1');
+    world.script({ answer: 'Restart' });
+    await vscode.commands.executeCommand('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'web-1'));
+    const lapKey = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'lap')!.publicKey;
+    const authorizedKeys = path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
+    assert.ok(samePublicKey(await fs.readFile(authorizedKeys, 'utf8'), lapKey));
     assert.match(await fs.readFile(world.configPath, 'utf8'), /HostName 127\.0\.0\.2/);
     const prompter = world.script({ picks: ['web-1'] }, { answer: 'Detach' });
     const outcome = await vscode.commands.executeCommand<DetachOutcome>('swas.detachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'lap'));
     assert.deepStrictEqual(outcome.results.map((r) => r.success), [true]);
     assert.match(prompter.shown.find((s) => s.kind === 'confirm')!.text, new RegExp(`Detach "lap" from web-1 \\(${DEMO_SERVERS.web1.instanceId}\\)\\?`));
     assert.strictEqual(instance('web-1').keyPairName, undefined);
-    assert.strictEqual(await fs.readFile(path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys'), 'utf8'), '');
     const config = await fs.readFile(world.configPath, 'utf8');
     assert.match(config, /Host swas-lap/, 'the entry stays, without a server');
     assert.doesNotMatch(config, /^\s*HostName\s/m);
-    assert.strictEqual(instance('web-1').rebootCount, 0, 'no restart unless asked');
+    assert.strictEqual(instance('web-1').rebootCount, 1, 'no restart unless asked');
+    assert.ok(samePublicKey(await fs.readFile(authorizedKeys, 'utf8'), lapKey), 'still trusted until the restart');
+    world.script({ answer: 'Restart' });
+    await vscode.commands.executeCommand('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'web-1'));
+    assert.strictEqual(await fs.readFile(authorizedKeys, 'utf8'), '');
   });
 
   test('Delete refuses while attached; declining keeps it, detaching first deletes it', async () => {
@@ -283,11 +294,12 @@ suite('Key pair lifecycle from the sidebar', function () {
 
   test('Restart from the palette asks for the server, then confirms by name; No restarts nothing', async () => {
     let prompter = world.script({ pick: 'db-1' }, { answer: undefined });
-    assert.strictEqual(await vscode.commands.executeCommand('swas.restartServer'), false);
+    assert.strictEqual(await vscode.commands.executeCommand('swas.restartServer'), undefined);
     assert.strictEqual(instance('db-1').rebootCount, 0);
     assert.match(prompter.shown.find((s) => s.kind === 'confirm')!.text, new RegExp(`Restart db-1 \\(${DEMO_SERVERS.db1.instanceId}\\)\\?`));
     prompter = world.script({ answer: 'Restart' });
-    assert.strictEqual(await vscode.commands.executeCommand('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1')), true);
+    const restarted = await vscode.commands.executeCommand<RestartOutcome>('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1'));
+    assert.deepStrictEqual(restarted?.wait, { kind: 'running' });
     assert.strictEqual(instance('db-1').rebootCount, 1);
     assert.strictEqual(prompter.remaining, 0);
   });

@@ -69,6 +69,13 @@ export class Params {
 export interface ActionSettings {
   readonly privateKeyFormat: PrivateKeyFormat;
   readonly quota: number;
+  /** List answers without TotalCount (see SwasEmulator.setOmitTotalCount). */
+  readonly omitTotalCount: boolean;
+}
+
+/** TotalCount unless the emulator is told to leave it out. */
+function totalCount(ctx: ActionContext, count: number): { TotalCount?: number } {
+  return ctx.settings.omitTotalCount ? {} : { TotalCount: count };
 }
 
 export interface ActionContext {
@@ -133,7 +140,7 @@ function listKeyPairs(ctx: ActionContext): ResponseBody {
   const all = ctx.state.keyPairs(ctx.regionId).filter((k) => !matcher || matcher.test(k.keyPairName));
   const { pageNumber, pageSize, items } = page(all, ctx.params);
   return {
-    TotalCount: all.length,
+    ...totalCount(ctx, all.length),
     PageNumber: pageNumber,
     PageSize: pageSize,
     KeyPairs: items.map((k) => ({
@@ -282,7 +289,7 @@ function listInstances(ctx: ActionContext): ResponseBody {
     .filter((i) => !nameMatcher || nameMatcher.test(i.instanceName))
     .filter((i) => !status || i.status === status);
   const { pageNumber, pageSize, items } = page(all, ctx.params);
-  return { TotalCount: all.length, PageNumber: pageNumber, PageSize: pageSize, Instances: items.map(instanceBody) };
+  return { ...totalCount(ctx, all.length), PageNumber: pageNumber, PageSize: pageSize, Instances: items.map(instanceBody) };
 }
 
 function requireInstance(ctx: ActionContext): EmulatorInstance {

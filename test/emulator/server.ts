@@ -169,6 +169,7 @@ export class SwasEmulator {
   private faults: { fault: EmulatorFault; remaining: number }[] = [];
   private createReplay: CreateReplay = 'sameResult';
   private rememberFailures = false;
+  private omitTotalCount = false;
   private readonly failedTokens = new Map<string, Outcome>();
   private latencyMs = 0;
   private readonly regionLatencyMs = new Map<string, number>();
@@ -327,6 +328,15 @@ export class SwasEmulator {
 
   setCreateReplay(mode: CreateReplay): void {
     this.createReplay = mode;
+  }
+
+  /**
+   * On: ListKeyPairs and ListInstances answer without TotalCount. swas-api.md lists TotalCount in
+   * both answers but the docs are silent on whether it is always present (assumption, the other
+   * way from the default), so the client must page correctly with or without it.
+   */
+  setOmitTotalCount(on: boolean): void {
+    this.omitTotalCount = on;
   }
 
   /**
@@ -555,7 +565,7 @@ export class SwasEmulator {
         throw new ApiError(400, 'InvalidRegionId', `The specified RegionId "${regionId}" does not exist.`);
       }
     }
-    const settings: ActionSettings = { privateKeyFormat: this.privateKeyFormat, quota: this.quota };
+    const settings: ActionSettings = { privateKeyFormat: this.privateKeyFormat, quota: this.quota, omitTotalCount: this.omitTotalCount };
     const run = () => Promise.resolve(definition.handler({ state: this.state, params, regionId, settings }));
     const clientToken = params.optional('ClientToken');
     return definition.idempotent && clientToken !== undefined ? this.runOnce(call, clientToken, run) : run();

@@ -41,7 +41,8 @@ export function blockWithServers(
       hosts.push({ alias, ...entry });
     }
   }
-  return { ...base, user: current?.user ?? base.user, hosts };
+  // `||`: a block whose User line was deleted reads back with user '' and gets the default again.
+  return { ...base, user: current?.user || base.user, hosts };
 }
 
 /**

@@ -3,6 +3,7 @@ import { DEFAULT_TIMEOUTS, SwasClient } from './cloud/client';
 import { credentialInputs, resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
 import { RegionCache } from './cloud/regionCache';
 import { readSettings, Settings } from './settings';
+import { PlacedKeyFiles } from './ssh/placedKeyFiles';
 import { describeCredentialSource } from './ui/errorMessages';
 import { Prompter, VsCodePrompter } from './ui/prompter';
 
@@ -15,6 +16,8 @@ export class Services {
   openRemoteWindow: (remoteAuthority: string) => Thenable<unknown> = (remoteAuthority) =>
     vscode.commands.executeCommand('vscode.newWindow', { remoteAuthority, reuseWindow: false });
   readonly regionCache: RegionCache;
+  /** The key files this extension wrote: the only ones Delete offers to remove. */
+  readonly placedKeyFiles: PlacedKeyFiles;
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   private cachedClient: { key: string; client: SwasClient } | undefined;
   private signedIn: Promise<StaticCredentials | undefined> | undefined;
@@ -29,10 +32,12 @@ export class Services {
     readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
-    this.regionCache = new RegionCache({
-      get: (key) => context.globalState.get(key),
-      update: (key, value) => context.globalState.update(key, value),
-    });
+    const memento = {
+      get: <T>(key: string) => context.globalState.get<T>(key),
+      update: (key: string, value: unknown) => context.globalState.update(key, value),
+    };
+    this.regionCache = new RegionCache(memento);
+    this.placedKeyFiles = new PlacedKeyFiles(memento);
     // Another window may sign in or out: forget the copy kept here.
     context.subscriptions.push(
       context.secrets.onDidChange((event) => {

@@ -440,6 +440,7 @@ async function keepPrivateKey(services: Services, input: FinishInput): Promise<K
   try {
     const saved = await saveKeyPair({ directory: input.keyDirectory, keyPairName: input.keyPairName, region: input.region, privateKeyBody: input.privateKeyBody });
     log.info(`Key file written: ${saved.privateKeyPath} (fingerprint ${saved.fingerprint}).`);
+    await services.placedKeyFiles.remember(saved.privateKeyPath, ...(saved.publicKeyError ? [] : [saved.publicKeyPath]));
     return { path: saved.privateKeyPath, saved };
   } catch (error) {
     if (error instanceof KeyFormatError) {
@@ -472,13 +473,22 @@ async function keepPrivateKey(services: Services, input: FinishInput): Promise<K
       try {
         await writeSecretFileExclusive(target, pem);
         log.info(`Key file written where the user chose: ${target}.`);
+        await services.placedKeyFiles.remember(target);
         return { path: target };
       } catch (error) {
         failure = error instanceof KeySaveError ? describeKeySaveError(error) : String(error);
         log.error(`Private key not saved to ${target}: ${error instanceof Error ? error.message : String(error)}`);
       }
     } else if (choice === copy) {
-      await prompter.writeClipboard(pem);
+      try {
+        await prompter.writeClipboard(pem);
+      } catch (error) {
+        // The clipboard's error names no key material; the key is still only here, so ask again.
+        const reason = error instanceof Error ? error.message : String(error);
+        failure = vscode.l10n.t('it could not be copied to the clipboard either ({0})', reason);
+        log.error(`Private key not copied to the clipboard: ${reason}`);
+        continue;
+      }
       log.info('Private key copied to the clipboard at the user\'s request.');
       return {};
     } else if (choice === discard) {

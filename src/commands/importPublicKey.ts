@@ -10,11 +10,12 @@ import { sshKeygenAvailable } from '../ssh/knownHosts';
 import { samePublicKey, sha256Fingerprint } from '../ssh/keyFile';
 import { publicKeyOfPrivateKey } from '../ssh/localKey';
 import { identityFileForConfig } from '../ssh/paths';
-import { chooseAlias, defaultAlias, updateSshConfig } from '../ssh/sshConfig';
+import { blockForKey } from '../ssh/hostEntries';
 import { describeCloudError, describeSshConfigError } from '../ui/errorMessages';
 import { BACK } from '../ui/prompter';
 import { showCloudError } from '../ui/showCloudError';
 import { keyPairNameProblemMessage } from '../ui/validation';
+import { updateSshConfigWithRepairs } from './sshEntries';
 import { clientOrExplain, listKeyPairsOrExplain, pickRegion, sshPlaces } from './targets';
 
 export interface ImportArgs {
@@ -148,6 +149,7 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
       return undefined;
     }
     log.info(`Generated a ${source.type} key pair on this machine: ${generated.privateKeyPath} (fingerprint ${generated.fingerprint}).`);
+    await services.placedKeyFiles.remember(generated.privateKeyPath, generated.publicKeyPath);
     publicKey = publicKeyBody(generated.publicKey)!;
     chosenPrivateKey = generated.privateKeyPath;
   }
@@ -170,6 +172,7 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
       if (generated) {
         // The pair was made for this import only; without it the files are of no use.
         await Promise.all([fs.rm(generated.privateKeyPath, { force: true }), fs.rm(generated.publicKeyPath, { force: true })]);
+        await services.placedKeyFiles.forget(generated.privateKeyPath, generated.publicKeyPath);
         log.info(`Import failed; removed the key generated for it (${generated.privateKeyPath}).`);
       }
       return undefined;
@@ -183,9 +186,10 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
     parts.push(vscode.l10n.t('Private key: {0}.', chosenPrivateKey));
     try {
       const identityFile = identityFileForConfig(chosenPrivateKey, places.tildeHome, process.platform);
-      const result = await updateSshConfig(
+      const result = await updateSshConfigWithRepairs(
+        services,
         places.configPath,
-        (current, text) => current ?? { region: regionId, keyPairName: name, user: readSettings().defaultUser, identityFile, hosts: [{ alias: chooseAlias(text, defaultAlias(name), regionId, name) }] },
+        (current, text) => blockForKey(text, current, { region: regionId, keyPairName: name, user: readSettings().defaultUser, identityFile }),
         { region: regionId, keyPairName: name, logger: log },
       );
       outcome.alias = result.block?.hosts[0]?.alias;

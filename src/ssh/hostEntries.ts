@@ -46,6 +46,17 @@ export function blockWithServers(
 }
 
 /**
+ * The key pair's block pointing at `base.identityFile`: a block already there for the name (left
+ * by an earlier key pair of that name) keeps its aliases and servers but never its old key.
+ */
+export function blockForKey(text: string, current: ManagedBlock | undefined, base: Omit<ManagedBlock, 'hosts'>): ManagedBlock {
+  if (current) {
+    return { ...current, user: current.user || base.user, identityFile: base.identityFile };
+  }
+  return { ...base, hosts: [{ alias: chooseAlias(text, defaultAlias(base.keyPairName), base.region, base.keyPairName) }] };
+}
+
+/**
  * The block without the servers' Host entries. When none is left it keeps the first alias as a
  * "no server yet" entry, so the key stays usable once it is attached again.
  */

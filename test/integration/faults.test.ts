@@ -366,6 +366,25 @@ suite('Fault suite: disk failures', function () {
     assert.strictEqual(await cloudKeyPairs(name), 1);
   });
 
+  test('disk full and the clipboard refuses: the user is told and offered the rescue again, then Copy works', async () => {
+    const name = uniqueName('clip');
+    const keys = path.join(world.home, 'tiny');
+    await mounts.fullTmpfs(keys);
+    await mounts.fill(keys);
+    await world.configure({ sshKeyDirectory: keys });
+    const prompter = world.script(...plainFlow(name), { answer: 'Copy to Clipboard' }, { answer: 'Copy to Clipboard' });
+    prompter.clipboardFailures.push(new Error('Write permission denied.'));
+    const outcome = await create();
+    assert.ok(outcome);
+    const rescues = prompter.shown.filter((s) => s.kind === 'confirm');
+    assert.strictEqual(rescues.length, 2, 'the rescue is offered again after the clipboard failed');
+    assert.match(rescues[1].text, /could not be copied to the clipboard either \(Write permission denied\.\)/);
+    assert.deepStrictEqual(rescues[1].actions, rescues[0].actions);
+    assert.strictEqual(prompter.clipboard.length, 1);
+    assert.match(prompter.clipboard[0], /^-----BEGIN (RSA )?PRIVATE KEY-----\n/);
+    assert.strictEqual(await cloudKeyPairs(name), 1);
+  });
+
   test('disk full, user discards the key after a second confirmation', async () => {
     const keys = path.join(world.home, 'tiny');
     await mounts.fullTmpfs(keys);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { md5Fingerprint, sha256Fingerprint } from '../ssh/keyFile';
+import { md5Fingerprint, sha256Fingerprint } from '../ssh/keyFormat';
 import { KeyPairArgs, keyPairTarget } from './attachKeyPair';
 
 /** SWAS: Copy Fingerprint. SHA256 as `ssh-keygen -lf` and `ssh -v` show it; the MD5 form is in the tooltip. */

@@ -7,7 +7,7 @@ import type { Services } from '../services';
 import { readSettings } from '../settings';
 import { generateLocalKeyPair, LocalKeyType } from '../ssh/generateKey';
 import { sshKeygenAvailable } from '../ssh/knownHosts';
-import { samePublicKey, sha256Fingerprint } from '../ssh/keyFile';
+import { samePublicKey, sha256Fingerprint } from '../ssh/keyFormat';
 import { publicKeyOfPrivateKey } from '../ssh/localKey';
 import { identityFileForConfig } from '../ssh/paths';
 import { blockForKey } from '../ssh/hostEntries';

@@ -5,7 +5,7 @@ import { toCloudError } from '../cloud/errors';
 import { supportsKeyPairs } from '../cloud/regionList';
 import { localPrivateKey, shownRegions, sshPlaces } from '../commands/targets';
 import type { Services } from '../services';
-import { sha256Fingerprint, md5Fingerprint } from '../ssh/keyFile';
+import { sha256Fingerprint, md5Fingerprint } from '../ssh/keyFormat';
 import { ACTION_SIGN_IN, describeCloudError, describeCredentialSource, describeCredentialsError } from '../ui/errorMessages';
 import { GroupNode, KeyPairNode, MessageNode, RegionNode, ServerNode, SwasNode } from './nodes';
 

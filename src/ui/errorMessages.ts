@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CloudError } from '../cloud/errors';
 import { CredentialsError, CredentialSource } from '../cloud/credentials';
-import { KeySaveError } from '../ssh/keyFile';
+import { KeySaveError } from '../ssh/keyPlacement';
 import { formatProblems, SshConfigError } from '../ssh/sshConfigError';
 
 export const ACTION_SIGN_IN = () => vscode.l10n.t('Sign In');

@@ -10,7 +10,7 @@ import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import type { DeleteOutcome } from '../../src/commands/deleteKeyPair';
 import type { DetachOutcome } from '../../src/commands/detachKeyPair';
 import type { ImportOutcome } from '../../src/commands/importPublicKey';
-import { samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFile';
+import { samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFormat';
 import { DEMO_EXISTING_KEY_PAIR, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { findManagedBlock } from '../../src/ssh/sshConfig';
 import { keyPairNode, serverNode } from './treeSupport';

@@ -367,6 +367,9 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     if (kept.saved.insecureDirectoryMode !== undefined) {
       warnings.push(vscode.l10n.t('Warning: {0} can be written by other users (mode {1}); OpenSSH may refuse keys there.', input.keyDirectory, kept.saved.insecureDirectoryMode.toString(8)));
     }
+    if (kept.saved.strayTempFiles) {
+      warnings.push(vscode.l10n.t('A temporary second name of the key file could not be removed: {0}. Delete it yourself.', kept.saved.strayTempFiles.join(', ')));
+    }
     if (kept.saved.publicKeyError) {
       warnings.push(vscode.l10n.t('The public key file could not be written: {0}', kept.saved.publicKeyError));
     }
@@ -472,8 +475,11 @@ async function keepPrivateKey(services: Services, input: FinishInput): Promise<K
         continue;
       }
       try {
-        await writeSecretFileExclusive(target, pem);
+        const placed = await writeSecretFileExclusive(target, pem);
         log.info(`Key file written where the user chose: ${target}.`);
+        if (placed.strayTemp) {
+          log.warn(`The temporary name ${placed.strayTemp} of the key file could not be removed.`);
+        }
         await services.placedKeyFiles.remember(target);
         return { path: target };
       } catch (error) {

@@ -150,6 +150,9 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
     }
     log.info(`Generated a ${source.type} key pair on this machine: ${generated.privateKeyPath} (fingerprint ${generated.fingerprint}).`);
     await services.placedKeyFiles.remember(generated.privateKeyPath, generated.publicKeyPath);
+    for (const stray of generated.strayTempFiles) {
+      log.warn(`The temporary name ${stray} of the generated key could not be removed.`);
+    }
     publicKey = publicKeyBody(generated.publicKey)!;
     chosenPrivateKey = generated.privateKeyPath;
   }

@@ -3,7 +3,8 @@ import * as crypto from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { normalizePrivateKey, openSshPublicKey, sha256Fingerprint } from './keyFormat';
-import { assertRestricted, CommandRunner, restrictToCurrentUser, WindowsAclError, WindowsUser } from './windowsAcl';
+import { assertRestricted, CommandRunner, restrictToCurrentUser } from './windowsAcl';
+import { WindowsAclError, WindowsUser } from './windowsAclFormat';
 
 /* Key placement: new key files, private from birth, never replacing a file, complete or absent. */
 

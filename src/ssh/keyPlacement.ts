@@ -3,6 +3,7 @@ import * as crypto from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { normalizePrivateKey, openSshPublicKey, sha256Fingerprint } from './keyFormat';
+import { RenameError, renameWithRetry } from './renameRetry';
 import { assertRestricted, CommandRunner, restrictToCurrentUser } from './windowsAcl';
 import { WindowsAclError, WindowsUser } from './windowsAclFormat';
 
@@ -142,7 +143,11 @@ async function placeWithoutOverwrite(tmp: string, final: string): Promise<'linke
   if (await pathExists(final)) {
     throw Object.assign(new Error(`${final} already exists`), { code: 'EEXIST' });
   }
-  await fs.rename(tmp, final);
+  try {
+    await renameWithRetry(tmp, final);
+  } catch (error) {
+    throw error instanceof RenameError && error.attempts > 1 ? new KeySaveError('IN_USE', final, `Could not place ${final}: ${error.message}.`) : (error as RenameError).cause;
+  }
   return 'renamed';
 }
 

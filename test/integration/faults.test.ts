@@ -411,6 +411,8 @@ suite('Fault suite: disk failures', function () {
     assert.ok(outcome?.privateKeyPath);
     await keyMatchesCloud(outcome.privateKeyPath, name);
     assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+    // The backup comes after the new config text is written and checked: none means the config write failed.
+    assert.deepStrictEqual((await listFiles(world.sshDir)).filter((f) => f !== '.filler'), ['config'], 'it failed writing the config, before any backup');
     assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed/);
     assert.strictEqual(prompter.lastMessage()?.severity, 'warning');
   });
@@ -431,7 +433,8 @@ suite('Fault suite: disk failures', function () {
 
   for (const [label, prepare] of [
     ['config file read-only', async () => mounts.readOnly(world.configPath)],
-    ['config folder not writable (no atomic rename)', async () => mounts.readOnly(world.sshDir)],
+    ['config folder read-only (not even the lock can be taken)', async () => mounts.readOnly(world.sshDir)],
+    ['config folder refuses renames (append-only: no atomic rename)', async () => mounts.appendOnlyFolder(world.sshDir)],
     ['backup cannot be written (a folder is in its place)', async () => fs.mkdir(`${world.configPath}.swas-backup`)],
   ] as const) {
     test(`${label}: key saved elsewhere, config byte-for-byte unchanged, warning`, async () => {
@@ -444,6 +447,10 @@ suite('Fault suite: disk failures', function () {
       assert.ok(outcome?.privateKeyPath);
       await keyMatchesCloud(outcome.privateKeyPath, name);
       assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+      if (label.includes('append-only')) {
+        // The backup is the last step before the rename: it is there, so the rename is what failed.
+        assert.strictEqual(await fs.readFile(`${world.configPath}.swas-backup`, 'utf8'), SAMPLE_CONFIG, 'it got as far as the rename');
+      }
       assert.strictEqual(prompter.lastMessage()?.severity, 'warning');
       assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed/);
     });

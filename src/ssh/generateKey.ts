@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { sha256Fingerprint } from './keyFormat';
 import { ensureKeyDirectory, keyFileBaseName, placeKeyFiles } from './keyPlacement';
+import { runProcess } from './process';
 
 export type LocalKeyType = 'rsa' | 'ed25519';
 
@@ -16,16 +16,11 @@ export interface GeneratedKey {
   strayTempFiles: string[];
 }
 
-function sshKeygen(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('ssh-keygen', args, { timeout: 60_000, windowsHide: true }, (error, _stdout, stderr) => {
-      if (error) {
-        reject(new Error(`ssh-keygen failed: ${stderr.trim() || error.message}`, { cause: error }));
-      } else {
-        resolve();
-      }
-    });
-  });
+async function sshKeygen(args: string[]): Promise<void> {
+  const result = await runProcess('ssh-keygen', args, { timeoutMs: 60_000 });
+  if (result.code !== 0) {
+    throw new Error(`ssh-keygen failed: ${result.stderr.trim() || `exit ${result.code}`}`);
+  }
 }
 
 /**

@@ -41,19 +41,11 @@ export function blockWithServers(
       hosts.push({ alias, ...entry });
     }
   }
+  if (hosts.length === 0) {
+    hosts.push({ alias: chooseAlias(text, defaultAlias(base.keyPairName), base.region, base.keyPairName) });
+  }
   // `||`: a block whose User line was deleted reads back with user '' and gets the default again.
   return { ...base, user: current?.user || base.user, hosts };
-}
-
-/**
- * The key pair's block pointing at `base.identityFile`: a block already there for the name (left
- * by an earlier key pair of that name) keeps its aliases and servers but never its old key.
- */
-export function blockForKey(text: string, current: ManagedBlock | undefined, base: Omit<ManagedBlock, 'hosts'>): ManagedBlock {
-  if (current) {
-    return { ...current, user: current.user || base.user, identityFile: base.identityFile };
-  }
-  return { ...base, hosts: [{ alias: chooseAlias(text, defaultAlias(base.keyPairName), base.region, base.keyPairName) }] };
 }
 
 /**

@@ -1,8 +1,9 @@
-import { execFile } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { normalizePrivateKey, openSshPublicKey, sha256Fingerprint } from './keyFormat';
+import { errnoCode as errnoCodeOf } from './errno';
+import { runProcess } from './process';
 import { RenameError, renameWithRetry } from './renameRetry';
 import { assertRestricted, CommandRunner, restrictToCurrentUser } from './windowsAcl';
 import { WindowsAclError, WindowsUser } from './windowsAclFormat';
@@ -58,8 +59,7 @@ export function keyFileBaseName(keyPairName: string): string {
 }
 
 function errnoCode(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : 'UNKNOWN';
+  return errnoCodeOf(error) ?? 'UNKNOWN';
 }
 
 function saveError(error: unknown, filePath: string, action: string): KeySaveError {
@@ -117,12 +117,12 @@ async function pathExists(filePath: string): Promise<boolean> {
   }
 }
 
-function defaultCommandRunner(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { windowsHide: true, timeout: 15_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
-    );
-  });
+async function defaultCommandRunner(command: string, args: string[]): Promise<string> {
+  const result = await runProcess(command, args, { timeoutMs: 15_000 });
+  if (result.code !== 0) {
+    throw new WindowsAclError(`${path.win32.basename(command)} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+  }
+  return result.stdout;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { errnoCode } from './errno';
 
 /**
  * What Windows answers while another program (antivirus, search indexer, sync client) holds a
@@ -33,11 +34,6 @@ export interface RenameRetryOptions {
   onRetry?: (attempt: number, code: string) => void | Promise<void>;
 }
 
-function errnoCode(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : 'UNKNOWN';
-}
-
 /** `fs.rename`, retried with a short backoff while Windows says the file is in use. */
 export async function renameWithRetry(from: string, to: string, options: RenameRetryOptions = {}): Promise<void> {
   const retrying = (options.platform ?? process.platform) === 'win32';
@@ -47,7 +43,7 @@ export async function renameWithRetry(from: string, to: string, options: RenameR
       await fs.rename(from, to);
       return;
     } catch (error) {
-      const code = errnoCode(error);
+      const code = errnoCode(error) ?? 'UNKNOWN';
       if (!retrying || !BRIEFLY_IN_USE_ON_WINDOWS.has(code) || attempt > delays.length) {
         throw new RenameError(code, attempt, error);
       }

@@ -270,7 +270,7 @@ describe('writeSecretFileExclusive', () => {
     // `nobody` may not be able to read the checkout (a clone under a 0700 folder): give it its own copy.
     const modules = path.join(root, 'modules');
     fs.mkdirSync(modules, { mode: 0o755 });
-    for (const file of ['keyPlacement.js', 'keyFormat.js', 'renameRetry.js', 'windowsAcl.js', 'windowsAclFormat.js']) {
+    for (const file of ['keyPlacement.js', 'keyFormat.js', 'errno.js', 'process.js', 'renameRetry.js', 'windowsAcl.js', 'windowsAclFormat.js']) {
       fs.copyFileSync(path.join(path.dirname(placementModule), file), path.join(modules, file));
     }
     const script = `

@@ -85,6 +85,14 @@ const INSTANCES_PAGE_SIZE = 100;
  */
 const KEY_PAIRS_PAGE_SIZE = 10;
 
+/**
+ * A short page ends a listing; so does reaching TotalCount, when the answer has one. The docs do
+ * not promise TotalCount is always sent, so without it a full page means "ask for the next".
+ */
+function isLastPage(batchLength: number, pageSize: number, collected: number, totalCount: number | undefined): boolean {
+  return batchLength < pageSize || (typeof totalCount === 'number' && collected >= totalCount);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class SwasClient {
@@ -184,7 +192,7 @@ export class SwasClient {
       for (const k of batch) {
         keyPairs.push({ keyPairName: k.keyPairName ?? '', publicKey: k.publicKey, creationTime: k.creationTime, instanceIds: k.instanceIds ?? [] });
       }
-      if (batch.length < KEY_PAIRS_PAGE_SIZE || keyPairs.length >= (response.body?.totalCount ?? 0)) {
+      if (isLastPage(batch.length, KEY_PAIRS_PAGE_SIZE, keyPairs.length, response.body?.totalCount)) {
         return keyPairs;
       }
     }
@@ -258,7 +266,7 @@ export class SwasClient {
           imageName: i.image?.imageName,
         });
       }
-      if (batch.length < INSTANCES_PAGE_SIZE || instances.length >= (response.body?.totalCount ?? 0)) {
+      if (isLastPage(batch.length, INSTANCES_PAGE_SIZE, instances.length, response.body?.totalCount)) {
         return instances;
       }
     }

@@ -10,7 +10,7 @@ import { sshPlaces } from '../local/machine';
 import { writeKeyPairEntry } from '../local/sshEntries';
 import type { Services } from '../services';
 import { homeDirectory, Settings } from '../settings';
-import { samePublicKey } from '../ssh/keyFile';
+import { samePublicKey } from '../ssh/keyFormat';
 import { expandHome } from '../ssh/paths';
 import { askCreateInput, newCreateInput } from '../ui/createKeyPairInput';
 import { describeCloudError } from '../ui/errorMessages';
@@ -197,6 +197,9 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     }
     if (kept.saved.insecureDirectoryMode !== undefined) {
       warnings.push(vscode.l10n.t('Warning: {0} can be written by other users (mode {1}); OpenSSH may refuse keys there.', input.keyDirectory, kept.saved.insecureDirectoryMode.toString(8)));
+    }
+    if (kept.saved.strayTempFiles) {
+      warnings.push(vscode.l10n.t('A temporary second name of the key file could not be removed: {0}. Delete it yourself.', kept.saved.strayTempFiles.join(', ')));
     }
     if (kept.saved.publicKeyError) {
       warnings.push(vscode.l10n.t('The public key file could not be written: {0}', kept.saved.publicKeyError));

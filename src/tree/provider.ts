@@ -6,7 +6,7 @@ import { supportsKeyPairs } from '../cloud/regionList';
 import { localPrivateKey, shownRegions, sshPlaces } from '../local/machine';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
-import { sha256Fingerprint, md5Fingerprint } from '../ssh/keyFile';
+import { sha256Fingerprint, md5Fingerprint } from '../ssh/keyFormat';
 import { ACTION_OPEN_SETTINGS, ACTION_SIGN_IN, describeCloudError, describeCredentialSource, describeCredentialsError } from '../ui/errorMessages';
 import { SettingsError } from '../ui/settingsCheck';
 import { GroupNode, KeyPairNode, MessageNode, RegionNode, ServerNode, SwasNode } from './nodes';

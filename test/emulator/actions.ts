@@ -74,6 +74,13 @@ export interface ActionSettings {
   readonly stopping: AbortSignal;
   /** Where a restart that failed for another reason than stopping is reported. */
   readonly reportFailure: (error: unknown) => void;
+  /** List answers without TotalCount (see SwasEmulator.setOmitTotalCount). */
+  readonly omitTotalCount: boolean;
+}
+
+/** TotalCount unless the emulator is told to leave it out. */
+function totalCount(ctx: ActionContext, count: number): { TotalCount?: number } {
+  return ctx.settings.omitTotalCount ? {} : { TotalCount: count };
 }
 
 export interface ActionContext {
@@ -138,7 +145,7 @@ function listKeyPairs(ctx: ActionContext): ResponseBody {
   const all = ctx.state.keyPairs(ctx.regionId).filter((k) => !matcher || matcher.test(k.keyPairName));
   const { pageNumber, pageSize, items } = page(all, ctx.params);
   return {
-    TotalCount: all.length,
+    ...totalCount(ctx, all.length),
     PageNumber: pageNumber,
     PageSize: pageSize,
     KeyPairs: items.map((k) => ({
@@ -287,7 +294,7 @@ function listInstances(ctx: ActionContext): ResponseBody {
     .filter((i) => !nameMatcher || nameMatcher.test(i.instanceName))
     .filter((i) => !status || i.status === status);
   const { pageNumber, pageSize, items } = page(all, ctx.params);
-  return { TotalCount: all.length, PageNumber: pageNumber, PageSize: pageSize, Instances: items.map(instanceBody) };
+  return { ...totalCount(ctx, all.length), PageNumber: pageNumber, PageSize: pageSize, Instances: items.map(instanceBody) };
 }
 
 function requireInstance(ctx: ActionContext): EmulatorInstance {

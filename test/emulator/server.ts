@@ -173,6 +173,7 @@ export class SwasEmulator {
   private faults: { fault: EmulatorFault; remaining: number }[] = [];
   private createReplay: CreateReplay = 'sameResult';
   private rememberFailures = false;
+  private omitTotalCount = false;
   private readonly failedTokens = new Map<string, Outcome>();
   private latencyMs = 0;
   private readonly regionLatencyMs = new Map<string, number>();
@@ -346,6 +347,15 @@ export class SwasEmulator {
 
   setCreateReplay(mode: CreateReplay): void {
     this.createReplay = mode;
+  }
+
+  /**
+   * On: ListKeyPairs and ListInstances answer without TotalCount. swas-api.md lists TotalCount in
+   * both answers but the docs are silent on whether it is always present (assumption, the other
+   * way from the default), so the client must page correctly with or without it.
+   */
+  setOmitTotalCount(on: boolean): void {
+    this.omitTotalCount = on;
   }
 
   /**
@@ -579,7 +589,8 @@ export class SwasEmulator {
       quota: this.quota,
       rebootDelays: this.rebootDelays,
       stopping: this.stopping.signal,
-      reportFailure: (error) => this.log?.(`emulator failure in a restart: ${(error as Error).stack ?? String(error)}`),
+      omitTotalCount: this.omitTotalCount,
+    reportFailure: (error) => this.log?.(`emulator failure in a restart: ${(error as Error).stack ?? String(error)}`),
     };
     const run = () => Promise.resolve(definition.handler({ state: this.state, params, regionId, settings }));
     const clientToken = params.optional('ClientToken');

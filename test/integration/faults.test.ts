@@ -3,7 +3,8 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
-import { findManagedBlock, removeManagedBlock } from '../../src/ssh/sshConfig';
+import { findManagedBlock } from '../../src/ssh/sshConfig';
+import { changedOutsideBlock } from '../support/untouchedBytes';
 import { DEMO_ACCESS_KEY_ID, DEMO_REGION_ID } from '../emulator/demo';
 import { generateRsaKeyPair } from '../emulator/keys';
 import { Mounts } from './disk';
@@ -72,7 +73,7 @@ async function keyMatchesCloud(keyPath: string, name: string): Promise<void> {
 
 async function configOutsideBlockUnchanged(original: string, name: string): Promise<void> {
   const now = await fs.readFile(world.configPath, 'utf8');
-  assert.strictEqual(removeManagedBlock(now, REGION, name), original, 'bytes outside our block changed');
+  assert.strictEqual(changedOutsideBlock(original, now, REGION, name), undefined, 'bytes outside our block changed');
 }
 
 function errorText(prompter: ScriptedPrompter): string {
@@ -367,6 +368,25 @@ suite('Fault suite: disk failures', function () {
     assert.strictEqual(await cloudKeyPairs(name), 1);
   });
 
+  test('disk full and the clipboard refuses: the user is told and offered the rescue again, then Copy works', async () => {
+    const name = uniqueName('clip');
+    const keys = path.join(world.home, 'tiny');
+    await mounts.fullTmpfs(keys);
+    await mounts.fill(keys);
+    await world.configure({ sshKeyDirectory: keys });
+    const prompter = world.script(...plainFlow(name), { answer: 'Copy to Clipboard' }, { answer: 'Copy to Clipboard' });
+    prompter.clipboardFailures.push(new Error('Write permission denied.'));
+    const outcome = await create();
+    assert.ok(outcome);
+    const rescues = prompter.shown.filter((s) => s.kind === 'confirm');
+    assert.strictEqual(rescues.length, 2, 'the rescue is offered again after the clipboard failed');
+    assert.match(rescues[1].text, /could not be copied to the clipboard either \(Write permission denied\.\)/);
+    assert.deepStrictEqual(rescues[1].actions, rescues[0].actions);
+    assert.strictEqual(prompter.clipboard.length, 1);
+    assert.match(prompter.clipboard[0], /^-----BEGIN (RSA )?PRIVATE KEY-----\n/);
+    assert.strictEqual(await cloudKeyPairs(name), 1);
+  });
+
   test('disk full, user discards the key after a second confirmation', async () => {
     const keys = path.join(world.home, 'tiny');
     await mounts.fullTmpfs(keys);
@@ -392,6 +412,8 @@ suite('Fault suite: disk failures', function () {
     assert.ok(outcome?.privateKeyPath);
     await keyMatchesCloud(outcome.privateKeyPath, name);
     assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+    // The backup comes after the new config text is written and checked: none means the config write failed.
+    assert.deepStrictEqual((await listFiles(world.sshDir)).filter((f) => f !== '.filler'), ['config'], 'it failed writing the config, before any backup');
     assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed/);
     assert.strictEqual(prompter.lastMessage()?.severity, 'warning');
   });
@@ -407,12 +429,13 @@ suite('Fault suite: disk failures', function () {
     const outcome = await create();
     assert.ok(outcome?.alias);
     assert.ok((await fs.lstat(world.configPath)).isSymbolicLink(), 'still a link');
-    assert.strictEqual(removeManagedBlock(await fs.readFile(real, 'utf8'), REGION, name), SAMPLE_CONFIG);
+    assert.strictEqual(changedOutsideBlock(SAMPLE_CONFIG, await fs.readFile(real, 'utf8'), REGION, name), undefined);
   });
 
   for (const [label, prepare] of [
     ['config file read-only', async () => mounts.readOnly(world.configPath)],
-    ['config folder not writable (no atomic rename)', async () => mounts.readOnly(world.sshDir)],
+    ['config folder read-only (not even the lock can be taken)', async () => mounts.readOnly(world.sshDir)],
+    ['config folder refuses renames (append-only: no atomic rename)', async () => mounts.appendOnlyFolder(world.sshDir)],
     ['backup cannot be written (a folder is in its place)', async () => fs.mkdir(`${world.configPath}.swas-backup`)],
   ] as const) {
     test(`${label}: key saved elsewhere, config byte-for-byte unchanged, warning`, async () => {
@@ -425,6 +448,10 @@ suite('Fault suite: disk failures', function () {
       assert.ok(outcome?.privateKeyPath);
       await keyMatchesCloud(outcome.privateKeyPath, name);
       assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+      if (label.includes('append-only')) {
+        // The backup is the last step before the rename: it is there, so the rename is what failed.
+        assert.strictEqual(await fs.readFile(`${world.configPath}.swas-backup`, 'utf8'), SAMPLE_CONFIG, 'it got as far as the rename');
+      }
       assert.strictEqual(prompter.lastMessage()?.severity, 'warning');
       assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed/);
     });

@@ -11,7 +11,7 @@ import type { DeleteOutcome } from '../../src/commands/deleteKeyPair';
 import type { DetachOutcome } from '../../src/commands/detachKeyPair';
 import type { ImportOutcome } from '../../src/commands/importPublicKey';
 import type { RestartOutcome } from '../../src/commands/restartServer';
-import { samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFile';
+import { samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFormat';
 import { DEMO_EXISTING_KEY_PAIR, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { findManagedBlock } from '../../src/ssh/sshConfig';
 import { keyPairNode, serverNode } from './treeSupport';
@@ -247,6 +247,39 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.ok(samePublicKey(listed.publicKey, await fs.readFile(`${keyFile}.pub`, 'utf8')));
     assert.doesNotMatch(world.emulator.callsOf('ImportKeyPair')[0].query.PublicKeyBody, /me@laptop/);
     assert.deepStrictEqual((await sshG(world.configPath, 'swas-edkey', world.home)).get('identityfile'), [keyFile]);
+  });
+
+  test('Delete after importing the user\'s own id_ed25519.pub never offers to delete that key (bug 2)', async () => {
+    await fs.mkdir(world.sshDir, { recursive: true });
+    const keyFile = path.join(world.sshDir, 'id_ed25519');
+    await run('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-C', 'me@laptop', '-f', keyFile]);
+    world.script({ pick: 'Choose a .pub File…' }, { open: `${keyFile}.pub` }, { type: ['mine'] });
+    await vscode.commands.executeCommand<ImportOutcome>('swas.importPublicKey', { regionId: DEMO_REGION_ID });
+    const own = { private: await fs.readFile(keyFile), public: await fs.readFile(`${keyFile}.pub`) };
+
+    const prompter = world.script({ answer: 'Delete' }, { answer: 'Remove These' });
+    const outcome = await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'mine'));
+    assert.strictEqual(outcome.deleted, true);
+    const offer = prompter.shown.filter((s) => s.kind === 'confirm')[1].text;
+    assert.doesNotMatch(offer, /id_ed25519/, 'the extension did not create these files');
+    assert.match(offer, /SSH config entry for "mine"/, 'our own block is still offered');
+    assert.deepStrictEqual(outcome.removedLocally.length, 1);
+    assert.deepStrictEqual(await fs.readFile(keyFile), own.private);
+    assert.deepStrictEqual(await fs.readFile(`${keyFile}.pub`), own.public);
+  });
+
+  test('Import under a name whose SSH block is still there points the block at the new key (bug 3)', async () => {
+    await createLocalKeyPair('again', 'Skip');
+    world.script({ answer: 'Delete' }, { answer: undefined });
+    await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'again'));
+    assert.deepStrictEqual((await sshG(world.configPath, 'swas-again', world.home)).get('identityfile'), [path.join(world.sshDir, 'again.pem')]);
+
+    const keyFile = path.join(world.sshDir, 'id_rsa_new');
+    await run('ssh-keygen', ['-t', 'rsa', '-b', '2048', '-N', '', '-q', '-f', keyFile]);
+    world.script({ pick: 'Choose a .pub File…' }, { open: `${keyFile}.pub` }, { type: ['again'] });
+    const outcome = await vscode.commands.executeCommand<ImportOutcome>('swas.importPublicKey', { regionId: DEMO_REGION_ID });
+    assert.strictEqual(outcome.alias, 'swas-again');
+    assert.deepStrictEqual((await sshG(world.configPath, 'swas-again', world.home)).get('identityfile'), [keyFile]);
   });
 
   test('Import: a file that is not a public key is refused before any call', async () => {

@@ -37,6 +37,11 @@ export interface Shown {
 export class ScriptedPrompter implements Prompter {
   readonly shown: Shown[] = [];
   readonly clipboard: string[] = [];
+  /**
+   * Set: the next clipboard writes fail with it, as `vscode.env.clipboard.writeText` does in a
+   * browser that denies clipboard access (a real clipboard cannot be made to fail in the host).
+   */
+  clipboardFailures: Error[] = [];
   private readonly script: ScriptStep[];
 
   constructor(...script: ScriptStep[]) {
@@ -132,6 +137,10 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async writeClipboard(text: string): Promise<void> {
+    const failure = this.clipboardFailures.shift();
+    if (failure) {
+      throw failure;
+    }
     this.clipboard.push(text);
   }
 

@@ -13,13 +13,14 @@
 // variables that narrow the run (SWAS_TEST_ONLY=unit|integration|ui runs one suite, SWAS_TEST_GREP a
 // mocha grep over the integration tests) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
 // The rules themselves are in scripts/testRun.mjs (unit-tested by test/unit/testRun.test.mjs).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, summarize,
+  SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
+  userNamespaceAdvice,
 } from './testRun.mjs';
 import { chooseTestHost } from './testHost.mjs';
 
@@ -43,6 +44,17 @@ const hostChoice = chooseTestHost(process.env, process.platform, manifest.engine
 if (hostChoice.error) {
   console.error(`npm test: ${hostChoice.error}`);
   process.exit(2);
+}
+// a normal user's mounts (unit suite) and private network (integration, code-test-shim) need user namespaces
+const privileged = privilegedPrefix(process.getuid?.(), process.platform);
+if (privileged.length > 0) {
+  const probe = spawnSync(privileged[0], [...privileged.slice(1), 'true'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    const read = (name) => { try { return fs.readFileSync(`/proc/sys/${name.replace(/\./g, '/')}`, 'utf8').trim(); } catch { return undefined; } };
+    const names = ['user.max_user_namespaces', 'kernel.unprivileged_userns_clone', 'kernel.apparmor_restrict_unprivileged_userns'];
+    console.error(`npm test: ${userNamespaceAdvice(probe.error?.message ?? probe.stderr.trim(), Object.fromEntries(names.map((name) => [name, read(name)])))}`);
+    process.exit(2);
+  }
 }
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
 
@@ -100,7 +112,8 @@ async function runUnit() {
   if (files.length === 0) return { passed: 0, failed: 0, pending: 0, crashed: 'no unit test files' };
   const tapFile = path.join(scratch, 'unit.tap');
   // Node 20's runner takes no globs: pass the file list
-  const { code } = await run(process.execPath, ['--test',
+  const [command, ...prefix] = [...privileged, process.execPath];
+  const { code } = await run(command, [...prefix, '--test',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files]);
   return countNodeTap(fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '', code);

@@ -143,3 +143,24 @@ export function summarize(results, durations = {}, narrowing = []) {
   lines.push(`${passed} passed, ${failed} failed`);
   return { lines, ok: failed === 0 };
 }
+
+/**
+ * The command prefix for suites whose tests mount file systems (the unit suite's disk failures): none for root
+ * or off Linux; for a normal user on Linux a user and mount namespace of its own (`unshare -r -m`), where it may
+ * mount without being root.
+ */
+export function privilegedPrefix(uid, platform) {
+  return platform === 'linux' && uid !== 0 ? ['unshare', '--map-root-user', '--mount'] : [];
+}
+
+/** What to tell a normal user whose kernel refuses unprivileged user namespaces (`sysctl` values as read). */
+export function userNamespaceAdvice(unshareError, sysctls) {
+  const values = Object.entries(sysctls).filter(([, value]) => value !== undefined).map(([name, value]) => `${name}=${value}`);
+  return [
+    `unshare -r failed (${unshareError}): this kernel refuses user namespaces to normal users${values.length ? ` (${values.join(', ')})` : ''}.`,
+    'Ask root to allow them: sysctl -w user.max_user_namespaces=15000'
+      + (sysctls['kernel.unprivileged_userns_clone'] !== undefined ? ' kernel.unprivileged_userns_clone=1' : '')
+      + (sysctls['kernel.apparmor_restrict_unprivileged_userns'] !== undefined ? ' kernel.apparmor_restrict_unprivileged_userns=0' : '')
+      + ', or run npm test as root.',
+  ].join('\n');
+}

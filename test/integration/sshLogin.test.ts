@@ -8,6 +8,8 @@ import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { suiteOn } from '../support/platform';
+import { asOutsideUser, currentPrivilege, outsideUserName } from '../support/privilege';
 import { World } from './world';
 
 const run = promisify(execFile);
@@ -25,12 +27,26 @@ async function waitForPort(host: string, port: number, deadline: number): Promis
   }
 }
 
+/** A port nothing listens on at `host` now. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject).listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * The end of the story, with real OpenSSH on both sides: a real sshd plays web-1 (on its
  * "public IP" 127.0.0.2), trusting exactly what the emulator's AttachKeyPair wrote, and the
  * client logs in using only the SSH config entry and key file the extension wrote.
+ * Real root runs sshd on port 22; anyone else on a free high port (given to ssh with -o Port, which wins over the
+ * config), and a normal user's run, uid 0 only inside `unshare -r`, starts sshd in a nested user namespace as that
+ * user again: sshd as uid 0 would switch to its `sshd` user, which is not mapped there. sshd run by a user lets in
+ * only that user.
  */
-suite('Real login: create, attach, then ssh into a local sshd', function () {
+suiteOn(['linux'], 'Real login: create, attach, then ssh into a local sshd', function () {
   this.timeout(120_000);
   let world: World;
   let sshd: ChildProcess | undefined;
@@ -45,15 +61,21 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
     sshd = undefined;
   });
 
+  const privilege = currentPrivilege();
+  /** Who logs in: the user sshd runs as. */
+  const loginUser = () => (privilege === 'userNamespace' ? outsideUserName() : os.userInfo().username);
+  let port = 22;
+
   /** A real sshd playing web-1 on its public IP, trusting only what AttachKeyPair wrote; sshd's own default MaxAuthTries (6). */
   async function startSshd(): Promise<{ dir: string; log: () => string }> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-sshd-'));
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
     const host = DEMO_SERVERS.web1.publicIpAddress;
+    port = privilege === 'root' ? 22 : await freePort(host);
     await fs.writeFile(
       path.join(dir, 'sshd_config'),
       [
-        `ListenAddress ${host}:22`,
+        `ListenAddress ${host}:${port}`,
         `HostKey ${path.join(dir, 'host_key')}`,
         `PidFile ${path.join(dir, 'sshd.pid')}`,
         `AuthorizedKeysFile ${authorizedKeys()}`,
@@ -66,11 +88,14 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
         '',
       ].join('\n'),
     );
-    await fs.mkdir('/run/sshd', { recursive: true });
+    // root's sshd runs its pre-authentication child chrooted there
+    if (privilege === 'root') await fs.mkdir('/run/sshd', { recursive: true });
     let sshdLog = '';
-    sshd = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const sshdArgs = ['-D', '-e', '-f', path.join(dir, 'sshd_config')];
+    const command = privilege === 'userNamespace' ? asOutsideUser(SSHD, sshdArgs) : { command: SSHD, args: sshdArgs };
+    sshd = spawn(command.command, command.args, { stdio: ['ignore', 'ignore', 'pipe'] });
     sshd.stderr?.on('data', (d) => (sshdLog += d));
-    await waitForPort(host, 22, Date.now() + 10_000).catch((e) => {
+    await waitForPort(host, port, Date.now() + 10_000).catch((e) => {
       throw new Error(`${e.message}\n${sshdLog}`);
     });
     return { dir, log: () => sshdLog };
@@ -84,7 +109,7 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
     delete env.SSH_AUTH_SOCK;
     return run(
       'ssh',
-      ['-F', world.configPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, alias, 'echo', 'logged-in-as', '$(id -un)'],
+      ['-F', world.configPath, '-o', `Port=${port}`, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, alias, 'echo', 'logged-in-as', '$(id -un)'],
       { env, timeout: 20_000 },
     );
   }
@@ -100,7 +125,7 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
 
   test('ssh -F <config> swas-<name> true logs in with the new key', async () => {
     await world.reset();
-    const user = os.userInfo().username;
+    const user = loginUser();
     await world.configure({ defaultUser: user });
     const { dir, log } = await startSshd();
     const outcome = await createAndAttach();
@@ -112,7 +137,7 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
 
   test('six unrelated keys offered to every host in the user\'s config: ours is still offered first and the login works', async () => {
     await world.reset();
-    const user = os.userInfo().username;
+    const user = loginUser();
     await world.configure({ defaultUser: user });
     const { dir, log } = await startSshd();
     // Six real keys the server does not know, each offered to every host by a top-level line

@@ -2,7 +2,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  NOT_FOR_PLATFORM, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, summarize,
+  NOT_FOR_PLATFORM, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
+  userNamespaceAdvice,
 } from '../../scripts/testRun.mjs';
 import { NOT_FOR_PLATFORM as TEST_SUPPORT_REASON } from '../../out/test/support/platform.js';
 
@@ -163,5 +164,24 @@ describe('summarize', () => {
     const { lines, ok } = summarize({ integration: clean }, {}, ['SWAS_TEST_ONLY=integration']);
     assert.equal(ok, true);
     assert.match(lines.at(-3), /^NARROWED RUN \(SWAS_TEST_ONLY=integration\): not run: unit, ui$/);
+  });
+});
+
+describe('privilegedPrefix / userNamespaceAdvice', () => {
+  test('a normal user on Linux mounts inside its own user and mount namespace; root and other platforms run directly', () => {
+    assert.deepEqual(privilegedPrefix(1001, 'linux'), ['unshare', '--map-root-user', '--mount']);
+    assert.deepEqual(privilegedPrefix(0, 'linux'), []);
+    assert.deepEqual(privilegedPrefix(501, 'darwin'), []);
+    assert.deepEqual(privilegedPrefix(undefined, 'win32'), []);
+  });
+
+  test('refused user namespaces: the values read and the sysctl line that allows them', () => {
+    const advice = userNamespaceAdvice('unshare: unshare failed: Operation not permitted', {
+      'user.max_user_namespaces': '0', 'kernel.unprivileged_userns_clone': undefined, 'kernel.apparmor_restrict_unprivileged_userns': '1',
+    });
+    assert.match(advice, /Operation not permitted/);
+    assert.match(advice, /user\.max_user_namespaces=0, kernel\.apparmor_restrict_unprivileged_userns=1\)/);
+    assert.match(advice, /sysctl -w user\.max_user_namespaces=15000 kernel\.apparmor_restrict_unprivileged_userns=0, or run npm test as root/);
+    assert.doesNotMatch(advice, /unprivileged_userns_clone/);
   });
 });

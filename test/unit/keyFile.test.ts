@@ -88,6 +88,13 @@ before(() => {
   ensureTool('ssh-keygen', 'openssh-client');
   if (LINUX_MOUNTS.skip) return;
   ensureTool('bindfs', 'bindfs');
+  if (currentPrivilege() !== 'root') {
+    try {
+      fs.accessSync('/dev/fuse', fs.constants.R_OK | fs.constants.W_OK);
+    } catch {
+      throw new Error('bindfs (FUSE) needs /dev/fuse open to you, as Debian and Ubuntu ship it (crw-rw-rw-): as root, run chmod 0666 /dev/fuse');
+    }
+  }
   assert.equal(process.getuid?.(), 0, 'the disk-failure tests mount file systems: run them as root, or through npm test, '
     + 'which runs the unit suite of a normal user inside `unshare -r -m`');
 });
@@ -470,7 +477,8 @@ describe('saveKeyPair', () => {
     const mount = mountTmpfs('size=1m');
     const directory = path.join(mount, '.ssh');
     fs.mkdirSync(directory, { mode: 0o700 });
-    execFileSync('mount', ['-o', 'remount,ro', mount]);
+    // read-only at the mount point (not the file system), which a user namespace may also do
+    execFileSync('mount', ['-o', 'remount,ro,bind', mount]);
     await rejectsWithCode(
       saveKeyPair({ directory, keyPairName: 'k', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM }),
       'EROFS',

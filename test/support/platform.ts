@@ -11,7 +11,7 @@ export function onlyOn(platforms: readonly NodeJS.Platform[], platform: NodeJS.P
 }
 
 /** The title mocha suites that run only on `platforms` get elsewhere (test/integration/index.ts counts it). */
-export function notForPlatformTitle(title: string, platforms: readonly NodeJS.Platform[]): string {
+function notForPlatformTitle(title: string, platforms: readonly NodeJS.Platform[]): string {
   return `${title} [${NOT_FOR_PLATFORM}: ${platforms.join(', ')} only]`;
 }
 

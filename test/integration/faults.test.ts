@@ -11,6 +11,7 @@ import { Mounts } from './disk';
 import type { ScriptedPrompter, ScriptStep } from './scriptedPrompter';
 import { messages, regionChildren } from './treeSupport';
 import { listFiles, sshG, sshKeygenPublic, World } from './world';
+import { suiteOn } from '../support/platform';
 
 /**
  * The promise to users, case by case: whatever fails, the one-time private key is never lost, never
@@ -297,7 +298,8 @@ suite('Fault suite: API failures during Create Key Pair', function () {
   });
 });
 
-suite('Fault suite: disk failures', function () {
+// Linux only: real mounts (disk.ts) need Linux, as root or in a normal user's `unshare -r`
+suiteOn(['linux'], 'Fault suite: disk failures', function () {
   this.timeout(120_000);
   suiteSetup(async () => (world = await World.start()));
   suiteTeardown(async () => world?.stop());

@@ -10,6 +10,7 @@ import type { RestartOutcome } from '../../src/commands/restartServer';
 import type { LoginCheckOutcome } from '../../src/commands/testSshConnection';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import type { ScriptStep } from './scriptedPrompter';
+import { suiteOn } from '../support/platform';
 import { LocalSshd, SSHD } from './sshd';
 import { serverNode } from './treeSupport';
 import { World } from './world';
@@ -23,7 +24,7 @@ const WEB1 = DEMO_SERVERS.web1;
  * messages the user sees. The user's own config sends ssh's known_hosts into the test HOME
  * (OpenSSH expands ~ to the passwd home, not $HOME).
  */
-suite('Restart and wait, then Test SSH Connection against a local sshd', function () {
+suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local sshd', function () {
   this.timeout(120_000);
   let world: World;
   let sshd: LocalSshd | undefined;
@@ -47,7 +48,14 @@ suite('Restart and wait, then Test SSH Connection against a local sshd', functio
 
   const knownHosts = () => path.join(world.home, '.ssh', 'known_hosts');
   const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
-  const startSshd = async () => (sshd = await LocalSshd.start(WEB1.publicIpAddress, authorizedKeys()));
+  const startSshd = async () => {
+    sshd = await LocalSshd.start(WEB1.publicIpAddress, authorizedKeys());
+    if (sshd.port !== 22) {
+      // Not root: sshd listens on a high port, which the user's own config names, as a real user's would.
+      await fs.appendFile(world.configPath, `Match host ${WEB1.publicIpAddress}\n  Port ${sshd.port}\n`);
+    }
+    return sshd;
+  };
   const web1Node = () => serverNode(world.api.tree, DEMO_REGION_ID, 'web-1');
   const testConnection = async () => vscode.commands.executeCommand<LoginCheckOutcome>('swas.testSshConnection', await web1Node());
   const publicKeyOf = (name: string) => world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === name)!.publicKey.split(' ')[1];

@@ -1,12 +1,12 @@
 import * as assert from 'assert';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { suiteOn } from '../support/platform';
 import { LocalSshd, SSHD } from './sshd';
 import { World } from './world';
 
@@ -18,7 +18,7 @@ const run = promisify(execFile);
  * once the server restarted), and the client logs in using only the SSH config entry and key file
  * the extension wrote.
  */
-suite('Real login: create, attach, restart, then ssh into a local sshd', function () {
+suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local sshd', function () {
   this.timeout(120_000);
   let world: World;
   let sshd: LocalSshd | undefined;
@@ -47,7 +47,7 @@ suite('Real login: create, attach, restart, then ssh into a local sshd', functio
     delete env.SSH_AUTH_SOCK;
     return run(
       'ssh',
-      ['-F', world.configPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, alias, 'echo', 'logged-in-as', '$(id -un)'],
+      ['-F', world.configPath, '-o', `Port=${sshd!.port}`, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, alias, 'echo', 'logged-in-as', '$(id -un)'],
       { env, timeout: 20_000 },
     );
   }
@@ -68,7 +68,7 @@ suite('Real login: create, attach, restart, then ssh into a local sshd', functio
 
   test('ssh -F <config> swas-<name> true logs in with the new key', async () => {
     await world.reset();
-    const user = os.userInfo().username;
+    const user = LocalSshd.loginUser();
     await world.configure({ defaultUser: user });
     const { dir, log } = await startSshd();
     const outcome = await createAttachAndRestart();
@@ -80,7 +80,7 @@ suite('Real login: create, attach, restart, then ssh into a local sshd', functio
 
   test('six unrelated keys offered to every host in the user\'s config: ours is still offered first and the login works', async () => {
     await world.reset();
-    const user = os.userInfo().username;
+    const user = LocalSshd.loginUser();
     await world.configure({ defaultUser: user });
     const { dir, log } = await startSshd();
     // Six real keys the server does not know, each offered to every host by a top-level line

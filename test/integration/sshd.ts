@@ -4,6 +4,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
+import { asOutsideUser, currentPrivilege, outsideUserName } from '../support/privilege';
 
 const run = promisify(execFile);
 export const SSHD = '/usr/sbin/sshd';
@@ -23,17 +24,36 @@ async function waitForPort(host: string, port: number, deadline: number): Promis
   }
 }
 
+/** A port nothing listens on at `host` now. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject).listen(0, host, () => {
+      const { port } = (server.address() as net.AddressInfo);
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /**
- * A real sshd playing a server on its "public IP", port 22, trusting only `authorizedKeysFile`
- * (what the emulator writes for that server); sshd's own default MaxAuthTries (6).
+ * A real sshd playing a server on its "public IP", trusting only `authorizedKeysFile` (what the
+ * emulator writes for that server); sshd's own default MaxAuthTries (6). Real root runs it on port
+ * 22; anyone else on a free high port, and a normal user's run (uid 0 only inside `unshare -r`)
+ * starts it in a nested user namespace as that user again: sshd as uid 0 would switch to its `sshd`
+ * user, which is not mapped there. An sshd run by a user lets in only that user.
  */
 export class LocalSshd {
   private constructor(
     private readonly child: ChildProcess,
+    readonly port: number,
     readonly dir: string,
     readonly hostKeyFile: string,
     private readonly output: { text: string },
   ) {}
+
+  /** Who can log in: the user sshd runs as. */
+  static loginUser(): string {
+    return currentPrivilege() === 'userNamespace' ? outsideUserName() : os.userInfo().username;
+  }
 
   static available(): boolean {
     return existsSync(SSHD);
@@ -42,11 +62,13 @@ export class LocalSshd {
   static async start(host: string, authorizedKeysFile: string): Promise<LocalSshd> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-sshd-'));
     const hostKeyFile = path.join(dir, 'host_key');
+    const privilege = currentPrivilege();
+    const port = privilege === 'root' ? 22 : await freePort(host);
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKeyFile]);
     await fs.writeFile(
       path.join(dir, 'sshd_config'),
       [
-        `ListenAddress ${host}:22`,
+        `ListenAddress ${host}:${port}`,
         `HostKey ${hostKeyFile}`,
         `PidFile ${path.join(dir, 'sshd.pid')}`,
         `AuthorizedKeysFile ${authorizedKeysFile}`,
@@ -59,15 +81,18 @@ export class LocalSshd {
         '',
       ].join('\n'),
     );
-    await fs.mkdir('/run/sshd', { recursive: true });
+    // root's sshd runs its pre-authentication child chrooted there
+    if (privilege === 'root') await fs.mkdir('/run/sshd', { recursive: true });
     const output = { text: '' };
-    const child = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const sshdArgs = ['-D', '-e', '-f', path.join(dir, 'sshd_config')];
+    const command = privilege === 'userNamespace' ? asOutsideUser(SSHD, sshdArgs) : { command: SSHD, args: sshdArgs };
+    const child = spawn(command.command, command.args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d) => (output.text += d));
-    await waitForPort(host, 22, Date.now() + 10_000).catch((e) => {
+    await waitForPort(host, port, Date.now() + 10_000).catch((e) => {
       child.kill('SIGTERM');
       throw new Error(`${e.message}\n${output.text}`);
     });
-    return new LocalSshd(child, dir, hostKeyFile, output);
+    return new LocalSshd(child, port, dir, hostKeyFile, output);
   }
 
   get log(): string {

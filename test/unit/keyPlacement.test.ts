@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KeyFormatError, samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFormat';
+import { onlyOn } from '../support/platform';
+import { asOutsideUser, currentPrivilege } from '../support/privilege';
 import {
   ensureKeyDirectory,
   keyFileBaseName,
@@ -84,19 +86,33 @@ function ensureTool(binary: string, aptPackage: string): void {
   try {
     execFileSync('which', [binary], { stdio: 'ignore' });
   } catch {
+    // only package installation needs real root; anyone else is told the one line to run
+    if (currentPrivilege() !== 'root') throw new Error(`${binary} is missing: as root, run apt-get install -y ${aptPackage}`);
     execFileSync('apt-get', ['install', '-y', aptPackage], { stdio: 'inherit' });
   }
   execFileSync('which', [binary], { stdio: 'ignore' });
 }
 
+// real disk failures: tmpfs and bind mounts (Linux's), as root or inside `unshare -r -m`
+const LINUX_MOUNTS = onlyOn(['linux']);
+
 before(() => {
   // These tests check against real OpenSSH and real file systems: install what is missing, never skip.
   ensureTool('ssh-keygen', 'openssh-client');
+  if (LINUX_MOUNTS.skip) return;
   ensureTool('bindfs', 'bindfs');
   ensureTool('mkfs.exfat', 'exfatprogs');
   ensureTool('mount.exfat-fuse', 'exfat-fuse');
   ensureTool('chattr', 'e2fsprogs');
-  assert.equal(process.getuid?.(), 0, 'the disk-failure tests mount file systems and need root');
+  if (currentPrivilege() !== 'root') {
+    try {
+      fs.accessSync('/dev/fuse', fs.constants.R_OK | fs.constants.W_OK);
+    } catch {
+      throw new Error('bindfs (FUSE) needs /dev/fuse open to you, as Debian and Ubuntu ship it (crw-rw-rw-): as root, run chmod 0666 /dev/fuse');
+    }
+  }
+  assert.equal(process.getuid?.(), 0, 'the disk-failure tests mount file systems: run them as root, or through npm test, '
+    + 'which runs the unit suite of a normal user inside `unshare -r -m`');
 });
 
 after(() => {
@@ -231,7 +247,7 @@ describe('writeSecretFileExclusive', () => {
     assert.deepEqual(fs.readdirSync(dir).sort(), ['folder.pem', 'k.pem']);
   });
 
-  test('ENOSPC: a full disk leaves neither temp nor final file', async () => {
+  test('ENOSPC: a full disk leaves neither temp nor final file', LINUX_MOUNTS, async () => {
     const dir = mountTmpfs('size=16k');
     const filler = path.join(dir, 'filler');
     try {
@@ -245,13 +261,13 @@ describe('writeSecretFileExclusive', () => {
     assert.deepEqual(fs.readdirSync(dir), ['filler']);
   });
 
-  test('EROFS: a read-only file system leaves nothing behind', async () => {
+  test('EROFS: a read-only file system leaves nothing behind', LINUX_MOUNTS, async () => {
     const dir = mountTmpfs('ro,size=1m');
     await rejectsWithCode(writeSecretFileExclusive(path.join(dir, 'k.pem'), PKCS1_PEM), 'EROFS');
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 
-  test('a file system that does not keep the mode makes the write fail and leaves nothing behind', async () => {
+  test('a file system that does not keep the mode makes the write fail and leaves nothing behind', LINUX_MOUNTS, async () => {
     // bindfs --perms=a+r shows every file as readable by all, as FAT or some network shares do.
     const source = tempDir();
     const dir = tempDir();
@@ -261,12 +277,14 @@ describe('writeSecretFileExclusive', () => {
     assert.deepEqual(fs.readdirSync(source), []);
   });
 
-  test('EACCES: a folder the user may not write to leaves nothing behind', async () => {
-    // Root bypasses permission bits, so the write runs in a child process as `nobody`.
+  test('EACCES: a folder the user may not write to leaves nothing behind', LINUX_MOUNTS, async () => {
+    // Root bypasses permission bits, so the write runs in a child process as `nobody`; inside `unshare -r` (a normal
+    // user's run) as that user again, in a nested user namespace, who owns the folder but has no write bit on it.
     const root = tempDir();
     fs.chmodSync(root, 0o755);
     const dir = path.join(root, 'not-yours');
-    fs.mkdirSync(dir, { mode: 0o755 });
+    fs.mkdirSync(dir);
+    fs.chmodSync(dir, 0o555);
     // `nobody` may not be able to read the checkout (a clone under a 0700 folder): give it its own copy.
     const modules = path.join(root, 'modules');
     fs.mkdirSync(modules, { mode: 0o755 });
@@ -277,8 +295,11 @@ describe('writeSecretFileExclusive', () => {
       require(${JSON.stringify(path.join(modules, 'keyPlacement.js'))})
         .writeSecretFileExclusive(process.argv[1], 'secret')
         .then(() => console.log('{"code":"none"}'), (e) => console.log(JSON.stringify({ code: e.code, path: e.path, name: e.name })));`;
+    const child = currentPrivilege() === 'userNamespace'
+      ? { ...asOutsideUser(process.execPath, ['-e', script, path.join(dir, 'k.pem')]), ids: {} }
+      : { command: process.execPath, args: ['-e', script, path.join(dir, 'k.pem')], ids: { uid: 65534, gid: 65534 } };
     const output = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['-e', script, path.join(dir, 'k.pem')], { uid: 65534, gid: 65534 }, (error, stdout) =>
+      execFile(child.command, child.args, child.ids, (error, stdout) =>
         error ? reject(error) : resolve(stdout),
       ),
     );
@@ -346,7 +367,7 @@ describe('saveKeyPair', () => {
     assert.equal(fs.existsSync(directory), false);
   });
 
-  test('ENOSPC for the .pub keeps the private key and reports the problem', async () => {
+  test('ENOSPC for the .pub keeps the private key and reports the problem', LINUX_MOUNTS, async () => {
     // 16 KiB = four pages; the filler takes three, the private key the last one.
     const directory = mountTmpfs('size=16k');
     fs.writeFileSync(path.join(directory, 'filler'), Buffer.alloc(12 * 1024));
@@ -356,11 +377,12 @@ describe('saveKeyPair', () => {
     assert.deepEqual(fs.readdirSync(directory).sort(), ['filler', 'k.pem']);
   });
 
-  test('EROFS on an existing key folder leaves nothing behind', async () => {
+  test('EROFS on an existing key folder leaves nothing behind', LINUX_MOUNTS, async () => {
     const mount = mountTmpfs('size=1m');
     const directory = path.join(mount, '.ssh');
     fs.mkdirSync(directory, { mode: 0o700 });
-    execFileSync('mount', ['-o', 'remount,ro', mount]);
+    // read-only at the mount point (not the file system), which a user namespace may also do
+    execFileSync('mount', ['-o', 'remount,ro,bind', mount]);
     await rejectsWithCode(
       saveKeyPair({ directory, keyPairName: 'k', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM }),
       'EROFS',

@@ -3,14 +3,12 @@
 // per-file coverage, so a mutant runs only the test files that reach it. Mutated sources are compiled
 // in Stryker's sandbox by `tsc` (Stryker adds `// @ts-nocheck` to them).
 import fs from 'node:fs';
-import path from 'node:path';
+import { mutationGroups } from './scripts/pureModules.mjs';
 
-const IMPORTS_VSCODE = /(?:from\s+|require\()\s*['"]vscode['"]/;
-const pureModules = fs.readdirSync('src', { recursive: true, encoding: 'utf8' })
-  .filter((file) => file.endsWith('.ts'))
-  .map((file) => path.posix.join('src', file.split(path.sep).join('/')))
-  .filter((file) => !IMPORTS_VSCODE.test(fs.readFileSync(file, 'utf8')))
-  .sort();
+// scripts/mutate.mjs runs one group at a time (SWAS_MUTATE_GROUP); each keeps its own report
+const group = process.env.SWAS_MUTATE_GROUP ?? 'ssh-config';
+const groups = mutationGroups();
+if (!groups[group]) throw new Error(`SWAS_MUTATE_GROUP=${group}: not one of ${Object.keys(groups).join(', ')}`);
 
 // The compiled unit tests. l10n.test reads src/ as text, and in the sandbox src/ is Stryker's
 // instrumented copy rather than the source it checks. A mutant runs the files that reach it in this
@@ -23,7 +21,7 @@ const unitTests = fs.readdirSync('test/unit')
   .map((file) => `out/test/unit/${file.replace(/\.ts$/, '.js')}`);
 
 export default {
-  mutate: pureModules,
+  mutate: groups[group],
   testRunner: 'tap',
   tap: {
     testFiles: unitTests,
@@ -33,10 +31,10 @@ export default {
   coverageAnalysis: 'perTest',
   concurrency: 2,
   incremental: true,
-  incrementalFile: 'reports/mutation/stryker-incremental.json',
-  ignorePatterns: ['out', 'dist', '.vscode-test', 'reports', 'bench-results', '*.vsix'],
+  incrementalFile: `test/mutation/${group}.incremental.json`,
+  ignorePatterns: ['out', 'dist', '.vscode-test', 'reports', 'coverage', 'bench-results', '*.vsix'],
   reporters: ['json', 'clear-text', 'progress'],
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  jsonReporter: { fileName: `reports/mutation/${group}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 90, low: 85, break: null },
   timeoutMS: 10000,

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CoverageRun } from './coverage.mjs';
 import {
   SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, summarize,
 } from './testRun.mjs';
@@ -36,6 +37,8 @@ if (exclusive.length > 0) {
 const only = process.env.SWAS_TEST_ONLY;
 const selected = only ? [only] : SUITES;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
+// merged V8 line coverage of src/ (scripts/coverage.mjs); SWAS_TEST_COVERAGE=off skips it
+const coverage = process.env.SWAS_TEST_COVERAGE === 'off' ? undefined : new CoverageRun(scratch);
 
 /** Runs a command from the repo root; resolves { code, stdout } (stdout captured, still streamed, when `capture`). */
 function run(command, args, { env = {}, capture = false } = {}) {
@@ -93,15 +96,18 @@ async function runUnit() {
   // Node 20's runner takes no globs: pass the file list
   const { code } = await run(process.execPath, ['--test',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files]);
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files], { env: coverage?.env });
+  coverage?.keepOwnScripts('unit');
   return countNodeTap(fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '', code);
 }
 
 async function runIntegration(hostReady) {
   if (hostReady !== true) return { passed: 0, failed: 0, pending: 0, crashed: hostReady };
   const resultsFile = path.join(scratch, 'integration.json');
+  const bundleUrl = coverage?.snapshotBundle('integration');
   const { code } = await run(process.execPath, ['out/test/integration/runTest.js'],
-    { env: { SWAS_TEST_RESULTS: resultsFile } });
+    { env: { ...coverage?.env, SWAS_TEST_RESULTS: resultsFile } });
+  coverage?.keepOwnScripts('integration', bundleUrl);
   return countIntegration(fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : undefined, code);
 }
 
@@ -110,13 +116,15 @@ async function runUi(hostReady) {
   if (hostReady !== true) return { ...none, crashed: hostReady };
   const scripts = fs.readdirSync(path.join(repoRoot, 'test/ui')).filter((f) => f.endsWith('.ui.mjs')).sort();
   if (scripts.length === 0) return { ...none, crashed: 'no test/ui/*.ui.mjs files' };
-  const packaged = await run('npm', ['run', 'package', '--silent']);
+  // with coverage, the production build also writes its source map beside the bundle (not packaged)
+  const packaged = await run('npm', ['run', 'package', '--silent'], { env: coverage ? { SWAS_BUILD_SOURCEMAP: '1' } : {} });
   if (packaged.code !== 0) return { ...none, crashed: `npm run package exited ${packaged.code}` };
+  const bundleUrl = coverage?.snapshotBundle('ui');
   const totals = { ...none };
   const crashes = [];
   for (const script of scripts) {
     console.log(`--- ${script}`);
-    const { code, stdout } = await run(HOST_NODE, [path.join('test/ui', script)], { capture: true });
+    const { code, stdout } = await run(HOST_NODE, [path.join('test/ui', script)], { capture: true, env: coverage?.env });
     const counts = countUiScript(stdout, code);
     totals.passed += counts.passed;
     totals.failed += counts.failed;
@@ -126,6 +134,7 @@ async function runUi(hostReady) {
     // summarize() adds one failure for the crashed suite; each further crashed script adds one more
     if (crashes.length > 1) totals.failed++;
   }
+  coverage?.keepOwnScripts('ui', bundleUrl);
   return crashes.length ? { ...totals, crashed: crashes.join('; ') } : totals;
 }
 
@@ -156,6 +165,7 @@ try {
       results[suite] = await phase(`${suite} tests`, () => runners[suite](hostReady));
       durations[suite] = seconds(started);
     }
+    if (coverage) console.log(`\n${await phase('coverage report', () => coverage.report())}`);
     console.log('\n=== summary');
     const summary = summarize(results, durations, narrowing.narrowing);
     for (const line of summary.lines) console.log(line);

@@ -9,8 +9,8 @@ export const NARROWING_VARIABLES = {
   SWAS_TEST_ONLY: 'runs one suite (unit|integration|ui)',
   SWAS_TEST_GREP: 'runs only the integration tests whose full title matches (mocha grep)',
 };
-/** SWAS_TEST_* variables that do not narrow: set by scripts/test.mjs itself, or the opt-in for narrowing. */
-const OTHER_TEST_VARIABLES = new Set(['SWAS_TEST_RESULTS', 'SWAS_TEST_ALLOW_NARROW']);
+/** SWAS_TEST_* variables that do not narrow: set by scripts/test.mjs itself, the opt-in for narrowing, coverage (scripts/coverage.mjs). */
+const OTHER_TEST_VARIABLES = new Set(['SWAS_TEST_RESULTS', 'SWAS_TEST_ALLOW_NARROW', 'SWAS_TEST_COVERAGE', 'SWAS_TEST_COVERAGE_DIR']);
 export const NARROW_FLAG = '--narrow';
 
 /**

@@ -11,11 +11,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeReadmeFigure } from './readmeFigures.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLE = path.join(repoRoot, 'dist/extension.js');
 const COMPILED_SRC = pathToFileURL(path.join(repoRoot, 'out/src')).href + '/';
 /** The bundle as code-server installs it from the VSIX: <extensions-dir>/swas-tools.swas-keypairs-<version>/dist/extension.js */
+const ALL_SUITES = ['integration', 'ui', 'unit'];
 const INSTALLED_BUNDLE = /\/swas-tools\.swas-keypairs-[^/]+\/dist\/extension\.js$/;
 
 export class CoverageRun {
@@ -86,7 +88,10 @@ export class CoverageRun {
     return scripts;
   }
 
-  /** Runs c8 over everything kept; returns the summary line for src/ (or why there is none). */
+  /**
+   * Runs c8 over everything kept; returns the summary line for src/ (or why there is none). With all
+   * three suites kept, the figure also goes into README.md (between its figure:coverage markers).
+   */
   report() {
     const reportDir = path.join(repoRoot, 'coverage');
     fs.rmSync(reportDir, { recursive: true, force: true });
@@ -97,6 +102,10 @@ export class CoverageRun {
     if (c8.status !== 0) return `coverage: c8 report failed (exit ${c8.status}): ${c8.stderr.trim()}`;
     const { lines } = JSON.parse(fs.readFileSync(path.join(reportDir, 'coverage-summary.json'), 'utf8')).total;
     const from = this.suites.length ? this.suites.join(' + ') : 'no suite';
+    if (ALL_SUITES.every((suite) => this.suites.includes(suite))) {
+      writeReadmeFigure('coverage', `${lines.pct}% of src/ lines (${lines.covered}/${lines.total}),`
+        + ` unit + integration + UI, measured ${new Date().toISOString().slice(0, 10)}`);
+    }
     return `coverage: src/ lines ${lines.pct}% (${lines.covered}/${lines.total}) from ${from}; report in coverage/index.html`;
   }
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mutationGroups } from './pureModules.mjs';
+import { writeReadmeFigure } from './readmeFigures.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REPORTS = path.join(repoRoot, 'reports/mutation');
@@ -99,6 +100,9 @@ export function renderMutationReport() {
   }
   if (total.undetected === 0) lines.push('| (none) | | | | | |');
   fs.writeFileSync(DOC, `${lines.join('\n')}\n`);
+  const measuredOn = Object.values(measured).sort((a, b) => a - b)[0]?.toISOString().slice(0, 10) ?? 'never';
+  writeReadmeFigure('mutation', `${percent(total.score)} over ${Object.keys(files).length} pure modules`
+    + `${missing.length ? ` (groups not measured yet: ${missing.join(', ')})` : ''}, measured ${measuredOn}`);
   return `mutation score ${percent(total.score)} over ${Object.keys(files).length} pure modules`
     + `${missing.length ? ` (not measured: ${missing.join(', ')})` : ''}; ${unexplained} alive without a reason; docs/mutation.md written`;
 }

@@ -6,6 +6,8 @@
 //   5. ui        `npm run package`, then each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium)
 // UI test contract: a test/ui/*.ui.mjs script prints exactly one line `UI-RESULT passed=N failed=N`
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
+// Coverage: every suite runs with NODE_V8_COVERAGE; before the summary a `coverage: src/ lines N%` line gives
+// the merged line coverage of src/ (scripts/coverage.mjs; SWAS_TEST_COVERAGE=off skips it).
 // Last two lines printed: `S skipped`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
 // adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
 // variables that narrow the run (SWAS_TEST_ONLY=unit|integration|ui runs one suite, SWAS_TEST_GREP a

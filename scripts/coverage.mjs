@@ -47,7 +47,11 @@ export class CoverageRun {
    */
   snapshotBundle(name) {
     const mapFile = `${BUNDLE}.map`;
-    if (!fs.existsSync(mapFile)) throw new Error(`coverage: ${path.relative(repoRoot, mapFile)} is missing`);
+    if (!fs.existsSync(mapFile)) {
+      // the suite still runs; only the bundle's part of the coverage is lost, and the report says so
+      console.error(`coverage: ${path.relative(repoRoot, mapFile)} is missing: the ${name} suite's bundle coverage is left out`);
+      return undefined;
+    }
     const dir = path.join(this.bundles, name);
     fs.mkdirSync(dir, { recursive: true });
     const map = JSON.parse(fs.readFileSync(mapFile, 'utf8'));

@@ -1,5 +1,6 @@
 // Bundles src/extension.ts into dist/extension.js with esbuild (dependencies inlined, `vscode` external).
-// Always minified so size reports match what ships; `--production` drops the source map.
+// Always minified so size reports match what ships; `--production` drops the source map, except that
+// SWAS_BUILD_SOURCEMAP=1 (npm test's coverage) writes it beside the bundle without linking it (the VSIX leaves it out).
 // Writes dist/meta.json (esbuild metafile) for bundle size reports.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,7 +35,7 @@ const result = await esbuild.build({
   target: 'node18',
   external: ['vscode'],
   minify: true,
-  sourcemap: production ? false : 'linked',
+  sourcemap: production ? (process.env.SWAS_BUILD_SOURCEMAP === '1' && 'external') : 'linked',
   metafile: true,
   plugins: [leaveOutUnused],
   logLevel: 'warning',

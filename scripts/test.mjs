@@ -8,6 +8,8 @@
 //   5. ui        `npm run package`, then each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium)
 // UI test contract: a test/ui/*.ui.mjs script prints exactly one line `UI-RESULT passed=N failed=N`
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
+// Coverage: every suite runs with NODE_V8_COVERAGE; before the summary a `coverage: src/ lines N%` line gives
+// the merged line coverage of src/ (scripts/coverage.mjs; SWAS_TEST_COVERAGE=off skips it).
 // Last two lines printed: `S skipped, W not for this platform`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
 // adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
 // variables that narrow the run (SWAS_TEST_ONLY=unit|integration|ui runs one suite, SWAS_TEST_GREP a
@@ -18,6 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CoverageRun } from './coverage.mjs';
 import {
   SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
   userNamespaceAdvice,
@@ -57,6 +60,8 @@ if (privileged.length > 0) {
   }
 }
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
+// merged V8 line coverage of src/ (scripts/coverage.mjs); SWAS_TEST_COVERAGE=off skips it
+const coverage = process.env.SWAS_TEST_COVERAGE === 'off' ? undefined : new CoverageRun(scratch);
 
 /** Runs a command from the repo root; resolves { code, stdout } (stdout captured, still streamed, when `capture`). */
 function run(command, args, { env = {}, capture = false } = {}) {
@@ -115,7 +120,8 @@ async function runUnit() {
   const [command, ...prefix] = [...privileged, process.execPath];
   const { code } = await run(command, [...prefix, '--test',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files]);
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files], { env: coverage?.env });
+  coverage?.keepOwnScripts('unit');
   return countNodeTap(fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '', code);
 }
 
@@ -123,8 +129,10 @@ async function runIntegration(hostReady) {
   if (hostReady !== true) return { passed: 0, failed: 0, pending: 0, crashed: hostReady };
   const resultsFile = path.join(scratch, 'integration.json');
   console.log(`integration host: ${hostChoice.description}`);
+  const bundleUrl = coverage?.snapshotBundle('integration');
   const { code } = await run(process.execPath, ['out/test/integration/runTest.js'],
-    { env: { SWAS_TEST_RESULTS: resultsFile, SWAS_HOST_CHOICE: JSON.stringify(hostChoice) } });
+    { env: { ...coverage?.env, SWAS_TEST_RESULTS: resultsFile, SWAS_HOST_CHOICE: JSON.stringify(hostChoice) } });
+  coverage?.keepOwnScripts('integration', bundleUrl);
   return countIntegration(fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : undefined, code);
 }
 
@@ -133,13 +141,15 @@ async function runUi(hostReady) {
   if (hostReady !== true) return { ...none, crashed: hostReady };
   const scripts = fs.readdirSync(path.join(repoRoot, 'test/ui')).filter((f) => f.endsWith('.ui.mjs')).sort();
   if (scripts.length === 0) return { ...none, crashed: 'no test/ui/*.ui.mjs files' };
-  const packaged = await run('npm', ['run', 'package', '--silent']);
+  // with coverage, the production build also writes its source map beside the bundle (not packaged)
+  const packaged = await run('npm', ['run', 'package', '--silent'], { env: coverage ? { SWAS_BUILD_SOURCEMAP: '1' } : {} });
   if (packaged.code !== 0) return { ...none, crashed: `npm run package exited ${packaged.code}` };
+  const bundleUrl = coverage?.snapshotBundle('ui');
   const totals = { ...none };
   const crashes = [];
   for (const script of scripts) {
     console.log(`--- ${script}`);
-    const { code, stdout } = await run(HOST_NODE, [path.join('test/ui', script)], { capture: true });
+    const { code, stdout } = await run(HOST_NODE, [path.join('test/ui', script)], { capture: true, env: coverage?.env });
     const counts = countUiScript(stdout, code);
     totals.passed += counts.passed;
     totals.failed += counts.failed;
@@ -149,6 +159,7 @@ async function runUi(hostReady) {
     // summarize() adds one failure for the crashed suite; each further crashed script adds one more
     if (crashes.length > 1) totals.failed++;
   }
+  coverage?.keepOwnScripts('ui', bundleUrl);
   return crashes.length ? { ...totals, crashed: crashes.join('; ') } : totals;
 }
 
@@ -179,6 +190,7 @@ try {
       results[suite] = await phase(`${suite} tests`, () => runners[suite](hostReady));
       durations[suite] = seconds(started);
     }
+    if (coverage) console.log(`\n${await phase('coverage report', () => coverage.report())}`);
     console.log('\n=== summary');
     const summary = summarize(results, durations, narrowing.narrowing);
     for (const line of summary.lines) console.log(line);

@@ -10,10 +10,10 @@ export const NARROWING_VARIABLES = {
   SWAS_TEST_GREP: 'runs only the integration tests whose full title matches (mocha grep)',
 };
 /**
- * SWAS_TEST_* variables that do not narrow: set by scripts/test.mjs itself, the opt-in for narrowing, and the
- * integration host's choice (scripts/testHost.mjs).
+ * SWAS_TEST_* variables that do not narrow: set by scripts/test.mjs itself, the opt-in for narrowing, the
+ * integration host's choice (scripts/testHost.mjs), and coverage (scripts/coverage.mjs).
  */
-const OTHER_TEST_VARIABLES = new Set(['SWAS_TEST_RESULTS', 'SWAS_TEST_ALLOW_NARROW', 'SWAS_TEST_HOST', 'SWAS_TEST_VSCODE']);
+const OTHER_TEST_VARIABLES = new Set(['SWAS_TEST_RESULTS', 'SWAS_TEST_ALLOW_NARROW', 'SWAS_TEST_HOST', 'SWAS_TEST_VSCODE', 'SWAS_TEST_COVERAGE', 'SWAS_TEST_COVERAGE_DIR']);
 /**
  * The reason a test that runs only on other platforms is skipped with (test/support/platform.ts); such tests
  * are counted apart from other skipped tests.

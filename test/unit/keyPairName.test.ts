@@ -17,6 +17,8 @@ describe('checkKeyPairName', () => {
     ['http://x', 'urlPrefix'],
     ['https://x', 'urlPrefix'],
     ['HTTPS://x', 'urlPrefix'],
+    // only a prefix is a URL: further in, the slash is the broken rule
+    ['keyhttp://x', 'badCharacter'],
     ['ab cd', 'badCharacter', ' '],
     ['ab\u0000', 'badCharacter', '\u0000'],
     ['key😀', 'badCharacter', '😀'],

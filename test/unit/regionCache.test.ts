@@ -34,6 +34,27 @@ describe('RegionCache', () => {
     const ordered = RegionCache.order(regions, 'ap-southeast-1', 'cn-shanghai').map((r) => r.regionId);
     assert.deepEqual(ordered, ['ap-southeast-1', 'cn-shanghai', 'cn-hangzhou']);
   });
+  test('an empty stored list is not served: ListRegions is asked again', async () => {
+    const cache = new RegionCache(memory());
+    await cache.store('en', []);
+    assert.equal(cache.fresh('en'), undefined);
+  });
+  test('keeps regions for one day', () => {
+    assert.equal(REGIONS_TTL_MS, 86_400_000);
+  });
+  test('reads what earlier versions stored, under the same globalState keys', () => {
+    const stored = new Map<string, unknown>([
+      ['swas.regionsCache', { fetchedAt: 1_000, language: 'en', regions }],
+      ['swas.lastRegion', 'cn-shanghai'],
+    ]);
+    const cache = new RegionCache({ get: <T>(key: string) => stored.get(key) as T | undefined, update: async () => undefined }, () => 2_000);
+    assert.deepEqual(cache.fresh('en'), regions);
+    assert.equal(cache.lastRegion(), 'cn-shanghai');
+  });
+  test('keeps the service order among regions of the same rank', () => {
+    const many = ['a-1', 'b-1', 'c-1', 'd-1', 'e-1'].map((regionId) => ({ regionId, localName: regionId }));
+    assert.deepEqual(RegionCache.order(many, 'd-1', undefined).map((r) => r.regionId), ['d-1', 'a-1', 'b-1', 'c-1', 'e-1']);
+  });
   test('remembers the last region', async () => {
     const cache = new RegionCache(memory());
     await cache.rememberRegion('cn-shanghai');

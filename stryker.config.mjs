@@ -1,0 +1,43 @@
+// `npm run mutate`: StrykerJS over the pure modules (every src/ file that does not import `vscode`).
+// Unit tests are node:test files; the tap runner runs each compiled test file on its own, which gives
+// per-file coverage, so a mutant runs only the test files that reach it. Mutated sources are compiled
+// in Stryker's sandbox by `tsc` (Stryker adds `// @ts-nocheck` to them).
+import fs from 'node:fs';
+import { mutationGroups } from './scripts/pureModules.mjs';
+
+// scripts/mutate.mjs runs one group at a time (SWAS_MUTATE_GROUP); each keeps its own report
+const group = process.env.SWAS_MUTATE_GROUP ?? 'ssh-config';
+const groups = mutationGroups();
+if (!groups[group]) throw new Error(`SWAS_MUTATE_GROUP=${group}: not one of ${Object.keys(groups).join(', ')}`);
+
+// The compiled unit tests. l10n.test reads src/ as text, and in the sandbox src/ is Stryker's
+// instrumented copy rather than the source it checks. A mutant runs the files that reach it in this
+// order and stops at the first failure, so the files that take seconds (real ssh -G over a corpus,
+// SDK calls to the emulator) come last.
+const SLOW_LAST = ['client.test.ts', 'emulator.test.ts', 'sshConfigCorpus.test.ts'];
+const unitTests = fs.readdirSync('test/unit')
+  .filter((file) => file.endsWith('.test.ts') && file !== 'l10n.test.ts')
+  .sort((a, b) => SLOW_LAST.indexOf(a) - SLOW_LAST.indexOf(b) || a.localeCompare(b))
+  .map((file) => `out/test/unit/${file.replace(/\.ts$/, '.js')}`);
+
+export default {
+  mutate: groups[group],
+  testRunner: 'tap',
+  tap: {
+    testFiles: unitTests,
+    forceBail: true,
+  },
+  buildCommand: 'tsc -p tsconfig.mutate.json',
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  incremental: true,
+  incrementalFile: `test/mutation/${group}.incremental.json`,
+  ignorePatterns: ['out', 'dist', '.vscode-test', 'reports', 'coverage', 'bench-results', '*.vsix'],
+  reporters: ['json', 'clear-text', 'progress'],
+  jsonReporter: { fileName: `reports/mutation/${group}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  thresholds: { high: 90, low: 85, break: null },
+  timeoutMS: 10000,
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};

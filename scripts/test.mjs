@@ -6,6 +6,8 @@
 //   5. ui        `npm run package`, then each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium)
 // UI test contract: a test/ui/*.ui.mjs script prints exactly one line `UI-RESULT passed=N failed=N`
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
+// `npm run test:floor` (`--floor`): the integration suite again, on the floor host (test/host/install-floor.sh: the
+// oldest VS Code that engines.vscode admits and the npm registry has), after installing both hosts.
 // Last two lines printed: `S skipped`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
 // adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
 // variables that narrow the run (SWAS_TEST_ONLY=unit|integration|ui runs one suite, SWAS_TEST_GREP a
@@ -17,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, summarize,
+  FLOOR_FLAG, FLOOR_SUITES, SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, summarize,
 } from './testRun.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,8 +35,11 @@ if (exclusive.length > 0) {
   console.error(`npm test: \`.only\` runs some tests and silently drops the rest; remove it:\n${exclusive.join('\n')}`);
   process.exit(2);
 }
+const floor = process.argv.includes(FLOOR_FLAG);
+const FLOOR_HOST_DIR = process.env.SWAS_FLOOR_HOST_DIR || path.join(repoRoot, '.vscode-test/host-floor');
+const expected = floor ? FLOOR_SUITES : SUITES;
 const only = process.env.SWAS_TEST_ONLY;
-const selected = only ? [only] : SUITES;
+const selected = only ? [only] : expected;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
 
 /** Runs a command from the repo root; resolves { code, stdout } (stdout captured, still streamed, when `capture`). */
@@ -101,7 +106,7 @@ async function runIntegration(hostReady) {
   if (hostReady !== true) return { passed: 0, failed: 0, pending: 0, crashed: hostReady };
   const resultsFile = path.join(scratch, 'integration.json');
   const { code } = await run(process.execPath, ['out/test/integration/runTest.js'],
-    { env: { SWAS_TEST_RESULTS: resultsFile } });
+    { env: { SWAS_TEST_RESULTS: resultsFile, ...(floor ? { SWAS_FLOOR_HOST_DIR: FLOOR_HOST_DIR } : {}) } });
   return countIntegration(fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : undefined, code);
 }
 
@@ -129,14 +134,27 @@ async function runUi(hostReady) {
   return crashes.length ? { ...totals, crashed: crashes.join('; ') } : totals;
 }
 
+/** "code-server X (VS Code Y)" of the floor host, read from what install-floor.sh installed. */
+function floorHostName() {
+  const version = (file) => {
+    try { return JSON.parse(fs.readFileSync(path.join(FLOOR_HOST_DIR, 'cs/node_modules/code-server', file), 'utf8')).version; } catch { return '?'; }
+  };
+  return `code-server ${version('package.json')} (VS Code ${version('lib/vscode/package.json')})`;
+}
+
 const results = {};
 const durations = {};
 let hostReady = true;
 try {
   if (selected.some((suite) => suite !== 'unit')) {
     await phase('host install', async () => {
-      const { code } = await run('bash', ['test/host/install.sh']);
-      if (code !== 0) hostReady = `VS Code test host install failed (exit ${code}): see output above`;
+      for (const script of floor ? ['test/host/install.sh', 'test/host/install-floor.sh'] : ['test/host/install.sh']) {
+        const { code } = await run('bash', [script], { env: { SWAS_FLOOR_HOST_DIR: FLOOR_HOST_DIR } });
+        if (code !== 0) {
+          hostReady = `VS Code test host install failed (${script} exit ${code}): see output above`;
+          break;
+        }
+      }
     });
   }
   const built = await phase('build', async () => {
@@ -156,8 +174,8 @@ try {
       results[suite] = await phase(`${suite} tests`, () => runners[suite](hostReady));
       durations[suite] = seconds(started);
     }
-    console.log('\n=== summary');
-    const summary = summarize(results, durations, narrowing.narrowing);
+    console.log(`\n=== summary${floor ? ` (floor host: ${floorHostName()})` : ''}`);
+    const summary = summarize(results, durations, narrowing.narrowing, expected);
     for (const line of summary.lines) console.log(line);
     process.exitCode = summary.ok ? 0 : 1;
   }

@@ -68,7 +68,8 @@ suite('Production endpoint path: no swas.endpoint, HTTPS to swas.<region>.aliyun
 
   test('lifecycle: Restart Server from the sidebar reaches the server over TLS', async () => {
     world.script({ answer: 'Restart' });
-    assert.strictEqual(await vscode.commands.executeCommand('swas.restartServer', await serverNode(world.api.tree, DEMO_REGION_ID, 'db-1')), true);
+    const restarted = await vscode.commands.executeCommand<{ wait: { kind: string } } | undefined>('swas.restartServer', await serverNode(world.api.tree, DEMO_REGION_ID, 'db-1'));
+    assert.strictEqual(restarted?.wait.kind, 'running', 'followed over TLS until running again');
     assert.strictEqual(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceName === 'db-1')?.rebootCount, 1);
     assert.deepStrictEqual(hostsOf('RebootInstance'), [`swas.${DEMO_REGION_ID}.aliyuncs.com`]);
   });

@@ -10,6 +10,8 @@
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
 // Coverage: every suite runs with NODE_V8_COVERAGE; before the summary a `coverage: src/ lines N%` line gives
 // the merged line coverage of src/ (scripts/coverage.mjs; SWAS_TEST_COVERAGE=off skips it).
+// `npm run test:floor` (`--floor`): the integration suite again, on the floor host (test/host/install-floor.sh: the
+// oldest VS Code that engines.vscode admits and the npm registry has), after installing both hosts.
 // Last two lines printed: `S skipped, W not for this platform`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
 // adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
 // variables that narrow the run (SWAS_TEST_ONLY=unit|integration|ui runs one suite, SWAS_TEST_GREP a
@@ -22,7 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoverageRun } from './coverage.mjs';
 import {
-  SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
+  FLOOR_FLAG, FLOOR_SUITES, SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
   userNamespaceAdvice,
 } from './testRun.mjs';
 import { chooseTestHost } from './testHost.mjs';
@@ -40,25 +42,12 @@ if (exclusive.length > 0) {
   console.error(`npm test: \`.only\` runs some tests and silently drops the rest; remove it:\n${exclusive.join('\n')}`);
   process.exit(2);
 }
+const floor = process.argv.includes(FLOOR_FLAG);
+const FLOOR_HOST_DIR = process.env.SWAS_FLOOR_HOST_DIR || path.join(repoRoot, '.vscode-test/host-floor');
+const expected = floor ? FLOOR_SUITES : SUITES;
 const only = process.env.SWAS_TEST_ONLY;
-const selected = only ? [only] : SUITES;
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-const hostChoice = chooseTestHost(process.env, process.platform, manifest.engines?.vscode);
-if (hostChoice.error) {
-  console.error(`npm test: ${hostChoice.error}`);
-  process.exit(2);
-}
-// a normal user's mounts (unit suite) and private network (integration, code-test-shim) need user namespaces
-const privileged = privilegedPrefix(process.getuid?.(), process.platform);
-if (privileged.length > 0) {
-  const probe = spawnSync(privileged[0], [...privileged.slice(1), 'true'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    const read = (name) => { try { return fs.readFileSync(`/proc/sys/${name.replace(/\./g, '/')}`, 'utf8').trim(); } catch { return undefined; } };
-    const names = ['user.max_user_namespaces', 'kernel.unprivileged_userns_clone', 'kernel.apparmor_restrict_unprivileged_userns'];
-    console.error(`npm test: ${userNamespaceAdvice(probe.error?.message ?? probe.stderr.trim(), Object.fromEntries(names.map((name) => [name, read(name)])))}`);
-    process.exit(2);
-  }
-}
+  FLOOR_FLAG, FLOOR_SUITES, SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
+  userNamespaceAdvice,
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
 // merged V8 line coverage of src/ (scripts/coverage.mjs); SWAS_TEST_COVERAGE=off skips it
 const coverage = process.env.SWAS_TEST_COVERAGE === 'off' ? undefined : new CoverageRun(scratch);
@@ -131,7 +120,7 @@ async function runIntegration(hostReady) {
   console.log(`integration host: ${hostChoice.description}`);
   const bundleUrl = coverage?.snapshotBundle('integration');
   const { code } = await run(process.execPath, ['out/test/integration/runTest.js'],
-    { env: { ...coverage?.env, SWAS_TEST_RESULTS: resultsFile, SWAS_HOST_CHOICE: JSON.stringify(hostChoice) } });
+    { env: { ...coverage?.env, SWAS_TEST_RESULTS: resultsFile, SWAS_HOST_CHOICE: JSON.stringify(hostChoice), ...(floor ? { SWAS_FLOOR_HOST_DIR: FLOOR_HOST_DIR } : {}) } });
   coverage?.keepOwnScripts('integration', bundleUrl);
   return countIntegration(fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : undefined, code);
 }
@@ -163,14 +152,27 @@ async function runUi(hostReady) {
   return crashes.length ? { ...totals, crashed: crashes.join('; ') } : totals;
 }
 
+/** "code-server X (VS Code Y)" of the floor host, read from what install-floor.sh installed. */
+function floorHostName() {
+  const version = (file) => {
+    try { return JSON.parse(fs.readFileSync(path.join(FLOOR_HOST_DIR, 'cs/node_modules/code-server', file), 'utf8')).version; } catch { return '?'; }
+  };
+  return `code-server ${version('package.json')} (VS Code ${version('lib/vscode/package.json')})`;
+}
+
 const results = {};
 const durations = {};
 let hostReady = true;
 try {
   if (selected.includes('ui') || (selected.includes('integration') && hostChoice.host === 'code-server')) {
     await phase('host install', async () => {
-      const { code } = await run('bash', ['test/host/install.sh']);
-      if (code !== 0) hostReady = `VS Code test host install failed (exit ${code}): see output above`;
+      for (const script of floor ? ['test/host/install.sh', 'test/host/install-floor.sh'] : ['test/host/install.sh']) {
+        const { code } = await run('bash', [script], { env: { SWAS_FLOOR_HOST_DIR: FLOOR_HOST_DIR } });
+        if (code !== 0) {
+          hostReady = `VS Code test host install failed (${script} exit ${code}): see output above`;
+          break;
+        }
+      }
     });
   }
   const built = await phase('build', async () => {
@@ -191,8 +193,8 @@ try {
       durations[suite] = seconds(started);
     }
     if (coverage) console.log(`\n${await phase('coverage report', () => coverage.report())}`);
-    console.log('\n=== summary');
-    const summary = summarize(results, durations, narrowing.narrowing);
+    console.log(`\n=== summary${floor ? ` (floor host: ${floorHostName()})` : ''}`);
+    const summary = summarize(results, durations, narrowing.narrowing, expected);
     for (const line of summary.lines) console.log(line);
     process.exitCode = summary.ok ? 0 : 1;
   }

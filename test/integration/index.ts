@@ -4,6 +4,17 @@ import Mocha from 'mocha';
 import { NOT_FOR_PLATFORM } from '../support/platform';
 
 /**
+ * Paths of every file under `dir`, relative to it. Not `readdirSync`'s `recursive` option: that needs Node 18.17,
+ * and VS Code 1.75 (the floor, `npm run test:floor`) runs extensions on Node 16, which ignores it.
+ */
+function listFiles(dir: string, prefix = ''): string[] {
+  return fs.readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const relative = path.join(prefix, entry.name);
+    return entry.isDirectory() ? listFiles(dir, relative) : [relative];
+  });
+}
+
+/**
  * Entry point the extension host calls (`extensionTestsPath`): runs every `*.test.js` beside this
  * file with mocha (tdd ui, spec reporter so each title and its result is printed) and, when env
  * `SWAS_TEST_RESULTS` names a file, writes `{ passed, failed, pending, notForPlatform }` there for scripts/test.mjs
@@ -18,8 +29,7 @@ export function run(): Promise<void> {
   // providers/ needs its scenario's stand-in extensions installed: it runs alone, in its own host (runTest.ts).
   const inProviders = (file: string) => file.split(path.sep)[0] === 'providers';
   const scenario = process.env.SWAS_PROVIDER_SCENARIO;
-  const testFiles = fs
-    .readdirSync(__dirname, { recursive: true, encoding: 'utf8' })
+  const testFiles = listFiles(__dirname)
     .filter((file) => file.endsWith('.test.js') && inProviders(file) === Boolean(scenario))
     .sort();
   for (const file of testFiles) mocha.addFile(path.join(__dirname, file));

@@ -14,7 +14,7 @@ import { suiteOn } from '../support/platform';
 
 /**
  * The path real users run: no `swas.endpoint`, HTTPS to `swas.<region>.aliyuncs.com`, the
- * certificate checked against a CA the host trusts (NODE_EXTRA_CA_CERTS), names resolved by the
+ * certificate checked against a CA the host trusts (private-network.sh), names resolved by the
  * private /etc/hosts of the test namespace, so nothing can reach a real Alibaba Cloud host.
  */
 const EMULATOR_ADDRESS = '127.0.0.10';

@@ -30,6 +30,8 @@ async function main(): Promise<void> {
     totals.failed += counts.failed;
     totals.pending += counts.pending;
     totals.notForPlatform += counts.notForPlatform;
+    // a scenario runs only when SWAS_TEST_GREP selects its suites: none ran means its test files were not found
+    if (name !== 'main' && counts.passed + counts.failed === 0) failures.push(`${name}: ran no tests`);
   };
   // lets smoke.test.ts check that the host got a sandbox HOME instead of the caller's
   await runOnce('main', { SWAS_CALLER_HOME: os.homedir() }, []);

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  NOT_FOR_PLATFORM, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
+  FLOOR_SUITES, NOT_FOR_PLATFORM, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
   userNamespaceAdvice,
 } from '../../scripts/testRun.mjs';
 import { NOT_FOR_PLATFORM as TEST_SUPPORT_REASON } from '../../out/test/support/platform.js';
@@ -44,6 +44,12 @@ describe('checkNarrowing', () => {
     assert.match(checkNarrowing({ SWAS_TEST_GERP: 'x' }, ['--narrow']).error ?? '', /SWAS_TEST_GERP/);
     assert.match(checkNarrowing({}, ['--narow']).error ?? '', /--narow/);
     assert.match(checkNarrowing({ SWAS_TEST_ONLY: 'e2e' }, ['--narrow']).error ?? '', /unit\|integration\|ui/);
+  });
+
+  test('--floor is known, and its run has only the floor suites to narrow to', () => {
+    assert.deepEqual(checkNarrowing({}, ['--floor']), { narrowing: [] });
+    assert.deepEqual(checkNarrowing({ SWAS_TEST_GREP: 'smoke' }, ['--floor', '--narrow']), { narrowing: ['SWAS_TEST_GREP=smoke'] });
+    assert.match(checkNarrowing({ SWAS_TEST_ONLY: 'ui' }, ['--floor', '--narrow']).error ?? '', /one of integration, got "ui"/);
   });
 });
 
@@ -158,6 +164,13 @@ describe('summarize', () => {
     const { lines, ok } = summarize({ unit: clean, integration: clean, ui: clean });
     assert.equal(ok, true);
     assert.deepEqual(lines.filter((line) => line.includes('NARROWED')), []);
+  });
+
+  test('a whole floor run (only the floor suites) is not reported as narrowed', () => {
+    const { lines, ok } = summarize({ integration: clean }, {}, [], FLOOR_SUITES);
+    assert.equal(ok, true);
+    assert.deepEqual(lines.filter((line) => line.includes('NARROWED')), []);
+    assert.equal(lines.at(-1), '10 passed, 0 failed');
   });
 
   test('a narrowed run says so just above the totals', () => {

@@ -46,8 +46,24 @@ const floor = process.argv.includes(FLOOR_FLAG);
 const FLOOR_HOST_DIR = process.env.SWAS_FLOOR_HOST_DIR || path.join(repoRoot, '.vscode-test/host-floor');
 const expected = floor ? FLOOR_SUITES : SUITES;
 const only = process.env.SWAS_TEST_ONLY;
-  FLOOR_FLAG, FLOOR_SUITES, SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
-  userNamespaceAdvice,
+const selected = only ? [only] : expected;
+const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+const hostChoice = chooseTestHost(process.env, process.platform, manifest.engines?.vscode);
+if (hostChoice.error) {
+  console.error(`npm test: ${hostChoice.error}`);
+  process.exit(2);
+}
+// a normal user's mounts (unit suite) and private network (integration, code-test-shim) need user namespaces
+const privileged = privilegedPrefix(process.getuid?.(), process.platform);
+if (privileged.length > 0) {
+  const probe = spawnSync(privileged[0], [...privileged.slice(1), 'true'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    const read = (name) => { try { return fs.readFileSync(`/proc/sys/${name.replace(/\./g, '/')}`, 'utf8').trim(); } catch { return undefined; } };
+    const names = ['user.max_user_namespaces', 'kernel.unprivileged_userns_clone', 'kernel.apparmor_restrict_unprivileged_userns'];
+    console.error(`npm test: ${userNamespaceAdvice(probe.error?.message ?? probe.stderr.trim(), Object.fromEntries(names.map((name) => [name, read(name)])))}`);
+    process.exit(2);
+  }
+}
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
 // merged V8 line coverage of src/ (scripts/coverage.mjs); SWAS_TEST_COVERAGE=off skips it
 const coverage = process.env.SWAS_TEST_COVERAGE === 'off' ? undefined : new CoverageRun(scratch);

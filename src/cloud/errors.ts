@@ -75,10 +75,21 @@ interface SdkErrorShape {
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 
-function kindForServiceCode(code: string, statusCode: number | undefined): CloudErrorKind {
-  if (code === 'KeyPairNameAlreadyExist' || /AlreadyExist/i.test(code)) return 'nameExists';
-  if (/QuotaExceed/i.test(code)) return 'quotaExceeded';
-  if (/InUse|Attached/i.test(code)) return 'keyPairInUse';
+/** A code or message about key pairs: what makes an undocumented, generic code ours to explain. */
+const ABOUT_KEY_PAIRS = /key ?pair|密钥对/i;
+
+/**
+ * Documented codes (swas-api.md, "Errors", and the CreateKeyPair page) match by code alone. The
+ * codes for "name taken", "quota" and "still attached" beyond KeyPairNameAlreadyExist are not
+ * documented for SWAS and their words are generic (any resource can be "InUse" or over a quota):
+ * they count only when the code or the message is about key pairs; otherwise the kind is
+ * 'unknown' and the user reads the service's own message instead of a wrong explanation.
+ */
+function kindForServiceCode(code: string, statusCode: number | undefined, message: string): CloudErrorKind {
+  const aboutKeyPairs = ABOUT_KEY_PAIRS.test(code) || ABOUT_KEY_PAIRS.test(message);
+  if (code === 'KeyPairNameAlreadyExist' || (/AlreadyExist/i.test(code) && aboutKeyPairs)) return 'nameExists';
+  if (/QuotaExceed|LimitExceed/i.test(code) && aboutKeyPairs) return 'quotaExceeded';
+  if (/InUse|Attached/i.test(code) && aboutKeyPairs) return 'keyPairInUse';
   if (code === 'InvalidAccessKeyId.NotFound' || code === 'InvalidAccessKeyId') return 'accessKeyNotFound';
   if (code === 'InvalidAccessKeyId.Inactive') return 'accessKeyInactive';
   if (code === 'SignatureDoesNotMatch' || code === 'IncompleteSignature') return 'signatureMismatch';
@@ -109,7 +120,7 @@ export function toCloudError(error: unknown, action: string): CloudError {
   const summary = (kind: CloudErrorKind) => new CloudError(kind, action, `${action} failed: ${details.serverMessage ?? e.message ?? String(error)}`, details);
 
   if (details.statusCode !== undefined && code) {
-    return summary(kindForServiceCode(code, details.statusCode));
+    return summary(kindForServiceCode(code, details.statusCode, details.serverMessage ?? ''));
   }
   if (e.name === 'RequestTimeoutError' || /Timeout/i.test(e.name ?? '') || code === 'ETIMEDOUT') {
     return summary('timeout');

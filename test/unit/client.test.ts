@@ -52,6 +52,31 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
     assert.equal(emulator.callsOf('CreateKeyPair').length, 1);
   });
 
+  // Codes the SWAS docs do not list (swas-api.md, "Errors": only KeyPairNameAlreadyExist, the AccessKey,
+  // signature, RAM, throttling, parameter and 5xx codes are) get the product's own explanation only
+  // when code or message is about key pairs; a generic code about something else keeps the
+  // service's message (kind 'unknown').
+  for (const [code, message, kind] of [
+    ['QuotaExceed.KeyPair', 'Too many.', 'quotaExceeded'],
+    ['QuotaExceed', 'The number of key pairs has reached the limit.', 'quotaExceeded'],
+    ['QuotaExceeded', 'The number of snapshots has reached the limit.', 'unknown'],
+    ['ResourceInUse', 'The key pair is attached to instance s-1.', 'keyPairInUse'],
+    ['ResourceInUse', 'The firewall rule is in use.', 'unknown'],
+    ['KeyPair.InUse', 'Detach first.', 'keyPairInUse'],
+    ['InvalidName.AlreadyExist', 'The snapshot name already exists.', 'unknown'],
+    ['KeyPairName.AlreadyExist', 'exists', 'nameExists'],
+  ] as const) {
+    test(`undocumented code ${code} with "${message}" is ${kind}`, async () => {
+      emulator.injectFault({ action: 'CreateKeyPair', kind: 'error', status: 400, code, message });
+      await assert.rejects(client.createKeyPair(DEMO_REGION_ID, 'unit-undocumented', 't-undocumented'), (e: CloudError) => {
+        assert.equal(e.details.code, code);
+        assert.equal(e.kind, kind);
+        assert.ok(e.message.includes(message), 'the service\'s message is kept');
+        return true;
+      });
+    });
+  }
+
   test('a read timeout is classified and retried', async () => {
     emulator.injectFault({ action: 'ListInstances', kind: 'delay', ms: 1500 });
     const instances = await client.listInstances(DEMO_REGION_ID);

@@ -185,6 +185,15 @@ export async function waitForNotification(page, text, timeout = 30_000) {
   return toast;
 }
 
+/**
+ * The action buttons of a notification toast, as { text, scrollWidth, clientWidth }: a label cut with
+ * an ellipsis has a scrollWidth above its clientWidth.
+ */
+export async function notificationButtons(toast) {
+  return toast.locator('.notification-list-item-buttons-container .monaco-button').evaluateAll((buttons) =>
+    buttons.map((button) => ({ text: button.textContent.trim(), scrollWidth: button.scrollWidth, clientWidth: button.clientWidth })));
+}
+
 /** Waits until no notification toast contains `text` (e.g. a finished progress toast fading out). */
 export async function waitForNotificationGone(page, text, timeout = 10_000) {
   await page.locator(TOAST, { hasText: text }).first().waitFor({ state: 'hidden', timeout });

@@ -9,7 +9,7 @@
 // Last two lines printed: `S skipped`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
 // adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
 // variables that narrow the run (SWAS_TEST_ONLY=unit|integration|ui runs one suite, SWAS_TEST_GREP a
-// mocha grep over the integration tests, SWAS_TEST_UI a part of the UI scripts' file names) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
+// mocha grep over the integration tests, SWAS_TEST_UI parts of the UI scripts' file names, comma-separated) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
 // The rules themselves are in scripts/testRun.mjs (unit-tested by test/unit/testRun.test.mjs).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -108,8 +108,9 @@ async function runIntegration(hostReady) {
 async function runUi(hostReady) {
   const none = { passed: 0, failed: 0, pending: 0 };
   if (hostReady !== true) return { ...none, crashed: hostReady };
+  const wanted = (process.env.SWAS_TEST_UI ?? '').split(',');
   const scripts = fs.readdirSync(path.join(repoRoot, 'test/ui'))
-    .filter((f) => f.endsWith('.ui.mjs') && f.includes(process.env.SWAS_TEST_UI ?? '')).sort();
+    .filter((f) => f.endsWith('.ui.mjs') && wanted.some((part) => f.includes(part))).sort();
   if (scripts.length === 0) return { ...none, crashed: `no test/ui/*.ui.mjs files${process.env.SWAS_TEST_UI ? ` matching SWAS_TEST_UI=${process.env.SWAS_TEST_UI}` : ''}` };
   const packaged = await run('npm', ['run', 'package', '--silent']);
   if (packaged.code !== 0) return { ...none, crashed: `npm run package exited ${packaged.code}` };

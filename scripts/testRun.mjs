@@ -8,7 +8,7 @@ export const SUITES = ['unit', 'integration', 'ui'];
 export const NARROWING_VARIABLES = {
   SWAS_TEST_ONLY: 'runs one suite (unit|integration|ui)',
   SWAS_TEST_GREP: 'runs only the integration tests whose full title matches (mocha grep)',
-  SWAS_TEST_UI: 'runs only the UI scripts (test/ui/*.ui.mjs) whose file name contains it',
+  SWAS_TEST_UI: 'runs only the UI scripts (test/ui/*.ui.mjs) whose file name contains one of its comma-separated parts',
 };
 /** SWAS_TEST_* variables that do not narrow: set by scripts/test.mjs itself, or the opt-in for narrowing. */
 const OTHER_TEST_VARIABLES = new Set(['SWAS_TEST_RESULTS', 'SWAS_TEST_ALLOW_NARROW']);

@@ -51,7 +51,8 @@ export async function startDemoEmulator() {
  * `env` reaches the extension host (e.g. credentials); HOME is `home` (default: a fresh empty sandbox).
  * `settings` are user settings merged over the quiet defaults. `locale` (e.g. `zh-cn`) is VS Code's
  * display language, set the way a user does (Configure Display Language writes argv.json).
- * Returns { page, home, workspace, url, stop } — always call stop().
+ * Returns { page, context, home, workspace, url, stop } — always call stop(); `context` is the browser context
+ * (e.g. to grant clipboard permissions).
  */
 export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings = {}, home, workspace, locale } = {}) {
   fs.mkdirSync(path.join(HOST_DIR, 'tmp'), { recursive: true });
@@ -87,7 +88,7 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings =
     page.on('pageerror', (error) => console.error('[page error]', error.message));
     await page.goto(url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    return { page, home: dirs.home, workspace: dirs.workspace, url, stop };
+    return { page, context: browser, home: dirs.home, workspace: dirs.workspace, url, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -176,6 +177,19 @@ export function quickInputMessage(page) {
 /** Picks the quick pick item whose row contains `label`. */
 export async function quickInputSelect(page, label) {
   await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: label }).first().click({ timeout: 15_000 });
+}
+
+/** Waits for the modal dialog whose message contains `text`; returns its locator (its buttons have role button). */
+export async function waitForDialog(page, text, timeout = 30_000) {
+  const dialog = page.locator('.monaco-dialog-box', { hasText: text }).first();
+  await dialog.waitFor({ state: 'visible', timeout });
+  return dialog;
+}
+
+/** Waits until the quick input's title contains `text` (dialogs such as the simple file dialog have no placeholder to wait for). */
+export async function waitForQuickInputTitle(page, text, timeout = 30_000) {
+  await page.locator(`${QUICK_INPUT} .quick-input-title`, { hasText: text }).first().waitFor({ state: 'visible', timeout });
+  return page.locator(`${QUICK_INPUT} .quick-input-box input`);
 }
 
 /** Waits for a notification toast containing `text`; returns its locator. */

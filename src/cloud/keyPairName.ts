@@ -4,6 +4,9 @@
  * `http://` or `https://`. Chinese characters are accepted after the first character too: the
  * page allows one to start a name, so refusing it later would reject names the console accepts.
  */
+/** The per-region limit the CreateKeyPair page documents. */
+export const KEY_PAIR_QUOTA = 10;
+
 export type KeyPairNameProblem =
   | 'empty'
   | 'tooShort'

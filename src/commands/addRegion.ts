@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { withRegion } from '../cloud/regionList';
 import type { Services } from '../services';
 import { BACK } from '../ui/prompter';
-import { allRegions, clientOrExplain, shownRegions } from './targets';
+import { shownRegions } from '../local/machine';
+import { allRegions, clientOrExplain } from '../ui/pickers';
 
 /** SWAS: Add Region… Stored in `swas.regions` (user settings, so it syncs). */
 export async function addRegion(services: Services): Promise<string | undefined> {

@@ -5,13 +5,11 @@ import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
 import { showCloudError } from '../ui/showCloudError';
 import { restartServers } from './restartServer';
-import { addServerEntries, removeServerEntries } from './sshEntries';
-import { clientOrExplain, listInstancesOrExplain, localPrivateKey, pickKeyPair, pickRegion, sshPlaces } from './targets';
-
-export interface KeyPairArgs {
-  regionId: string;
-  keyPair: KeyPair;
-}
+import { localPrivateKey, sshPlaces } from '../local/machine';
+import { removeServerEntries, writeKeyPairEntry } from '../local/sshEntries';
+import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
+import type { KeyPairArgs } from '../commandArgs';
+import { readSettings } from '../settings';
 
 export interface AttachOutcome {
   results: PerServerResult[];
@@ -22,17 +20,6 @@ export interface AttachOutcome {
 
 /** The API takes at most 50 servers per call. */
 const SERVERS_PER_CALL = 50;
-
-/** Asks for the region and key pair when the palette did not pass a key pair node. */
-export async function keyPairTarget(services: Services, args: KeyPairArgs | undefined, title: string): Promise<KeyPairArgs | undefined> {
-  if (args) {
-    return args;
-  }
-  const regionId = await pickRegion(services, title);
-  const client = regionId && (await clientOrExplain(services));
-  const keyPair = regionId && client ? await pickKeyPair(services, client, regionId, title) : undefined;
-  return regionId && keyPair ? { regionId, keyPair } : undefined;
-}
 
 /** One line per server: what happened to it. */
 export function resultLines(results: PerServerResult[], servers: Instance[]): string[] {
@@ -124,17 +111,18 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
 
   const lines = resultLines(results, chosen);
   // A server holds one key pair: its Host entry under the key pair it had would now fail to log in.
+  const places = await sshPlaces(readSettings());
   for (const server of attached) {
     const previous = currentKeyPair(server);
-    const problem = previous && (await removeServerEntries(services, regionId, previous, [server.instanceId]));
+    const problem = previous && (await removeServerEntries(services, places, regionId, previous, [server.instanceId]));
     if (problem) {
       lines.push(problem);
     }
   }
   let aliases = new Map<string, string>();
-  const privateKey = attached.length > 0 ? await localPrivateKey(await sshPlaces(), regionId, keyPair) : undefined;
+  const privateKey = attached.length > 0 ? await localPrivateKey(places, regionId, keyPair) : undefined;
   if (privateKey) {
-    const entries = await addServerEntries(services, regionId, keyPair.keyPairName, privateKey, attached);
+    const entries = await writeKeyPairEntry(services, places, { regionId, keyPairName: keyPair.keyPairName, privateKeyPath: privateKey, servers: attached });
     if ('problem' in entries) {
       lines.push(entries.problem);
     } else {

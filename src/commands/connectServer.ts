@@ -4,9 +4,11 @@ import { toCloudError } from '../cloud/errors';
 import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
 import { showCloudError } from '../ui/showCloudError';
-import type { RestartArgs } from './restartServer';
-import { addServerEntries } from './sshEntries';
-import { clientOrExplain, localPrivateKey, pickRegion, pickServer, sshPlaces } from './targets';
+import type { ServerArgs } from '../commandArgs';
+import { localPrivateKey, sshPlaces } from '../local/machine';
+import { writeKeyPairEntry } from '../local/sshEntries';
+import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
+import { readSettings } from '../settings';
 
 export type ConnectServerOutcome =
   | { kind: 'connecting'; alias: string; keyPairName: string }
@@ -17,7 +19,7 @@ export type ConnectServerOutcome =
  * with the key pair attached to it, when that private key is on this machine; otherwise says
  * what to do instead.
  */
-export async function connectServer(services: Services, args?: RestartArgs): Promise<ConnectServerOutcome | undefined> {
+export async function connectServer(services: Services, args?: ServerArgs): Promise<ConnectServerOutcome | undefined> {
   const { prompter } = services;
   const title = vscode.l10n.t('Connect with Remote-SSH');
   const client = await clientOrExplain(services);
@@ -65,7 +67,7 @@ export async function connectServer(services: Services, args?: RestartArgs): Pro
     }
     return { kind: 'noKeyPair' };
   }
-  const places = await sshPlaces();
+  const places = await sshPlaces(readSettings());
   const privateKey = await localPrivateKey(places, region, keyPair);
   if (!privateKey) {
     void prompter.message(
@@ -79,7 +81,7 @@ export async function connectServer(services: Services, args?: RestartArgs): Pro
     );
     return { kind: 'keyNotLocal' };
   }
-  const entries = await addServerEntries(services, region, keyPair.keyPairName, privateKey, [server]);
+  const entries = await writeKeyPairEntry(services, places, { regionId: region, keyPairName: keyPair.keyPairName, privateKeyPath: privateKey, servers: [server] });
   if ('problem' in entries) {
     void prompter.message('error', entries.problem);
     return { kind: 'configProblem' };
@@ -91,5 +93,5 @@ export async function connectServer(services: Services, args?: RestartArgs): Pro
 }
 
 export function registerConnectServer(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.connectServer', (args?: RestartArgs) => connectServer(services, args));
+  return vscode.commands.registerCommand('swas.connectServer', (args?: ServerArgs) => connectServer(services, args));
 }

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { md5Fingerprint, sha256Fingerprint } from '../ssh/keyFile';
-import { KeyPairArgs, keyPairTarget } from './attachKeyPair';
+import type { KeyPairArgs } from '../commandArgs';
+import { keyPairTarget } from '../ui/pickers';
 
 /** SWAS: Copy Fingerprint. SHA256 as `ssh-keygen -lf` and `ssh -v` show it; the MD5 form is in the tooltip. */
 export async function copyFingerprint(services: Services, args?: KeyPairArgs): Promise<string | undefined> {

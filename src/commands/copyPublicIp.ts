@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import type { RestartArgs } from './restartServer';
-import { clientOrExplain, pickRegion, pickServer } from './targets';
+import type { ServerArgs } from '../commandArgs';
+import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
 
 /** SWAS: Copy Public IP. */
-export async function copyPublicIp(services: Services, args?: RestartArgs): Promise<string | undefined> {
+export async function copyPublicIp(services: Services, args?: ServerArgs): Promise<string | undefined> {
   let instance = args?.instance;
   if (!instance) {
     const title = vscode.l10n.t('Copy Public IP');
@@ -25,5 +25,5 @@ export async function copyPublicIp(services: Services, args?: RestartArgs): Prom
 }
 
 export function registerCopyPublicIp(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.copyPublicIp', (args?: RestartArgs) => copyPublicIp(services, args));
+  return vscode.commands.registerCommand('swas.copyPublicIp', (args?: ServerArgs) => copyPublicIp(services, args));
 }

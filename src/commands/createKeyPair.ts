@@ -4,28 +4,20 @@ import * as vscode from 'vscode';
 import { MissingPrivateKeyError, type Instance, type KeyPair, type PerServerResult, type SwasClient } from '../cloud/client';
 import { CloudError, toCloudError } from '../cloud/errors';
 import type { ResolvedCredentials } from '../cloud/credentials';
-import { checkKeyPairName, KEY_PAIR_NAME_MAX } from '../cloud/keyPairName';
-import { RegionCache } from '../cloud/regionCache';
-import { supportsKeyPairs } from '../cloud/regionList';
+import { KEY_PAIR_QUOTA } from '../cloud/keyPairName';
 import { isPlausibleRegionId } from '../cloud/regions';
-import { KeyFormatError, KeySaveError, normalizePrivateKey, saveKeyPair, SavedKey, samePublicKey, writeSecretFileExclusive } from '../ssh/keyFile';
-import { expandHome, identityFileForConfig } from '../ssh/paths';
-import { chooseAlias, defaultAlias, resolveSshConfigPath } from '../ssh/sshConfig';
-import { updateSshConfigWithRepairs } from './sshEntries';
+import { sshPlaces } from '../local/machine';
+import { writeKeyPairEntry } from '../local/sshEntries';
 import type { Services } from '../services';
-import { allRegions, credentialsOrExplain } from './targets';
-import { homeDirectory, readSettings, Settings, sshTildeDirectory } from '../settings';
-import { describeCloudError, describeKeySaveError, describeSshConfigError, ACTION_OPEN_SETTINGS } from '../ui/errorMessages';
+import { homeDirectory, readSettings, Settings } from '../settings';
+import { samePublicKey } from '../ssh/keyFile';
+import { expandHome } from '../ssh/paths';
+import { askCreateInput, newCreateInput } from '../ui/createKeyPairInput';
+import { describeCloudError, ACTION_OPEN_SETTINGS } from '../ui/errorMessages';
+import { keepPrivateKey, KeyToKeep } from '../ui/keyRescue';
+import { credentialsOrExplain } from '../ui/pickers';
 import { showCloudError } from '../ui/showCloudError';
 import { messageWithMore } from '../ui/messageWithMore';
-import { BACK, PickItem } from '../ui/prompter';
-import { keyPairNameProblemMessage } from '../ui/validation';
-
-/** The per-region limit the CreateKeyPair page documents. */
-export const KEY_PAIR_QUOTA = 10;
-
-/** The region already holds the most key pairs it can: the flow stops before asking a name. */
-class QuotaReached extends Error {}
 
 export interface CreateKeyPairArgs {
   regionId?: string;
@@ -44,9 +36,6 @@ export interface CreateKeyPairOutcome {
   /** Settles once the user has answered the final message (and any action it started has finished). */
   followUp: Promise<void>;
 }
-
-type Step = 'region' | 'name' | 'server';
-const SKIP = Symbol('skip');
 
 async function refuseSetting(services: Services, settingId: string, text: string): Promise<void> {
   if ((await services.prompter.message('error', text, ACTION_OPEN_SETTINGS())) === ACTION_OPEN_SETTINGS()) {
@@ -85,18 +74,6 @@ async function preflight(services: Services): Promise<{ settings: Settings; keyD
   return credentials && { settings, keyDirectory, credentials };
 }
 
-function serverItem(instance: Instance, keyPairs: KeyPair[]): PickItem<Instance> {
-  const current = keyPairs.find((k) => k.instanceIds.includes(instance.instanceId));
-  return {
-    label: instance.instanceName,
-    description: [instance.publicIpAddress ?? vscode.l10n.t('no public IP'), instance.status].join(' · '),
-    detail: current
-      ? vscode.l10n.t('{0} · uses key pair "{1}" now (attaching replaces it)', instance.instanceId, current.keyPairName)
-      : instance.instanceId,
-    value: instance,
-  };
-}
-
 /**
  * SWAS: Create Key Pair. Region → name → server (optional), then one CreateKeyPair call; its private
  * key is saved while the attach runs, and the SSH config is edited only once the key is on disk.
@@ -107,147 +84,35 @@ export async function createKeyPair(services: Services, args?: CreateKeyPairArgs
     return undefined;
   }
   const { settings, keyDirectory, credentials } = ready;
-  const { prompter, log } = services;
+  const { prompter } = services;
   if (args?.regionId !== undefined && !isPlausibleRegionId(args.regionId)) {
     await prompter.message('error', vscode.l10n.t('"{0}" is not a region id. Region ids look like cn-hangzhou or ap-southeast-1.', String(args.regionId)));
     return undefined;
   }
   const client = services.client(credentials);
-  const title = vscode.l10n.t('Create SWAS Key Pair');
-  const regionFixed = args?.regionId !== undefined;
-  const totalSteps = regionFixed ? 2 : 3;
-  const offset = regionFixed ? 0 : 1;
-
-  let regionId = args?.regionId;
-  let keyPairName = '';
-  let nameError: string | undefined;
-  let keyPairs: KeyPair[] = [];
-  let instances: Promise<Instance[]> = Promise.resolve([]);
-  let server: Instance | undefined;
-  let step: Step = regionFixed ? 'name' : 'region';
-
+  const context = {
+    services,
+    client,
+    title: vscode.l10n.t('Create SWAS Key Pair'),
+    defaultRegion: settings.defaultRegion || credentials.cliRegionId,
+    regionFixed: args?.regionId !== undefined,
+  };
+  const input = newCreateInput(args?.regionId);
   for (;;) {
-    if (step === 'region') {
-      const defaultRegion = settings.defaultRegion || credentials.cliRegionId;
-      const items = allRegions(services, client).then((regions) =>
-        RegionCache.order(regions, services.regionCache.lastRegion(), defaultRegion).map((r) => ({ label: r.regionId, description: r.localName, value: r.regionId })),
-      );
-      const picked = await prompter.quickPick<string>({
-        title,
-        step: 1,
-        totalSteps,
-        placeholder: vscode.l10n.t('Region for the key pair (type to filter, e.g. cn-hangzhou)'),
-        items,
-        active: regionId,
-      });
-      if (picked === undefined || picked === BACK) {
-        return undefined;
-      }
-      if (picked !== regionId) {
-        keyPairName = '';
-      }
-      regionId = picked;
-      step = 'name';
-      continue;
+    if (!(await askCreateInput(context, input))) {
+      return undefined;
     }
-
-    const region = regionId!;
-    if (step === 'name') {
-      // Started now so the server list is ready when the name is.
-      instances = client.listInstances(region);
-      instances.catch(() => undefined);
-      let taken = new Set<string>();
-      // The name box opens at once and waits, busy, for the names in use (no toast between steps).
-      const prompt = client.listKeyPairs(region).then((listed) => {
-        keyPairs = listed;
-        if (listed.length >= KEY_PAIR_QUOTA) {
-          throw new QuotaReached();
-        }
-        taken = new Set(listed.map((k) => k.keyPairName));
-        return vscode.l10n.t('Name of the new key pair. {0} of {1} key pairs used in {2}.', listed.length, KEY_PAIR_QUOTA, region);
-      });
-      let name: string | typeof BACK | undefined;
-      try {
-        name = await prompter.inputBox({
-          title,
-          step: offset + 1,
-          totalSteps,
-          prompt,
-        placeholder: vscode.l10n.t('2–{0} characters: a letter or Chinese character first, then letters, digits, ":", "_" or "-"', KEY_PAIR_NAME_MAX),
-          value: keyPairName,
-          initialError: nameError,
-          validate: (value) => {
-            const problem = checkKeyPairName(value);
-            if (problem) {
-              return keyPairNameProblemMessage(problem);
-            }
-            return taken.has(value) ? vscode.l10n.t('A key pair named "{0}" already exists in {1}.', value, region) : undefined;
-          },
-        });
-      } catch (error) {
-        if (error instanceof QuotaReached) {
-          await prompter.message(
-            'error',
-            vscode.l10n.t('{0} of {1} key pairs are used in {2}: the limit is reached. Delete a key pair you no longer use (SWAS sidebar or console), then try again.', keyPairs.length, KEY_PAIR_QUOTA, region),
-          );
-        } else {
-          await showCloudError(services, error, region);
-        }
-        return undefined;
-      }
-      nameError = undefined;
-      if (name === undefined) {
-        return undefined;
-      }
-      if (name === BACK) {
-        step = 'region';
-        continue;
-      }
-      keyPairName = name;
-      step = 'server';
-      continue;
-    }
-
-    let linuxServers: Instance[] = [];
-    try {
-      linuxServers = (await instances).filter((i) => supportsKeyPairs(i.osType));
-    } catch (error) {
-      log.warn(`ListInstances ${region} failed (${toCloudError(error, 'ListInstances').kind}); continuing without choosing a server.`);
-    }
-    server = undefined;
-    if (linuxServers.length > 0) {
-      const skipItem: PickItem<Instance | typeof SKIP> = {
-        label: vscode.l10n.t('Skip'),
-        description: vscode.l10n.t('Do not attach the key pair to a server now'),
-        value: SKIP,
-      };
-      const picked = await prompter.quickPick<Instance | typeof SKIP>({
-        title,
-        step: offset + 2,
-        totalSteps,
-        placeholder: vscode.l10n.t('Server that will use the key pair (attaching needs a restart to take effect)'),
-        items: [skipItem, ...linuxServers.map((i) => serverItem(i, keyPairs))],
-      });
-      if (picked === undefined) {
-        return undefined;
-      }
-      if (picked === BACK) {
-        step = 'name';
-        continue;
-      }
-      server = picked === SKIP ? undefined : picked;
-    }
-
-    const created = await callCreate(services, client, region, keyPairName);
+    const region = input.regionId!;
+    const created = await callCreate(services, client, region, input.keyPairName);
     if (created === 'nameTaken') {
-      nameError = vscode.l10n.t('A key pair named "{0}" already exists in {1}.', keyPairName, region);
-      step = 'name';
+      input.nameError = vscode.l10n.t('A key pair named "{0}" already exists in {1}.', input.keyPairName, region);
+      input.step = 'name';
       continue;
     }
     if (!created) {
       return undefined;
     }
-    return finish(services, client, { settings, keyDirectory, region, keyPairName, privateKeyBody: created, server });
+    return finish(services, client, { settings, keyDirectory, region, keyPairName: input.keyPairName, privateKeyBody: created, server: input.server });
   }
 }
 
@@ -337,12 +202,8 @@ async function recoverOwnOrphan(services: Services, client: SwasClient, region: 
   return 'recreate';
 }
 
-interface FinishInput {
+interface FinishInput extends KeyToKeep {
   settings: Settings;
-  keyDirectory: string;
-  region: string;
-  keyPairName: string;
-  privateKeyBody: string;
   server?: Instance;
 }
 
@@ -390,111 +251,28 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
   const attached = outcome.attachResults?.some((r) => r.success) ?? false;
 
   if (kept.path) {
-    const home = homeDirectory();
-    const configPath = resolveSshConfigPath(settings.remoteSshConfigFile, home);
-    try {
-      const identityFile = identityFileForConfig(kept.path, sshTildeDirectory(), process.platform);
-      const result = await updateSshConfigWithRepairs(
-        services,
-        configPath,
-        (current, text) => {
-          const alias = current?.hosts[0]?.alias ?? chooseAlias(text, defaultAlias(keyPairName), region, keyPairName);
-          return {
-            region,
-            keyPairName,
-            user: settings.defaultUser,
-            identityFile,
-            hosts: [{ alias, hostName: attached ? server?.publicIpAddress : undefined, instanceId: attached ? server?.instanceId : undefined, instanceName: attached ? server?.instanceName : undefined }],
-          };
-        },
-        { region, keyPairName, logger: log },
-      );
-      outcome.alias = result.block?.hosts[0]?.alias;
-      outcome.configPath = configPath;
-      if (result.verified === 'skipped-no-ssh') {
+    const places = await sshPlaces(settings);
+    const entry = await writeKeyPairEntry(services, places, {
+      regionId: region,
+      keyPairName,
+      privateKeyPath: kept.path,
+      servers: server && attached ? [server] : [],
+      fresh: true,
+    });
+    if ('problem' in entry) {
+      warnings.push(entry.problem);
+    } else {
+      outcome.alias = (server && entry.aliases.get(server.instanceId)) ?? entry.firstAlias;
+      outcome.configPath = places.configPath;
+      if (entry.verified === 'skipped-no-ssh') {
         notes.push(vscode.l10n.t('OpenSSH (ssh) was not found, so the new entry could not be checked with "ssh -G".'));
       }
-    } catch (error) {
-      log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
-      warnings.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', configPath, describeSshConfigError(error, configPath)));
     }
   }
   // Once, after the key is on disk, so the reloaded region also shows the key as local.
   services.notifyChanged(region);
   outcome.followUp = finalMessage(services, outcome, attached, notes, warnings);
   return outcome;
-}
-
-interface KeptKey {
-  path?: string;
-  saved?: SavedKey;
-}
-
-/**
- * The key exists only in memory until this returns: if the normal save fails, the user is asked
- * until the key is saved elsewhere, copied, or explicitly discarded.
- */
-async function keepPrivateKey(services: Services, input: FinishInput): Promise<KeptKey> {
-  const { prompter, log } = services;
-  let failure: string;
-  let pem = input.privateKeyBody;
-  try {
-    const saved = await saveKeyPair({ directory: input.keyDirectory, keyPairName: input.keyPairName, region: input.region, privateKeyBody: input.privateKeyBody });
-    log.info(`Key file written: ${saved.privateKeyPath} (fingerprint ${saved.fingerprint}).`);
-    return { path: saved.privateKeyPath, saved };
-  } catch (error) {
-    if (error instanceof KeyFormatError) {
-      failure = vscode.l10n.t('the key returned by the service could not be read as a private key ({0})', error.message);
-    } else if (error instanceof KeySaveError) {
-      failure = describeKeySaveError(error);
-      pem = normalizePrivateKey(input.privateKeyBody).pem;
-    } else {
-      throw error;
-    }
-    log.error(`Private key not saved: ${error.message}`);
-  }
-
-  const saveAs = vscode.l10n.t('Save As…');
-  const copy = vscode.l10n.t('Copy to Clipboard');
-  const discard = vscode.l10n.t('Discard Key…');
-  for (;;) {
-    const choice = await prompter.confirm(
-      vscode.l10n.t('The private key of "{0}" could not be saved: {1}', input.keyPairName, failure),
-      vscode.l10n.t('Alibaba Cloud returns it only once. Save it somewhere else or copy it now, or it is lost.'),
-      saveAs,
-      copy,
-      discard,
-    );
-    if (choice === saveAs) {
-      const target = await prompter.saveDialog(path.join(input.keyDirectory, `${input.keyPairName}.pem`), saveAs);
-      if (!target) {
-        continue;
-      }
-      try {
-        await writeSecretFileExclusive(target, pem);
-        log.info(`Key file written where the user chose: ${target}.`);
-        return { path: target };
-      } catch (error) {
-        failure = error instanceof KeySaveError ? describeKeySaveError(error) : String(error);
-        log.error(`Private key not saved to ${target}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    } else if (choice === copy) {
-      await prompter.writeClipboard(pem);
-      log.info('Private key copied to the clipboard at the user\'s request.');
-      return {};
-    } else if (choice === discard) {
-      const really = vscode.l10n.t('Discard');
-      const confirmed = await prompter.confirm(
-        vscode.l10n.t('Discard the private key of "{0}"?', input.keyPairName),
-        vscode.l10n.t('It cannot be downloaded again. Servers using this key pair can then only be reached another way.'),
-        really,
-      );
-      if (confirmed === really) {
-        log.warn(`Private key of ${input.keyPairName} discarded by the user.`);
-        return {};
-      }
-    }
-  }
 }
 
 /** What the service lists as the key pair's public key, to check the saved key against it. */

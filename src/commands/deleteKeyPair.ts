@@ -5,11 +5,13 @@ import { toCloudError } from '../cloud/errors';
 import type { KeyPair } from '../cloud/client';
 import type { Services } from '../services';
 import { hostsInKnownHosts, removeFromKnownHosts, sshKeygenAvailable } from '../ssh/knownHosts';
-import { updateSshConfig } from '../ssh/sshConfig';
 import { showCloudError } from '../ui/showCloudError';
-import { KeyPairArgs, keyPairTarget } from './attachKeyPair';
 import { detachFrom } from './detachKeyPair';
-import { clientOrExplain, listInstancesOrExplain, localPrivateKey, managedBlockOf, sshPlaces } from './targets';
+import type { KeyPairArgs } from '../commandArgs';
+import { localPrivateKey, managedBlockOf, sshPlaces } from '../local/machine';
+import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
+import { removeKeyPairEntry } from '../local/sshEntries';
+import { readSettings } from '../settings';
 
 export interface DeleteOutcome {
   deleted: boolean;
@@ -31,7 +33,7 @@ async function existing(file: string): Promise<boolean> {
 
 /** What this computer still holds for the key pair: key files, our SSH config block, known_hosts lines of its servers. */
 async function localLeftovers(services: Services, regionId: string, keyPair: KeyPair, serverIps: string[]): Promise<LocalLeftover[]> {
-  const places = await sshPlaces();
+  const places = await sshPlaces(readSettings());
   const leftovers: LocalLeftover[] = [];
   const privateKey = await localPrivateKey(places, regionId, keyPair);
   if (privateKey) {
@@ -45,7 +47,10 @@ async function localLeftovers(services: Services, regionId: string, keyPair: Key
     leftovers.push({
       label: vscode.l10n.t('SSH config entry for "{0}" ({1}) in {2}', keyPair.keyPairName, block.hosts.map((h) => h.alias).join(', '), places.configPath),
       remove: async () => {
-        await updateSshConfig(places.configPath, () => undefined, { region: regionId, keyPairName: keyPair.keyPairName, logger: services.log });
+        const problem = await removeKeyPairEntry(services, places, regionId, keyPair.keyPairName);
+        if (problem) {
+          throw new Error(problem);
+        }
       },
     });
   }

@@ -3,10 +3,13 @@ import * as vscode from 'vscode';
 import type { Instance, PerServerResult, SwasClient } from '../cloud/client';
 import type { Services } from '../services';
 import { showCloudError } from '../ui/showCloudError';
-import { KeyPairArgs, keyPairTarget, resultLines } from './attachKeyPair';
 import { restartServers } from './restartServer';
-import { removeServerEntries } from './sshEntries';
-import { clientOrExplain, listInstancesOrExplain } from './targets';
+import type { KeyPairArgs } from '../commandArgs';
+import { removeServerEntries } from '../local/sshEntries';
+import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
+import { resultLines } from './attachKeyPair';
+import { sshPlaces } from '../local/machine';
+import { readSettings } from '../settings';
 
 export interface DetachOutcome {
   results: PerServerResult[];
@@ -44,7 +47,7 @@ export async function detachFrom(services: Services, client: SwasClient, args: K
     services.log.info(`DetachKeyPair ${regionId} ${keyPair.keyPairName} ✕ ${r.instanceId}: ${r.success ? 'ok' : `failed (${r.code ?? ''})`}`);
   }
   if (detached.length > 0) {
-    const problem = await removeServerEntries(services, regionId, keyPair.keyPairName, detached);
+    const problem = await removeServerEntries(services, await sshPlaces(readSettings()), regionId, keyPair.keyPairName, detached);
     if (problem) {
       void prompter.message('warning', problem);
     }

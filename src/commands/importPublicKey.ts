@@ -9,13 +9,13 @@ import { generateLocalKeyPair, LocalKeyType } from '../ssh/generateKey';
 import { sshKeygenAvailable } from '../ssh/knownHosts';
 import { samePublicKey, sha256Fingerprint } from '../ssh/keyFile';
 import { publicKeyOfPrivateKey } from '../ssh/localKey';
-import { identityFileForConfig } from '../ssh/paths';
-import { chooseAlias, defaultAlias, updateSshConfig } from '../ssh/sshConfig';
-import { describeCloudError, describeSshConfigError } from '../ui/errorMessages';
+import { describeCloudError } from '../ui/errorMessages';
 import { BACK } from '../ui/prompter';
 import { showCloudError } from '../ui/showCloudError';
 import { keyPairNameProblemMessage } from '../ui/validation';
-import { clientOrExplain, listKeyPairsOrExplain, pickRegion, sshPlaces } from './targets';
+import { sshPlaces } from '../local/machine';
+import { clientOrExplain, listKeyPairsOrExplain, pickRegion } from '../ui/pickers';
+import { writeKeyPairEntry } from '../local/sshEntries';
 
 export interface ImportArgs {
   regionId?: string;
@@ -63,6 +63,7 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
   if (!regionId || !client) {
     return undefined;
   }
+  const settings = readSettings();
   const canGenerate = await sshKeygenAvailable();
   const source = await prompter.quickPick<Source>({
     title,
@@ -75,7 +76,7 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
         ? [
             {
               label: vscode.l10n.t('Generate RSA 4096 Key'),
-              description: vscode.l10n.t('With ssh-keygen, saved in {0}', readSettings().sshKeyDirectory),
+              description: vscode.l10n.t('With ssh-keygen, saved in {0}', settings.sshKeyDirectory),
               value: { kind: 'generate', type: 'rsa' } as Source,
             },
             {
@@ -91,7 +92,7 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
     return undefined;
   }
 
-  const places = await sshPlaces();
+  const places = await sshPlaces(settings);
   let publicKey: string | undefined;
   let chosenPrivateKey: string | undefined;
   if (source.kind === 'file') {
@@ -181,18 +182,12 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
   const parts = [vscode.l10n.t('Key pair "{0}" imported to {1} ({2}).', name, regionId, sha256Fingerprint(publicKey!))];
   if (chosenPrivateKey) {
     parts.push(vscode.l10n.t('Private key: {0}.', chosenPrivateKey));
-    try {
-      const identityFile = identityFileForConfig(chosenPrivateKey, places.tildeHome, process.platform);
-      const result = await updateSshConfig(
-        places.configPath,
-        (current, text) => current ?? { region: regionId, keyPairName: name, user: readSettings().defaultUser, identityFile, hosts: [{ alias: chooseAlias(text, defaultAlias(name), regionId, name) }] },
-        { region: regionId, keyPairName: name, logger: log },
-      );
-      outcome.alias = result.block?.hosts[0]?.alias;
+    const entry = await writeKeyPairEntry(services, places, { regionId, keyPairName: name, privateKeyPath: chosenPrivateKey, servers: [], fresh: true });
+    if ('problem' in entry) {
+      parts.push(entry.problem);
+    } else {
+      outcome.alias = entry.firstAlias;
       parts.push(vscode.l10n.t('SSH host: {0}.', outcome.alias ?? ''));
-    } catch (error) {
-      log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
-      parts.push(vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', places.configPath, describeSshConfigError(error, places.configPath)));
     }
   }
   services.notifyChanged(regionId);

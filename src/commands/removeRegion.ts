@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { withoutRegion } from '../cloud/regionList';
 import type { Services } from '../services';
-import { pickRegion, shownRegions } from './targets';
+import { shownRegions } from '../local/machine';
+import { pickRegion } from '../ui/pickers';
 
 /** SWAS: Remove Region. Only hides it in the view; nothing in the cloud changes, so no question. */
 export async function removeRegion(services: Services, args?: { regionId: string }): Promise<string | undefined> {

@@ -1,14 +1,10 @@
 import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import type { Instance } from '../cloud/client';
+import type { ServerArgs } from '../commandArgs';
 import type { Services } from '../services';
 import { showCloudError } from '../ui/showCloudError';
-import { clientOrExplain, pickRegion, pickServer } from './targets';
-
-export interface RestartArgs {
-  regionId: string;
-  instance: Instance;
-}
+import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
 
 /**
  * Restarts servers after one modal naming each of them: an attached key pair only takes effect
@@ -53,7 +49,7 @@ export async function restartServers(services: Services, regionId: string, insta
 }
 
 /** SWAS: Restart Server. From a server node, or from the palette (asks for region and server). */
-export async function restartServer(services: Services, args?: RestartArgs): Promise<boolean> {
+export async function restartServer(services: Services, args?: ServerArgs): Promise<boolean> {
   let target = args;
   if (!target) {
     const title = vscode.l10n.t('Restart Server');
@@ -69,5 +65,5 @@ export async function restartServer(services: Services, args?: RestartArgs): Pro
 }
 
 export function registerRestartServer(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.restartServer', (args?: RestartArgs) => restartServer(services, args));
+  return vscode.commands.registerCommand('swas.restartServer', (args?: ServerArgs) => restartServer(services, args));
 }

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { KeyPairArgs, keyPairTarget } from './attachKeyPair';
-import { localPrivateKey, sshPlaces } from './targets';
+import type { KeyPairArgs } from '../commandArgs';
+import { localPrivateKey, sshPlaces } from '../local/machine';
+import { keyPairTarget } from '../ui/pickers';
+import { readSettings } from '../settings';
 
 /** SWAS: Reveal Key File. Shows the private key file in the OS file manager (never opens it). */
 export async function revealKeyFile(services: Services, args?: KeyPairArgs & { localKeyPath?: string }): Promise<string | undefined> {
@@ -9,7 +11,7 @@ export async function revealKeyFile(services: Services, args?: KeyPairArgs & { l
   if (!target) {
     return undefined;
   }
-  const file = args?.localKeyPath ?? (await localPrivateKey(await sshPlaces(), target.regionId, target.keyPair));
+  const file = args?.localKeyPath ?? (await localPrivateKey(await sshPlaces(readSettings()), target.regionId, target.keyPair));
   if (!file) {
     void services.prompter.message('info', vscode.l10n.t('The private key of "{0}" is not on this machine.', target.keyPair.keyPairName));
     return undefined;

@@ -41,6 +41,9 @@ export function blockWithServers(
       hosts.push({ alias, ...entry });
     }
   }
+  if (hosts.length === 0) {
+    hosts.push({ alias: chooseAlias(text, defaultAlias(base.keyPairName), base.region, base.keyPairName) });
+  }
   return { ...base, user: current?.user ?? base.user, hosts };
 }
 

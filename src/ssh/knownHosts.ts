@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { runProcess, type ProcessResult } from './process';
 
 export interface KnownHostsRemoval {
   /** Hosts whose lines were removed. */
@@ -7,17 +7,8 @@ export interface KnownHostsRemoval {
   absent: string[];
 }
 
-function runSshKeygen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('ssh-keygen', args, { timeout: 10_000, windowsHide: true }, (error, stdout, stderr) => {
-      if (error && typeof (error as NodeJS.ErrnoException).code === 'string') {
-        // ENOENT and friends: ssh-keygen itself could not run.
-        reject(error);
-        return;
-      }
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function runSshKeygen(args: string[]): Promise<ProcessResult> {
+  return runProcess('ssh-keygen', args, { timeoutMs: 10_000 });
 }
 
 /** Whether `ssh-keygen` is on PATH. */

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Logger, silentLogger } from '../logger';
 import { withConfigLock } from './configLock';
+import { errnoCode } from './errno';
 import { formatProblems, OpenSshProblem, SshConfigError } from './sshConfigError';
 import {
   applyManagedBlock,
@@ -32,10 +33,6 @@ export interface UpdateSshConfigResult {
   /** 'skipped-no-ssh' also when `verify: false` was asked for. */
   verified: 'ok' | 'skipped-no-ssh';
   created: boolean;
-}
-
-function errnoCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
 /** The file a config path really names: symlinks are followed, even dangling ones. */

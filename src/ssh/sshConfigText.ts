@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { LineType } from 'ssh-config';
+import { expandHome } from './paths';
 import { analyze, analyzeUncached, BlockRange, ConfigStructure, isSection, MARKER_PATTERN, nodeValues } from './sshConfigParse';
 
 /* The managed blocks in an SSH config text: find, render, splice. Pure text in, text out. */
@@ -40,10 +41,7 @@ export function resolveSshConfigPath(remoteSshConfigFile: string | undefined, ho
   if (!configured) {
     return path.join(home, '.ssh', 'config');
   }
-  const expanded = configured === '~' || /^~[/\\]/.test(configured)
-    ? path.join(home, configured.slice(1))
-    : configured;
-  return path.resolve(home, expanded);
+  return path.resolve(home, expandHome(configured, home));
 }
 
 /** `swas-<name>` made safe as a Host alias: lower case, only [a-z0-9._-]. */

@@ -1,6 +1,7 @@
-import { execFile } from 'node:child_process';
 import * as os from 'node:os';
-import * as path from 'node:path';
+import { errnoCode } from './errno';
+import { expandHome } from './paths';
+import { runProcess } from './process';
 import { OpenSshProblem, SshConfigError } from './sshConfigError';
 import { locateDirective, ManagedBlock } from './sshConfigText';
 
@@ -21,38 +22,19 @@ export class SshRunError extends Error {
   }
 }
 
-function runSsh(args: string[], options: SshRunOptions): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'ssh',
-      args,
-      {
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        killSignal: 'SIGKILL',
-        maxBuffer: 16 * 1024 * 1024,
-        windowsHide: true,
-      },
-      (error, stdout, stderr) => {
-        if (error) {
-          const detail = stderr.trim().split(/\r?\n/).slice(0, 5).join('; ');
-          reject(new SshRunError(`ssh ${args.join(' ')} failed: ${detail || error.message}`, stderr, { cause: error }));
-        } else {
-          resolve({ stdout, stderr });
-        }
-      },
-    );
-  });
-}
-
-/** Whether an OpenSSH client is on PATH. */
-export async function sshAvailable(options: SshRunOptions = {}): Promise<boolean> {
+async function runSsh(args: string[], options: SshRunOptions): Promise<{ stdout: string; stderr: string }> {
+  const failed = (detail: string, stderr: string, cause: unknown) => new SshRunError(`ssh ${args.join(' ')} failed: ${detail}`, stderr, { cause });
+  let result;
   try {
-    await runSsh(['-V'], options);
-    return true;
-  } catch {
-    return false;
+    result = await runProcess('ssh', args, { env: options.env, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  } catch (error) {
+    throw failed(error instanceof Error ? error.message : String(error), '', error);
   }
+  if (result.code !== 0) {
+    const detail = result.stderr.trim().split(/\r?\n/).slice(0, 5).join('; ');
+    throw failed(detail || `exit ${result.code}`, result.stderr, undefined);
+  }
+  return result;
 }
 
 /**
@@ -85,18 +67,10 @@ export async function sshG(
   return resolved;
 }
 
-function expandTilde(value: string, home: string): string {
-  return value === '~' || value.startsWith('~/') ? path.join(home, value.slice(1)) : value;
-}
-
 function sameIdentityFile(resolved: string, ours: string): boolean {
   // ssh -G may or may not expand "~", and OpenSSH may take home from $HOME or from passwd.
   const homes = [os.homedir(), os.userInfo().homedir];
-  return homes.some((home) => expandTilde(resolved, home) === expandTilde(ours, home));
-}
-
-function errnoCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
+  return homes.some((home) => expandHome(resolved, home) === expandHome(ours, home));
 }
 
 /**

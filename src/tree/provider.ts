@@ -3,8 +3,9 @@ import type { Instance, KeyPair } from '../cloud/client';
 import { CredentialsError } from '../cloud/credentials';
 import { toCloudError } from '../cloud/errors';
 import { supportsKeyPairs } from '../cloud/regionList';
-import { localPrivateKey, shownRegions, sshPlaces } from '../commands/targets';
+import { localPrivateKey, shownRegions, sshPlaces } from '../local/machine';
 import type { Services } from '../services';
+import { readSettings } from '../settings';
 import { sha256Fingerprint, md5Fingerprint } from '../ssh/keyFile';
 import { ACTION_SIGN_IN, describeCloudError, describeCredentialSource, describeCredentialsError } from '../ui/errorMessages';
 import { GroupNode, KeyPairNode, MessageNode, RegionNode, ServerNode, SwasNode } from './nodes';
@@ -117,7 +118,7 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
 
   private async fetchKeyPairs(regionId: string): Promise<KeyPairData> {
     const client = this.services.client(await this.services.credentials());
-    const [keyPairs, places] = await Promise.all([client.listKeyPairs(regionId), sshPlaces()]);
+    const [keyPairs, places] = await Promise.all([client.listKeyPairs(regionId), sshPlaces(readSettings())]);
     const localKeys = new Map<string, string>();
     await Promise.all(
       keyPairs.map(async (k) => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   createUiRunner, palette, quickInputSelect, quickPickFilterAndAccept, quickInputMessage, startDemoEmulator,
-  startWorkbench, waitForDialog, waitForNotification, waitForQuickInput, waitForQuickInputTitle,
+  startWorkbench, waitForDialog, waitForFileDialog, waitForNotification, waitForQuickInput, waitUntil,
 } from './lib.mjs';
 
 const REGION = 'cn-hangzhou';
@@ -72,10 +72,7 @@ try {
       await rescue.getByRole('button', { name: button }).waitFor({ state: 'visible', timeout: 5_000 });
     }
     await rescue.getByRole('button', { name: 'Save As…' }).click();
-    const input = await waitForQuickInputTitle(page, 'Save As…');
-    // the dialog fills its path in after its title shows
-    await page.waitForFunction((selector) => document.querySelector(selector)?.value.endsWith('.pem'),
-      '.quick-input-widget .quick-input-box input', { timeout: 10_000 });
+    const input = await waitForFileDialog(page, 'Save As…', `${name}.pem`);
     assert.match(await input.inputValue(), new RegExp(`/keys/${name}\\.pem$`), 'the dialog proposes the key folder');
     await input.fill(target);
     await input.press('Enter');
@@ -112,7 +109,7 @@ try {
     const confirm = await waitForDialog(page, `Restart web-1 (${web1.instanceId})?`);
     assert.equal(world.emulator.callsOf('RebootInstance').length, 0, 'nothing restarts before the answer');
     await confirm.getByRole('button', { name: 'Restart' }).click();
-    await waitForNotification(page, 'web-1 restarting.', 30_000);
+    await waitUntil(() => world.emulator.callsOf('RebootInstance').length > 0, 'RebootInstance called');
     assert.deepEqual(world.emulator.callsOf('RebootInstance').map((call) => call.query.InstanceId), [web1.instanceId]);
   });
 

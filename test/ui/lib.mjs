@@ -192,6 +192,27 @@ export async function waitForQuickInputTitle(page, text, timeout = 30_000) {
   return page.locator(`${QUICK_INPUT} .quick-input-box input`);
 }
 
+/**
+ * Waits for a file dialog (code-server's simple file dialog: a quick input titled `title`) to have filled
+ * in its starting path, which ends with `pathEnd` (it does so in steps after the title shows), so typing is
+ * not overwritten by it; returns the path input's locator.
+ */
+export async function waitForFileDialog(page, title, pathEnd, timeout = 30_000) {
+  const input = await waitForQuickInputTitle(page, title, timeout);
+  await page.waitForFunction(({ selector, end }) => document.querySelector(selector)?.value.endsWith(end),
+    { selector: `${QUICK_INPUT} .quick-input-box input`, end: pathEnd }, { timeout });
+  return input;
+}
+
+/** Polls `condition` (a function of nothing) until it returns true; throws `what` after `timeout` ms. */
+export async function waitUntil(condition, what, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`still not true after ${timeout} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** Waits for a notification toast containing `text`; returns its locator. */
 export async function waitForNotification(page, text, timeout = 30_000) {
   const toast = page.locator(TOAST, { hasText: text }).first();
@@ -206,6 +227,21 @@ export async function waitForNotification(page, text, timeout = 30_000) {
 export async function notificationButtons(toast) {
   return toast.locator('.notification-list-item-buttons-container .monaco-button').evaluateAll((buttons) =>
     buttons.map((button) => ({ text: button.textContent.trim(), scrollWidth: button.scrollWidth, clientWidth: button.clientWidth })));
+}
+
+/**
+ * Waits for a notification containing `text` as a toast or, when the workbench shows it only in the
+ * notification center (it skips toasts for a while after several in a row, and where focus sits in the
+ * toasts' corner), in the center, opened and closed again from the palette.
+ */
+export async function waitForMessage(page, text, timeout = 30_000) {
+  try {
+    await waitForNotification(page, text, 5_000);
+    return;
+  } catch { /* not toasted: look in the center */ }
+  await palette(page, 'Notifications: Show Notifications');
+  await page.locator('.notifications-center .notification-list-item', { hasText: text }).first().waitFor({ state: 'visible', timeout });
+  await palette(page, 'Notifications: Hide Notifications');
 }
 
 /** Waits until no notification toast contains `text` (e.g. a finished progress toast fading out). */

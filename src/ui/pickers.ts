@@ -1,21 +1,17 @@
-import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
 import type { Instance, KeyPair, SwasClient } from '../cloud/client';
 import { CredentialsError, ResolvedCredentials } from '../cloud/credentials';
 import { toCloudError } from '../cloud/errors';
 import { KNOWN_REGIONS, Region } from '../cloud/regions';
-import { regionsToShow, supportsKeyPairs } from '../cloud/regionList';
-import { identityFilePath } from '../ssh/hostEntries';
-import { findLocalPrivateKey } from '../ssh/localKey';
-import { expandHome } from '../ssh/paths';
-import { findManagedBlock, listManagedBlocks, ManagedBlock, resolveSshConfigPath } from '../ssh/sshConfig';
+import { supportsKeyPairs } from '../cloud/regionList';
+import { shownRegions } from '../local/machine';
+import type { KeyPairArgs } from '../commandArgs';
 import type { Services } from '../services';
-import { homeDirectory, readSettings, sshTildeDirectory } from '../settings';
-import { ACTION_SIGN_IN, describeCredentialsError } from '../ui/errorMessages';
-import { BACK } from '../ui/prompter';
-import { showCloudError } from '../ui/showCloudError';
+import { ACTION_SIGN_IN, describeCredentialsError } from './errorMessages';
+import { BACK } from './prompter';
+import { showCloudError } from './showCloudError';
 
-/** Shared by the sidebar commands: what they need, asked for when a palette call did not pass it. */
+/** Shared by the commands: what they need, asked for when a palette call did not pass it. */
 
 /** The credentials, or undefined after telling the user none were found (with Sign In). */
 export async function credentialsOrExplain(services: Services): Promise<ResolvedCredentials | undefined> {
@@ -36,21 +32,6 @@ export async function credentialsOrExplain(services: Services): Promise<Resolved
 export async function clientOrExplain(services: Services): Promise<SwasClient | undefined> {
   const credentials = await credentialsOrExplain(services);
   return credentials && services.client(credentials);
-}
-
-/** The regions the sidebar shows. */
-export async function shownRegions(services: Services): Promise<string[]> {
-  const settings = readSettings();
-  let cliRegion: string | undefined;
-  try {
-    cliRegion = (await services.credentials()).cliRegionId;
-  } catch {
-    // No credentials: the welcome view shows instead of regions.
-  }
-  const inspected = vscode.workspace.getConfiguration('swas').inspect<string[]>('regions');
-  // The commands write the user setting, so that is the one that counts (and syncs).
-  const configured = inspected?.globalValue;
-  return regionsToShow(configured, [settings.defaultRegion || cliRegion, services.regionCache.lastRegion()]);
 }
 
 /** ListRegions through the shared cache; the built-in list when the service cannot be asked. */
@@ -140,59 +121,13 @@ export async function pickServer(services: Services, client: SwasClient, regionI
   return picked === BACK ? undefined : picked;
 }
 
-export interface SshPlaces {
-  home: string;
-  /** What OpenSSH expands `~` to in the config (may differ from $HOME). */
-  tildeHome: string;
-  keyDirectory: string;
-  configPath: string;
-  knownHostsPath: string;
-  /** Current text of the SSH config ('' when missing or unreadable). */
-  configText: string;
-}
-
-export async function sshPlaces(): Promise<SshPlaces> {
-  const settings = readSettings();
-  const home = homeDirectory();
-  const configPath = resolveSshConfigPath(settings.remoteSshConfigFile, home);
-  const configText = await fs.readFile(configPath, 'utf8').catch(() => '');
-  return {
-    home,
-    tildeHome: sshTildeDirectory(),
-    keyDirectory: expandHome(settings.sshKeyDirectory, home),
-    configPath,
-    knownHostsPath: expandHome('~/.ssh/known_hosts', home),
-    configText,
-  };
-}
-
-/** Our block for the key pair, or undefined (also when the config's markers are broken). */
-export function managedBlockOf(places: SshPlaces, regionId: string, keyPairName: string): ManagedBlock | undefined {
-  try {
-    return findManagedBlock(places.configText, regionId, keyPairName);
-  } catch {
-    return undefined;
+/** Asks for the region and key pair when the palette did not pass a key pair node. */
+export async function keyPairTarget(services: Services, args: KeyPairArgs | undefined, title: string): Promise<KeyPairArgs | undefined> {
+  if (args) {
+    return args;
   }
-}
-
-export function managedBlocksOf(places: SshPlaces): ManagedBlock[] {
-  try {
-    return listManagedBlocks(places.configText);
-  } catch {
-    return [];
-  }
-}
-
-/** The key pair's private key on this machine: in the key folder, or where its SSH config block points. */
-export async function localPrivateKey(places: SshPlaces, regionId: string, keyPair: KeyPair): Promise<string | undefined> {
-  if (!keyPair.publicKey) {
-    return undefined;
-  }
-  const block = managedBlockOf(places, regionId, keyPair.keyPairName);
-  return findLocalPrivateKey({
-    directory: places.keyDirectory,
-    keyPairName: keyPair.keyPairName,
-    publicKey: keyPair.publicKey,
-    extraCandidates: block ? [identityFilePath(block.identityFile, places.tildeHome)] : [],
-  });
+  const regionId = await pickRegion(services, title);
+  const client = regionId && (await clientOrExplain(services));
+  const keyPair = regionId && client ? await pickKeyPair(services, client, regionId, title) : undefined;
+  return regionId && keyPair ? { regionId, keyPair } : undefined;
 }

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { Instance } from '../cloud/client';
 import type { Services } from '../services';
-import { readSettings } from '../settings';
 import { blockWithoutServers, blockWithServers } from '../ssh/hostEntries';
 import { identityFileForConfig } from '../ssh/paths';
 import {
@@ -14,7 +13,7 @@ import {
   UpdateSshConfigOptions,
   UpdateSshConfigResult,
 } from '../ssh/sshConfig';
-import { sshPlaces } from './targets';
+import type { SshPlaces } from './machine';
 import { describeSshConfigError } from '../ui/errorMessages';
 
 /** The repair that makes OpenSSH accept the file, when the refusal has one. */
@@ -51,7 +50,7 @@ async function consentTo(services: Services, repair: SshConfigRepair, error: Ssh
  * BOM, or options it does not know such as macOS's UseKeychain), offers that repair once, with a
  * backup, and tries again. Declined or not repairable: the refusal is thrown, nothing changed.
  */
-export async function updateSshConfigWithRepairs(
+async function updateSshConfigWithRepairs(
   services: Services,
   configPath: string,
   change: (current: ManagedBlock | undefined, text: string) => ManagedBlock | undefined,
@@ -72,25 +71,48 @@ export async function updateSshConfigWithRepairs(
   }
 }
 
+export interface KeyPairEntry {
+  regionId: string;
+  keyPairName: string;
+  privateKeyPath: string;
+  /** Servers that use the key pair now: one Host each (those without a public IP are left out). */
+  servers: readonly Instance[];
+  /**
+   * For a key pair just created or imported: Host entries a block of the same name still holds
+   * point at servers that do not have this key, so only its first alias is kept.
+   */
+  fresh?: boolean;
+}
+
+export type KeyPairEntryResult =
+  | { aliases: Map<string, string>; firstAlias?: string; verified: UpdateSshConfigResult['verified'] }
+  | { problem: string };
+
+function problemOf(services: Services, places: SshPlaces, error: unknown): { problem: string } {
+  services.log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
+  return { problem: vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', places.configPath, describeSshConfigError(error, places.configPath)) };
+}
+
 /**
- * Adds (or refreshes) one Host entry per server to the key pair's block, pointing at the local
- * private key. Returns the alias of each server, or a reason the config was not changed.
+ * The one way every command writes a key pair's block: IdentityFile pointing at the local private
+ * key, one Host per server (a "no server yet" entry when there is none). Returns the alias of each
+ * server, or why the config was not changed.
  */
-export async function addServerEntries(
-  services: Services,
-  regionId: string,
-  keyPairName: string,
-  privateKeyPath: string,
-  servers: Instance[],
-): Promise<{ aliases: Map<string, string> } | { problem: string }> {
-  const places = await sshPlaces();
-  const targets = servers.filter((s) => s.publicIpAddress).map((s) => ({ instanceId: s.instanceId, instanceName: s.instanceName, publicIpAddress: s.publicIpAddress! }));
+export async function writeKeyPairEntry(services: Services, places: SshPlaces, entry: KeyPairEntry): Promise<KeyPairEntryResult> {
+  const { regionId, keyPairName } = entry;
+  const targets = entry.servers
+    .filter((s) => s.publicIpAddress)
+    .map((s) => ({ instanceId: s.instanceId, instanceName: s.instanceName, publicIpAddress: s.publicIpAddress! }));
   try {
-    const identityFile = identityFileForConfig(privateKeyPath, places.tildeHome, process.platform);
+    const identityFile = identityFileForConfig(entry.privateKeyPath, places.tildeHome, process.platform);
+    const base = { region: regionId, keyPairName, user: places.defaultUser, identityFile };
     const result = await updateSshConfigWithRepairs(
       services,
       places.configPath,
-      (current, text) => blockWithServers(text, current, { region: regionId, keyPairName, user: readSettings().defaultUser, identityFile }, targets),
+      (current, text) => {
+        const kept = current && entry.fresh ? { ...current, hosts: current.hosts.slice(0, 1).map((h) => ({ alias: h.alias })) } : current;
+        return blockWithServers(text, kept, base, targets);
+      },
       { region: regionId, keyPairName, logger: services.log },
     );
     const aliases = new Map<string, string>();
@@ -99,16 +121,14 @@ export async function addServerEntries(
         aliases.set(host.instanceId, host.alias);
       }
     }
-    return { aliases };
+    return { aliases, firstAlias: result.block?.hosts[0]?.alias, verified: result.verified };
   } catch (error) {
-    services.log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
-    return { problem: vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', places.configPath, describeSshConfigError(error, places.configPath)) };
+    return problemOf(services, places, error);
   }
 }
 
 /** Drops the servers' Host entries from the key pair's block, if it has any. */
-export async function removeServerEntries(services: Services, regionId: string, keyPairName: string, instanceIds: string[]): Promise<string | undefined> {
-  const places = await sshPlaces();
+export async function removeServerEntries(services: Services, places: SshPlaces, regionId: string, keyPairName: string, instanceIds: string[]): Promise<string | undefined> {
   try {
     await updateSshConfigWithRepairs(services, places.configPath, (current) => current && blockWithoutServers(current, instanceIds), {
       region: regionId,
@@ -117,7 +137,16 @@ export async function removeServerEntries(services: Services, regionId: string, 
     });
     return undefined;
   } catch (error) {
-    services.log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
-    return vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', places.configPath, describeSshConfigError(error, places.configPath));
+    return problemOf(services, places, error).problem;
+  }
+}
+
+/** Removes the key pair's whole block. */
+export async function removeKeyPairEntry(services: Services, places: SshPlaces, regionId: string, keyPairName: string): Promise<string | undefined> {
+  try {
+    await updateSshConfigWithRepairs(services, places.configPath, () => undefined, { region: regionId, keyPairName, logger: services.log });
+    return undefined;
+  } catch (error) {
+    return problemOf(services, places, error).problem;
   }
 }

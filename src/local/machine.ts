@@ -1,0 +1,82 @@
+import { promises as fs } from 'fs';
+import * as vscode from 'vscode';
+import type { KeyPair } from '../cloud/client';
+import { regionsToShow } from '../cloud/regionList';
+import { identityFilePath } from '../ssh/hostEntries';
+import { findLocalPrivateKey } from '../ssh/localKey';
+import { expandHome } from '../ssh/paths';
+import { findManagedBlock, ManagedBlock, resolveSshConfigPath } from '../ssh/sshConfig';
+import type { Services } from '../services';
+import { homeDirectory, readSettings, Settings, sshTildeDirectory } from '../settings';
+
+/**
+ * What is on this machine and in this editor's settings: where the SSH files are, our managed
+ * blocks, the private keys found here, the regions shown. The sidebar and the commands both ask here.
+ */
+
+/** The regions the sidebar shows. */
+export async function shownRegions(services: Services): Promise<string[]> {
+  const settings = readSettings();
+  let cliRegion: string | undefined;
+  try {
+    cliRegion = (await services.credentials()).cliRegionId;
+  } catch {
+    // No credentials: the welcome view shows instead of regions.
+  }
+  const inspected = vscode.workspace.getConfiguration('swas').inspect<string[]>('regions');
+  // The commands write the user setting, so that is the one that counts (and syncs).
+  const configured = inspected?.globalValue;
+  return regionsToShow(configured, [settings.defaultRegion || cliRegion, services.regionCache.lastRegion()]);
+}
+
+export interface SshPlaces {
+  home: string;
+  /** What OpenSSH expands `~` to in the config (may differ from $HOME). */
+  tildeHome: string;
+  keyDirectory: string;
+  configPath: string;
+  knownHostsPath: string;
+  /** Current text of the SSH config ('' when missing or unreadable). */
+  configText: string;
+  /** `User` of new entries (`swas.defaultUser`). */
+  defaultUser: string;
+}
+
+/** Where the SSH files are, from the settings the caller read once for its whole run. */
+export async function sshPlaces(settings: Settings): Promise<SshPlaces> {
+  const home = homeDirectory();
+  const configPath = resolveSshConfigPath(settings.remoteSshConfigFile, home);
+  const configText = await fs.readFile(configPath, 'utf8').catch(() => '');
+  return {
+    home,
+    tildeHome: sshTildeDirectory(),
+    keyDirectory: expandHome(settings.sshKeyDirectory, home),
+    configPath,
+    knownHostsPath: expandHome('~/.ssh/known_hosts', home),
+    configText,
+    defaultUser: settings.defaultUser,
+  };
+}
+
+/** Our block for the key pair, or undefined (also when the config's markers are broken). */
+export function managedBlockOf(places: SshPlaces, regionId: string, keyPairName: string): ManagedBlock | undefined {
+  try {
+    return findManagedBlock(places.configText, regionId, keyPairName);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The key pair's private key on this machine: in the key folder, or where its SSH config block points. */
+export async function localPrivateKey(places: SshPlaces, regionId: string, keyPair: KeyPair): Promise<string | undefined> {
+  if (!keyPair.publicKey) {
+    return undefined;
+  }
+  const block = managedBlockOf(places, regionId, keyPair.keyPairName);
+  return findLocalPrivateKey({
+    directory: places.keyDirectory,
+    keyPairName: keyPair.keyPairName,
+    publicKey: keyPair.publicKey,
+    extraCandidates: block ? [identityFilePath(block.identityFile, places.tildeHome)] : [],
+  });
+}

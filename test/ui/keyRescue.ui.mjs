@@ -2,7 +2,8 @@
 // is a read-only bind mount (the host runs as root, where permission bits stop no write), so saving the
 // new key fails and Create asks, in a modal, to Save As…, Copy to Clipboard or Discard Key…. Each answer is
 // given as a user does: the simple save dialog of code-server, the browser clipboard (read back through
-// the page with clipboard permissions granted), the second modal that Discard asks. Prints UI-RESULT.
+// the page with clipboard permissions granted), the second modal that Discard asks; the final message's
+// Restart button and its modal. Prints UI-RESULT.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -106,6 +106,7 @@ try {
     const toast = await waitForNotification(page, `Key pair "${KEY_PAIR_NAME}" created in ${REGION}.`);
     await toast.getByRole('button', { name: 'More…' }).click();
     await waitForQuickInput(page, 'What to do next');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Reveal Key File' }).waitFor({ state: 'visible', timeout: 10_000 });
     const rows = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
     assert.deepEqual(rows.map((row) => row.trim()), ['Open SSH Config', 'Reveal Key File']);
     await quickInputSelect(page, 'Open SSH Config');

@@ -66,6 +66,8 @@ try {
     const name = 'rescue-save';
     const target = path.join(home, 'rescued', `${name}.pem`);
     fs.mkdirSync(path.dirname(target));
+    // a file for the dialog to list once it has moved into the typed folder, so Enter is not pressed too early
+    fs.writeFileSync(path.join(path.dirname(target), 'notes.txt'), 'rescued keys\n');
     const rescue = await createUntilRescue(name, 'Skip');
     const text = await rescue.innerText();
     assert.match(text, /Alibaba Cloud returns it only once/);
@@ -76,6 +78,7 @@ try {
     const input = await waitForFileDialog(page, 'Save As…', `${name}.pem`);
     assert.match(await input.inputValue(), new RegExp(`/keys/${name}\\.pem$`), 'the dialog proposes the key folder');
     await input.fill(target);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'notes.txt' }).waitFor({ state: 'visible', timeout: 15_000 });
     await input.press('Enter');
     await waitForNotification(page, `Key pair "${name}" created in ${REGION}.`, 60_000);
     assert.equal(fs.statSync(target).mode & 0o777, 0o600);

@@ -1,24 +1,28 @@
 // `npm test`: installs the offline VS Code host, builds, then runs every suite and prints the totals.
-//   1. host      bash test/host/install.sh (idempotent; skipped for SWAS_TEST_ONLY=unit)
+//   0. choose    the integration host (scripts/testHost.mjs): code-server shim, or desktop VS Code downloaded by
+//                @vscode/test-electron (SWAS_TEST_HOST=desktop, SWAS_TEST_VSCODE=stable|floor; default off Linux)
+//   1. host      bash test/host/install.sh (idempotent; only when the UI suite or the code-server host runs)
 //   2. build     scripts/build.mjs, then `tsc -p .` (type errors fail the run)
 //   3. unit      out/test/unit/**/*.test.js with node's test runner (spec to stdout, TAP to a file for counting)
-//   4. integration  out/test/integration/runTest.js: mocha inside code-server's real extension host
+//   4. integration  out/test/integration/runTest.js: mocha inside the chosen real extension host
 //   5. ui        `npm run package`, then each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium)
 // UI test contract: a test/ui/*.ui.mjs script prints exactly one line `UI-RESULT passed=N failed=N`
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
-// Last two lines printed: `S skipped`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
+// Last two lines printed: `S skipped, W not for this platform`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
 // adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
 // variables that narrow the run (SWAS_TEST_ONLY=unit|integration|ui runs one suite, SWAS_TEST_GREP a
 // mocha grep over the integration tests, SWAS_TEST_UI parts of the UI scripts' file names, comma-separated) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
 // The rules themselves are in scripts/testRun.mjs (unit-tested by test/unit/testRun.test.mjs).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, summarize,
+  SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
+  userNamespaceAdvice,
 } from './testRun.mjs';
+import { chooseTestHost } from './testHost.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HOST_NODE = path.join(process.env.SWAS_HOST_DIR || path.join(repoRoot, '.vscode-test/host'),
@@ -35,6 +39,23 @@ if (exclusive.length > 0) {
 }
 const only = process.env.SWAS_TEST_ONLY;
 const selected = only ? [only] : SUITES;
+const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+const hostChoice = chooseTestHost(process.env, process.platform, manifest.engines?.vscode);
+if (hostChoice.error) {
+  console.error(`npm test: ${hostChoice.error}`);
+  process.exit(2);
+}
+// a normal user's mounts (unit suite) and private network (integration, code-test-shim) need user namespaces
+const privileged = privilegedPrefix(process.getuid?.(), process.platform);
+if (privileged.length > 0) {
+  const probe = spawnSync(privileged[0], [...privileged.slice(1), 'true'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    const read = (name) => { try { return fs.readFileSync(`/proc/sys/${name.replace(/\./g, '/')}`, 'utf8').trim(); } catch { return undefined; } };
+    const names = ['user.max_user_namespaces', 'kernel.unprivileged_userns_clone', 'kernel.apparmor_restrict_unprivileged_userns'];
+    console.error(`npm test: ${userNamespaceAdvice(probe.error?.message ?? probe.stderr.trim(), Object.fromEntries(names.map((name) => [name, read(name)])))}`);
+    process.exit(2);
+  }
+}
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
 
 /** Runs a command from the repo root; resolves { code, stdout } (stdout captured, still streamed, when `capture`). */
@@ -91,7 +112,8 @@ async function runUnit() {
   if (files.length === 0) return { passed: 0, failed: 0, pending: 0, crashed: 'no unit test files' };
   const tapFile = path.join(scratch, 'unit.tap');
   // Node 20's runner takes no globs: pass the file list
-  const { code } = await run(process.execPath, ['--test',
+  const [command, ...prefix] = [...privileged, process.execPath];
+  const { code } = await run(command, [...prefix, '--test',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files]);
   return countNodeTap(fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '', code);
@@ -100,8 +122,9 @@ async function runUnit() {
 async function runIntegration(hostReady) {
   if (hostReady !== true) return { passed: 0, failed: 0, pending: 0, crashed: hostReady };
   const resultsFile = path.join(scratch, 'integration.json');
+  console.log(`integration host: ${hostChoice.description}`);
   const { code } = await run(process.execPath, ['out/test/integration/runTest.js'],
-    { env: { SWAS_TEST_RESULTS: resultsFile } });
+    { env: { SWAS_TEST_RESULTS: resultsFile, SWAS_HOST_CHOICE: JSON.stringify(hostChoice) } });
   return countIntegration(fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : undefined, code);
 }
 
@@ -135,7 +158,7 @@ const results = {};
 const durations = {};
 let hostReady = true;
 try {
-  if (selected.some((suite) => suite !== 'unit')) {
+  if (selected.includes('ui') || (selected.includes('integration') && hostChoice.host === 'code-server')) {
     await phase('host install', async () => {
       const { code } = await run('bash', ['test/host/install.sh']);
       if (code !== 0) hostReady = `VS Code test host install failed (exit ${code}): see output above`;

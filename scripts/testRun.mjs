@@ -10,8 +10,16 @@ export const NARROWING_VARIABLES = {
   SWAS_TEST_GREP: 'runs only the integration tests whose full title matches (mocha grep)',
   SWAS_TEST_UI: 'runs only the UI scripts (test/ui/*.ui.mjs) whose file name contains one of its comma-separated parts',
 };
-/** SWAS_TEST_* variables that do not narrow: set by scripts/test.mjs itself, or the opt-in for narrowing. */
-const OTHER_TEST_VARIABLES = new Set(['SWAS_TEST_RESULTS', 'SWAS_TEST_ALLOW_NARROW']);
+/**
+ * SWAS_TEST_* variables that do not narrow: set by scripts/test.mjs itself, the opt-in for narrowing, and the
+ * integration host's choice (scripts/testHost.mjs).
+ */
+const OTHER_TEST_VARIABLES = new Set(['SWAS_TEST_RESULTS', 'SWAS_TEST_ALLOW_NARROW', 'SWAS_TEST_HOST', 'SWAS_TEST_VSCODE']);
+/**
+ * The reason a test that runs only on other platforms is skipped with (test/support/platform.ts); such tests
+ * are counted apart from other skipped tests.
+ */
+export const NOT_FOR_PLATFORM = 'not for this platform';
 export const NARROW_FLAG = '--narrow';
 
 /**
@@ -58,12 +66,26 @@ export function findExclusiveTests(sourceText) {
 
 /**
  * Counts node --test's TAP output. Tests cancelled because a hook failed count as failed; a file that
- * throws while loading is reported by node as a failed test. Returns { passed, failed, pending, crashed? }.
+ * throws while loading is reported by node as a failed test; tests (or suites) skipped as NOT_FOR_PLATFORM
+ * count as notForPlatform, not as pending. Returns { passed, failed, pending, notForPlatform, crashed? }.
  */
 export function countNodeTap(tap, exitCode) {
   const count = (key) => Number(tap.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? NaN);
-  const counts = { passed: count('pass'), failed: count('fail') + count('cancelled'), pending: count('skipped') + count('todo') };
-  if (Number.isNaN(counts.passed + counts.failed + counts.pending)) return { passed: 0, failed: 0, pending: 0, crashed: `no TAP summary (exit ${exitCode})` };
+  // a skipped describe is one line (its tests are not listed) that node's `# skipped` total leaves out
+  const lines = tap.split(/\r?\n/);
+  const notForPlatformSkips = lines.flatMap((line, index) => {
+    if (!/^\s*ok \d+ - .* # SKIP not for this platform\b/.test(line)) return [];
+    const end = lines.findIndex((next, at) => at > index && /^\s*\.\.\.$/.test(next));
+    return [{ suite: lines.slice(index + 1, end === -1 ? undefined : end).some((next) => /^\s*type: 'suite'$/.test(next)) }];
+  });
+  const skippedTests = notForPlatformSkips.filter((skip) => !skip.suite).length;
+  const counts = {
+    passed: count('pass'),
+    failed: count('fail') + count('cancelled'),
+    pending: count('skipped') + count('todo') - skippedTests,
+    notForPlatform: notForPlatformSkips.length,
+  };
+  if (Number.isNaN(counts.passed + counts.failed + counts.pending)) return { passed: 0, failed: 0, pending: 0, notForPlatform: 0, crashed: `no TAP summary (exit ${exitCode})` };
   if (/^# 'only' and 'runOnly' require/m.test(tap)) return { ...counts, crashed: 'a test asked for `only`' };
   if (exitCode !== 0 && counts.failed === 0) return { ...counts, crashed: `node --test exited ${exitCode}` };
   return counts;
@@ -79,26 +101,30 @@ export function countUiScript(stdout, exitCode) {
   return counts;
 }
 
-/** Counts the integration suite from index.ts's results file (undefined when it wrote none) and the exit code. */
+/**
+ * Counts the integration suite from index.ts's results file (undefined when it wrote none; notForPlatform
+ * optional) and the exit code.
+ */
 export function countIntegration(resultsJson, exitCode) {
   if (resultsJson === undefined) return { passed: 0, failed: 0, pending: 0, crashed: `no results from the extension host (exit ${exitCode})` };
-  const { passed, failed, pending } = JSON.parse(resultsJson);
-  const counts = { passed, failed, pending };
+  const { passed, failed, pending, notForPlatform = 0 } = JSON.parse(resultsJson);
+  const counts = { passed, failed, pending, notForPlatform };
   if (exitCode !== 0 && failed === 0) return { ...counts, crashed: `runner exited ${exitCode}` };
   return counts;
 }
 
 /**
- * The summary: one line per suite, `S skipped`, then the last line `P passed, F failed` where F counts every
- * failed test and hook, plus one per suite that crashed or ran no tests (so a run that did not finish can
- * never end in `0 failed`). `results` maps suite → { passed, failed, pending, crashed? }, `durations`
- * suite → text. Returns { lines, ok }.
+ * The summary: one line per suite, `S skipped, W not for this platform`, then the last line `P passed, F failed`
+ * where F counts every failed test and hook, plus one per suite that crashed or ran no tests (so a run that did
+ * not finish can never end in `0 failed`). `results` maps suite → { passed, failed, pending, notForPlatform?,
+ * crashed? }, `durations` suite → text. Returns { lines, ok }.
  */
 export function summarize(results, durations = {}, narrowing = []) {
   const lines = [];
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  let notForPlatform = 0;
   for (const [suite, r] of Object.entries(results)) {
     const ran = r.passed + r.failed;
     const problem = r.crashed ? `CRASHED: ${r.crashed}` : ran === 0 ? 'FAILED: ran 0 tests' : '';
@@ -106,14 +132,36 @@ export function summarize(results, durations = {}, narrowing = []) {
     passed += r.passed;
     failed += suiteFailed;
     skipped += r.pending;
-    lines.push(`${suite.padEnd(12)} ${r.passed} passed, ${suiteFailed} failed, ${r.pending} skipped`
+    notForPlatform += r.notForPlatform ?? 0;
+    lines.push(`${suite.padEnd(12)} ${r.passed} passed, ${suiteFailed} failed, ${r.pending} skipped, ${r.notForPlatform ?? 0} not for this platform`
       + `${durations[suite] ? `  (${durations[suite]})` : ''}${problem ? `  ${problem}` : ''}`);
   }
   const missing = SUITES.filter((suite) => !(suite in results));
   if (narrowing.length > 0 || missing.length > 0) {
     lines.push(`NARROWED RUN (${narrowing.join(' ') || 'not every suite ran'}): not run: ${missing.join(', ') || 'part of a suite'}`);
   }
-  lines.push(`${skipped} skipped`);
+  lines.push(`${skipped} skipped, ${notForPlatform} ${NOT_FOR_PLATFORM}`);
   lines.push(`${passed} passed, ${failed} failed`);
   return { lines, ok: failed === 0 };
+}
+
+/**
+ * The command prefix for suites whose tests mount file systems (the unit suite's disk failures): none for root
+ * or off Linux; for a normal user on Linux a user and mount namespace of its own (`unshare -r -m`), where it may
+ * mount without being root.
+ */
+export function privilegedPrefix(uid, platform) {
+  return platform === 'linux' && uid !== 0 ? ['unshare', '--map-root-user', '--mount'] : [];
+}
+
+/** What to tell a normal user whose kernel refuses unprivileged user namespaces (`sysctl` values as read). */
+export function userNamespaceAdvice(unshareError, sysctls) {
+  const values = Object.entries(sysctls).filter(([, value]) => value !== undefined).map(([name, value]) => `${name}=${value}`);
+  return [
+    `unshare -r failed (${unshareError}): this kernel refuses user namespaces to normal users${values.length ? ` (${values.join(', ')})` : ''}.`,
+    'Ask root to allow them: sysctl -w user.max_user_namespaces=15000'
+      + (sysctls['kernel.unprivileged_userns_clone'] !== undefined ? ' kernel.unprivileged_userns_clone=1' : '')
+      + (sysctls['kernel.apparmor_restrict_unprivileged_userns'] !== undefined ? ' kernel.apparmor_restrict_unprivileged_userns=0' : '')
+      + ', or run npm test as root.',
+  ].join('\n');
 }

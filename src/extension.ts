@@ -15,6 +15,7 @@ import { registerRestartServer } from './commands/restartServer';
 import { registerRevealKeyFile } from './commands/revealKeyFile';
 import { registerSignIn } from './commands/signIn';
 import { registerSignOut } from './commands/signOut';
+import { registerTestSshConnection } from './commands/testSshConnection';
 import { Services } from './services';
 import { SwasTreeProvider, VIEW_ID } from './tree/provider';
 import type { Prompter } from './ui/prompter';
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
     registerRevealKeyFile(services),
     registerConnectServer(services),
     registerCopyPublicIp(services),
+    registerTestSshConnection(services),
   );
   if (context.extensionMode === vscode.ExtensionMode.Test) {
     return {

@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import { DEFAULT_TIMEOUTS, SwasClient } from './cloud/client';
 import { credentialInputs, resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
+import { PendingRestarts } from './cloud/pendingRestarts';
 import { RegionCache } from './cloud/regionCache';
 import { readSettings, Settings } from './settings';
+import { PlacedKeyFiles } from './ssh/placedKeyFiles';
 import { describeCredentialSource } from './ui/errorMessages';
+import { settingsProblem } from './ui/settingsCheck';
 import { Prompter, VsCodePrompter } from './ui/prompter';
 
 const SIGNED_IN_SECRET = 'swas.accessKey';
@@ -15,6 +18,10 @@ export class Services {
   openRemoteWindow: (remoteAuthority: string) => Thenable<unknown> = (remoteAuthority) =>
     vscode.commands.executeCommand('vscode.newWindow', { remoteAuthority, reuseWindow: false });
   readonly regionCache: RegionCache;
+  /** Servers with a key pair attached here and no restart since. */
+  readonly pendingRestarts: PendingRestarts;
+  /** The key files this extension wrote: the only ones Delete offers to remove. */
+  readonly placedKeyFiles: PlacedKeyFiles;
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   private cachedClient: { key: string; client: SwasClient } | undefined;
   private signedIn: Promise<StaticCredentials | undefined> | undefined;
@@ -29,10 +36,13 @@ export class Services {
     readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
-    this.regionCache = new RegionCache({
-      get: (key) => context.globalState.get(key),
-      update: (key, value) => context.globalState.update(key, value),
-    });
+    const memento = {
+      get: <T>(key: string) => context.globalState.get<T>(key),
+      update: (key: string, value: unknown) => context.globalState.update(key, value),
+    };
+    this.regionCache = new RegionCache(memento);
+    this.pendingRestarts = new PendingRestarts(memento);
+    this.placedKeyFiles = new PlacedKeyFiles(memento);
     // Another window may sign in or out: forget the copy kept here.
     context.subscriptions.push(
       context.secrets.onDidChange((event) => {
@@ -106,6 +116,11 @@ export class Services {
    */
   client(credentials: ResolvedCredentials): SwasClient {
     const settings = readSettings();
+    // Never the public endpoint in place of one the user set but mistyped.
+    const problem = settingsProblem(settings);
+    if (problem) {
+      throw problem;
+    }
     const key = JSON.stringify([credentials.identity, settings.endpointSetting, settings.requestTimeoutMs, vscode.env.language]);
     if (this.cachedClient?.key === key) {
       return this.cachedClient.client;

@@ -12,6 +12,8 @@ export interface Settings {
   remoteSshConfigFile: string | undefined;
   regions: string[];
   requestTimeoutMs: number;
+  /** How long Restart Server waits for the server to be Running again. */
+  restartTimeoutMs: number;
 }
 
 export function readSettings(): Settings {
@@ -26,6 +28,7 @@ export function readSettings(): Settings {
     remoteSshConfigFile: vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile') || undefined,
     regions: swas.get<string[]>('regions', []),
     requestTimeoutMs: Math.max(1, swas.get<number>('requestTimeout', 30)) * 1000,
+    restartTimeoutMs: Math.max(1, swas.get<number>('restartTimeout', 300)) * 1000,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { ResolvedCredentials } from './credentials';
 import { Endpoint, endpointFor } from './endpoint';
 import { CloudError, toCloudError } from './errors';
+import type { FirewallRule } from './firewall';
 import type { Region } from './regions';
 
 export interface KeyPair {
@@ -83,6 +84,14 @@ const INSTANCES_PAGE_SIZE = 100;
  * per-region quota, so one page is the common case and no undocumented maximum is relied on.
  */
 const KEY_PAIRS_PAGE_SIZE = 10;
+
+/**
+ * A short page ends a listing; so does reaching TotalCount, when the answer has one. The docs do
+ * not promise TotalCount is always sent, so without it a full page means "ask for the next".
+ */
+function isLastPage(batchLength: number, pageSize: number, collected: number, totalCount: number | undefined): boolean {
+  return batchLength < pageSize || (typeof totalCount === 'number' && collected >= totalCount);
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -183,7 +192,7 @@ export class SwasClient {
       for (const k of batch) {
         keyPairs.push({ keyPairName: k.keyPairName ?? '', publicKey: k.publicKey, creationTime: k.creationTime, instanceIds: k.instanceIds ?? [] });
       }
-      if (batch.length < KEY_PAIRS_PAGE_SIZE || keyPairs.length >= (response.body?.totalCount ?? 0)) {
+      if (isLastPage(batch.length, KEY_PAIRS_PAGE_SIZE, keyPairs.length, response.body?.totalCount)) {
         return keyPairs;
       }
     }
@@ -257,7 +266,7 @@ export class SwasClient {
           imageName: i.image?.imageName,
         });
       }
-      if (batch.length < INSTANCES_PAGE_SIZE || instances.length >= (response.body?.totalCount ?? 0)) {
+      if (isLastPage(batch.length, INSTANCES_PAGE_SIZE, instances.length, response.body?.totalCount)) {
         return instances;
       }
     }
@@ -269,6 +278,39 @@ export class SwasClient {
       client.describeInstanceKeyPairWithOptions(new sdk.DescribeInstanceKeyPairRequest({ regionId, instanceId }), runtime),
     );
     return { keyPairName: response.body?.keyPairName || undefined, fingerprint: response.body?.fingerprint || undefined };
+  }
+
+  /** The server's status now (one ListInstances for its ID); undefined when it is not listed. */
+  async instanceStatus(regionId: string, instanceId: string): Promise<string | undefined> {
+    const sdk = await loadSdk();
+    const response = await this.call('ListInstances', regionId, (client, runtime) =>
+      client.listInstancesWithOptions(new sdk.ListInstancesRequest({ regionId, instanceIds: JSON.stringify([instanceId]) }), runtime),
+    );
+    return response.body?.instances?.find((i) => i.instanceId === instanceId)?.status || undefined;
+  }
+
+  /** ListFirewallRules pages hold at most 100 rules (the SDK's request model). */
+  async listFirewallRules(regionId: string, instanceId: string): Promise<FirewallRule[]> {
+    const sdk = await loadSdk();
+    const rules: FirewallRule[] = [];
+    for (let page = 1; ; page++) {
+      const response = await this.call('ListFirewallRules', regionId, (client, runtime) =>
+        client.listFirewallRulesWithOptions(new sdk.ListFirewallRulesRequest({ regionId, instanceId, pageNumber: page, pageSize: 100 }), runtime),
+      );
+      const batch = response.body?.firewallRules ?? [];
+      rules.push(...batch.map((r) => ({ ruleId: r.ruleId, ruleProtocol: r.ruleProtocol, port: r.port, sourceCidrIp: r.sourceCidrIp, policy: r.policy })));
+      if (batch.length < 100 || rules.length >= (response.body?.totalCount ?? 0)) {
+        return rules;
+      }
+    }
+  }
+
+  async createFirewallRule(regionId: string, instanceId: string, rule: { ruleProtocol: string; port: string; remark: string }, clientToken: string): Promise<string | undefined> {
+    const sdk = await loadSdk();
+    const response = await this.call('CreateFirewallRule', regionId, (client, runtime) =>
+      client.createFirewallRuleWithOptions(new sdk.CreateFirewallRuleRequest({ regionId, instanceId, ...rule, clientToken }), runtime),
+    );
+    return response.body?.firewallId;
   }
 
   async rebootInstance(regionId: string, instanceId: string, clientToken: string): Promise<void> {

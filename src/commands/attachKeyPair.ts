@@ -1,9 +1,8 @@
-import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import type { Instance, KeyPair, PerServerResult } from '../cloud/client';
 import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
-import { showCloudError } from '../ui/showCloudError';
+import { callWithRetry } from '../ui/showCloudError';
 import { restartServers } from './restartServer';
 import { localPrivateKey, sshPlaces } from '../local/machine';
 import { removeServerEntries, writeKeyPairEntry } from '../local/sshEntries';
@@ -91,20 +90,19 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
   const results: PerServerResult[] = [];
   for (let start = 0; start < chosen.length; start += SERVERS_PER_CALL) {
     const batch = chosen.slice(start, start + SERVERS_PER_CALL).map((i) => i.instanceId);
-    const clientToken = randomUUID();
-    try {
-      results.push(
-        ...(await prompter.progress(vscode.l10n.t('Attaching "{0}"…', keyPair.keyPairName), () => client.attachKeyPair(regionId, keyPair.keyPairName, batch, clientToken))),
-      );
-    } catch (error) {
-      await showCloudError(services, error, regionId);
+    const batchResults = await callWithRetry(services, regionId, (clientToken) =>
+      prompter.progress(vscode.l10n.t('Attaching "{0}"…', keyPair.keyPairName), () => client.attachKeyPair(regionId, keyPair.keyPairName, batch, clientToken)),
+    );
+    if (!batchResults) {
       break;
     }
+    results.push(...batchResults);
   }
   if (results.length === 0) {
     return undefined;
   }
   const attached = chosen.filter((i) => results.some((r) => r.success && r.instanceId === i.instanceId));
+  await services.pendingRestarts.attached(regionId, attached.map((i) => i.instanceId), keyPair.keyPairName);
   for (const r of results) {
     services.log.info(`AttachKeyPair ${regionId} ${keyPair.keyPairName} → ${r.instanceId}: ${r.success ? 'ok' : `failed (${r.code ?? ''})`}`);
   }
@@ -141,7 +139,7 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
   const restart = vscode.l10n.t('Restart Servers…');
   const heading = vscode.l10n.t('Attach "{0}":', keyPair.keyPairName);
   const choice = await prompter.message(failed ? 'warning' : 'info', [heading, ...lines].join(' '), ...(attached.length > 0 ? [restart] : []));
-  const restarted = choice === restart ? await restartServers(services, regionId, attached) : [];
+  const restarted = choice === restart ? (await restartServers(services, regionId, attached)).map((o) => o.instance) : [];
   return { results, aliases, restarted };
 }
 

@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import type { Instance, KeyPair } from '../cloud/client';
-import { toCloudError } from '../cloud/errors';
+import type { Instance } from '../cloud/client';
 import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
-import { showCloudError } from '../ui/showCloudError';
+import { callWithRetry } from '../ui/showCloudError';
 import type { ServerArgs } from '../commandArgs';
 import { localPrivateKey, sshPlaces } from '../local/machine';
 import { writeKeyPairEntry } from '../local/sshEntries';
@@ -46,15 +45,17 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
     return { kind: 'noPublicIp' };
   }
 
-  let keyPair: KeyPair | undefined;
-  try {
-    const described = await prompter.progress(vscode.l10n.t('Checking the key pair of {0}…', server.instanceName), () => client.describeInstanceKeyPair(region, server.instanceId));
-    keyPair = described.keyPairName ? (await client.listKeyPairs(region, described.keyPairName)).find((k) => k.keyPairName === described.keyPairName) : undefined;
-  } catch (error) {
-    services.log.warn(`Key pair of ${server.instanceId}: ${toCloudError(error, 'DescribeInstanceKeyPair').kind}`);
-    await showCloudError(services, error, region);
+  const lookedUp = await callWithRetry(services, region, () =>
+    prompter.progress(vscode.l10n.t('Checking the key pair of {0}…', server.instanceName), async () => {
+      const described = await client.describeInstanceKeyPair(region, server.instanceId);
+      return { keyPair: described.keyPairName ? (await client.listKeyPairs(region, described.keyPairName)).find((k) => k.keyPairName === described.keyPairName) : undefined };
+    }),
+  );
+  if (!lookedUp) {
+    services.log.warn(`Key pair of ${server.instanceId} could not be looked up.`);
     return undefined;
   }
+  const { keyPair } = lookedUp;
   if (!keyPair) {
     const attach = vscode.l10n.t('Create Key Pair');
     const choice = await prompter.message(

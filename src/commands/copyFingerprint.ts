@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { md5Fingerprint, sha256Fingerprint } from '../ssh/keyFile';
+import { md5Fingerprint, sha256Fingerprint } from '../ssh/keyFormat';
 import type { KeyPairArgs } from '../commandArgs';
 import { keyPairTarget } from '../ui/pickers';
 

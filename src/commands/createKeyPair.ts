@@ -9,13 +9,14 @@ import { isPlausibleRegionId } from '../cloud/regions';
 import { sshPlaces } from '../local/machine';
 import { writeKeyPairEntry } from '../local/sshEntries';
 import type { Services } from '../services';
-import { homeDirectory, readSettings, Settings } from '../settings';
-import { samePublicKey } from '../ssh/keyFile';
+import { homeDirectory, Settings } from '../settings';
+import { samePublicKey } from '../ssh/keyFormat';
 import { expandHome } from '../ssh/paths';
 import { askCreateInput, newCreateInput } from '../ui/createKeyPairInput';
-import { describeCloudError, ACTION_OPEN_SETTINGS } from '../ui/errorMessages';
+import { describeCloudError } from '../ui/errorMessages';
 import { keepPrivateKey, KeyToKeep } from '../ui/keyRescue';
 import { credentialsOrExplain } from '../ui/pickers';
+import { checkedSettings } from '../ui/settingsCheck';
 import { showCloudError } from '../ui/showCloudError';
 import { messageWithMore } from '../ui/messageWithMore';
 
@@ -37,41 +38,11 @@ export interface CreateKeyPairOutcome {
   followUp: Promise<void>;
 }
 
-async function refuseSetting(services: Services, settingId: string, text: string): Promise<void> {
-  if ((await services.prompter.message('error', text, ACTION_OPEN_SETTINGS())) === ACTION_OPEN_SETTINGS()) {
-    void vscode.commands.executeCommand('workbench.action.openSettings', settingId);
-  }
-}
-
 /** Settings and credentials are checked before any question, so a broken setup fails at once. */
 async function preflight(services: Services): Promise<{ settings: Settings; keyDirectory: string; credentials: ResolvedCredentials } | undefined> {
-  const { prompter } = services;
-  const settings = readSettings();
-  if (settings.endpoint.problem) {
-    await refuseSetting(
-      services,
-      'swas.endpoint',
-      vscode.l10n.t('The "swas.endpoint" setting "{0}" is not a usable URL. Use https://host (or http://127.0.0.1:port for a local endpoint), or clear it.', settings.endpointSetting),
-    );
-    return undefined;
-  }
-  if (settings.endpoint.insecure) {
-    void prompter.message(
-      'warning',
-      vscode.l10n.t('"swas.endpoint" uses plain HTTP to a host that is not this computer: signed requests, with your AccessKey ID, travel unencrypted. Use https:// unless you trust that network.'),
-    );
-  }
-  const keyDirectory = expandHome(settings.sshKeyDirectory, homeDirectory());
-  if (!path.isAbsolute(keyDirectory)) {
-    await refuseSetting(
-      services,
-      'swas.sshKeyDirectory',
-      vscode.l10n.t('The "swas.sshKeyDirectory" setting "{0}" must be an absolute path or start with ~ (for example ~/.ssh).', settings.sshKeyDirectory),
-    );
-    return undefined;
-  }
-  const credentials = await credentialsOrExplain(services);
-  return credentials && { settings, keyDirectory, credentials };
+  const settings = await checkedSettings(services);
+  const credentials = settings && (await credentialsOrExplain(services));
+  return settings && credentials && { settings, keyDirectory: expandHome(settings.sshKeyDirectory, homeDirectory()), credentials };
 }
 
 /**
@@ -228,6 +199,9 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     if (kept.saved.insecureDirectoryMode !== undefined) {
       warnings.push(vscode.l10n.t('Warning: {0} can be written by other users (mode {1}); OpenSSH may refuse keys there.', input.keyDirectory, kept.saved.insecureDirectoryMode.toString(8)));
     }
+    if (kept.saved.strayTempFiles) {
+      warnings.push(vscode.l10n.t('A temporary second name of the key file could not be removed: {0}. Delete it yourself.', kept.saved.strayTempFiles.join(', ')));
+    }
     if (kept.saved.publicKeyError) {
       warnings.push(vscode.l10n.t('The public key file could not be written: {0}', kept.saved.publicKeyError));
     }
@@ -249,6 +223,9 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     }
   }
   const attached = outcome.attachResults?.some((r) => r.success) ?? false;
+  if (attached && server) {
+    await services.pendingRestarts.attached(region, [server.instanceId], keyPairName);
+  }
 
   if (kept.path) {
     const places = await sshPlaces(settings);

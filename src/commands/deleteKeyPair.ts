@@ -31,15 +31,26 @@ async function existing(file: string): Promise<boolean> {
   );
 }
 
-/** What this computer still holds for the key pair: key files, our SSH config block, known_hosts lines of its servers. */
+/**
+ * What this computer still holds for the key pair: the key files this extension wrote (never a
+ * file the user had, such as an imported `id_ed25519.pub` and its private half), our SSH config
+ * block, known_hosts lines of its servers.
+ */
 async function localLeftovers(services: Services, regionId: string, keyPair: KeyPair, serverIps: string[]): Promise<LocalLeftover[]> {
   const places = await sshPlaces(readSettings());
   const leftovers: LocalLeftover[] = [];
   const privateKey = await localPrivateKey(places, regionId, keyPair);
-  if (privateKey) {
+  if (privateKey && services.placedKeyFiles.wasPlaced(privateKey)) {
     const publicKey = privateKey.replace(/\.pem$/, '') + '.pub';
-    for (const file of [privateKey, ...(publicKey !== privateKey && (await existing(publicKey)) ? [publicKey] : [])]) {
-      leftovers.push({ label: vscode.l10n.t('Key file {0}', file), remove: () => fs.rm(file) });
+    const withPublic = publicKey !== privateKey && services.placedKeyFiles.wasPlaced(publicKey) && (await existing(publicKey));
+    for (const file of [privateKey, ...(withPublic ? [publicKey] : [])]) {
+      leftovers.push({
+        label: vscode.l10n.t('Key file {0}', file),
+        remove: async () => {
+          await fs.rm(file);
+          await services.placedKeyFiles.forget(file);
+        },
+      });
     }
   }
   const block = managedBlockOf(places, regionId, keyPair.keyPairName);

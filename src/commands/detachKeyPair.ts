@@ -1,8 +1,7 @@
-import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import type { Instance, PerServerResult, SwasClient } from '../cloud/client';
 import type { Services } from '../services';
-import { showCloudError } from '../ui/showCloudError';
+import { callWithRetry } from '../ui/showCloudError';
 import { restartServers } from './restartServer';
 import type { KeyPairArgs } from '../commandArgs';
 import { removeServerEntries } from '../local/sshEntries';
@@ -32,14 +31,12 @@ export async function detachFrom(services: Services, client: SwasClient, args: K
   if (answer !== detach) {
     return undefined;
   }
-  let results: PerServerResult[];
-  try {
-    const clientToken = randomUUID();
-    results = await prompter.progress(vscode.l10n.t('Detaching "{0}"…', keyPair.keyPairName), () =>
+  const results = await callWithRetry(services, regionId, (clientToken) =>
+    prompter.progress(vscode.l10n.t('Detaching "{0}"…', keyPair.keyPairName), () =>
       client.detachKeyPair(regionId, keyPair.keyPairName, servers.map((s) => s.instanceId), clientToken),
-    );
-  } catch (error) {
-    await showCloudError(services, error, regionId);
+    ),
+  );
+  if (!results) {
     return undefined;
   }
   const detached = results.filter((r) => r.success).map((r) => r.instanceId);
@@ -94,7 +91,7 @@ export async function detachKeyPair(services: Services, args?: KeyPairArgs): Pro
     [vscode.l10n.t('Detach "{0}":', target.keyPair.keyPairName), ...resultLines(results, chosen), vscode.l10n.t('It takes effect after a restart.')].join(' '),
     ...(done.length > 0 ? [restart] : []),
   );
-  const restarted = choice === restart ? await restartServers(services, target.regionId, done) : [];
+  const restarted = choice === restart ? (await restartServers(services, target.regionId, done)).map((o) => o.instance) : [];
   return { results, restarted };
 }
 

@@ -7,7 +7,7 @@ import type { Services } from '../services';
 import { readSettings } from '../settings';
 import { generateLocalKeyPair, LocalKeyType } from '../ssh/generateKey';
 import { sshKeygenAvailable } from '../ssh/knownHosts';
-import { samePublicKey, sha256Fingerprint } from '../ssh/keyFile';
+import { samePublicKey, sha256Fingerprint } from '../ssh/keyFormat';
 import { publicKeyOfPrivateKey } from '../ssh/localKey';
 import { describeCloudError } from '../ui/errorMessages';
 import { BACK } from '../ui/prompter';
@@ -149,6 +149,10 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
       return undefined;
     }
     log.info(`Generated a ${source.type} key pair on this machine: ${generated.privateKeyPath} (fingerprint ${generated.fingerprint}).`);
+    await services.placedKeyFiles.remember(generated.privateKeyPath, generated.publicKeyPath);
+    for (const stray of generated.strayTempFiles) {
+      log.warn(`The temporary name ${stray} of the generated key could not be removed.`);
+    }
     publicKey = publicKeyBody(generated.publicKey)!;
     chosenPrivateKey = generated.privateKeyPath;
   }
@@ -171,6 +175,7 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
       if (generated) {
         // The pair was made for this import only; without it the files are of no use.
         await Promise.all([fs.rm(generated.privateKeyPath, { force: true }), fs.rm(generated.publicKeyPath, { force: true })]);
+        await services.placedKeyFiles.forget(generated.privateKeyPath, generated.publicKeyPath);
         log.info(`Import failed; removed the key generated for it (${generated.privateKeyPath}).`);
       }
       return undefined;

@@ -1,7 +1,8 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ensureKeyDirectory, keyFileBaseName, sha256Fingerprint } from './keyFile';
+import { sha256Fingerprint } from './keyFormat';
+import { ensureKeyDirectory, keyFileBaseName, placeKeyFiles } from './keyPlacement';
+import { runProcess } from './process';
 
 export type LocalKeyType = 'rsa' | 'ed25519';
 
@@ -11,33 +12,23 @@ export interface GeneratedKey {
   /** OpenSSH public key line, without a newline. */
   publicKey: string;
   fingerprint: string;
+  /** Temp names of the key that could not be removed after it was placed. */
+  strayTempFiles: string[];
 }
 
-function sshKeygen(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('ssh-keygen', args, { timeout: 60_000, windowsHide: true }, (error, _stdout, stderr) => {
-      if (error) {
-        reject(new Error(`ssh-keygen failed: ${stderr.trim() || error.message}`, { cause: error }));
-      } else {
-        resolve();
-      }
-    });
-  });
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.lstat(file);
-    return true;
-  } catch {
-    return false;
+async function sshKeygen(args: string[]): Promise<void> {
+  const result = await runProcess('ssh-keygen', args, { timeoutMs: 60_000 });
+  if (result.code !== 0) {
+    throw new Error(`ssh-keygen failed: ${result.stderr.trim() || `exit ${result.code}`}`);
   }
 }
 
 /**
  * Makes a new key pair on this machine with `ssh-keygen` (no passphrase, so Remote-SSH can use it
- * unattended; the file is 0600) and stores it as `<dir>/<name>.pem` + `.pub`, or `<name>-N.*` when
- * taken. ssh-keygen writes into a private scratch folder first, so an existing key is never overwritten.
+ * unattended) and stores it as `<dir>/<name>.pem` + `.pub`, or `<name>-N.*` when taken, through the
+ * same placement as created keys. ssh-keygen writes into a private scratch folder in the key folder
+ * (so the key never leaves it). A pair whose `.pub` cannot be written is removed whole: it is not
+ * in use anywhere yet, and a lone private key would only be clutter.
  */
 export async function generateLocalKeyPair(options: { directory: string; keyPairName: string; region: string; type: LocalKeyType }): Promise<GeneratedKey> {
   const directory = path.resolve(options.directory);
@@ -47,28 +38,16 @@ export async function generateLocalKeyPair(options: { directory: string; keyPair
     const scratchKey = path.join(scratch, 'key');
     const typeArgs = options.type === 'rsa' ? ['-t', 'rsa', '-b', '4096'] : ['-t', 'ed25519'];
     await sshKeygen([...typeArgs, '-N', '', '-q', '-C', `swas:${options.region}/${options.keyPairName}`, '-f', scratchKey]);
+    const privateKey = await fs.readFile(scratchKey, 'utf8');
     const publicKey = (await fs.readFile(`${scratchKey}.pub`, 'utf8')).trim();
-    const base = keyFileBaseName(options.keyPairName);
-    for (let attempt = 1; attempt <= 1000; attempt++) {
-      const stem = attempt === 1 ? base : `${base}-${attempt}`;
-      const privateKeyPath = path.join(directory, `${stem}.pem`);
-      const publicKeyPath = path.join(directory, `${stem}.pub`);
-      if ((await exists(privateKeyPath)) || (await exists(publicKeyPath))) {
-        continue;
-      }
-      try {
-        // link fails with EEXIST instead of replacing a file created meanwhile.
-        await fs.link(scratchKey, privateKeyPath);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-          continue;
-        }
-        throw error;
-      }
-      await fs.copyFile(`${scratchKey}.pub`, publicKeyPath, fs.constants.COPYFILE_EXCL);
-      return { privateKeyPath, publicKeyPath, publicKey, fingerprint: sha256Fingerprint(publicKey) };
+    const placed = await placeKeyFiles(directory, keyFileBaseName(options.keyPairName), privateKey, `${publicKey}\n`);
+    if (placed.publicKeyFailure) {
+      await fs.rm(placed.privateKeyPath, { force: true });
+      await Promise.all(placed.strayTempFiles.map((file) => fs.rm(file, { force: true })));
+      throw placed.publicKeyFailure;
     }
-    throw new Error(`No free file name for ${base}.pem in ${directory}.`);
+    const { privateKeyPath, publicKeyPath, strayTempFiles } = placed;
+    return { privateKeyPath, publicKeyPath, publicKey, fingerprint: sha256Fingerprint(publicKey), strayTempFiles };
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }

@@ -44,7 +44,8 @@ export function blockWithServers(
   if (hosts.length === 0) {
     hosts.push({ alias: chooseAlias(text, defaultAlias(base.keyPairName), base.region, base.keyPairName) });
   }
-  return { ...base, user: current?.user ?? base.user, hosts };
+  // `||`: a block whose User line was deleted reads back with user '' and gets the default again.
+  return { ...base, user: current?.user || base.user, hosts };
 }
 
 /**

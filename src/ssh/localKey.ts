@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { keyFileBaseName, openSshPublicKey, samePublicKey } from './keyFile';
+import { openSshPublicKey, samePublicKey } from './keyFormat';
+import { keyFileBaseName } from './keyPlacement';
 
 const OPENSSH_MAGIC = Buffer.from('openssh-key-v1\0', 'latin1');
 const OPENSSH_PEM = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/;

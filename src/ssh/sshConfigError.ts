@@ -7,6 +7,8 @@ export type SshConfigErrorCode =
   /** The file starts with a UTF-8 byte order mark, which OpenSSH reads as part of the first keyword. */
   | 'BOM'
   | 'LOCKED'
+  /** Windows kept refusing the replace while retrying: another program held the file. */
+  | 'IN_USE'
   | 'IO'
   | 'UNPARSEABLE';
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Logger, silentLogger } from '../logger';
 import { withConfigLock } from './configLock';
 import { errnoCode } from './errno';
+import { RenameError, renameWithRetry } from './renameRetry';
 import { formatProblems, OpenSshProblem, SshConfigError } from './sshConfigError';
 import {
   applyManagedBlock,
@@ -125,9 +126,12 @@ function notReplaced(target: string, error: unknown): SshConfigError {
 /** Renames the candidate over the config, so readers never see half a file. */
 async function commitCandidate(temp: string, target: string): Promise<void> {
   try {
-    await fs.rename(temp, target);
+    await renameWithRetry(temp, target);
   } catch (error) {
-    throw notReplaced(target, error);
+    if (error instanceof RenameError && error.attempts > 1) {
+      throw new SshConfigError('IN_USE', `Cannot replace ${target}: ${error.message}. Nothing was changed.`, { path: target, cause: error });
+    }
+    throw notReplaced(target, error instanceof RenameError ? error.cause : error);
   }
   try {
     const folder = await fs.open(path.dirname(target), 'r');

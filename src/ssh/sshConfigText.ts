@@ -177,7 +177,10 @@ function renderBlock(block: ManagedBlock, eol: string): string {
     lines.push(host.hostName
       ? `${INDENT}HostName ${configValue('HostName', host.hostName)}`
       : `${INDENT}${NO_SERVER_COMMENT}`);
-    lines.push(`${INDENT}User ${configValue('User', block.user)}`);
+    // No user (a block whose User line was deleted): OpenSSH then uses the local user name.
+    if (block.user !== '') {
+      lines.push(`${INDENT}User ${configValue('User', block.user)}`);
+    }
     lines.push(`${INDENT}IdentityFile ${configValue('IdentityFile', block.identityFile)}`);
     lines.push(`${INDENT}IdentitiesOnly yes`);
   }

@@ -6,8 +6,9 @@ import { supportsKeyPairs } from '../cloud/regionList';
 import { localPrivateKey, shownRegions, sshPlaces } from '../local/machine';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
-import { sha256Fingerprint, md5Fingerprint } from '../ssh/keyFile';
-import { ACTION_SIGN_IN, describeCloudError, describeCredentialSource, describeCredentialsError } from '../ui/errorMessages';
+import { sha256Fingerprint, md5Fingerprint } from '../ssh/keyFormat';
+import { ACTION_OPEN_SETTINGS, ACTION_SIGN_IN, describeCloudError, describeCredentialSource, describeCredentialsError } from '../ui/errorMessages';
+import { SettingsError } from '../ui/settingsCheck';
 import { GroupNode, KeyPairNode, MessageNode, RegionNode, ServerNode, SwasNode } from './nodes';
 
 interface KeyPairData {
@@ -220,6 +221,12 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
   }
 
   private errorNodes(regionId: string, error: unknown): SwasNode[] {
+    if (error instanceof SettingsError) {
+      return [
+        new MessageNode(error.message, 'error', undefined, regionId),
+        new MessageNode(ACTION_OPEN_SETTINGS(), 'action', { command: 'workbench.action.openSettings', arguments: [error.settingId] }, regionId),
+      ];
+    }
     const message = error instanceof CredentialsError ? describeCredentialsError(error) : describeCloudError(toCloudError(error, 'load'), regionId);
     const nodes: SwasNode[] = [
       new MessageNode(message.text, 'error', undefined, regionId),

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CloudError } from '../cloud/errors';
 import { CredentialsError, CredentialSource } from '../cloud/credentials';
-import { KeySaveError } from '../ssh/keyFile';
+import { KeySaveError } from '../ssh/keyPlacement';
 import { formatProblems, SshConfigError } from '../ssh/sshConfigError';
 
 export const ACTION_SIGN_IN = () => vscode.l10n.t('Sign In');
@@ -125,6 +125,8 @@ export function describeKeySaveError(error: KeySaveError): string {
     case 'EACCES':
     case 'EPERM':
       return vscode.l10n.t('you are not allowed to write to {0}', error.path);
+    case 'IN_USE':
+      return vscode.l10n.t('another program (an antivirus, search indexer or sync client?) kept {0} in use while it was retried', error.path);
     case 'ENOTDIR':
       return vscode.l10n.t('{0} is not a folder', error.path);
     case 'EEXIST':
@@ -158,6 +160,8 @@ export function describeSshConfigError(error: unknown, configPath: string): stri
       return vscode.l10n.t('{0} starts with a UTF-8 byte order mark (BOM), which OpenSSH reads as part of the first keyword, so it rejects the whole file. Save the file as UTF-8 without BOM, then try again', configPath);
     case 'LOCKED':
       return vscode.l10n.t('another window kept {0} locked. Try again in a moment', configPath);
+    case 'IN_USE':
+      return vscode.l10n.t('another program (an antivirus, search indexer or sync client?) kept {0} in use while it was retried. Try again in a moment', configPath);
     case 'UNPARSEABLE':
       return vscode.l10n.t('{0} could not be parsed (an unclosed quote?). Fix it, then try again', configPath);
     default:

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { KeyFormatError, KeySaveError, normalizePrivateKey, saveKeyPair, SavedKey, writeSecretFileExclusive } from '../ssh/keyFile';
+import { KeyFormatError, normalizePrivateKey } from '../ssh/keyFormat';
+import { KeySaveError, saveKeyPair, SavedKey, writeSecretFileExclusive } from '../ssh/keyPlacement';
 import { describeKeySaveError } from './errorMessages';
 
 /** A private key CreateKeyPair returned: it exists nowhere else. */
@@ -28,6 +29,7 @@ export async function keepPrivateKey(services: Services, input: KeyToKeep): Prom
   try {
     const saved = await saveKeyPair({ directory: input.keyDirectory, keyPairName: input.keyPairName, region: input.region, privateKeyBody: input.privateKeyBody });
     log.info(`Key file written: ${saved.privateKeyPath} (fingerprint ${saved.fingerprint}).`);
+    await services.placedKeyFiles.remember(saved.privateKeyPath, ...(saved.publicKeyError ? [] : [saved.publicKeyPath]));
     return { path: saved.privateKeyPath, saved };
   } catch (error) {
     if (error instanceof KeyFormatError) {
@@ -58,15 +60,27 @@ export async function keepPrivateKey(services: Services, input: KeyToKeep): Prom
         continue;
       }
       try {
-        await writeSecretFileExclusive(target, pem);
+        const placed = await writeSecretFileExclusive(target, pem);
         log.info(`Key file written where the user chose: ${target}.`);
+        if (placed.strayTemp) {
+          log.warn(`The temporary name ${placed.strayTemp} of the key file could not be removed.`);
+        }
+        await services.placedKeyFiles.remember(target);
         return { path: target };
       } catch (error) {
         failure = error instanceof KeySaveError ? describeKeySaveError(error) : String(error);
         log.error(`Private key not saved to ${target}: ${error instanceof Error ? error.message : String(error)}`);
       }
     } else if (choice === copy) {
-      await prompter.writeClipboard(pem);
+      try {
+        await prompter.writeClipboard(pem);
+      } catch (error) {
+        // The clipboard's error names no key material; the key is still only here, so ask again.
+        const reason = error instanceof Error ? error.message : String(error);
+        failure = vscode.l10n.t('it could not be copied to the clipboard either ({0})', reason);
+        log.error(`Private key not copied to the clipboard: ${reason}`);
+        continue;
+      }
       log.info('Private key copied to the clipboard at the user\'s request.');
       return {};
     } else if (choice === discard) {

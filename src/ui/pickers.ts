@@ -8,8 +8,9 @@ import { shownRegions } from '../local/machine';
 import type { KeyPairArgs } from '../commandArgs';
 import type { Services } from '../services';
 import { ACTION_SIGN_IN, describeCredentialsError } from './errorMessages';
-import { BACK } from './prompter';
-import { showCloudError } from './showCloudError';
+import { BACK, PickItem } from './prompter';
+import { checkedSettings } from './settingsCheck';
+import { callWithRetry } from './showCloudError';
 
 /** Shared by the commands: what they need, asked for when a palette call did not pass it. */
 
@@ -29,8 +30,9 @@ export async function credentialsOrExplain(services: Services): Promise<Resolved
   }
 }
 
+/** The API client for a command, once the settings are checked and credentials found (else the user was told why). */
 export async function clientOrExplain(services: Services): Promise<SwasClient | undefined> {
-  const credentials = await credentialsOrExplain(services);
+  const credentials = (await checkedSettings(services)) && (await credentialsOrExplain(services));
   return credentials && services.client(credentials);
 }
 
@@ -63,62 +65,54 @@ export async function pickRegion(services: Services, title: string): Promise<str
   return picked === BACK ? undefined : picked;
 }
 
-/** Lists the region's key pairs, showing the error when that fails. */
-export async function listKeyPairsOrExplain(services: Services, client: SwasClient, regionId: string): Promise<KeyPair[] | undefined> {
-  try {
-    return await services.prompter.progress(vscode.l10n.t('Loading key pairs in {0}…', regionId), () => client.listKeyPairs(regionId));
-  } catch (error) {
-    await showCloudError(services, error, regionId);
-    return undefined;
-  }
+/** A list the region's command needs, behind a progress notification; undefined after showing why it failed. */
+async function listOrExplain<T>(services: Services, regionId: string, progressTitle: string, list: () => Promise<T[]>): Promise<T[] | undefined> {
+  return callWithRetry(services, regionId, () => services.prompter.progress(progressTitle, list));
 }
 
-export async function listInstancesOrExplain(services: Services, client: SwasClient, regionId: string): Promise<Instance[] | undefined> {
-  try {
-    return await services.prompter.progress(vscode.l10n.t('Loading servers in {0}…', regionId), () => client.listInstances(regionId));
-  } catch (error) {
-    await showCloudError(services, error, regionId);
+export function listKeyPairsOrExplain(services: Services, client: SwasClient, regionId: string): Promise<KeyPair[] | undefined> {
+  return listOrExplain(services, regionId, vscode.l10n.t('Loading key pairs in {0}…', regionId), () => client.listKeyPairs(regionId));
+}
+
+export function listInstancesOrExplain(services: Services, client: SwasClient, regionId: string): Promise<Instance[] | undefined> {
+  return listOrExplain(services, regionId, vscode.l10n.t('Loading servers in {0}…', regionId), () => client.listInstances(regionId));
+}
+
+/** One item of a region's list, or undefined (nothing to choose from is said, not asked). */
+async function pickOne<T>(services: Services, title: string, offered: PickItem<T>[] | undefined, placeholder: string, noneText: string): Promise<T | undefined> {
+  if (!offered) {
     return undefined;
   }
+  if (offered.length === 0) {
+    void services.prompter.message('info', noneText);
+    return undefined;
+  }
+  const picked = await services.prompter.quickPick<T>({ title, step: 1, totalSteps: 1, placeholder, items: offered });
+  return picked === BACK ? undefined : picked;
 }
 
 export async function pickKeyPair(services: Services, client: SwasClient, regionId: string, title: string): Promise<KeyPair | undefined> {
   const keyPairs = await listKeyPairsOrExplain(services, client, regionId);
-  if (!keyPairs) {
-    return undefined;
-  }
-  if (keyPairs.length === 0) {
-    void services.prompter.message('info', vscode.l10n.t('There are no key pairs in {0}.', regionId));
-    return undefined;
-  }
-  const picked = await services.prompter.quickPick<KeyPair>({
+  return pickOne(
+    services,
     title,
-    step: 1,
-    totalSteps: 1,
-    placeholder: vscode.l10n.t('Key pair in {0}', regionId),
-    items: keyPairs.map((k) => ({ label: k.keyPairName, description: k.creationTime, value: k })),
-  });
-  return picked === BACK ? undefined : picked;
+    keyPairs?.map((k) => ({ label: k.keyPairName, description: k.creationTime, value: k })),
+    vscode.l10n.t('Key pair in {0}', regionId),
+    vscode.l10n.t('There are no key pairs in {0}.', regionId),
+  );
 }
 
 export async function pickServer(services: Services, client: SwasClient, regionId: string, title: string, linuxOnly: boolean): Promise<Instance | undefined> {
   const instances = await listInstancesOrExplain(services, client, regionId);
-  if (!instances) {
-    return undefined;
-  }
-  const offered = instances.filter((i) => !linuxOnly || supportsKeyPairs(i.osType));
-  if (offered.length === 0) {
-    void services.prompter.message('info', vscode.l10n.t('There are no servers in {0}.', regionId));
-    return undefined;
-  }
-  const picked = await services.prompter.quickPick<Instance>({
+  return pickOne(
+    services,
     title,
-    step: 1,
-    totalSteps: 1,
-    placeholder: vscode.l10n.t('Server in {0}', regionId),
-    items: offered.map((i) => ({ label: i.instanceName, description: [i.publicIpAddress ?? '', i.status].join(' · '), detail: i.instanceId, value: i })),
-  });
-  return picked === BACK ? undefined : picked;
+    instances
+      ?.filter((i) => !linuxOnly || supportsKeyPairs(i.osType))
+      .map((i) => ({ label: i.instanceName, description: [i.publicIpAddress ?? '', i.status].join(' · '), detail: i.instanceId, value: i })),
+    vscode.l10n.t('Server in {0}', regionId),
+    vscode.l10n.t('There are no servers in {0}.', regionId),
+  );
 }
 
 /** Asks for the region and key pair when the palette did not pass a key pair node. */

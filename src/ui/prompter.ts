@@ -56,6 +56,8 @@ export interface Prompter {
   /** A modal question; resolves to the chosen action, or undefined when cancelled. */
   confirm(text: string, detail: string, ...actions: string[]): Promise<string | undefined>;
   progress<T>(title: string, task: () => Promise<T>): Promise<T>;
+  /** A notification with Cancel: `signal` aborts when the user cancels; `report` updates its text. */
+  cancellableProgress<T>(title: string, task: (signal: AbortSignal, report: (text: string) => void) => Promise<T>): Promise<T>;
   saveDialog(defaultPath: string, title: string): Promise<string | undefined>;
   writeClipboard(text: string): Promise<void>;
   /** A pick of several items; resolves to the chosen values (maybe none), or undefined when cancelled. */
@@ -190,6 +192,14 @@ export class VsCodePrompter implements Prompter {
 
   async progress<T>(title: string, task: () => Promise<T>): Promise<T> {
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: false }, task);
+  }
+
+  async cancellableProgress<T>(title: string, task: (signal: AbortSignal, report: (text: string) => void) => Promise<T>): Promise<T> {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      return task(controller.signal, (message) => progress.report({ message }));
+    });
   }
 
   async saveDialog(defaultPath: string, title: string): Promise<string | undefined> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import { CredentialsError } from '../cloud/credentials';
 import { toCloudError } from '../cloud/errors';
@@ -29,4 +30,26 @@ export async function showCloudError(services: Services, error: unknown, regionI
     void vscode.commands.executeCommand('workbench.action.openSettings', 'swas.endpoint');
   }
   return undefined;
+}
+
+/**
+ * Runs `call` until it succeeds, or until the user does not take the Retry that `showCloudError`
+ * offers where retrying is safe (then undefined). After a transient failure the ClientToken stays
+ * the same, so a request the service did act on is not done twice; a refusal the user has fixed
+ * is sent again with a new one.
+ */
+export async function callWithRetry<T>(services: Services, regionId: string, call: (clientToken: string) => Promise<T>): Promise<T | undefined> {
+  let clientToken = randomUUID();
+  for (;;) {
+    try {
+      return await call(clientToken);
+    } catch (error) {
+      if ((await showCloudError(services, error, regionId, { offerRetry: true })) !== 'retry') {
+        return undefined;
+      }
+      if (error instanceof CredentialsError || !toCloudError(error, 'request').transient) {
+        clientToken = randomUUID();
+      }
+    }
+  }
 }

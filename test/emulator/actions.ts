@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApiError, invalidParameter, missingParameter } from './errors';
 import { generateRsaKeyPair, parseOpenSshPublicKey, type PrivateKeyFormat } from './keys';
-import { apiTimestamp, type EmulatorInstance, type EmulatorState } from './state';
+import { apiTimestamp, type EmulatorInstance, type EmulatorState, type RebootDelays } from './state';
 
 export type ResponseBody = Record<string, unknown>;
 
@@ -69,6 +69,18 @@ export class Params {
 export interface ActionSettings {
   readonly privateKeyFormat: PrivateKeyFormat;
   readonly quota: number;
+  readonly rebootDelays: RebootDelays;
+  /** Aborts restarts still in progress when the emulator stops. */
+  readonly stopping: AbortSignal;
+  /** Where a restart that failed for another reason than stopping is reported. */
+  readonly reportFailure: (error: unknown) => void;
+  /** List answers without TotalCount (see SwasEmulator.setOmitTotalCount). */
+  readonly omitTotalCount: boolean;
+}
+
+/** TotalCount unless the emulator is told to leave it out. */
+function totalCount(ctx: ActionContext, count: number): { TotalCount?: number } {
+  return ctx.settings.omitTotalCount ? {} : { TotalCount: count };
 }
 
 export interface ActionContext {
@@ -133,7 +145,7 @@ function listKeyPairs(ctx: ActionContext): ResponseBody {
   const all = ctx.state.keyPairs(ctx.regionId).filter((k) => !matcher || matcher.test(k.keyPairName));
   const { pageNumber, pageSize, items } = page(all, ctx.params);
   return {
-    TotalCount: all.length,
+    ...totalCount(ctx, all.length),
     PageNumber: pageNumber,
     PageSize: pageSize,
     KeyPairs: items.map((k) => ({
@@ -241,7 +253,7 @@ function detachKeyPair(ctx: ActionContext): Promise<ResponseBody> {
     if (instance.keyPairName !== keyPairName) {
       return serverFailure(instance.instanceId, '400', 'The key pair is not attached to this server.');
     }
-    await ctx.state.detachKeyPair(ctx.regionId, instance.instanceId);
+    ctx.state.detachKeyPair(ctx.regionId, instance.instanceId);
     return { InstanceId: instance.instanceId, Code: '200', Message: 'success', Success: 'true' };
   });
 }
@@ -282,7 +294,7 @@ function listInstances(ctx: ActionContext): ResponseBody {
     .filter((i) => !nameMatcher || nameMatcher.test(i.instanceName))
     .filter((i) => !status || i.status === status);
   const { pageNumber, pageSize, items } = page(all, ctx.params);
-  return { TotalCount: all.length, PageNumber: pageNumber, PageSize: pageSize, Instances: items.map(instanceBody) };
+  return { ...totalCount(ctx, all.length), PageNumber: pageNumber, PageSize: pageSize, Instances: items.map(instanceBody) };
 }
 
 function requireInstance(ctx: ActionContext): EmulatorInstance {
@@ -300,13 +312,80 @@ function describeInstanceKeyPair(ctx: ActionContext): ResponseBody {
   return keyPair ? { KeyPairName: keyPair.keyPairName, Fingerprint: keyPair.fingerprint } : {};
 }
 
+/** Answers at once, as the real call does; the server goes through Stopping and Starting after it. */
 function rebootInstance(ctx: ActionContext): ResponseBody {
   const instance = requireInstance(ctx);
   if (instance.status !== 'Running') {
     throw new ApiError(400, 'IncorrectInstanceStatus', `The instance is ${instance.status}; only a Running instance can be restarted.`);
   }
-  ctx.state.recordReboot(ctx.regionId, instance.instanceId);
+  ctx.state.reboot(ctx.regionId, instance.instanceId, ctx.settings.rebootDelays, ctx.settings.stopping).catch((error: unknown) => {
+    if (!ctx.settings.stopping.aborted) {
+      ctx.settings.reportFailure(error);
+    }
+  });
   return {};
+}
+
+const FIREWALL_PROTOCOLS = ['TCP', 'UDP', 'TCP+UDP', 'ICMP'];
+
+/** CreateFirewallRule's Port (SDK docs): 1 to 65535, one port or `<start>/<end>`; `-1/-1` for ICMP. */
+function checkFirewallPort(protocol: string, port: string): void {
+  if (protocol === 'ICMP') {
+    if (port !== '-1/-1') {
+      throw invalidParameter('Port', 'must be -1/-1 for ICMP.');
+    }
+    return;
+  }
+  const match = /^(\d{1,5})(?:\/(\d{1,5}))?$/.exec(port);
+  const start = Number(match?.[1]);
+  const end = Number(match?.[2] ?? match?.[1]);
+  if (!match || start < 1 || end > 65535 || start > end) {
+    throw invalidParameter('Port', 'expected a port from 1 to 65535, or <start port>/<end port>.');
+  }
+}
+
+/** ListFirewallRules: RegionId, InstanceId, PageNumber, PageSize (≤100, default 10), as the SDK's request model documents. */
+function listFirewallRules(ctx: ActionContext): ResponseBody {
+  const instance = requireInstance(ctx);
+  const ruleId = ctx.params.optional('FirewallRuleId');
+  const all = instance.firewallRules.filter((r) => ruleId === undefined || r.ruleId === ruleId);
+  const { pageNumber, pageSize, items } = page(all, ctx.params);
+  return {
+    TotalCount: all.length,
+    PageNumber: pageNumber,
+    PageSize: pageSize,
+    FirewallRules: items.map((r) => ({
+      RuleId: r.ruleId,
+      RuleProtocol: r.ruleProtocol,
+      Port: r.port,
+      Remark: r.remark,
+      SourceCidrIp: r.sourceCidrIp,
+      Policy: r.policy,
+    })),
+  };
+}
+
+/**
+ * CreateFirewallRule: RegionId, InstanceId, RuleProtocol, Port, opt Remark, ClientToken (SDK's
+ * request model); answers FirewallId. The SDK's request has no source CIDR: assumption
+ * (ASSUMPTIONS.md), the rule then allows every source, 0.0.0.0/0.
+ */
+function createFirewallRule(ctx: ActionContext): ResponseBody {
+  const instance = requireInstance(ctx);
+  const protocol = ctx.params.required('RuleProtocol');
+  if (!FIREWALL_PROTOCOLS.includes(protocol)) {
+    throw invalidParameter('RuleProtocol', `expected one of ${FIREWALL_PROTOCOLS.join(', ')}.`);
+  }
+  const port = ctx.params.required('Port');
+  checkFirewallPort(protocol, port);
+  const rule = ctx.state.addFirewallRule(ctx.regionId, instance.instanceId, {
+    ruleProtocol: protocol,
+    port,
+    remark: ctx.params.optional('Remark') ?? '',
+    sourceCidrIp: '0.0.0.0/0',
+    policy: 'accept',
+  });
+  return { FirewallId: rule.ruleId };
 }
 
 export const ACTIONS: Readonly<Record<string, ActionDefinition>> = {
@@ -320,4 +399,6 @@ export const ACTIONS: Readonly<Record<string, ActionDefinition>> = {
   ListInstances: { regional: true, idempotent: false, handler: listInstances },
   DescribeInstanceKeyPair: { regional: true, idempotent: false, handler: describeInstanceKeyPair },
   RebootInstance: { regional: true, idempotent: true, handler: rebootInstance },
+  ListFirewallRules: { regional: true, idempotent: false, handler: listFirewallRules },
+  CreateFirewallRule: { regional: true, idempotent: true, handler: createFirewallRule },
 };

@@ -10,14 +10,18 @@ import { RequestVerifier, type AccessKeyRecord } from './signature';
 import {
   EmulatorState,
   type EmulatorInstance,
+  type FirewallRule,
+  type RebootDelays,
   type EmulatorKeyPair,
   type EmulatorRegion,
   type NewInstance,
 } from './state';
 
-export type { EmulatorInstance, EmulatorKeyPair, EmulatorRegion, NewInstance, PrivateKeyFormat };
+export type { EmulatorInstance, EmulatorKeyPair, EmulatorRegion, FirewallRule, NewInstance, PrivateKeyFormat, RebootDelays };
 
 export const API_VERSION = '2020-06-01';
+/** Short, so a test's restart costs little; tests that watch the statuses set longer ones. */
+export const DEFAULT_REBOOT_DELAYS: RebootDelays = { stoppingMs: 200, startingMs: 200 };
 /** Owner id of the single emulated account. */
 export const EMULATOR_ACCOUNT_ID = '1234567890123456';
 
@@ -169,10 +173,12 @@ export class SwasEmulator {
   private faults: { fault: EmulatorFault; remaining: number }[] = [];
   private createReplay: CreateReplay = 'sameResult';
   private rememberFailures = false;
+  private omitTotalCount = false;
   private readonly failedTokens = new Map<string, Outcome>();
   private latencyMs = 0;
   private readonly regionLatencyMs = new Map<string, number>();
   private privateKeyFormat: PrivateKeyFormat;
+  private rebootDelays: RebootDelays = DEFAULT_REBOOT_DELAYS;
   private readonly quota: number;
   private readonly log?: (line: string) => void;
   // Cancels pending delays on stop() so no timer outlives the server.
@@ -316,9 +322,23 @@ export class SwasEmulator {
   ): Promise<EmulatorKeyPair> {
     this.state.addKeyPair(regionId, { keyPairName: keyPair.keyPairName, publicKey: keyPair.publicKey }, this.quota);
     for (const instanceId of keyPair.instanceIds ?? []) {
-      await this.state.attachKeyPair(regionId, keyPair.keyPairName, instanceId);
+      await this.state.attachKeyPair(regionId, keyPair.keyPairName, instanceId, true);
     }
     return this.state.findKeyPair(regionId, keyPair.keyPairName)!;
+  }
+
+  /** How long each restart stays Stopping, then Starting, before it is Running again. */
+  setRebootDelays(delays: RebootDelays): void {
+    this.rebootDelays = delays;
+  }
+
+  firewallRules(regionId: string, instanceId: string): FirewallRule[] {
+    return this.state.firewallRules(regionId, instanceId);
+  }
+
+  /** Removes the server's firewall rules for exactly this port (e.g. '22'), as a user could in the console. */
+  removeFirewallRules(regionId: string, instanceId: string, port: string): void {
+    this.state.removeFirewallRules(regionId, instanceId, port);
   }
 
   setPrivateKeyFormat(format: PrivateKeyFormat): void {
@@ -327,6 +347,15 @@ export class SwasEmulator {
 
   setCreateReplay(mode: CreateReplay): void {
     this.createReplay = mode;
+  }
+
+  /**
+   * On: ListKeyPairs and ListInstances answer without TotalCount. swas-api.md lists TotalCount in
+   * both answers but the docs are silent on whether it is always present (assumption, the other
+   * way from the default), so the client must page correctly with or without it.
+   */
+  setOmitTotalCount(on: boolean): void {
+    this.omitTotalCount = on;
   }
 
   /**
@@ -348,12 +377,12 @@ export class SwasEmulator {
     this.faults = [];
   }
 
-  /** Adds `ms` before every call, or only to calls for `regionId`. */
   /** Makes the next AttachKeyPair/DetachKeyPair fail for this one server only (a per-server result). */
   failServerOnce(instanceId: string, code = '403', message = 'The instance is being changed; try again later.'): void {
     this.state.failServerOnce(instanceId, { code, message });
   }
 
+  /** Adds `ms` before every call, or only to calls for `regionId`. */
   setLatency(ms: number, regionId?: string): void {
     if (regionId === undefined) {
       this.latencyMs = ms;
@@ -555,7 +584,14 @@ export class SwasEmulator {
         throw new ApiError(400, 'InvalidRegionId', `The specified RegionId "${regionId}" does not exist.`);
       }
     }
-    const settings: ActionSettings = { privateKeyFormat: this.privateKeyFormat, quota: this.quota };
+    const settings: ActionSettings = {
+      privateKeyFormat: this.privateKeyFormat,
+      quota: this.quota,
+      rebootDelays: this.rebootDelays,
+      stopping: this.stopping.signal,
+      omitTotalCount: this.omitTotalCount,
+    reportFailure: (error) => this.log?.(`emulator failure in a restart: ${(error as Error).stack ?? String(error)}`),
+    };
     const run = () => Promise.resolve(definition.handler({ state: this.state, params, regionId, settings }));
     const clientToken = params.optional('ClientToken');
     return definition.idempotent && clientToken !== undefined ? this.runOnce(call, clientToken, run) : run();

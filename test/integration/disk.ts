@@ -11,6 +11,7 @@ const run = promisify(execFile);
  */
 export class Mounts {
   private readonly mounted: string[] = [];
+  private readonly appendOnly: string[] = [];
 
   /** A tmpfs of `sizeKb` at `dir`, filled until the kernel says ENOSPC. */
   async fullTmpfs(dir: string, sizeKb = 16): Promise<void> {
@@ -38,7 +39,19 @@ export class Mounts {
     await run('mount', ['-o', 'remount,ro,bind', target]);
   }
 
+  /**
+   * Lets files be created in `dir` but none renamed or removed (ext4 `chattr +a`): the lock,
+   * candidate and backup can be written, the atomic replace cannot.
+   */
+  async appendOnlyFolder(dir: string): Promise<void> {
+    await run('chattr', ['+a', dir]);
+    this.appendOnly.push(dir);
+  }
+
   async release(): Promise<void> {
+    for (const dir of this.appendOnly.splice(0)) {
+      await run('chattr', ['-a', dir]);
+    }
     for (const target of this.mounted.reverse()) {
       await run('umount', ['-l', target]).catch(() => undefined);
     }

@@ -3,12 +3,15 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
-import { findManagedBlock, removeManagedBlock } from '../../src/ssh/sshConfig';
+import { findManagedBlock } from '../../src/ssh/sshConfig';
+import { changedOutsideBlock } from '../support/untouchedBytes';
 import { DEMO_ACCESS_KEY_ID, DEMO_REGION_ID } from '../emulator/demo';
 import { generateRsaKeyPair } from '../emulator/keys';
 import { Mounts } from './disk';
 import type { ScriptedPrompter, ScriptStep } from './scriptedPrompter';
+import { messages, regionChildren } from './treeSupport';
 import { listFiles, sshG, sshKeygenPublic, World } from './world';
+import { suiteOn } from '../support/platform';
 
 /**
  * The promise to users, case by case: whatever fails, the one-time private key is never lost, never
@@ -71,7 +74,7 @@ async function keyMatchesCloud(keyPath: string, name: string): Promise<void> {
 
 async function configOutsideBlockUnchanged(original: string, name: string): Promise<void> {
   const now = await fs.readFile(world.configPath, 'utf8');
-  assert.strictEqual(removeManagedBlock(now, REGION, name), original, 'bytes outside our block changed');
+  assert.strictEqual(changedOutsideBlock(original, now, REGION, name), undefined, 'bytes outside our block changed');
 }
 
 function errorText(prompter: ScriptedPrompter): string {
@@ -295,7 +298,8 @@ suite('Fault suite: API failures during Create Key Pair', function () {
   });
 });
 
-suite('Fault suite: disk failures', function () {
+// Linux only: real mounts (disk.ts) need Linux, as root or in a normal user's `unshare -r`
+suiteOn(['linux'], 'Fault suite: disk failures', function () {
   this.timeout(120_000);
   suiteSetup(async () => (world = await World.start()));
   suiteTeardown(async () => world?.stop());
@@ -366,6 +370,25 @@ suite('Fault suite: disk failures', function () {
     assert.strictEqual(await cloudKeyPairs(name), 1);
   });
 
+  test('disk full and the clipboard refuses: the user is told and offered the rescue again, then Copy works', async () => {
+    const name = uniqueName('clip');
+    const keys = path.join(world.home, 'tiny');
+    await mounts.fullTmpfs(keys);
+    await mounts.fill(keys);
+    await world.configure({ sshKeyDirectory: keys });
+    const prompter = world.script(...plainFlow(name), { answer: 'Copy to Clipboard' }, { answer: 'Copy to Clipboard' });
+    prompter.clipboardFailures.push(new Error('Write permission denied.'));
+    const outcome = await create();
+    assert.ok(outcome);
+    const rescues = prompter.shown.filter((s) => s.kind === 'confirm');
+    assert.strictEqual(rescues.length, 2, 'the rescue is offered again after the clipboard failed');
+    assert.match(rescues[1].text, /could not be copied to the clipboard either \(Write permission denied\.\)/);
+    assert.deepStrictEqual(rescues[1].actions, rescues[0].actions);
+    assert.strictEqual(prompter.clipboard.length, 1);
+    assert.match(prompter.clipboard[0], /^-----BEGIN (RSA )?PRIVATE KEY-----\n/);
+    assert.strictEqual(await cloudKeyPairs(name), 1);
+  });
+
   test('disk full, user discards the key after a second confirmation', async () => {
     const keys = path.join(world.home, 'tiny');
     await mounts.fullTmpfs(keys);
@@ -391,6 +414,8 @@ suite('Fault suite: disk failures', function () {
     assert.ok(outcome?.privateKeyPath);
     await keyMatchesCloud(outcome.privateKeyPath, name);
     assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+    // The backup comes after the new config text is written and checked: none means the config write failed.
+    assert.deepStrictEqual((await listFiles(world.sshDir)).filter((f) => f !== '.filler'), ['config'], 'it failed writing the config, before any backup');
     assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed/);
     assert.strictEqual(prompter.lastMessage()?.severity, 'warning');
   });
@@ -406,12 +431,13 @@ suite('Fault suite: disk failures', function () {
     const outcome = await create();
     assert.ok(outcome?.alias);
     assert.ok((await fs.lstat(world.configPath)).isSymbolicLink(), 'still a link');
-    assert.strictEqual(removeManagedBlock(await fs.readFile(real, 'utf8'), REGION, name), SAMPLE_CONFIG);
+    assert.strictEqual(changedOutsideBlock(SAMPLE_CONFIG, await fs.readFile(real, 'utf8'), REGION, name), undefined);
   });
 
   for (const [label, prepare] of [
     ['config file read-only', async () => mounts.readOnly(world.configPath)],
-    ['config folder not writable (no atomic rename)', async () => mounts.readOnly(world.sshDir)],
+    ['config folder read-only (not even the lock can be taken)', async () => mounts.readOnly(world.sshDir)],
+    ['config folder refuses renames (append-only: no atomic rename)', async () => mounts.appendOnlyFolder(world.sshDir)],
     ['backup cannot be written (a folder is in its place)', async () => fs.mkdir(`${world.configPath}.swas-backup`)],
   ] as const) {
     test(`${label}: key saved elsewhere, config byte-for-byte unchanged, warning`, async () => {
@@ -424,6 +450,10 @@ suite('Fault suite: disk failures', function () {
       assert.ok(outcome?.privateKeyPath);
       await keyMatchesCloud(outcome.privateKeyPath, name);
       assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+      if (label.includes('append-only')) {
+        // The backup is the last step before the rename: it is there, so the rename is what failed.
+        assert.strictEqual(await fs.readFile(`${world.configPath}.swas-backup`, 'utf8'), SAMPLE_CONFIG, 'it got as far as the rename');
+      }
       assert.strictEqual(prompter.lastMessage()?.severity, 'warning');
       assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed/);
     });
@@ -482,6 +512,29 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
     assert.match(errorText(prompter), /"swas\.endpoint" setting .* is not a usable URL/);
     assert.deepStrictEqual(prompter.messages('error')[0].actions, ['Open Settings']);
     assert.strictEqual(world.emulator.calls.length, 0);
+  });
+
+  test('swas.endpoint that is not a URL stops every other command too, and the sidebar says so: never the public endpoint instead', async () => {
+    await world.configure({ endpoint: 'swas.cn-hangzhou.aliyuncs.com', regions: [REGION] });
+    const keyPair = { regionId: REGION, keyPair: { keyPairName: 'any', instanceIds: [] } };
+    const server = { regionId: REGION, instance: { instanceId: 'i-any', instanceName: 'any', osType: 'Linux', publicIpAddress: '127.0.0.2', status: 'Running' } };
+    for (const [command, args] of [
+      ['swas.attachKeyPair', keyPair],
+      ['swas.detachKeyPair', keyPair],
+      ['swas.deleteKeyPair', keyPair],
+      ['swas.importPublicKey', { regionId: REGION }],
+      ['swas.connectServer', server],
+      ['swas.restartServer', server],
+    ] as const) {
+      const prompter = world.script();
+      await vscode.commands.executeCommand(command, args);
+      assert.match(errorText(prompter), /"swas\.endpoint" setting .* is not a usable URL/, command);
+      assert.deepStrictEqual(prompter.messages('error')[0].actions, ['Open Settings'], command);
+    }
+    const nodes = await regionChildren(world.api.tree, REGION);
+    assert.match(messages(nodes)[0], /"swas\.endpoint" setting .* is not a usable URL/);
+    assert.deepStrictEqual(nodes.flatMap((n) => (n.kind === 'message' && n.command ? [n.command] : [])), [{ command: 'workbench.action.openSettings', arguments: ['swas.endpoint'] }]);
+    assert.strictEqual(world.emulator.calls.length, 0, 'no request went anywhere');
   });
 
   test('plain http:// to a non-loopback host: warned that signed traffic is unencrypted', async () => {

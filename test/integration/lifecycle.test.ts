@@ -10,7 +10,8 @@ import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import type { DeleteOutcome } from '../../src/commands/deleteKeyPair';
 import type { DetachOutcome } from '../../src/commands/detachKeyPair';
 import type { ImportOutcome } from '../../src/commands/importPublicKey';
-import { samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFile';
+import type { RestartOutcome } from '../../src/commands/restartServer';
+import { samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFormat';
 import { DEMO_EXISTING_KEY_PAIR, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { findManagedBlock } from '../../src/ssh/sshConfig';
 import { keyPairNode, serverNode } from './treeSupport';
@@ -53,8 +54,10 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.strictEqual(instance('web-1').keyPairName, 'lap');
     assert.strictEqual(instance('db-1').keyPairName, 'lap');
     const lapKey = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'lap')!.publicKey;
+    // The command returns after the restart it offered and the wait until the servers run again.
+    assert.deepStrictEqual(outcome.restarted.map((i) => i.instanceName), ['web-1', 'db-1']);
     const authorized = await fs.readFile(path.join(world.authorizedKeysDir, 'db-1', 'authorized_keys'), 'utf8');
-    assert.ok(samePublicKey(authorized, lapKey));
+    assert.ok(samePublicKey(authorized, lapKey), 'effective after the restart');
 
     const results = prompter.messages().find((m) => m.text.startsWith('Attach "lap":'));
     assert.match(results!.text, /web-1: done.*db-1: done/);
@@ -92,6 +95,30 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.deepStrictEqual(block?.hosts.map((h) => h.instanceId), [DEMO_SERVERS.web1.instanceId]);
   });
 
+  test('Attach and Detach: answers lost on every attempt offer a safe Retry, sent with the same ClientToken', async () => {
+    await createLocalKeyPair('lossy', 'Skip');
+    // The client tries 4 times in all; every one of them loses its answer after the service acted.
+    world.emulator.injectFault({ action: 'AttachKeyPair', kind: 'dropAfterAct', times: 4 });
+    let prompter = world.script({ picks: ['db-1'] }, { answer: 'Retry' }, { answer: undefined });
+    const attached = await vscode.commands.executeCommand<AttachOutcome>('swas.attachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'lossy'));
+    const attachError = prompter.messages('error')[0];
+    assert.match(attachError.text, /Retrying is safe/);
+    assert.strictEqual(attachError.actions?.[0], 'Retry');
+    assert.deepStrictEqual(attached.results.map((r) => r.success), [true]);
+    assert.strictEqual(instance('db-1').keyPairName, 'lossy');
+    const attachCalls = world.emulator.callsOf('AttachKeyPair');
+    assert.ok(attachCalls.length > 4, 'retried after the message');
+    assert.strictEqual(new Set(attachCalls.map((c) => c.clientToken)).size, 1, 'one ClientToken for every attempt');
+
+    world.emulator.injectFault({ action: 'DetachKeyPair', kind: 'dropAfterAct', times: 4 });
+    prompter = world.script({ picks: ['db-1'] }, { answer: 'Detach' }, { answer: 'Retry' });
+    const detached = await vscode.commands.executeCommand<DetachOutcome>('swas.detachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'lossy'));
+    assert.strictEqual(prompter.messages('error')[0].actions?.[0], 'Retry');
+    assert.ok(detached, 'the retried detach finished');
+    assert.strictEqual(instance('db-1').keyPairName, undefined);
+    assert.strictEqual(new Set(world.emulator.callsOf('DetachKeyPair').map((c) => c.clientToken)).size, 1);
+  });
+
   test('Attach: declining the replace modal changes nothing; a key pair without a local key writes no SSH entry', async () => {
     await createLocalKeyPair('lap', 'Skip');
     world.script({ picks: ['web-1'] }, { answer: undefined });
@@ -117,19 +144,27 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.deepStrictEqual((await sshG(world.configPath, 'swas-first', world.home)).get('hostname'), ['swas-first'], 'no longer points at web-1');
   });
 
-  test('Detach: a modal naming the servers, the server stops trusting the key, its SSH entry goes', async () => {
+  test('Detach: a modal naming the servers, its SSH entry goes, the server stops trusting the key at the restart', async () => {
     await createLocalKeyPair('lap', 'web-1');
+    world.script({ answer: 'Restart' });
+    await vscode.commands.executeCommand('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'web-1'));
+    const lapKey = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'lap')!.publicKey;
+    const authorizedKeys = path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
+    assert.ok(samePublicKey(await fs.readFile(authorizedKeys, 'utf8'), lapKey));
     assert.match(await fs.readFile(world.configPath, 'utf8'), /HostName 127\.0\.0\.2/);
     const prompter = world.script({ picks: ['web-1'] }, { answer: 'Detach' });
     const outcome = await vscode.commands.executeCommand<DetachOutcome>('swas.detachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'lap'));
     assert.deepStrictEqual(outcome.results.map((r) => r.success), [true]);
     assert.match(prompter.shown.find((s) => s.kind === 'confirm')!.text, new RegExp(`Detach "lap" from web-1 \\(${DEMO_SERVERS.web1.instanceId}\\)\\?`));
     assert.strictEqual(instance('web-1').keyPairName, undefined);
-    assert.strictEqual(await fs.readFile(path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys'), 'utf8'), '');
     const config = await fs.readFile(world.configPath, 'utf8');
     assert.match(config, /Host swas-lap/, 'the entry stays, without a server');
     assert.doesNotMatch(config, /^\s*HostName\s/m);
-    assert.strictEqual(instance('web-1').rebootCount, 0, 'no restart unless asked');
+    assert.strictEqual(instance('web-1').rebootCount, 1, 'no restart unless asked');
+    assert.ok(samePublicKey(await fs.readFile(authorizedKeys, 'utf8'), lapKey), 'still trusted until the restart');
+    world.script({ answer: 'Restart' });
+    await vscode.commands.executeCommand('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'web-1'));
+    assert.strictEqual(await fs.readFile(authorizedKeys, 'utf8'), '');
   });
 
   test('Delete refuses while attached; declining keeps it, detaching first deletes it', async () => {
@@ -214,6 +249,39 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.deepStrictEqual((await sshG(world.configPath, 'swas-edkey', world.home)).get('identityfile'), [keyFile]);
   });
 
+  test('Delete after importing the user\'s own id_ed25519.pub never offers to delete that key (bug 2)', async () => {
+    await fs.mkdir(world.sshDir, { recursive: true });
+    const keyFile = path.join(world.sshDir, 'id_ed25519');
+    await run('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-C', 'me@laptop', '-f', keyFile]);
+    world.script({ pick: 'Choose a .pub File…' }, { open: `${keyFile}.pub` }, { type: ['mine'] });
+    await vscode.commands.executeCommand<ImportOutcome>('swas.importPublicKey', { regionId: DEMO_REGION_ID });
+    const own = { private: await fs.readFile(keyFile), public: await fs.readFile(`${keyFile}.pub`) };
+
+    const prompter = world.script({ answer: 'Delete' }, { answer: 'Remove These' });
+    const outcome = await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'mine'));
+    assert.strictEqual(outcome.deleted, true);
+    const offer = prompter.shown.filter((s) => s.kind === 'confirm')[1].text;
+    assert.doesNotMatch(offer, /id_ed25519/, 'the extension did not create these files');
+    assert.match(offer, /SSH config entry for "mine"/, 'our own block is still offered');
+    assert.deepStrictEqual(outcome.removedLocally.length, 1);
+    assert.deepStrictEqual(await fs.readFile(keyFile), own.private);
+    assert.deepStrictEqual(await fs.readFile(`${keyFile}.pub`), own.public);
+  });
+
+  test('Import under a name whose SSH block is still there points the block at the new key (bug 3)', async () => {
+    await createLocalKeyPair('again', 'Skip');
+    world.script({ answer: 'Delete' }, { answer: undefined });
+    await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'again'));
+    assert.deepStrictEqual((await sshG(world.configPath, 'swas-again', world.home)).get('identityfile'), [path.join(world.sshDir, 'again.pem')]);
+
+    const keyFile = path.join(world.sshDir, 'id_rsa_new');
+    await run('ssh-keygen', ['-t', 'rsa', '-b', '2048', '-N', '', '-q', '-f', keyFile]);
+    world.script({ pick: 'Choose a .pub File…' }, { open: `${keyFile}.pub` }, { type: ['again'] });
+    const outcome = await vscode.commands.executeCommand<ImportOutcome>('swas.importPublicKey', { regionId: DEMO_REGION_ID });
+    assert.strictEqual(outcome.alias, 'swas-again');
+    assert.deepStrictEqual((await sshG(world.configPath, 'swas-again', world.home)).get('identityfile'), [keyFile]);
+  });
+
   test('Import: a file that is not a public key is refused before any call', async () => {
     await fs.mkdir(world.sshDir, { recursive: true });
     const notAKey = path.join(world.sshDir, 'notes.pub');
@@ -259,11 +327,12 @@ suite('Key pair lifecycle from the sidebar', function () {
 
   test('Restart from the palette asks for the server, then confirms by name; No restarts nothing', async () => {
     let prompter = world.script({ pick: 'db-1' }, { answer: undefined });
-    assert.strictEqual(await vscode.commands.executeCommand('swas.restartServer'), false);
+    assert.strictEqual(await vscode.commands.executeCommand('swas.restartServer'), undefined);
     assert.strictEqual(instance('db-1').rebootCount, 0);
     assert.match(prompter.shown.find((s) => s.kind === 'confirm')!.text, new RegExp(`Restart db-1 \\(${DEMO_SERVERS.db1.instanceId}\\)\\?`));
     prompter = world.script({ answer: 'Restart' });
-    assert.strictEqual(await vscode.commands.executeCommand('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1')), true);
+    const restarted = await vscode.commands.executeCommand<RestartOutcome>('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1'));
+    assert.deepStrictEqual(restarted?.wait, { kind: 'running' });
     assert.strictEqual(instance('db-1').rebootCount, 1);
     assert.strictEqual(prompter.remaining, 0);
   });

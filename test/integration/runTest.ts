@@ -12,7 +12,7 @@ import { PROVIDER_SCENARIOS } from './providers/scenarios';
 async function main(): Promise<void> {
   const repoRoot = path.resolve(__dirname, '../../..');
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-integration-'));
-  const totals = { passed: 0, failed: 0, pending: 0 };
+  const totals = { passed: 0, failed: 0, pending: 0, notForPlatform: 0 };
   const failures: string[] = [];
   const runOnce = async (name: string, env: Record<string, string>, installedExtensionPaths: string[]) => {
     const resultsFile = path.join(scratch, `${name}.json`);
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     totals.passed += counts.passed;
     totals.failed += counts.failed;
     totals.pending += counts.pending;
+    totals.notForPlatform += counts.notForPlatform;
   };
   // lets smoke.test.ts check that the host got a sandbox HOME instead of the caller's
   await runOnce('main', { SWAS_CALLER_HOME: os.homedir() }, []);

@@ -12,7 +12,9 @@ export type ScriptStep =
   | { saveAs: string | undefined }
   /** Tick the items with these labels in a multi-select pick and accept (ESC = cancel). */
   | { picks: string[] | 'ESC' }
-  | { open: string | undefined };
+  | { open: string | undefined }
+  /** Press Cancel on the next cancellable progress notification, after its first update. */
+  | { cancelProgress: true };
 
 export interface Shown {
   kind: 'quickPick' | 'inputBox' | 'message' | 'confirm' | 'progress';
@@ -23,6 +25,8 @@ export interface Shown {
   validation?: Array<string | undefined>;
   initialError?: string;
   value?: string;
+  /** A progress notification's updates, in order. */
+  reports?: string[];
 }
 
 /**
@@ -33,6 +37,11 @@ export interface Shown {
 export class ScriptedPrompter implements Prompter {
   readonly shown: Shown[] = [];
   readonly clipboard: string[] = [];
+  /**
+   * Set: the next clipboard writes fail with it, as `vscode.env.clipboard.writeText` does in a
+   * browser that denies clipboard access (a real clipboard cannot be made to fail in the host).
+   */
+  clipboardFailures: Error[] = [];
   private readonly script: ScriptStep[];
 
   constructor(...script: ScriptStep[]) {
@@ -110,11 +119,28 @@ export class ScriptedPrompter implements Prompter {
     return task();
   }
 
+  async cancellableProgress<T>(title: string, task: (signal: AbortSignal, report: (text: string) => void) => Promise<T>): Promise<T> {
+    const record: Shown = { kind: 'progress', text: title, reports: [] };
+    this.shown.push(record);
+    const controller = new AbortController();
+    const step = this.script[0];
+    const cancel = step !== undefined && 'cancelProgress' in step;
+    if (cancel) this.script.shift();
+    return task(controller.signal, (text) => {
+      record.reports!.push(text);
+      if (cancel) controller.abort();
+    });
+  }
+
   async saveDialog(): Promise<string | undefined> {
     return (this.next('saveAs', 'save dialog') as { saveAs: string | undefined }).saveAs;
   }
 
   async writeClipboard(text: string): Promise<void> {
+    const failure = this.clipboardFailures.shift();
+    if (failure) {
+      throw failure;
+    }
     this.clipboard.push(text);
   }
 

@@ -1,79 +1,42 @@
 import * as assert from 'assert';
-import { ChildProcess, execFile, spawn } from 'child_process';
-import { promises as fs, existsSync } from 'fs';
-import * as net from 'net';
-import * as os from 'os';
+import { execFile } from 'child_process';
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { suiteOn } from '../support/platform';
+import { LocalSshd, SSHD } from './sshd';
 import { World } from './world';
 
 const run = promisify(execFile);
-const SSHD = '/usr/sbin/sshd';
-
-async function waitForPort(host: string, port: number, deadline: number): Promise<void> {
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, host, () => resolve(true));
-      socket.on('error', () => resolve(false));
-    }).catch(() => false);
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`sshd did not listen on ${host}:${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * The end of the story, with real OpenSSH on both sides: a real sshd plays web-1 (on its
- * "public IP" 127.0.0.2), trusting exactly what the emulator's AttachKeyPair wrote, and the
- * client logs in using only the SSH config entry and key file the extension wrote.
+ * "public IP" 127.0.0.2), trusting exactly what the emulator wrote for it (the attached key pair,
+ * once the server restarted), and the client logs in using only the SSH config entry and key file
+ * the extension wrote.
  */
-suite('Real login: create, attach, then ssh into a local sshd', function () {
+suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local sshd', function () {
   this.timeout(120_000);
   let world: World;
-  let sshd: ChildProcess | undefined;
+  let sshd: LocalSshd | undefined;
 
   suiteSetup(async () => {
-    assert.ok(existsSync(SSHD), `${SSHD} is missing: install openssh-server (test/host/install.sh does)`);
+    assert.ok(LocalSshd.available(), `${SSHD} is missing: install openssh-server (test/host/install.sh does)`);
     world = await World.start();
   });
   suiteTeardown(async () => world?.stop());
-  teardown(() => {
-    sshd?.kill('SIGTERM');
+  teardown(async () => {
+    await sshd?.stop();
     sshd = undefined;
   });
 
-  /** A real sshd playing web-1 on its public IP, trusting only what AttachKeyPair wrote; sshd's own default MaxAuthTries (6). */
   async function startSshd(): Promise<{ dir: string; log: () => string }> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-sshd-'));
-    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
-    const host = DEMO_SERVERS.web1.publicIpAddress;
-    await fs.writeFile(
-      path.join(dir, 'sshd_config'),
-      [
-        `ListenAddress ${host}:22`,
-        `HostKey ${path.join(dir, 'host_key')}`,
-        `PidFile ${path.join(dir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${authorizedKeys()}`,
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'PermitRootLogin prohibit-password',
-        'UsePAM no',
-        // The authorized_keys file lives under /tmp (mode 1777), which StrictModes would refuse.
-        'StrictModes no',
-        '',
-      ].join('\n'),
-    );
-    await fs.mkdir('/run/sshd', { recursive: true });
-    let sshdLog = '';
-    sshd = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    sshd.stderr?.on('data', (d) => (sshdLog += d));
-    await waitForPort(host, 22, Date.now() + 10_000).catch((e) => {
-      throw new Error(`${e.message}\n${sshdLog}`);
-    });
-    return { dir, log: () => sshdLog };
+    const started = await LocalSshd.start(DEMO_SERVERS.web1.publicIpAddress, authorizedKeys());
+    sshd = started;
+    return { dir: started.dir, log: () => started.log };
   }
 
   const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
@@ -84,26 +47,31 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
     delete env.SSH_AUTH_SOCK;
     return run(
       'ssh',
-      ['-F', world.configPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, alias, 'echo', 'logged-in-as', '$(id -un)'],
+      ['-F', world.configPath, '-o', `Port=${sshd!.port}`, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, alias, 'echo', 'logged-in-as', '$(id -un)'],
       { env, timeout: 20_000 },
     );
   }
 
-  async function createAndAttach(): Promise<CreateKeyPairOutcome> {
+  /** Create with web-1, then Restart Server from the final message: the key takes effect at that restart. */
+  async function createAttachAndRestart(): Promise<CreateKeyPairOutcome> {
     const name = `login-${Date.now().toString(36)}`;
-    world.script({ pick: DEMO_REGION_ID }, { type: [name] }, { pick: 'web-1' });
+    const prompter = world.script({ pick: DEMO_REGION_ID }, { type: [name] }, { pick: 'web-1' }, { answer: 'Restart Server' }, { answer: 'Restart' });
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair');
     assert.ok(outcome?.alias, 'an SSH host entry was written');
-    assert.ok((await fs.readFile(authorizedKeys(), 'utf8')).startsWith('ssh-rsa '), 'AttachKeyPair put the public key on the server');
+    await outcome.followUp;
+    assert.strictEqual(prompter.remaining, 0, 'restarted through the product');
+    assert.match(prompter.lastMessage()?.text ?? '', /web-1 running again/);
+    const listed = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === name)!;
+    assert.ok((await fs.readFile(authorizedKeys(), 'utf8')).includes(listed.publicKey.split(' ')[1]), 'the restart put the public key on the server');
     return outcome;
   }
 
   test('ssh -F <config> swas-<name> true logs in with the new key', async () => {
     await world.reset();
-    const user = os.userInfo().username;
+    const user = LocalSshd.loginUser();
     await world.configure({ defaultUser: user });
     const { dir, log } = await startSshd();
-    const outcome = await createAndAttach();
+    const outcome = await createAttachAndRestart();
     const { stdout } = await login(outcome.alias!, dir).catch((e) => {
       throw new Error(`ssh failed: ${e.stderr ?? e.message}\nsshd: ${log()}`);
     });
@@ -112,7 +80,7 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
 
   test('six unrelated keys offered to every host in the user\'s config: ours is still offered first and the login works', async () => {
     await world.reset();
-    const user = os.userInfo().username;
+    const user = LocalSshd.loginUser();
     await world.configure({ defaultUser: user });
     const { dir, log } = await startSshd();
     // Six real keys the server does not know, each offered to every host by a top-level line
@@ -129,7 +97,7 @@ suite('Real login: create, attach, then ssh into a local sshd', function () {
     await assert.rejects(login('web-1-direct', dir), (e: { stderr?: string }) => /Too many authentication failures|Permission denied/.test(e.stderr ?? ''),
       'the six keys are real keys this sshd rejects');
 
-    const outcome = await createAndAttach();
+    const outcome = await createAttachAndRestart();
     const { stdout } = await login(outcome.alias!, dir).catch((e) => {
       throw new Error(`ssh failed: ${e.stderr ?? e.message}\nsshd: ${log()}`);
     });

@@ -89,6 +89,33 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
     }
   });
 
+  // The docs list TotalCount in both answers but do not say it is always sent: paging must not depend on it.
+  test('without TotalCount in the answers, ListInstances and ListKeyPairs still page to the end', async () => {
+    const roomy = await SwasEmulator.start({ quota: 25 });
+    try {
+      await seedDemo(roomy);
+      roomy.setOmitTotalCount(true);
+      const roomyClient = new SwasClient({
+        credentials: await resolveCredentials({ accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET }),
+        endpointOverride: parseEndpointSetting(roomy.url).endpoint,
+        acceptLanguage: 'en-US',
+        logger: silentLogger,
+      });
+      for (let i = 0; i < 20; i++) await roomyClient.createKeyPair('cn-shenzhen', `untotalled-${i}`, `untotalled-token-${i}`);
+      for (let i = 0; i < 200; i++) {
+        roomy.addInstance('cn-shenzhen', { instanceName: `untotalled-${i}`, publicIpAddress: `127.0.2.${i % 250}`, osType: 'Linux' });
+      }
+      const keyPairs = await roomyClient.listKeyPairs('cn-shenzhen');
+      const instances = await roomyClient.listInstances('cn-shenzhen');
+      assert.equal(new Set(keyPairs.map((k) => k.keyPairName)).size, 20);
+      assert.equal(new Set(instances.map((i) => i.instanceId)).size, roomy.instances('cn-shenzhen').length);
+      // Two full pages of key pairs, then the empty third one says the list ended.
+      assert.deepEqual(roomy.callsOf('ListKeyPairs').map((c) => c.query.PageNumber), ['1', '2', '3']);
+    } finally {
+      await roomy.stop();
+    }
+  });
+
   test('per-server attach results: Success is a string, a Windows server fails alone', async () => {
     await client.createKeyPair(DEMO_REGION_ID, 'unit-attach', 't3');
     const results = await client.attachKeyPair(DEMO_REGION_ID, 'unit-attach', [DEMO_SERVERS.db1.instanceId, DEMO_SERVERS.win1.instanceId], 't4');

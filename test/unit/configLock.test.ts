@@ -29,6 +29,38 @@ function runUpdater(configPath: string, keyPairName: string, count: number): Pro
   });
 }
 
+/**
+ * One side of a forced interleaving. `first` reads the config, says so, and waits inside its
+ * read-modify-write until the second has read too, or has seen the lock (`<config>.lock`) and is
+ * waiting for it. `second` starts once the first has read. With the lock, the second reads only
+ * after the first has written; without it, both read the original and one update is lost, every time.
+ */
+function runInterleaved(configPath: string, role: 'first' | 'second', keyPairName: string): Promise<void> {
+  const script = `
+    const fs = require('fs');
+    const { updateSshConfig } = require(${JSON.stringify(SSH_CONFIG_MODULE)});
+    const [config, role, name] = process.argv.slice(1);
+    const signal = (what) => fs.writeFileSync(config + '.' + what, '');
+    const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    const waitFor = (...what) => { while (!what.some((w) => fs.existsSync(config + '.' + w))) pause(); };
+    (async () => {
+      if (role === 'second') {
+        waitFor('first-read');
+        if (fs.existsSync(config + '.lock')) signal('second-saw-lock');
+      }
+      await updateSshConfig(config, (current) => {
+        signal(role + '-read');
+        if (role === 'first') waitFor('second-read', 'second-saw-lock');
+        return { region: 'cn-hangzhou', keyPairName: name, user: 'root', identityFile: '~/.ssh/' + name + '.pem', hosts: [{ alias: 'swas-' + name }] };
+      }, { region: 'cn-hangzhou', keyPairName: name, verify: false });
+    })().catch((error) => { console.error(error); process.exit(1); });`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script, configPath, role, keyPairName], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${role} updater exited with ${code}`))));
+  });
+}
+
 describe('config lock', () => {
   test('two processes updating different key pairs at once both land', async () => {
     const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-lock-'));
@@ -40,6 +72,15 @@ describe('config lock', () => {
     assert.deepEqual(blocks.map((block) => [block.keyPairName, block.hosts.length]).sort(), [['alpha', 5], ['beta', 5]]);
     assert.ok(text.endsWith('Host existing\n  HostName 192.0.2.99\n'));
     assert.deepEqual((await fs.readdir(folder)).sort(), ['config', 'config.swas-backup']);
+  });
+
+  test('case 44: a second window that reads while the first is mid-update waits for it; both entries land', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-lock-'));
+    const configPath = path.join(folder, 'config');
+    await fs.writeFile(configPath, 'Host existing\n  HostName 192.0.2.99\n');
+    await Promise.all([runInterleaved(configPath, 'first', 'alpha'), runInterleaved(configPath, 'second', 'beta')]);
+    const blocks = listManagedBlocks(await fs.readFile(configPath, 'utf8'));
+    assert.deepEqual(blocks.map((block) => block.keyPairName).sort(), ['alpha', 'beta']);
   });
 
   test('actions under the lock never overlap', async () => {

@@ -335,7 +335,7 @@ describe('SWAS emulator: key pairs', () => {
     await assert.rejects(importKey('imported-rsa', rsa), { code: 'KeyPairNameAlreadyExist' });
   });
 
-  test('attach writes authorized_keys (0600), replaces, detaches; delete refuses attached key pairs', async (t) => {
+  test('attach and detach reach authorized_keys (0600) only at the restart; delete refuses attached key pairs', async (t) => {
     const { emulator, client } = await startEmulator(t);
     const dir = await mkdtemp(join(tmpdir(), 'swas-emulator-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
@@ -361,10 +361,13 @@ describe('SWAS emulator: key pairs', () => {
         ['no-such-server', '404', 'false'],
       ],
     );
+    assert.equal(await readFile(authorizedKeysFile, 'utf8'), 'ssh-rsa AAAAold-key\n', 'not before the restart');
+    await rebootAndWait(client, web.instanceId);
     assert.equal(await readFile(authorizedKeysFile, 'utf8'), `${publicKeyOf(first.body?.privateKeyBody ?? '')}\n`);
     assert.equal((await stat(authorizedKeysFile)).mode & 0o777, 0o600);
 
     await attach('second-key', [web.instanceId]);
+    await rebootAndWait(client, web.instanceId);
     assert.equal(await readFile(authorizedKeysFile, 'utf8'), `${publicKeyOf(second.body?.privateKeyBody ?? '')}\n`);
     assert.deepEqual(emulator.keyPairs(REGION).map((k) => k.instanceIds), [[], [web.instanceId]]);
     const described = await client.describeInstanceKeyPair(
@@ -382,11 +385,34 @@ describe('SWAS emulator: key pairs', () => {
       new $Swas.DetachKeyPairRequest({ regionId: REGION, keyPairName: 'second-key', instanceIds: [web.instanceId] }),
     );
     assert.equal(detached.body?.results?.[0].success, 'true');
+    assert.equal(await readFile(authorizedKeysFile, 'utf8'), `${publicKeyOf(second.body?.privateKeyBody ?? '')}\n`, 'not before the restart');
+    await rebootAndWait(client, web.instanceId);
     assert.equal(await readFile(authorizedKeysFile, 'utf8'), '');
     await deleteKeys(['first-key', 'second-key']);
     assert.deepEqual(emulator.keyPairs(REGION), []);
   });
 });
+
+async function statusOf(client: Swas, instanceId: string): Promise<string | undefined> {
+  const listed = await client.listInstances(new $Swas.ListInstancesRequest({ regionId: REGION, instanceIds: JSON.stringify([instanceId]) }));
+  return listed.body?.instances?.[0]?.status;
+}
+
+/** RebootInstance, then ListInstances until the server is Running again; returns the statuses seen, in order, without repeats. */
+async function rebootAndWait(client: Swas, instanceId: string): Promise<string[]> {
+  await client.rebootInstance(new $Swas.RebootInstanceRequest({ regionId: REGION, instanceId }));
+  const seen: string[] = [];
+  for (;;) {
+    const status = (await statusOf(client, instanceId)) ?? '';
+    if (seen.at(-1) !== status) {
+      seen.push(status);
+    }
+    if (status === 'Running') {
+      return seen;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function sshBlob(type: string, key: Buffer): Buffer {
   const field = (data: Buffer) => {
@@ -428,10 +454,20 @@ describe('SWAS emulator: servers', () => {
     assert.equal(named.body?.totalCount, 6);
   });
 
-  test('RebootInstance counts reboots; unknown servers and regions are errors', async (t) => {
+  test('RebootInstance: Stopping, Starting, then Running; a second restart while it runs is refused; unknown servers and regions are errors', async (t) => {
     const { emulator, client } = await startEmulator(t);
+    emulator.setRebootDelays({ stoppingMs: 400, startingMs: 400 });
     const server = emulator.addInstance(REGION, { instanceName: 'web', publicIpAddress: '127.0.0.2', osType: 'Linux' });
-    await client.rebootInstance(new $Swas.RebootInstanceRequest({ regionId: REGION, instanceId: server.instanceId }));
+    const reboot = () => client.rebootInstance(new $Swas.RebootInstanceRequest({ regionId: REGION, instanceId: server.instanceId }));
+    const seen = rebootAndWait(client, server.instanceId);
+    await assert.rejects(
+      (async () => {
+        while ((await statusOf(client, server.instanceId)) === 'Running') await new Promise((resolve) => setTimeout(resolve, 5));
+        await reboot();
+      })(),
+      { code: 'IncorrectInstanceStatus' },
+    );
+    assert.deepEqual(await seen, ['Stopping', 'Starting', 'Running']);
     assert.equal(emulator.instances(REGION)[0].rebootCount, 1);
     await assert.rejects(client.rebootInstance(new $Swas.RebootInstanceRequest({ regionId: REGION, instanceId: 'gone' })), {
       code: 'InvalidInstanceId.NotFound',
@@ -440,6 +476,41 @@ describe('SWAS emulator: servers', () => {
       code: 'InvalidRegionId',
       statusCode: 400,
     });
+  });
+});
+
+describe('SWAS emulator: firewall', () => {
+  test('ListFirewallRules lists TCP 22, 80, 443 for a new server; CreateFirewallRule adds a rule and checks protocol and port', async (t) => {
+    const { emulator, client } = await startEmulator(t);
+    const server = emulator.addInstance(REGION, { instanceName: 'web', publicIpAddress: '127.0.0.2', osType: 'Linux' });
+    const list = async () =>
+      (await client.listFirewallRules(new $Swas.ListFirewallRulesRequest({ regionId: REGION, instanceId: server.instanceId, pageSize: 100 }))).body;
+    const first = await list();
+    assert.equal(first?.totalCount, 3);
+    assert.deepEqual(first?.firewallRules?.map((r) => [r.ruleProtocol, r.port, r.policy]), [
+      ['TCP', '22', 'accept'],
+      ['TCP', '80', 'accept'],
+      ['TCP', '443', 'accept'],
+    ]);
+    emulator.removeFirewallRules(REGION, server.instanceId, '22');
+    assert.deepEqual((await list())?.firewallRules?.map((r) => r.port), ['80', '443']);
+
+    const create = (ruleProtocol: string, port: string, clientToken?: string) =>
+      client.createFirewallRule(new $Swas.CreateFirewallRuleRequest({ regionId: REGION, instanceId: server.instanceId, ruleProtocol, port, remark: 'SSH', clientToken }));
+    const created = await create('TCP', '22', 'token-1');
+    assert.match(created.body?.firewallId ?? '', /^[0-9a-f]{32}$/);
+    assert.equal((await create('TCP', '22', 'token-1')).body?.firewallId, created.body?.firewallId, 'a retry with the same token adds nothing');
+    const rules = (await list())?.firewallRules ?? [];
+    assert.deepEqual(rules.map((r) => [r.ruleId, r.ruleProtocol, r.port, r.remark, r.sourceCidrIp]).at(-1), [created.body?.firewallId, 'TCP', '22', 'SSH', '0.0.0.0/0']);
+    assert.equal(rules.length, 3);
+    await create('TCP+UDP', '8000/9000');
+    for (const [protocol, port] of [['SCTP', '22'], ['TCP', '0'], ['TCP', '70000'], ['TCP', '9000/8000'], ['TCP', '22-23'], ['ICMP', '22']]) {
+      await assert.rejects(create(protocol, port), (error: { code: string }) => /^InvalidParameter/.test(error.code), `${protocol} ${port}`);
+    }
+    await assert.rejects(
+      client.listFirewallRules(new $Swas.ListFirewallRulesRequest({ regionId: REGION, instanceId: 'gone' })),
+      { code: 'InvalidInstanceId.NotFound' },
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { blockWithoutServers, blockWithServers, identityFilePath } from '../../src/ssh/hostEntries';
-import { applyManagedBlock, ManagedBlock } from '../../src/ssh/sshConfig';
+import { applyManagedBlock, findManagedBlock, ManagedBlock } from '../../src/ssh/sshConfig';
 
 const base = { region: 'cn-hangzhou', keyPairName: 'web-key', user: 'root', identityFile: '~/.ssh/web-key.pem' };
 const web1 = { instanceId: 'i-1', instanceName: 'web-1', publicIpAddress: '10.0.0.1' };
@@ -34,6 +34,31 @@ describe('blockWithServers', () => {
     const block = blockWithServers(text, undefined, base, [web1]);
     assert.equal(block.hosts[0].alias, 'swas-web-key-2');
     assert.match(applyManagedBlock(text, block), /Host swas-web-key-2/);
+  });
+});
+
+// A user may delete the User line inside our block; Attach and Detach read that block back.
+describe('a managed block whose User line was deleted by hand', () => {
+  const written = applyManagedBlock('Host other\n  User me\n', { ...base, hosts: [{ alias: 'swas-web-key', hostName: '10.0.0.1', instanceId: 'i-1', instanceName: 'web-1' }] });
+  const edited = written.replace(/^ {2}User root\r?\n/m, '');
+  const current = findManagedBlock(edited, base.region, base.keyPairName)!;
+
+  test('the edited text really lost the block\'s User line', () => {
+    assert.notEqual(edited, written);
+    assert.equal(current.user, '');
+  });
+
+  test('Attach writes the block again with the default user', () => {
+    const text = applyManagedBlock(edited, blockWithServers(edited, current, base, [web1, db1]));
+    assert.match(text, /Host swas-web-key-db-one\n(?: {2}.*\n)*? {2}User root\n/);
+    assert.ok(text.includes('Host other\n  User me\n'));
+  });
+
+  test('Detach writes the block again without a User line', () => {
+    const text = applyManagedBlock(edited, blockWithoutServers(current, ['i-1']));
+    const block = findManagedBlock(text, base.region, base.keyPairName)!;
+    assert.deepEqual(block.hosts, [{ alias: 'swas-web-key' }]);
+    assert.equal(block.user, '');
   });
 });
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { generateLocalKeyPair } from '../../src/ssh/generateKey';
 import { hostsInKnownHosts, removeFromKnownHosts } from '../../src/ssh/knownHosts';
 import { findLocalPrivateKey, publicKeyOfPrivateKey } from '../../src/ssh/localKey';
-import { openSshPublicKey, samePublicKey } from '../../src/ssh/keyFile';
+import { openSshPublicKey, samePublicKey } from '../../src/ssh/keyFormat';
 import { regionsToShow, supportsKeyPairs, withoutRegion, withRegion } from '../../src/cloud/regionList';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'swas-localkey-'));

@@ -18,6 +18,7 @@ import {
   updateSshConfig,
 } from '../../src/ssh/sshConfig';
 import { originalLineOf, withIgnoreUnknown } from '../../src/ssh/sshConfigText';
+import { currentPrivilege } from '../support/privilege';
 import { verifyBlock } from '../../src/ssh/sshVerify';
 import { ensureOpenSsh } from './support/openssh';
 
@@ -188,7 +189,21 @@ describe('broken files', () => {
 describe('updateSshConfig on disk', () => {
   let home: string;
   let savedHome: string | undefined;
-  const immutable: string[] = [];
+  const undoUnwritable: Array<() => void> = [];
+  /**
+   * Makes `target` refuse every write: `chattr +i` as real root; inside a normal user's `unshare -r`, which has no
+   * CAP_LINUX_IMMUTABLE, a read-only bind mount of it (EROFS instead of EPERM, the same refusal for the code).
+   */
+  const makeUnwritable = (target: string) => {
+    if (currentPrivilege() === 'root') {
+      execFileSync('chattr', ['+i', target]);
+      undoUnwritable.push(() => execFileSync('chattr', ['-i', target]));
+      return;
+    }
+    execFileSync('mount', ['--bind', target, target]);
+    undoUnwritable.push(() => execFileSync('umount', [target]));
+    execFileSync('mount', ['-o', 'remount,ro,bind', target]);
+  };
 
   before(ensureOpenSsh);
 
@@ -201,9 +216,7 @@ describe('updateSshConfig on disk', () => {
 
   afterEach(async () => {
     process.env.HOME = savedHome;
-    for (const file of immutable.splice(0)) {
-      execFileSync('chattr', ['-i', file]);
-    }
+    for (const undo of undoUnwritable.splice(0).reverse()) undo();
   });
 
   const setBlock = (block: ManagedBlock) => () => block;
@@ -252,8 +265,7 @@ describe('updateSshConfig on disk', () => {
   test('an immutable config is an IO error and stays unchanged', async () => {
     const configPath = path.join(home, 'config');
     await fs.writeFile(configPath, 'Host a\n');
-    execFileSync('chattr', ['+i', configPath]);
-    immutable.push(configPath);
+    makeUnwritable(configPath);
     await assert.rejects(
       updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
       (error: unknown) => isCode('IO')(error) && /not writable/.test((error as Error).message),
@@ -267,8 +279,7 @@ describe('updateSshConfig on disk', () => {
     await fs.mkdir(folder);
     const configPath = path.join(folder, 'config');
     await fs.writeFile(configPath, 'Host a\n');
-    execFileSync('chattr', ['+i', folder]);
-    immutable.push(folder);
+    makeUnwritable(folder);
     await assert.rejects(updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }), isCode('IO'));
     assert.equal(await fs.readFile(configPath, 'utf8'), 'Host a\n');
   });

@@ -2,8 +2,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, summarize,
+  NOT_FOR_PLATFORM, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
+  userNamespaceAdvice,
 } from '../../scripts/testRun.mjs';
+import { NOT_FOR_PLATFORM as TEST_SUPPORT_REASON } from '../../out/test/support/platform.js';
 
 // built from parts so scripts/test.mjs's own `.only` scan does not refuse this file
 const ONLY = '.' + 'only';
@@ -24,6 +26,10 @@ describe('checkNarrowing', () => {
   test('--narrow or SWAS_TEST_ALLOW_NARROW=1 allows narrowing and reports it', () => {
     assert.deepEqual(checkNarrowing({ SWAS_TEST_GREP: 'fault' }, ['--narrow']), { narrowing: ['SWAS_TEST_GREP=fault'] });
     assert.deepEqual(checkNarrowing({ SWAS_TEST_ONLY: 'unit', SWAS_TEST_ALLOW_NARROW: '1' }, []), { narrowing: ['SWAS_TEST_ONLY=unit'] });
+  });
+
+  test('the integration host choice (SWAS_TEST_HOST, SWAS_TEST_VSCODE) is known and narrows nothing', () => {
+    assert.deepEqual(checkNarrowing({ SWAS_TEST_HOST: 'desktop', SWAS_TEST_VSCODE: 'floor' }, []), { narrowing: [] });
   });
 
   test('SWAS_TEST_ALLOW_NARROW other than 1 does not allow', () => {
@@ -65,7 +71,26 @@ const tap = (pass, fail, cancelled, skipped, todo) =>
 
 describe('countNodeTap', () => {
   test('tests cancelled by a failed hook count as failed; skipped and todo as skipped', () => {
-    assert.deepEqual(countNodeTap(tap(3, 1, 2, 1, 1), 1), { passed: 3, failed: 3, pending: 2 });
+    assert.deepEqual(countNodeTap(tap(3, 1, 2, 1, 1), 1), { passed: 3, failed: 3, pending: 2, notForPlatform: 0 });
+  });
+
+  test('tests and suites skipped as not for this platform are counted apart from other skips', () => {
+    // node leaves a skipped describe (a suite) out of `# skipped`, and counts a skipped test in it
+    const lines = [
+      'ok 1 - icacls grants only the owner # SKIP not for this platform (win32 only)',
+      '  ---', "  type: 'test'", '  ...',
+      '    ok 2 - nested # SKIP not for this platform (win32 only)',
+      '    ---', '    duration_ms: 0.1', '    ...',
+      'ok 3 - Windows ACL # SKIP not for this platform (win32 only)',
+      '  ---', '  duration_ms: 0.6', "  type: 'suite'", '  ...',
+      'ok 4 - later # SKIP needs a fix',
+      'ok 5 - the word in a title: not for this platform',
+    ];
+    assert.deepEqual(countNodeTap(`${lines.join('\n')}\n${tap(1, 0, 0, 3, 0)}`, 0), { passed: 1, failed: 0, pending: 1, notForPlatform: 3 });
+  });
+
+  test('test/support/platform.ts skips with the very reason counted here', () => {
+    assert.equal(TEST_SUPPORT_REASON, NOT_FOR_PLATFORM);
   });
 
   test('no summary, a non-zero exit with no failure, or an `only` diagnostic is a crash', () => {
@@ -91,7 +116,8 @@ describe('countUiScript / countIntegration', () => {
   test('integration: no results file or a non-zero exit with no failure is a crash', () => {
     assert.ok(countIntegration(undefined, 1).crashed);
     assert.ok(countIntegration('{"passed":5,"failed":0,"pending":0}', 1).crashed);
-    assert.deepEqual(countIntegration('{"passed":5,"failed":2,"pending":1}', 1), { passed: 5, failed: 2, pending: 1 });
+    assert.deepEqual(countIntegration('{"passed":5,"failed":2,"pending":1}', 1), { passed: 5, failed: 2, pending: 1, notForPlatform: 0 });
+    assert.equal(countIntegration('{"passed":5,"failed":0,"pending":1,"notForPlatform":4}', 0).notForPlatform, 4);
   });
 });
 
@@ -100,14 +126,14 @@ describe('summarize', () => {
 
   test('the last line sums every suite as "N passed, N failed", the skipped count just above it', () => {
     const { lines, ok } = summarize({ unit: clean, integration: { passed: 5, failed: 2, pending: 1 }, ui: clean });
-    assert.equal(lines.at(-2), '1 skipped');
+    assert.equal(lines.at(-2), '1 skipped, 0 not for this platform');
     assert.equal(lines.at(-1), '25 passed, 2 failed');
     assert.equal(ok, false);
   });
 
   test('a crashed suite counts as a failure even when it reported 0 failed', () => {
     const { lines, ok } = summarize({ unit: clean, integration: { ...clean, crashed: 'runner exited 1' }, ui: clean });
-    assert.equal(lines.at(-2), '0 skipped');
+    assert.equal(lines.at(-2), '0 skipped, 0 not for this platform');
     assert.equal(lines.at(-1), '30 passed, 1 failed');
     assert.match(lines[1], /CRASHED: runner exited 1/);
     assert.equal(ok, false);
@@ -115,9 +141,17 @@ describe('summarize', () => {
 
   test('a suite that ran no tests counts as a failure', () => {
     const { lines, ok } = summarize({ unit: clean, integration: { passed: 0, failed: 0, pending: 3 }, ui: clean });
-    assert.equal(lines.at(-2), '3 skipped');
+    assert.equal(lines.at(-2), '3 skipped, 0 not for this platform');
     assert.equal(lines.at(-1), '20 passed, 1 failed');
     assert.equal(ok, false);
+  });
+
+  test('tests not for this platform are summed on the line above the totals, apart from the skipped ones', () => {
+    const { lines, ok } = summarize({ unit: { ...clean, pending: 1, notForPlatform: 2 }, integration: { ...clean, notForPlatform: 5 }, ui: clean });
+    assert.equal(lines.at(-2), '1 skipped, 7 not for this platform');
+    assert.equal(lines.at(-1), '30 passed, 0 failed');
+    assert.match(lines[0], /10 passed, 0 failed, 1 skipped, 2 not for this platform/);
+    assert.equal(ok, true);
   });
 
   test('a clean full run is ok and says nothing about narrowing', () => {
@@ -130,5 +164,24 @@ describe('summarize', () => {
     const { lines, ok } = summarize({ integration: clean }, {}, ['SWAS_TEST_ONLY=integration']);
     assert.equal(ok, true);
     assert.match(lines.at(-3), /^NARROWED RUN \(SWAS_TEST_ONLY=integration\): not run: unit, ui$/);
+  });
+});
+
+describe('privilegedPrefix / userNamespaceAdvice', () => {
+  test('a normal user on Linux mounts inside its own user and mount namespace; root and other platforms run directly', () => {
+    assert.deepEqual(privilegedPrefix(1001, 'linux'), ['unshare', '--map-root-user', '--mount']);
+    assert.deepEqual(privilegedPrefix(0, 'linux'), []);
+    assert.deepEqual(privilegedPrefix(501, 'darwin'), []);
+    assert.deepEqual(privilegedPrefix(undefined, 'win32'), []);
+  });
+
+  test('refused user namespaces: the values read and the sysctl line that allows them', () => {
+    const advice = userNamespaceAdvice('unshare: unshare failed: Operation not permitted', {
+      'user.max_user_namespaces': '0', 'kernel.unprivileged_userns_clone': undefined, 'kernel.apparmor_restrict_unprivileged_userns': '1',
+    });
+    assert.match(advice, /Operation not permitted/);
+    assert.match(advice, /user\.max_user_namespaces=0, kernel\.apparmor_restrict_unprivileged_userns=1\)/);
+    assert.match(advice, /sysctl -w user\.max_user_namespaces=15000 kernel\.apparmor_restrict_unprivileged_userns=0, or run npm test as root/);
+    assert.doesNotMatch(advice, /unprivileged_userns_clone/);
   });
 });

@@ -5,29 +5,24 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { KeyFormatError, samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFormat';
+import { onlyOn } from '../support/platform';
+import { asOutsideUser, currentPrivilege } from '../support/privilege';
 import {
   ensureKeyDirectory,
-  KeyFormatError,
   keyFileBaseName,
   KeySaveError,
-  md5Fingerprint,
-  normalizePrivateKey,
-  openSshPublicKey,
-  samePublicKey,
   saveKeyPair,
-  sha256Fingerprint,
   writeSecretFileExclusive,
-} from '../../src/ssh/keyFile';
+} from '../../src/ssh/keyPlacement';
+import { generateLocalKeyPair } from '../../src/ssh/generateKey';
 
 const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-const otherRsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-const ed25519 = crypto.generateKeyPairSync('ed25519').privateKey;
 const PKCS1_PEM = rsa.export({ type: 'pkcs1', format: 'pem' }) as string;
 const PKCS8_PEM = rsa.export({ type: 'pkcs8', format: 'pem' }) as string;
 const PKCS1_BASE64 = (rsa.export({ type: 'pkcs1', format: 'der' }) as Buffer).toString('base64');
-const PKCS8_BASE64 = (rsa.export({ type: 'pkcs8', format: 'der' }) as Buffer).toString('base64');
 
-const keyFileModule = path.resolve(__dirname, '../../src/ssh/keyFile.js');
+const placementModule = path.resolve(__dirname, '../../src/ssh/keyPlacement.js');
 const tempRoots: string[] = [];
 const mounts: string[] = [];
 
@@ -44,12 +39,32 @@ function mountTmpfs(options: string): string {
   return dir;
 }
 
-function wrap(base64: string, width: number): string {
-  return base64.match(new RegExp(`.{1,${width}}`, 'g'))!.join('\n');
-}
-
 function sshKeygen(args: string[]): string {
   return execFileSync('ssh-keygen', args, { encoding: 'utf8' }).trim();
+}
+
+const loopDevices: string[] = [];
+const appendOnlyDirs: string[] = [];
+
+/** A real exFAT file system (FUSE on a loop device): no hard links, as on USB sticks and SD cards. */
+function mountExfat(): string {
+  const image = path.join(tempDir(), 'exfat.img');
+  fs.writeFileSync(image, Buffer.alloc(8 * 1024 * 1024));
+  execFileSync('mkfs.exfat', [image], { stdio: 'ignore' });
+  const device = execFileSync('losetup', ['-f', '--show', image], { encoding: 'utf8' }).trim();
+  loopDevices.push(device);
+  const dir = tempDir();
+  execFileSync('mount.exfat-fuse', [device, dir, '-o', 'umask=077'], { stdio: 'ignore' });
+  mounts.push(dir);
+  return dir;
+}
+
+/** A folder where files can be created and linked but not removed (ext4 `chattr +a`). */
+function appendOnlyDir(): string {
+  const dir = tempDir();
+  execFileSync('chattr', ['+a', dir]);
+  appendOnlyDirs.push(dir);
+  return dir;
 }
 
 function modeOf(filePath: string): number {
@@ -71,143 +86,48 @@ function ensureTool(binary: string, aptPackage: string): void {
   try {
     execFileSync('which', [binary], { stdio: 'ignore' });
   } catch {
+    // only package installation needs real root; anyone else is told the one line to run
+    if (currentPrivilege() !== 'root') throw new Error(`${binary} is missing: as root, run apt-get install -y ${aptPackage}`);
     execFileSync('apt-get', ['install', '-y', aptPackage], { stdio: 'inherit' });
   }
   execFileSync('which', [binary], { stdio: 'ignore' });
 }
 
+// real disk failures: tmpfs and bind mounts (Linux's), as root or inside `unshare -r -m`
+const LINUX_MOUNTS = onlyOn(['linux']);
+
 before(() => {
   // These tests check against real OpenSSH and real file systems: install what is missing, never skip.
   ensureTool('ssh-keygen', 'openssh-client');
+  if (LINUX_MOUNTS.skip) return;
   ensureTool('bindfs', 'bindfs');
-  assert.equal(process.getuid?.(), 0, 'the disk-failure tests mount file systems and need root');
+  ensureTool('mkfs.exfat', 'exfatprogs');
+  ensureTool('mount.exfat-fuse', 'exfat-fuse');
+  ensureTool('chattr', 'e2fsprogs');
+  if (currentPrivilege() !== 'root') {
+    try {
+      fs.accessSync('/dev/fuse', fs.constants.R_OK | fs.constants.W_OK);
+    } catch {
+      throw new Error('bindfs (FUSE) needs /dev/fuse open to you, as Debian and Ubuntu ship it (crw-rw-rw-): as root, run chmod 0666 /dev/fuse');
+    }
+  }
+  assert.equal(process.getuid?.(), 0, 'the disk-failure tests mount file systems: run them as root, or through npm test, '
+    + 'which runs the unit suite of a normal user inside `unshare -r -m`');
 });
 
 after(() => {
   for (const dir of mounts.reverse()) {
     execFileSync('umount', [dir]);
   }
+  for (const device of loopDevices) {
+    execFileSync('losetup', ['-d', device]);
+  }
+  for (const dir of appendOnlyDirs) {
+    execFileSync('chattr', ['-a', dir]);
+  }
   for (const dir of tempRoots) {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-});
-
-describe('normalizePrivateKey', () => {
-  const canonical = { pkcs1: PKCS1_PEM, pkcs8: PKCS8_PEM };
-  const forms: Array<[string, string, 'pkcs1' | 'pkcs8']> = [
-    ['PKCS#1 PEM', PKCS1_PEM, 'pkcs1'],
-    ['PKCS#8 PEM', PKCS8_PEM, 'pkcs8'],
-    ['PKCS#1 PEM without final newline', PKCS1_PEM.trimEnd(), 'pkcs1'],
-    ['PKCS#1 PEM with CRLF', PKCS1_PEM.replace(/\n/g, '\r\n'), 'pkcs1'],
-    ['PKCS#8 PEM with literal \\n (JSON-escaped)', PKCS8_PEM.replace(/\n/g, '\\n'), 'pkcs8'],
-    ['PKCS#1 PEM with literal \\r\\n and surrounding blanks', `  \n${PKCS1_PEM.replace(/\n/g, '\\r\\n')}  \n`, 'pkcs1'],
-    ['PKCS#1 PEM unwrapped', `-----BEGIN RSA PRIVATE KEY-----\n${PKCS1_BASE64}\n-----END RSA PRIVATE KEY-----`, 'pkcs1'],
-    ['PKCS#8 PEM wrapped at 76', `-----BEGIN PRIVATE KEY-----\n${wrap(PKCS8_BASE64, 76)}\n-----END PRIVATE KEY-----\n`, 'pkcs8'],
-    ['bare PKCS#1 base64', PKCS1_BASE64, 'pkcs1'],
-    ['bare PKCS#8 base64', PKCS8_BASE64, 'pkcs8'],
-    ['bare PKCS#1 base64 wrapped at 64 with CRLF', wrap(PKCS1_BASE64, 64).replace(/\n/g, '\r\n'), 'pkcs1'],
-    ['bare PKCS#8 base64 with literal \\n every 70', wrap(PKCS8_BASE64, 70).replace(/\n/g, '\\n'), 'pkcs8'],
-  ];
-  for (const [name, body, format] of forms) {
-    test(`accepts ${name}`, () => {
-      const normalized = normalizePrivateKey(body);
-      assert.equal(normalized.format, format);
-      assert.equal(normalized.keyType, 'rsa');
-      assert.equal(normalized.pem, canonical[format]);
-      assert.ok(normalized.pem.endsWith('-----\n') && !normalized.pem.includes('\r'));
-      assert.ok(normalized.pem.split('\n').every((line) => line.length <= 64));
-    });
-  }
-
-  test('keeps an ed25519 PKCS#8 key', () => {
-    const pem = ed25519.export({ type: 'pkcs8', format: 'pem' }) as string;
-    assert.deepEqual(normalizePrivateKey(pem), { pem, format: 'pkcs8', keyType: 'ed25519' });
-  });
-
-  const invalid: Array<[string, string]> = [
-    ['empty text', '  \n '],
-    ['a public key', crypto.createPublicKey(rsa).export({ type: 'spki', format: 'pem' }) as string],
-    ['an encrypted key', rsa.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'x' }) as string],
-    ['mismatched armor', PKCS1_PEM.replace('END RSA PRIVATE KEY', 'END PRIVATE KEY')],
-    ['a truncated key', PKCS1_PEM.slice(0, 800) + '\n-----END RSA PRIVATE KEY-----\n'],
-    ['bare base64 cut short', PKCS1_BASE64.slice(0, 1200)],
-    ['non-base64 text', 'this is not a key at all'],
-    ['an EC key', crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string],
-    [
-      'an RSA key whose modulus belongs to another key',
-      crypto
-        .createPrivateKey({ key: { ...rsa.export({ format: 'jwk' }), n: otherRsa.export({ format: 'jwk' }).n }, format: 'jwk' })
-        .export({ type: 'pkcs1', format: 'pem' }) as string,
-    ],
-  ];
-  for (const [name, body] of invalid) {
-    test(`rejects ${name} without echoing key material`, () => {
-      assert.throws(
-        () => normalizePrivateKey(body),
-        (error: unknown) => {
-          assert.ok(error instanceof KeyFormatError);
-          assert.equal(error.code, 'KEY_FORMAT');
-          const material = body.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-          for (let i = 0; i + 16 <= material.length; i += 16) {
-            assert.ok(!error.message.includes(material.slice(i, i + 16)), error.message);
-          }
-          return true;
-        },
-      );
-    });
-  }
-});
-
-describe('public keys and fingerprints match OpenSSH', () => {
-  test('RSA: ssh-keygen derives the same public key and fingerprints from the written PEM', async () => {
-    for (const format of ['pkcs1', 'pkcs8'] as const) {
-      const dir = tempDir();
-      const pemPath = path.join(dir, 'k.pem');
-      const { pem } = normalizePrivateKey(format === 'pkcs1' ? PKCS1_BASE64 : PKCS8_BASE64);
-      await writeSecretFileExclusive(pemPath, pem);
-      const line = openSshPublicKey(pem, 'swas:cn-hangzhou/mykey');
-      assert.match(line, /^ssh-rsa AAAAB3NzaC1yc2E[A-Za-z0-9+/=]+ swas:cn-hangzhou\/mykey$/);
-      assert.ok(samePublicKey(sshKeygen(['-y', '-f', pemPath]), line));
-      assert.equal(sshKeygen(['-y', '-f', pemPath]).split(' ').slice(0, 2).join(' '), line.split(' ').slice(0, 2).join(' '));
-
-      const pubPath = path.join(dir, 'k.pub');
-      fs.writeFileSync(pubPath, `${line}\n`);
-      assert.equal(sshKeygen(['-lf', pubPath]), `2048 ${sha256Fingerprint(line)} swas:cn-hangzhou/mykey (RSA)`);
-      assert.equal(sshKeygen(['-E', 'md5', '-lf', pubPath]), `2048 MD5:${md5Fingerprint(line)} swas:cn-hangzhou/mykey (RSA)`);
-    }
-  });
-
-  test('RSA mpint: an exponent with the high bit set gets a leading zero byte', () => {
-    // e = 0x8001 has its top bit set, so without the zero byte OpenSSH would read a negative number.
-    const key = crypto.generateKeyPairSync('rsa', { modulusLength: 1024, publicExponent: 0x8001 }).privateKey;
-    const dir = tempDir();
-    const pemPath = path.join(dir, 'k.pem');
-    fs.writeFileSync(pemPath, key.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
-    const line = openSshPublicKey(key.export({ type: 'pkcs1', format: 'pem' }) as string, '');
-    assert.equal(sshKeygen(['-y', '-f', pemPath]), line);
-    const blob = Buffer.from(line.split(' ')[1], 'base64');
-    assert.deepEqual([...blob.subarray(11, 18)], [0, 0, 0, 3, 0, 0x80, 0x01]);
-  });
-
-  test('ed25519: ssh-keygen reads the public key line and agrees on the fingerprint', () => {
-    const line = openSshPublicKey(ed25519.export({ type: 'pkcs8', format: 'pem' }) as string, 'ed\nkey');
-    assert.match(line, /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5[A-Za-z0-9+/=]+ ed key$/);
-    const pubPath = path.join(tempDir(), 'k.pub');
-    fs.writeFileSync(pubPath, `${line}\n`);
-    assert.equal(sshKeygen(['-lf', pubPath]), `256 ${sha256Fingerprint(line)} ed key (ED25519)`);
-  });
-
-  test('samePublicKey ignores comments, options and the type word, and tells keys apart', () => {
-    const line = openSshPublicKey(PKCS1_PEM, 'one');
-    const blob = line.split(' ')[1];
-    assert.ok(samePublicKey(line, `  ssh-rsa   ${blob}  another comment here \n`));
-    assert.ok(samePublicKey(line, `no-pty,command="echo a b" ssh-rsa ${blob} c`));
-    assert.ok(samePublicKey(line, blob));
-    assert.ok(!samePublicKey(line, openSshPublicKey(otherRsa.export({ type: 'pkcs1', format: 'pem' }) as string, 'one')));
-    assert.ok(!samePublicKey(line, `ssh-ed25519 ${blob}`));
-    assert.ok(!samePublicKey(line, 'ssh-rsa not-base64'));
-    assert.throws(() => sha256Fingerprint('garbage'), KeyFormatError);
-  });
 });
 
 describe('keyFileBaseName', () => {
@@ -327,7 +247,7 @@ describe('writeSecretFileExclusive', () => {
     assert.deepEqual(fs.readdirSync(dir).sort(), ['folder.pem', 'k.pem']);
   });
 
-  test('ENOSPC: a full disk leaves neither temp nor final file', async () => {
+  test('ENOSPC: a full disk leaves neither temp nor final file', LINUX_MOUNTS, async () => {
     const dir = mountTmpfs('size=16k');
     const filler = path.join(dir, 'filler');
     try {
@@ -341,13 +261,13 @@ describe('writeSecretFileExclusive', () => {
     assert.deepEqual(fs.readdirSync(dir), ['filler']);
   });
 
-  test('EROFS: a read-only file system leaves nothing behind', async () => {
+  test('EROFS: a read-only file system leaves nothing behind', LINUX_MOUNTS, async () => {
     const dir = mountTmpfs('ro,size=1m');
     await rejectsWithCode(writeSecretFileExclusive(path.join(dir, 'k.pem'), PKCS1_PEM), 'EROFS');
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 
-  test('a file system that does not keep the mode makes the write fail and leaves nothing behind', async () => {
+  test('a file system that does not keep the mode makes the write fail and leaves nothing behind', LINUX_MOUNTS, async () => {
     // bindfs --perms=a+r shows every file as readable by all, as FAT or some network shares do.
     const source = tempDir();
     const dir = tempDir();
@@ -357,24 +277,29 @@ describe('writeSecretFileExclusive', () => {
     assert.deepEqual(fs.readdirSync(source), []);
   });
 
-  test('EACCES: a folder the user may not write to leaves nothing behind', async () => {
-    // Root bypasses permission bits, so the write runs in a child process as `nobody`.
+  test('EACCES: a folder the user may not write to leaves nothing behind', LINUX_MOUNTS, async () => {
+    // Root bypasses permission bits, so the write runs in a child process as `nobody`; inside `unshare -r` (a normal
+    // user's run) as that user again, in a nested user namespace, who owns the folder but has no write bit on it.
     const root = tempDir();
     fs.chmodSync(root, 0o755);
     const dir = path.join(root, 'not-yours');
-    fs.mkdirSync(dir, { mode: 0o755 });
+    fs.mkdirSync(dir);
+    fs.chmodSync(dir, 0o555);
     // `nobody` may not be able to read the checkout (a clone under a 0700 folder): give it its own copy.
     const modules = path.join(root, 'modules');
     fs.mkdirSync(modules, { mode: 0o755 });
-    for (const file of ['keyFile.js', 'windowsAcl.js']) {
-      fs.copyFileSync(path.join(path.dirname(keyFileModule), file), path.join(modules, file));
+    for (const file of ['keyPlacement.js', 'keyFormat.js', 'errno.js', 'process.js', 'renameRetry.js', 'windowsAcl.js', 'windowsAclFormat.js']) {
+      fs.copyFileSync(path.join(path.dirname(placementModule), file), path.join(modules, file));
     }
     const script = `
-      require(${JSON.stringify(path.join(modules, 'keyFile.js'))})
+      require(${JSON.stringify(path.join(modules, 'keyPlacement.js'))})
         .writeSecretFileExclusive(process.argv[1], 'secret')
         .then(() => console.log('{"code":"none"}'), (e) => console.log(JSON.stringify({ code: e.code, path: e.path, name: e.name })));`;
+    const child = currentPrivilege() === 'userNamespace'
+      ? { ...asOutsideUser(process.execPath, ['-e', script, path.join(dir, 'k.pem')]), ids: {} }
+      : { command: process.execPath, args: ['-e', script, path.join(dir, 'k.pem')], ids: { uid: 65534, gid: 65534 } };
     const output = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['-e', script, path.join(dir, 'k.pem')], { uid: 65534, gid: 65534 }, (error, stdout) =>
+      execFile(child.command, child.args, child.ids, (error, stdout) =>
         error ? reject(error) : resolve(stdout),
       ),
     );
@@ -442,7 +367,7 @@ describe('saveKeyPair', () => {
     assert.equal(fs.existsSync(directory), false);
   });
 
-  test('ENOSPC for the .pub keeps the private key and reports the problem', async () => {
+  test('ENOSPC for the .pub keeps the private key and reports the problem', LINUX_MOUNTS, async () => {
     // 16 KiB = four pages; the filler takes three, the private key the last one.
     const directory = mountTmpfs('size=16k');
     fs.writeFileSync(path.join(directory, 'filler'), Buffer.alloc(12 * 1024));
@@ -452,15 +377,51 @@ describe('saveKeyPair', () => {
     assert.deepEqual(fs.readdirSync(directory).sort(), ['filler', 'k.pem']);
   });
 
-  test('EROFS on an existing key folder leaves nothing behind', async () => {
+  test('EROFS on an existing key folder leaves nothing behind', LINUX_MOUNTS, async () => {
     const mount = mountTmpfs('size=1m');
     const directory = path.join(mount, '.ssh');
     fs.mkdirSync(directory, { mode: 0o700 });
-    execFileSync('mount', ['-o', 'remount,ro', mount]);
+    // read-only at the mount point (not the file system), which a user namespace may also do
+    execFileSync('mount', ['-o', 'remount,ro,bind', mount]);
     await rejectsWithCode(
       saveKeyPair({ directory, keyPairName: 'k', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM }),
       'EROFS',
     );
     assert.deepEqual(fs.readdirSync(directory), []);
+  });
+});
+
+describe('one placement for created and generated keys', () => {
+  test('exFAT (no hard links): saveKeyPair and generateLocalKeyPair both place with the rename fallback', async () => {
+    const directory = mountExfat();
+    assert.equal(await fs.promises.link(path.join(directory, 'x'), path.join(directory, 'y')).catch((e: NodeJS.ErrnoException) => e.code), 'ENOENT');
+    fs.writeFileSync(path.join(directory, 'probe'), '');
+    assert.equal(await fs.promises.link(path.join(directory, 'probe'), path.join(directory, 'probe2')).catch((e: NodeJS.ErrnoException) => e.code), 'EPERM', 'links really are unsupported here');
+    fs.rmSync(path.join(directory, 'probe'));
+    const saved = await saveKeyPair({ directory, keyPairName: 'made', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM });
+    const generated = await generateLocalKeyPair({ directory, keyPairName: 'made', region: 'cn-hangzhou', type: 'ed25519' });
+    assert.equal(saved.privateKeyPath, path.join(directory, 'made.pem'));
+    assert.equal(generated.privateKeyPath, path.join(directory, 'made-2.pem'));
+    assert.ok(samePublicKey(sshKeygen(['-y', '-f', generated.privateKeyPath]), generated.publicKey));
+    assert.deepEqual(fs.readdirSync(directory).sort(), ['made-2.pem', 'made-2.pub', 'made.pem', 'made.pub']);
+  });
+
+  test('generateLocalKeyPair: when the .pub cannot be written, no private key is left behind', async () => {
+    // 16 KiB = four pages: ssh-keygen's two scratch files and the private key take the last three.
+    const directory = mountTmpfs('size=16k');
+    fs.writeFileSync(path.join(directory, 'filler'), Buffer.alloc(4 * 1024));
+    const error = await rejectsWithCode(generateLocalKeyPair({ directory, keyPairName: 'k', region: 'cn-hangzhou', type: 'ed25519' }), 'ENOSPC');
+    assert.equal(error.path, path.join(directory, 'k.pub'), 'the private key was placed, the .pub was not');
+    assert.deepEqual(fs.readdirSync(directory), ['filler']);
+  });
+
+  test('a temp name that cannot be removed after placing never costs the placed key', async () => {
+    const directory = appendOnlyDir();
+    const target = path.join(directory, 'k.pem');
+    const placed = await writeSecretFileExclusive(target, PKCS1_PEM);
+    assert.equal(fs.readFileSync(target, 'utf8'), PKCS1_PEM);
+    assert.equal(modeOf(target), 0o600);
+    assert.ok(placed.strayTemp && fs.existsSync(placed.strayTemp), 'the leftover temp name is reported');
+    assert.deepEqual(fs.readdirSync(directory).sort(), [path.basename(placed.strayTemp), 'k.pem'].sort());
   });
 });

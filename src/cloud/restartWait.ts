@@ -1,0 +1,63 @@
+/** How a wait for a restarted server ended. */
+export type RestartWaitOutcome =
+  | { kind: 'running' }
+  | { kind: 'timeout'; lastStatus: string | undefined }
+  | { kind: 'cancelled' };
+
+export interface RestartWaitOptions {
+  /** The server's status now (ListInstances); a rejection counts as "not known", and the wait goes on. */
+  status: () => Promise<string | undefined>;
+  timeoutMs: number;
+  intervalMs: number;
+  /**
+   * RebootInstance answers before the server leaves Running, so a Running seen right after it may
+   * be the old state: Running counts once another status was seen, or after this long.
+   */
+  graceMs: number;
+  signal?: AbortSignal;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  onStatus?: (status: string | undefined) => void;
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+}
+
+/** Follows a restarted server's status until it is Running again, the time is up, or the user cancels. */
+export async function waitUntilRunning(options: RestartWaitOptions): Promise<RestartWaitOutcome> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? abortableSleep;
+  const started = now();
+  let leftRunning = false;
+  let lastStatus: string | undefined;
+  for (;;) {
+    if (options.signal?.aborted) {
+      return { kind: 'cancelled' };
+    }
+    lastStatus = await options.status().catch(() => undefined);
+    options.onStatus?.(lastStatus);
+    if (options.signal?.aborted) {
+      return { kind: 'cancelled' };
+    }
+    if (lastStatus !== undefined && lastStatus !== 'Running') {
+      leftRunning = true;
+    }
+    const elapsed = now() - started;
+    if (lastStatus === 'Running' && (leftRunning || elapsed >= options.graceMs)) {
+      return { kind: 'running' };
+    }
+    if (elapsed >= options.timeoutMs) {
+      return { kind: 'timeout', lastStatus };
+    }
+    await sleep(Math.min(options.intervalMs, options.timeoutMs - elapsed), options.signal);
+  }
+}

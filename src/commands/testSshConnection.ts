@@ -1,0 +1,304 @@
+import { randomUUID } from 'crypto';
+import * as vscode from 'vscode';
+import type { Instance, SwasClient } from '../cloud/client';
+import { allowsTcpPort, type FirewallRule } from '../cloud/firewall';
+import type { Services } from '../services';
+import { addKnownHosts, checkLogin, knownHostsName, scanHostKeys, sshTarget } from '../ssh/loginCheck';
+import { removeFromKnownHosts } from '../ssh/knownHosts';
+import type { SshDiagnosis } from '../ssh/sshDiagnosis';
+import type { ManagedBlock } from '../ssh/sshConfig';
+import { showCloudError } from '../ui/showCloudError';
+import type { ServerArgs } from '../commandArgs';
+import { sshPlaces } from '../local/machine';
+import { readSettings } from '../settings';
+import { listManagedBlocks } from '../ssh/sshConfig';
+import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
+
+/** What ssh gets for the TCP connection; the whole check is bounded in loginCheck.ts. */
+const CONNECT_TIMEOUT_SECONDS = 10;
+/** A fix (host key accepted, old key removed) is followed by one more check, not a loop. */
+const MAX_FOLLOW_UPS = 2;
+
+export type LoginCheckOutcome =
+  | { kind: 'noEntry' }
+  | {
+      kind: SshDiagnosis['kind'];
+      alias: string;
+      /** For permissionDenied: why, as far as the extension can tell. */
+      cause?: 'restartPending' | 'otherKeyPair' | 'noKeyPair' | 'keyRefused';
+      /** The outcome of the check run again after a fix the user accepted. */
+      after?: LoginCheckOutcome;
+    };
+
+interface Target {
+  regionId: string;
+  instance: Instance;
+  alias: string;
+  block: ManagedBlock;
+  configPath: string;
+}
+
+/**
+ * SWAS: Test SSH Connection. Runs the real ssh in batch mode with this server's managed alias and
+ * turns what it says into a diagnosis with the next step: firewall, pending restart, other key
+ * pair, changed or unknown host key.
+ */
+export async function testSshConnection(services: Services, args?: ServerArgs, followUps = 0): Promise<LoginCheckOutcome | undefined> {
+  const { prompter } = services;
+  let regionId = args?.regionId;
+  let instance = args?.instance;
+  if (!regionId || !instance) {
+    const title = vscode.l10n.t('Test SSH Connection');
+    regionId = await pickRegion(services, title);
+    const client = regionId && (await clientOrExplain(services));
+    instance = regionId && client ? await pickServer(services, client, regionId, title, true) : undefined;
+    if (!regionId || !instance) {
+      return undefined;
+    }
+  }
+  const server = instance;
+  const places = await sshPlaces(readSettings());
+  const block = managedBlocksIn(places.configText).find((b) => b.region === regionId && b.hosts.some((h) => h.instanceId === server.instanceId));
+  const alias = block?.hosts.find((h) => h.instanceId === server.instanceId)?.alias;
+  if (!block || !alias) {
+    const connect = vscode.l10n.t('Connect to Server with Remote-SSH');
+    const choice = await prompter.message(
+      'info',
+      vscode.l10n.t('{0} has no SSH host in {1} yet. Connect to it once (that writes the host entry when its key pair\'s private key is here), then test again.', server.instanceName, places.configPath),
+      connect,
+    );
+    if (choice === connect) {
+      await vscode.commands.executeCommand('swas.connectServer', { regionId, instance: server });
+    }
+    return { kind: 'noEntry' };
+  }
+  const target: Target = { regionId, instance: server, alias, block, configPath: places.configPath };
+  const { diagnosis, stderr } = await prompter.progress(vscode.l10n.t('Testing the SSH connection to {0} ({1})…', server.instanceName, alias), () =>
+    checkLogin(alias, { configPath: places.configPath, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
+  );
+  services.log.info(`Login check ${alias}: ${diagnosis.kind}${stderr.trim() ? ` (ssh: ${stderr.trim().split(/\r?\n/).slice(-2).join(' | ')})` : ''}`);
+  const again = async (): Promise<LoginCheckOutcome | undefined> =>
+    followUps < MAX_FOLLOW_UPS ? testSshConnection(services, { regionId: target.regionId, instance: server }, followUps + 1) : undefined;
+
+  switch (diagnosis.kind) {
+    case 'ok': {
+      const connect = vscode.l10n.t('Connect with Remote-SSH');
+      const choice = await prompter.message('info', vscode.l10n.t('SSH login to {0} works ({1}, user {2}).', server.instanceName, alias, block.user), connect);
+      if (choice === connect) {
+        await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias });
+      }
+      return { kind: 'ok', alias };
+    }
+    case 'refused':
+    case 'timeout':
+      return { kind: diagnosis.kind, alias, after: await explainNoAnswer(services, target, diagnosis, again) };
+    case 'permissionDenied':
+      return { kind: 'permissionDenied', alias, cause: await explainDenied(services, target) };
+    case 'hostKeyChanged':
+      return { kind: 'hostKeyChanged', alias, after: await explainChangedHostKey(services, target, diagnosis, again) };
+    case 'hostKeyUnknown':
+      return { kind: 'hostKeyUnknown', alias, after: await offerHostKey(services, target, again) };
+    default: {
+      const detail =
+        diagnosis.kind === 'unresolved'
+          ? vscode.l10n.t('the name {0} does not resolve', diagnosis.host ?? alias)
+          : diagnosis.detail || vscode.l10n.t('ssh exited with code {0} and said nothing', String(diagnosis.kind === 'other' ? diagnosis.exitCode : ''));
+      void prompter.message('error', vscode.l10n.t('SSH to {0} ({1}) failed: {2}', server.instanceName, alias, detail));
+      return { kind: diagnosis.kind, alias };
+    }
+  }
+}
+
+async function explainNoAnswer(
+  services: Services,
+  target: Target,
+  diagnosis: Extract<SshDiagnosis, { kind: 'refused' | 'timeout' }>,
+  again: () => Promise<LoginCheckOutcome | undefined>,
+): Promise<LoginCheckOutcome | undefined> {
+  const { prompter } = services;
+  const { instance, regionId } = target;
+  const port = diagnosis.port ?? 22;
+  const how = diagnosis.kind === 'refused' ? vscode.l10n.t('the connection was refused') : vscode.l10n.t('no answer in time');
+  const client = await clientOrExplain(services);
+  if (!client) {
+    return undefined;
+  }
+  let rules: FirewallRule[];
+  try {
+    rules = await prompter.progress(vscode.l10n.t('Checking the firewall of {0}…', instance.instanceName), () => client.listFirewallRules(regionId, instance.instanceId));
+  } catch (error) {
+    await showCloudError(services, error, regionId);
+    return undefined;
+  }
+  const testAgain = vscode.l10n.t('Test Again');
+  if (allowsTcpPort(rules, port)) {
+    const choice = await prompter.message(
+      'warning',
+      vscode.l10n.t(
+        '{0} did not accept SSH on port {1} ({2}). Its SWAS firewall allows TCP {1}, so the server may still be starting or sshd is not running on it: wait a minute and test again, or check sshd through the remote connection in the Simple Application Server console.',
+        instance.instanceName,
+        port,
+        how,
+      ),
+      testAgain,
+    );
+    return choice === testAgain ? again() : undefined;
+  }
+  const add = vscode.l10n.t('Add Firewall Rule');
+  const choice = await prompter.message(
+    'warning',
+    vscode.l10n.t('{0} did not accept SSH on port {1} ({2}), and its SWAS firewall does not allow TCP {1}. Add a rule that allows TCP {1} from any address?', instance.instanceName, port, how),
+    add,
+  );
+  if (choice !== add) {
+    return undefined;
+  }
+  return addFirewallRule(services, client, target, port, again);
+}
+
+async function addFirewallRule(services: Services, client: SwasClient, target: Target, port: number, again: () => Promise<LoginCheckOutcome | undefined>): Promise<LoginCheckOutcome | undefined> {
+  const { prompter } = services;
+  const { instance, regionId } = target;
+  try {
+    const ruleId = await prompter.progress(vscode.l10n.t('Adding a firewall rule to {0}…', instance.instanceName), () =>
+      client.createFirewallRule(regionId, instance.instanceId, { ruleProtocol: 'TCP', port: String(port), remark: 'SSH' }, randomUUID()),
+    );
+    services.log.info(`CreateFirewallRule ${regionId} ${instance.instanceId}: TCP ${port} (rule ${ruleId ?? 'unknown'}).`);
+  } catch (error) {
+    await showCloudError(services, error, regionId);
+    return undefined;
+  }
+  const testAgain = vscode.l10n.t('Test Again');
+  const choice = await prompter.message('info', vscode.l10n.t('The firewall of {0} now allows TCP {1}.', instance.instanceName, port), testAgain);
+  return choice === testAgain ? again() : undefined;
+}
+
+async function explainDenied(services: Services, target: Target): Promise<'restartPending' | 'otherKeyPair' | 'noKeyPair' | 'keyRefused' | undefined> {
+  const { prompter } = services;
+  const { instance, regionId, block } = target;
+  const pending = services.pendingRestarts.get(regionId, instance.instanceId);
+  if (pending) {
+    const restart = vscode.l10n.t('Restart Server');
+    const choice = await prompter.message(
+      'warning',
+      vscode.l10n.t(
+        '{0} refused the key: key pair "{1}" was attached to it on {2} and the server has not restarted since. A key pair takes effect only after a restart.',
+        instance.instanceName,
+        pending.keyPairName,
+        new Date(pending.attachedAt).toLocaleString(vscode.env.language),
+      ),
+      restart,
+    );
+    if (choice === restart) {
+      await vscode.commands.executeCommand('swas.restartServer', { regionId, instance });
+    }
+    return 'restartPending';
+  }
+  const client = await clientOrExplain(services);
+  if (!client) {
+    return undefined;
+  }
+  let current: string | undefined;
+  try {
+    current = (await client.describeInstanceKeyPair(regionId, instance.instanceId)).keyPairName;
+  } catch (error) {
+    await showCloudError(services, error, regionId);
+    return undefined;
+  }
+  if (!current) {
+    void prompter.message('warning', vscode.l10n.t('{0} refused the key, and no key pair is attached to it. Attach "{1}" to it, then restart it.', instance.instanceName, block.keyPairName));
+    return 'noKeyPair';
+  }
+  if (current !== block.keyPairName) {
+    void prompter.message(
+      'warning',
+      vscode.l10n.t(
+        '{0} refused the key: the server uses key pair "{1}", but {2} logs in with the key of "{3}". Attach "{3}" to it and restart it, or connect with the private key of "{1}".',
+        instance.instanceName,
+        current,
+        target.alias,
+        block.keyPairName,
+      ),
+    );
+    return 'otherKeyPair';
+  }
+  void prompter.message(
+    'warning',
+    vscode.l10n.t(
+      '{0} refused the key of "{1}", although that key pair is attached to it. If it was attached outside this extension, restart the server; also check that user {2} is right for this image (root on most SWAS images).',
+      instance.instanceName,
+      block.keyPairName,
+      block.user,
+    ),
+  );
+  return 'keyRefused';
+}
+
+async function explainChangedHostKey(
+  services: Services,
+  target: Target,
+  diagnosis: Extract<SshDiagnosis, { kind: 'hostKeyChanged' }>,
+  again: () => Promise<LoginCheckOutcome | undefined>,
+): Promise<LoginCheckOutcome | undefined> {
+  const where = await sshTarget(target.alias, target.configPath);
+  const file = diagnosis.file ?? where.knownHostsFile;
+  const name = diagnosis.knownHostsName ?? knownHostsName(where.hostName, where.port);
+  const remove = vscode.l10n.t('Remove Old Key');
+  const choice = await services.prompter.message(
+    'warning',
+    vscode.l10n.t(
+      'The host key of {0} ({1}) is not the one saved in {2} (line {3}). This happens when its IP address belonged to another server before, or the server was re-imaged; if neither is the case, someone may be intercepting the connection. If you expect the change, remove the old line (ssh-keygen -R {1}) and check the new key.',
+      target.instance.instanceName,
+      name,
+      file,
+      diagnosis.line ?? '?',
+    ),
+    remove,
+  );
+  if (choice !== remove) {
+    return undefined;
+  }
+  const removal = await removeFromKnownHosts([name], file);
+  services.log.info(`Removed the known_hosts lines of ${name} from ${file} (${removal.removed.length} host, old file kept as ${file}.old).`);
+  return again();
+}
+
+async function offerHostKey(services: Services, target: Target, again: () => Promise<LoginCheckOutcome | undefined>): Promise<LoginCheckOutcome | undefined> {
+  const { prompter } = services;
+  const where = await sshTarget(target.alias, target.configPath);
+  const name = knownHostsName(where.hostName, where.port);
+  const scanned = await prompter.progress(vscode.l10n.t('Reading the host key of {0}…', name), () => scanHostKeys(where.hostName, where.port, where.hashKnownHosts, CONNECT_TIMEOUT_SECONDS));
+  if (scanned.lines.length === 0) {
+    void prompter.message('error', vscode.l10n.t('{0} ({1}) is not known yet, and its host key could not be read. Test again in a moment.', target.instance.instanceName, name));
+    return undefined;
+  }
+  const accept = vscode.l10n.t('Trust and Continue');
+  const choice = await prompter.confirm(
+    vscode.l10n.t('First connection to {0} ({1}): trust its host key?', target.instance.instanceName, name),
+    vscode.l10n.t(
+      'Fingerprint: {0}. To be sure it is your server, compare it with the output of ssh-keygen -lf on its host key (remote connection in the Simple Application Server console). Trusting adds it to {1}.',
+      scanned.fingerprints.join(', '),
+      where.knownHostsFile,
+    ),
+    accept,
+  );
+  if (choice !== accept) {
+    return undefined;
+  }
+  await addKnownHosts(where.knownHostsFile, scanned.lines);
+  services.log.info(`Trusted the host key of ${name} (${scanned.fingerprints.join(', ')}) in ${where.knownHostsFile}.`);
+  return again();
+}
+
+/** Our blocks in the config; none when its markers are broken (the other commands then explain the repair). */
+function managedBlocksIn(configText: string): ManagedBlock[] {
+  try {
+    return listManagedBlocks(configText);
+  } catch {
+    return [];
+  }
+}
+
+export function registerTestSshConnection(services: Services): vscode.Disposable {
+  return vscode.commands.registerCommand('swas.testSshConnection', (args?: ServerArgs) => testSshConnection(services, args));
+}

@@ -1,0 +1,93 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runProcess } from './process';
+import { diagnoseSsh, SshDiagnosis } from './sshDiagnosis';
+import { sshG } from './sshVerify';
+
+export interface LoginCheckOptions {
+  /** The config the extension edits, passed with -F so the check uses exactly that entry. */
+  configPath: string;
+  connectTimeoutSeconds: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * `ssh -F <config> -o BatchMode=yes -o ConnectTimeout=<n> <alias> exit 0`: no prompt can hang it,
+ * and the remote command proves a shell opens. Returns the diagnosis and ssh's stderr.
+ */
+export async function checkLogin(alias: string, options: LoginCheckOptions): Promise<{ diagnosis: SshDiagnosis; stderr: string }> {
+  const args = ['-F', options.configPath, '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${options.connectTimeoutSeconds}`, '--', alias, 'exit', '0'];
+  // Past ConnectTimeout ssh may still wait in the key exchange; the process limit bounds the whole check.
+  try {
+    const result = await runProcess('ssh', args, { env: options.env, timeoutMs: (options.connectTimeoutSeconds + 20) * 1000 });
+    return { diagnosis: diagnoseSsh(result.code, result.stderr), stderr: result.stderr };
+  } catch (error) {
+    if ((error as { killed?: boolean }).killed) {
+      return { diagnosis: { kind: 'timeout' }, stderr: '' };
+    }
+    throw error;
+  }
+}
+
+/** Where OpenSSH looks for `alias`: its address, port, first known_hosts file and whether it hashes names. */
+export async function sshTarget(alias: string, configPath: string, env?: NodeJS.ProcessEnv): Promise<{ hostName: string; port: number; user: string; knownHostsFile: string; hashKnownHosts: boolean }> {
+  const resolved = await sshG(alias, configPath, { env });
+  const first = (key: string) => resolved.get(key)?.[0] ?? '';
+  return {
+    hostName: first('hostname'),
+    port: Number(first('port') || '22'),
+    user: first('user'),
+    knownHostsFile: first('userknownhostsfile').split(/\s+/)[0],
+    hashKnownHosts: first('hashknownhosts') === 'yes',
+  };
+}
+
+/** The name known_hosts uses for a host: `host`, or `[host]:port` off port 22. */
+export function knownHostsName(hostName: string, port: number): string {
+  return port === 22 ? hostName : `[${hostName}]:${port}`;
+}
+
+export interface ScannedHostKeys {
+  /** known_hosts lines, as ssh-keyscan printed them. */
+  lines: string[];
+  /** `SHA256:… (ED25519)` for each key, as ssh-keygen -l prints it. */
+  fingerprints: string[];
+}
+
+/** The server's host keys (`ssh-keyscan`) and their fingerprints (`ssh-keygen -lf -`). */
+export async function scanHostKeys(hostName: string, port: number, hashed: boolean, timeoutSeconds: number): Promise<ScannedHostKeys> {
+  const scanned = await runProcess('ssh-keyscan', ['-T', String(timeoutSeconds), '-p', String(port), ...(hashed ? ['-H'] : []), hostName], { timeoutMs: (timeoutSeconds + 10) * 1000 });
+  const lines = scanned.stdout.split(/\r?\n/).filter((line) => line.trim() && !line.startsWith('#'));
+  if (lines.length === 0) {
+    return { lines, fingerprints: [] };
+  }
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-hostkeys-'));
+  let listed;
+  try {
+    const file = path.join(dir, 'scanned');
+    await fs.writeFile(file, `${lines.join('\n')}\n`);
+    listed = await runProcess('ssh-keygen', ['-l', '-f', file], { timeoutMs: 10_000 });
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  const fingerprints = listed.stdout
+    .split(/\r?\n/)
+    .map((line) => /^\d+\s+(SHA256:\S+)\s+.*\((\S+)\)\s*$/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => `${m[1]} (${m[2]})`);
+  return { lines, fingerprints: [...new Set(fingerprints)] };
+}
+
+/** Appends accepted host key lines to `file` (created 0600 with its folder 0700 when missing). */
+export async function addKnownHosts(file: string, lines: string[]): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  let existing = '';
+  try {
+    existing = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
+  await fs.appendFile(file, `${separator}${lines.join('\n')}\n`, { mode: 0o600 });
+}

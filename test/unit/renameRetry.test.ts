@@ -1,0 +1,69 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RenameError, renameWithRetry } from '../../src/ssh/renameRetry';
+
+// An immutable file (ext4 `chattr +i`) refuses to be replaced with EPERM, as Windows does while an
+// antivirus or indexer holds it; clearing the flag is the other program letting go.
+const immutable: string[] = [];
+const roots: string[] = [];
+
+function lockedTarget(): { from: string; to: string; release: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rename-retry-'));
+  roots.push(dir);
+  const from = path.join(dir, 'candidate');
+  const to = path.join(dir, 'config');
+  fs.writeFileSync(from, 'new');
+  fs.writeFileSync(to, 'old');
+  execFileSync('chattr', ['+i', to]);
+  immutable.push(to);
+  return { from, to, release: () => execFileSync('chattr', ['-i', to]) };
+}
+
+after(() => {
+  for (const file of immutable) execFileSync('chattr', ['-i', file]);
+  for (const dir of roots) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('renameWithRetry', () => {
+  test('on Windows, a file in use for a moment is replaced once it is let go', async () => {
+    const { from, to, release } = lockedTarget();
+    const retries: Array<[number, string]> = [];
+    await renameWithRetry(from, to, {
+      platform: 'win32',
+      delaysMs: [1, 1, 1],
+      onRetry: (attempt, code) => {
+        retries.push([attempt, code]);
+        if (attempt === 2) release();
+      },
+    });
+    assert.deepEqual(retries, [[1, 'EPERM'], [2, 'EPERM']]);
+    assert.equal(fs.readFileSync(to, 'utf8'), 'new');
+  });
+
+  test('on Windows, a file that stays in use fails after the backoff with a message that says so', async () => {
+    const { from, to } = lockedTarget();
+    await assert.rejects(renameWithRetry(from, to, { platform: 'win32', delaysMs: [1, 1, 1] }), (error: unknown) => {
+      assert.ok(error instanceof RenameError);
+      assert.equal(error.code, 'EPERM');
+      assert.equal(error.attempts, 4);
+      assert.match(error.message, /4 times .*another program \(antivirus, search indexer, sync client\) kept the file in use/);
+      return true;
+    });
+    assert.equal(fs.readFileSync(to, 'utf8'), 'old');
+  });
+
+  test('on Linux the same refusal is lasting: no retry', async () => {
+    const { from, to } = lockedTarget();
+    let retried = false;
+    await assert.rejects(renameWithRetry(from, to, { platform: 'linux', onRetry: () => void (retried = true) }), (error: unknown) => {
+      assert.ok(error instanceof RenameError);
+      assert.equal(error.attempts, 1);
+      return true;
+    });
+    assert.equal(retried, false);
+  });
+});

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { diagnoseSsh } from '../../src/ssh/sshDiagnosis';
+
+// stderr as OpenSSH 9.2p1 printed it for `ssh -o BatchMode=yes … exit 0` (captured from real runs;
+// the "port 22: Connection timed out" line is sshconnect.c's format with strerror(ETIMEDOUT)).
+const CHANGED = `@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@
+@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @
+@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@
+IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!
+Someone could be eavesdropping on you right now (man-in-the-middle attack)!
+It is also possible that a host key has just been changed.
+The fingerprint for the ED25519 key sent by the remote host is
+SHA256:dSK8OcGOIxmN1i2WF/GOnCJMAbHs4EBggsxyUob+6g0.
+Please contact your system administrator.
+Add correct host key in /tmp/h12sshd/kh2 to get rid of this message.
+Offending ED25519 key in /tmp/h12sshd/kh2:1
+  remove with:
+  ssh-keygen -f "/tmp/h12sshd/kh2" -R "[127.0.0.9]:2222"
+Host key for [127.0.0.9]:2222 has changed and you have requested strict checking.
+Host key verification failed.
+`;
+
+describe('ssh stderr → diagnosis', () => {
+  test('exit 0 is success whatever ssh printed', () => {
+    assert.deepEqual(diagnoseSsh(0, "Warning: Permanently added '127.0.0.2' (ED25519) to the list of known hosts.\n"), { kind: 'ok' });
+  });
+
+  test('connection refused and timed out name the host and port', () => {
+    assert.deepEqual(diagnoseSsh(255, 'ssh: connect to host 127.0.0.9 port 2223: Connection refused\n'), { kind: 'refused', host: '127.0.0.9', port: 2223 });
+    assert.deepEqual(diagnoseSsh(255, 'ssh: connect to host 47.98.1.2 port 22: Connection timed out\n'), { kind: 'timeout', host: '47.98.1.2', port: 22 });
+    assert.deepEqual(diagnoseSsh(255, 'Connection timed out during banner exchange\nConnection to 10.255.255.1 port 2222 timed out\n'), { kind: 'timeout', host: '10.255.255.1', port: 2222 });
+    assert.deepEqual(diagnoseSsh(255, 'ssh: connect to host 10.0.0.1 port 22: No route to host\n'), { kind: 'unreachable', detail: 'No route to host' });
+  });
+
+  test('Permission denied (publickey) with the user sshd saw', () => {
+    assert.deepEqual(diagnoseSsh(255, 'root@127.0.0.9: Permission denied (publickey).\n'), { kind: 'permissionDenied', user: 'root', methods: ['publickey'] });
+    assert.deepEqual(diagnoseSsh(255, 'Permission denied (publickey,password).\n'), { kind: 'permissionDenied', user: undefined, methods: ['publickey', 'password'] });
+  });
+
+  test('a changed host key: the offending known_hosts file and line, the new fingerprint and the name', () => {
+    assert.deepEqual(diagnoseSsh(255, CHANGED), {
+      kind: 'hostKeyChanged',
+      fingerprint: 'SHA256:dSK8OcGOIxmN1i2WF/GOnCJMAbHs4EBggsxyUob+6g0',
+      file: '/tmp/h12sshd/kh2',
+      line: 1,
+      knownHostsName: '[127.0.0.9]:2222',
+    });
+  });
+
+  test('an unknown host key in batch mode (and with strict checking)', () => {
+    assert.deepEqual(diagnoseSsh(255, 'Host key verification failed.\n'), { kind: 'hostKeyUnknown' });
+    assert.deepEqual(diagnoseSsh(255, 'No ED25519 host key is known for 127.0.0.2 and you have requested strict checking.\nHost key verification failed.\n'), { kind: 'hostKeyUnknown' });
+  });
+
+  test('an unresolvable name, and anything else with ssh\'s last lines', () => {
+    assert.deepEqual(diagnoseSsh(255, 'ssh: Could not resolve hostname nohost.invalid: Name or service not known\n'), { kind: 'unresolved', host: 'nohost.invalid' });
+    assert.deepEqual(diagnoseSsh(255, '/root/.ssh/config: line 3: Bad configuration option: foo\n/root/.ssh/config: terminating, 1 bad configuration options\n'), {
+      kind: 'other',
+      detail: '/root/.ssh/config: line 3: Bad configuration option: foo /root/.ssh/config: terminating, 1 bad configuration options',
+      exitCode: 255,
+    });
+    assert.deepEqual(diagnoseSsh(255, ''), { kind: 'other', detail: '', exitCode: 255 });
+  });
+});

@@ -15,7 +15,7 @@
 // Last two lines printed: `S skipped, W not for this platform`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
 // adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
 // variables that narrow the run (SWAS_TEST_ONLY=unit|integration|ui runs one suite, SWAS_TEST_GREP a
-// mocha grep over the integration tests) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
+// mocha grep over the integration tests, SWAS_TEST_UI parts of the UI scripts' file names, comma-separated) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
 // The rules themselves are in scripts/testRun.mjs (unit-tested by test/unit/testRun.test.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -144,8 +144,10 @@ async function runIntegration(hostReady) {
 async function runUi(hostReady) {
   const none = { passed: 0, failed: 0, pending: 0 };
   if (hostReady !== true) return { ...none, crashed: hostReady };
-  const scripts = fs.readdirSync(path.join(repoRoot, 'test/ui')).filter((f) => f.endsWith('.ui.mjs')).sort();
-  if (scripts.length === 0) return { ...none, crashed: 'no test/ui/*.ui.mjs files' };
+  const wanted = (process.env.SWAS_TEST_UI ?? '').split(',');
+  const scripts = fs.readdirSync(path.join(repoRoot, 'test/ui'))
+    .filter((f) => f.endsWith('.ui.mjs') && wanted.some((part) => f.includes(part))).sort();
+  if (scripts.length === 0) return { ...none, crashed: `no test/ui/*.ui.mjs files${process.env.SWAS_TEST_UI ? ` matching SWAS_TEST_UI=${process.env.SWAS_TEST_UI}` : ''}` };
   // with coverage, the production build also writes its source map beside the bundle (not packaged)
   const packaged = await run('npm', ['run', 'package', '--silent'], { env: coverage ? { SWAS_BUILD_SOURCEMAP: '1' } : {} });
   if (packaged.code !== 0) return { ...none, crashed: `npm run package exited ${packaged.code}` };

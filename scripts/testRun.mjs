@@ -14,6 +14,7 @@ export const FLOOR_FLAG = '--floor';
 export const NARROWING_VARIABLES = {
   SWAS_TEST_ONLY: 'runs one suite (unit|integration|ui)',
   SWAS_TEST_GREP: 'runs only the integration tests whose full title matches (mocha grep)',
+  SWAS_TEST_UI: 'runs only the UI scripts (test/ui/*.ui.mjs) whose file name contains one of its comma-separated parts',
 };
 /**
  * SWAS_TEST_* variables that do not narrow: set by scripts/test.mjs itself, the opt-in for narrowing, the

@@ -18,6 +18,7 @@ import { keepPrivateKey, KeyToKeep } from '../ui/keyRescue';
 import { credentialsOrExplain } from '../ui/pickers';
 import { checkedSettings } from '../ui/settingsCheck';
 import { showCloudError } from '../ui/showCloudError';
+import { messageWithMore } from '../ui/messageWithMore';
 
 export interface CreateKeyPairArgs {
   regionId?: string;
@@ -287,17 +288,24 @@ async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, a
   }
   parts.push(...warnings, ...notes);
 
-  const connect = vscode.l10n.t('Connect with Remote-SSH');
+  // Short labels, so the buttons fit the toast; the rest are behind More… (the text says which server).
+  const restart = vscode.l10n.t('Restart');
+  const connect = vscode.l10n.t('Connect');
   const openConfig = vscode.l10n.t('Open SSH Config');
   const reveal = vscode.l10n.t('Reveal Key File');
-  const restart = vscode.l10n.t('Restart Server');
   const actions = [
     ...(attached ? [restart] : []),
     ...(outcome.alias && outcome.server && attached ? [connect] : []),
     ...(outcome.configPath ? [openConfig] : []),
     ...(outcome.privateKeyPath ? [reveal] : []),
   ];
-  const choice = await prompter.message(warnings.length > 0 ? 'warning' : 'info', parts.join(' '), ...actions);
+  const choice = await messageWithMore(
+    prompter,
+    warnings.length > 0 ? 'warning' : 'info',
+    parts.join(' '),
+    actions,
+    vscode.l10n.t('Key pair "{0}" created', outcome.keyPairName),
+  );
   if (choice === restart && outcome.server) {
     await vscode.commands.executeCommand('swas.restartServer', { regionId: outcome.regionId, instance: outcome.server });
   } else if (choice === connect && outcome.alias) {

@@ -53,7 +53,8 @@ export async function signIn(services: Services): Promise<boolean> {
       const error = toCloudError(raw, 'ListKeyPairs');
       // Only a verdict on the key itself stops sign-in; a network problem should not lose what was typed.
       if (['accessKeyNotFound', 'accessKeyInactive', 'signatureMismatch'].includes(error.kind)) {
-        await prompter.message('error', describeCloudError(error, regionId).text);
+        // not awaited: a toast settles only when closed, and the ID box must open again beside it at once
+        void prompter.message('error', describeCloudError(error, regionId).text);
         continue;
       }
       services.log.warn(`Sign-in check could not reach the service (${error.kind}); storing the AccessKey anyway.`);

@@ -78,8 +78,11 @@ export class VsCodePrompter implements Prompter {
   quickPick<T>(options: QuickPickOptions<T>): Promise<T | Back | undefined> {
     const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { value: T }>();
     pick.title = options.title;
-    pick.step = options.step;
-    pick.totalSteps = options.totalSteps;
+    // a lone question shows no "1/1" counter
+    if (options.totalSteps > 1) {
+      pick.step = options.step;
+      pick.totalSteps = options.totalSteps;
+    }
     pick.placeholder = options.placeholder;
     pick.matchOnDescription = true;
     pick.matchOnDetail = true;

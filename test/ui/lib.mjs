@@ -51,7 +51,8 @@ export async function startDemoEmulator() {
  * `env` reaches the extension host (e.g. credentials); HOME is `home` (default: a fresh empty sandbox).
  * `settings` are user settings merged over the quiet defaults. `locale` (e.g. `zh-cn`) is VS Code's
  * display language, set the way a user does (Configure Display Language writes argv.json).
- * Returns { page, home, workspace, url, stop } — always call stop().
+ * Returns { page, context, home, workspace, url, stop } — always call stop(); `context` is the browser context
+ * (e.g. to grant clipboard permissions).
  */
 export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings = {}, home, workspace, locale } = {}) {
   fs.mkdirSync(path.join(HOST_DIR, 'tmp'), { recursive: true });
@@ -87,7 +88,7 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings =
     page.on('pageerror', (error) => console.error('[page error]', error.message));
     await page.goto(url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    return { page, home: dirs.home, workspace: dirs.workspace, url, stop };
+    return { page, context: browser, home: dirs.home, workspace: dirs.workspace, url, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -178,11 +179,69 @@ export async function quickInputSelect(page, label) {
   await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: label }).first().click({ timeout: 15_000 });
 }
 
+/** Waits for the modal dialog whose message contains `text`; returns its locator (its buttons have role button). */
+export async function waitForDialog(page, text, timeout = 30_000) {
+  const dialog = page.locator('.monaco-dialog-box', { hasText: text }).first();
+  await dialog.waitFor({ state: 'visible', timeout });
+  return dialog;
+}
+
+/** Waits until the quick input's title contains `text` (dialogs such as the simple file dialog have no placeholder to wait for). */
+export async function waitForQuickInputTitle(page, text, timeout = 30_000) {
+  await page.locator(`${QUICK_INPUT} .quick-input-title`, { hasText: text }).first().waitFor({ state: 'visible', timeout });
+  return page.locator(`${QUICK_INPUT} .quick-input-box input`);
+}
+
+/**
+ * Waits for a file dialog (code-server's simple file dialog: a quick input titled `title`) to have filled
+ * in its starting path, which ends with `pathEnd` (it does so in steps after the title shows), so typing is
+ * not overwritten by it; returns the path input's locator.
+ */
+export async function waitForFileDialog(page, title, pathEnd, timeout = 30_000) {
+  const input = await waitForQuickInputTitle(page, title, timeout);
+  await page.waitForFunction(({ selector, end }) => document.querySelector(selector)?.value.endsWith(end),
+    { selector: `${QUICK_INPUT} .quick-input-box input`, end: pathEnd }, { timeout });
+  return input;
+}
+
+/** Polls `condition` (a function of nothing) until it returns true; throws `what` after `timeout` ms. */
+export async function waitUntil(condition, what, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`still not true after ${timeout} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** Waits for a notification toast containing `text`; returns its locator. */
 export async function waitForNotification(page, text, timeout = 30_000) {
   const toast = page.locator(TOAST, { hasText: text }).first();
   await toast.waitFor({ state: 'visible', timeout });
   return toast;
+}
+
+/**
+ * The action buttons of a notification toast, as { text, scrollWidth, clientWidth }: a label cut with
+ * an ellipsis has a scrollWidth above its clientWidth.
+ */
+export async function notificationButtons(toast) {
+  return toast.locator('.notification-list-item-buttons-container .monaco-button').evaluateAll((buttons) =>
+    buttons.map((button) => ({ text: button.textContent.trim(), scrollWidth: button.scrollWidth, clientWidth: button.clientWidth })));
+}
+
+/**
+ * Waits for a notification containing `text` as a toast or, when the workbench shows it only in the
+ * notification center (it skips toasts for a while after several in a row, and where focus sits in the
+ * toasts' corner), in the center, opened and closed again from the palette.
+ */
+export async function waitForMessage(page, text, timeout = 30_000) {
+  try {
+    await waitForNotification(page, text, 5_000);
+    return;
+  } catch { /* not toasted: look in the center */ }
+  await palette(page, 'Notifications: Show Notifications');
+  await page.locator('.notifications-center .notification-list-item', { hasText: text }).first().waitFor({ state: 'visible', timeout });
+  await palette(page, 'Notifications: Hide Notifications');
 }
 
 /** Waits until no notification toast contains `text` (e.g. a finished progress toast fading out). */

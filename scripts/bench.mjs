@@ -172,7 +172,7 @@ fs.mkdirSync(path.join(repoRoot, 'bench-results'), { recursive: true });
 fs.writeFileSync(path.join(repoRoot, 'bench-results/latest.json'), `${JSON.stringify({ machine, rows, growth, topDependencies, host, table }, null, 2)}\n`);
 fs.rmSync(path.dirname(hostFile), { recursive: true, force: true });
 
-const codeServer = JSON.parse(fs.readFileSync(path.join(process.env.SWAS_HOST_DIR || path.join(repoRoot, '.vscode-test/host'), 'node_modules/code-server/package.json'), 'utf8')).version;
+const codeServer = JSON.parse(fs.readFileSync(path.join(process.env.SWAS_HOST_DIR || path.join(repoRoot, '.vscode-test/host'), 'cs/node_modules/code-server/package.json'), 'utf8')).version;
 const machineLine = `${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB RAM, load average ${machine.loadAverage} at the end, `
   + `Node ${machine.node} (bench and node figures), code-server ${codeServer} (extension host), ${machine.date.slice(0, 10)}`;
 const benchDoc = `# Performance: \`npm run bench\`

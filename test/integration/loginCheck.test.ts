@@ -70,7 +70,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
   }
 
   /** Create with web-1, then Restart Server from the final message (the "running again" message dismissed). */
-  const createAndRestart = (name: string) => create(name, { answer: 'Restart Server' }, { answer: 'Restart' }, { answer: undefined });
+  const createAndRestart = (name: string) => create(name, { answer: 'Restart' }, { answer: 'Restart' }, { answer: undefined });
 
   async function trustHostKeyOutsideTheProduct(): Promise<void> {
     const { stdout } = await run('ssh-keyscan', ['-T', '5', WEB1.publicIpAddress]);
@@ -82,7 +82,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     const prompter = world.script(
       { type: ['flow-key'] },
       { pick: 'web-1' },
-      { answer: 'Restart Server' },
+      { answer: 'Restart' },
       { answer: 'Restart' },
       { answer: 'Test SSH Connection' },
       { answer: 'Trust and Continue' },

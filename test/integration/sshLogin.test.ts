@@ -55,7 +55,7 @@ suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local s
   /** Create with web-1, then Restart Server from the final message: the key takes effect at that restart. */
   async function createAttachAndRestart(): Promise<CreateKeyPairOutcome> {
     const name = `login-${Date.now().toString(36)}`;
-    const prompter = world.script({ pick: DEMO_REGION_ID }, { type: [name] }, { pick: 'web-1' }, { answer: 'Restart Server' }, { answer: 'Restart' });
+    const prompter = world.script({ pick: DEMO_REGION_ID }, { type: [name] }, { pick: 'web-1' }, { answer: 'Restart' }, { answer: 'Restart' });
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair');
     assert.ok(outcome?.alias, 'an SSH host entry was written');
     await outcome.followUp;

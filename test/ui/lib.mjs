@@ -161,6 +161,11 @@ export async function waitForQuickInput(page, placeholder, timeout = 30_000) {
   return input;
 }
 
+/** Waits until no quick input (palette, pick or input box) is shown. */
+export async function waitForQuickInputClosed(page, timeout = 15_000) {
+  await page.locator(QUICK_INPUT).waitFor({ state: 'hidden', timeout });
+}
+
 /** Types `text` into the quick pick filter, waits for a row containing `rowText` and accepts it with Enter. */
 export async function quickPickFilterAndAccept(page, text, rowText = text) {
   const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);

@@ -98,8 +98,9 @@ try {
     assert.match(listed, /SSH config entry/);
     assert.ok(fs.existsSync(keyFile), 'local files stay until the second answer');
     await local.getByRole('button', { name: 'Remove These' }).click();
-    await waitUntil(() => !fs.existsSync(keyFile), `${keyFile} removed`);
-    assert.doesNotMatch(fs.readFileSync(sshConfig, 'utf8'), new RegExp(CREATED_NAME));
+    // the key file and the SSH entry go one after the other: wait until both are gone
+    await waitUntil(() => !fs.existsSync(keyFile) && !fs.readFileSync(sshConfig, 'utf8').includes(CREATED_NAME),
+      `${keyFile} and its SSH entry removed`);
   });
 
   await ui.test('Import Public Key…: Choose a .pub File… opens the file dialog; the chosen key is imported as typed', async () => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../host/code-server.mjs';
 import {
-  createUiRunner, palette, quickInputMessage, screenshot, startDemoEmulator, startWorkbench, waitForQuickInput,
+  createUiRunner, palette, quickInputMessage, screenshot, startDemoEmulator, startWorkbench, waitForQuickInput, waitForQuickInputClosed,
 } from './lib.mjs';
 
 const REGION = 'cn-hangzhou';
@@ -44,7 +44,10 @@ try {
     const title = `SWAS: ${translation('package.nls.zh-cn.json', 'command.createKeyPair')}`;
     // palette() waits for the extension's contributions and fails unless a row shows the title
     await palette(page, title);
+    // the command runs: let its first step open before Escape, or the step opens after it and stays
+    await waitForQuickInput(page, translation('l10n/bundle.l10n.zh-cn.json', REGION_PLACEHOLDER));
     await page.keyboard.press('Escape');
+    await waitForQuickInputClosed(page);
   });
 
   await ui.test('the region pick has the zh-cn placeholder and Chinese region names (AcceptLanguage zh-CN)', async () => {

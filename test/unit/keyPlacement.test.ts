@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { KeyFormatError, samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFormat';
 import { onlyOn } from '../support/platform';
 import { asOutsideUser, currentPrivilege } from '../support/privilege';
+import { ensureFuseOpen, ensureTool } from './support/systemTools';
 import {
   ensureKeyDirectory,
   keyFileBaseName,
@@ -46,25 +47,43 @@ function sshKeygen(args: string[]): string {
 const loopDevices: string[] = [];
 const appendOnlyDirs: string[] = [];
 
-/** A real exFAT file system (FUSE on a loop device): no hard links, as on USB sticks and SD cards. */
-function mountExfat(): string {
-  const image = path.join(tempDir(), 'exfat.img');
+/**
+ * A real file system without hard links, as on USB sticks and SD cards. As root, exFAT (FUSE on a loop device:
+ * mount.exfat-fuse always asks for a block device). Inside a normal user's `unshare -r`, where neither a loop device
+ * nor a block-device FUSE mount is allowed, FAT through fusefat on the image file itself; both refuse link() with EPERM.
+ */
+function mountWithoutHardLinks(): string {
+  const image = path.join(tempDir(), 'disk.img');
   fs.writeFileSync(image, Buffer.alloc(8 * 1024 * 1024));
-  execFileSync('mkfs.exfat', [image], { stdio: 'ignore' });
-  const device = execFileSync('losetup', ['-f', '--show', image], { encoding: 'utf8' }).trim();
-  loopDevices.push(device);
   const dir = tempDir();
-  execFileSync('mount.exfat-fuse', [device, dir, '-o', 'umask=077'], { stdio: 'ignore' });
+  if (currentPrivilege() === 'root') {
+    execFileSync('mkfs.exfat', [image], { stdio: 'ignore' });
+    const device = execFileSync('losetup', ['-f', '--show', image], { encoding: 'utf8' }).trim();
+    loopDevices.push(device);
+    execFileSync('mount.exfat-fuse', [device, dir, '-o', 'umask=077'], { stdio: 'ignore' });
+  } else {
+    execFileSync('mkfs.fat', [image], { stdio: 'ignore' });
+    execFileSync('fusefat', ['-o', 'rw+', image, dir], { stdio: 'ignore' });
+  }
   mounts.push(dir);
   return dir;
 }
 
-/** A folder where files can be created and linked but not removed (ext4 `chattr +a`). */
+/**
+ * A folder where files can be created and linked but not removed: ext4 `chattr +a` as root; inside a normal user's
+ * `unshare -r`, which has no CAP_LINUX_IMMUTABLE, bindfs --delete-deny (unlink fails with the same EPERM).
+ */
 function appendOnlyDir(): string {
   const dir = tempDir();
-  execFileSync('chattr', ['+a', dir]);
-  appendOnlyDirs.push(dir);
-  return dir;
+  if (currentPrivilege() === 'root') {
+    execFileSync('chattr', ['+a', dir]);
+    appendOnlyDirs.push(dir);
+    return dir;
+  }
+  const view = tempDir();
+  execFileSync('bindfs', ['--delete-deny', dir, view]);
+  mounts.push(view);
+  return view;
 }
 
 function modeOf(filePath: string): number {
@@ -82,17 +101,6 @@ async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise
   return caught;
 }
 
-function ensureTool(binary: string, aptPackage: string): void {
-  try {
-    execFileSync('which', [binary], { stdio: 'ignore' });
-  } catch {
-    // only package installation needs real root; anyone else is told the one line to run
-    if (currentPrivilege() !== 'root') throw new Error(`${binary} is missing: as root, run apt-get install -y ${aptPackage}`);
-    execFileSync('apt-get', ['install', '-y', aptPackage], { stdio: 'inherit' });
-  }
-  execFileSync('which', [binary], { stdio: 'ignore' });
-}
-
 // real disk failures: tmpfs and bind mounts (Linux's), as root or inside `unshare -r -m`
 const LINUX_MOUNTS = onlyOn(['linux']);
 
@@ -101,16 +109,15 @@ before(() => {
   ensureTool('ssh-keygen', 'openssh-client');
   if (LINUX_MOUNTS.skip) return;
   ensureTool('bindfs', 'bindfs');
-  ensureTool('mkfs.exfat', 'exfatprogs');
-  ensureTool('mount.exfat-fuse', 'exfat-fuse');
-  ensureTool('chattr', 'e2fsprogs');
-  if (currentPrivilege() !== 'root') {
-    try {
-      fs.accessSync('/dev/fuse', fs.constants.R_OK | fs.constants.W_OK);
-    } catch {
-      throw new Error('bindfs (FUSE) needs /dev/fuse open to you, as Debian and Ubuntu ship it (crw-rw-rw-): as root, run chmod 0666 /dev/fuse');
-    }
+  if (currentPrivilege() === 'root') {
+    ensureTool('mkfs.exfat', 'exfatprogs');
+    ensureTool('mount.exfat-fuse', 'exfat-fuse');
+    ensureTool('chattr', 'e2fsprogs');
+  } else {
+    ensureTool('mkfs.fat', 'dosfstools');
+    ensureTool('fusefat', 'fusefat');
   }
+  ensureFuseOpen();
   assert.equal(process.getuid?.(), 0, 'the disk-failure tests mount file systems: run them as root, or through npm test, '
     + 'which runs the unit suite of a normal user inside `unshare -r -m`');
 });
@@ -392,8 +399,8 @@ describe('saveKeyPair', () => {
 });
 
 describe('one placement for created and generated keys', () => {
-  test('exFAT (no hard links): saveKeyPair and generateLocalKeyPair both place with the rename fallback', async () => {
-    const directory = mountExfat();
+  test('no hard links (exFAT; FAT in a user namespace): saveKeyPair and generateLocalKeyPair both place with the rename fallback', LINUX_MOUNTS, async () => {
+    const directory = mountWithoutHardLinks();
     assert.equal(await fs.promises.link(path.join(directory, 'x'), path.join(directory, 'y')).catch((e: NodeJS.ErrnoException) => e.code), 'ENOENT');
     fs.writeFileSync(path.join(directory, 'probe'), '');
     assert.equal(await fs.promises.link(path.join(directory, 'probe'), path.join(directory, 'probe2')).catch((e: NodeJS.ErrnoException) => e.code), 'EPERM', 'links really are unsupported here');
@@ -406,7 +413,7 @@ describe('one placement for created and generated keys', () => {
     assert.deepEqual(fs.readdirSync(directory).sort(), ['made-2.pem', 'made-2.pub', 'made.pem', 'made.pub']);
   });
 
-  test('generateLocalKeyPair: when the .pub cannot be written, no private key is left behind', async () => {
+  test('generateLocalKeyPair: when the .pub cannot be written, no private key is left behind', LINUX_MOUNTS, async () => {
     // 16 KiB = four pages: ssh-keygen's two scratch files and the private key take the last three.
     const directory = mountTmpfs('size=16k');
     fs.writeFileSync(path.join(directory, 'filler'), Buffer.alloc(4 * 1024));
@@ -415,7 +422,7 @@ describe('one placement for created and generated keys', () => {
     assert.deepEqual(fs.readdirSync(directory), ['filler']);
   });
 
-  test('a temp name that cannot be removed after placing never costs the placed key', async () => {
+  test('a temp name that cannot be removed after placing never costs the placed key', LINUX_MOUNTS, async () => {
     const directory = appendOnlyDir();
     const target = path.join(directory, 'k.pem');
     const placed = await writeSecretFileExclusive(target, PKCS1_PEM);

@@ -1,34 +1,69 @@
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RenameError, renameWithRetry } from '../../src/ssh/renameRetry';
+import { onlyOn } from '../support/platform';
+import { currentPrivilege } from '../support/privilege';
+import { ensureFuseOpen, ensureTool } from './support/systemTools';
 
-// An immutable file (ext4 `chattr +i`) refuses to be replaced with EPERM, as Windows does while an
-// antivirus or indexer holds it; clearing the flag is the other program letting go.
+// A target that refuses to be replaced with EPERM, as Windows does while an antivirus or indexer holds it: an
+// immutable file (ext4 `chattr +i`) as root; inside a normal user's `unshare -r`, which has no CAP_LINUX_IMMUTABLE,
+// a bindfs --rename-deny view of the folder. Letting go is the other program closing the file: the flag cleared,
+// or the view replaced by a plain bind mount of the same folder.
+const LINUX_LOCKS = onlyOn(['linux']);
 const immutable: string[] = [];
+const mounts: string[] = [];
 const roots: string[] = [];
+
+before(() => {
+  if (LINUX_LOCKS.skip) return;
+  if (currentPrivilege() === 'root') {
+    ensureTool('chattr', 'e2fsprogs');
+    return;
+  }
+  ensureTool('bindfs', 'bindfs');
+  ensureFuseOpen();
+});
 
 function lockedTarget(): { from: string; to: string; release: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rename-retry-'));
   roots.push(dir);
-  const from = path.join(dir, 'candidate');
-  const to = path.join(dir, 'config');
-  fs.writeFileSync(from, 'new');
-  fs.writeFileSync(to, 'old');
-  execFileSync('chattr', ['+i', to]);
-  immutable.push(to);
-  return { from, to, release: () => execFileSync('chattr', ['-i', to]) };
+  const rooted = currentPrivilege() === 'root';
+  const source = rooted ? dir : path.join(dir, 'source');
+  const view = rooted ? dir : path.join(dir, 'view');
+  fs.mkdirSync(source, { recursive: true });
+  fs.writeFileSync(path.join(source, 'candidate'), 'new');
+  fs.writeFileSync(path.join(source, 'config'), 'old');
+  const from = path.join(view, 'candidate');
+  const to = path.join(view, 'config');
+  if (rooted) {
+    execFileSync('chattr', ['+i', to]);
+    immutable.push(to);
+    return { from, to, release: () => execFileSync('chattr', ['-i', to]) };
+  }
+  fs.mkdirSync(view);
+  execFileSync('bindfs', ['--rename-deny', source, view]);
+  mounts.push(view);
+  return {
+    from,
+    to,
+    release: () => {
+      execFileSync('umount', [view]);
+      execFileSync('mount', ['--bind', source, view]);
+    },
+  };
 }
 
 after(() => {
   for (const file of immutable) execFileSync('chattr', ['-i', file]);
+  for (const view of mounts) execFileSync('umount', [view]);
   for (const dir of roots) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('renameWithRetry', () => {
+describe('renameWithRetry', LINUX_LOCKS, () => {
   test('on Windows, a file in use for a moment is replaced once it is let go', async () => {
     const { from, to, release } = lockedTarget();
     const retries: Array<[number, string]> = [];

@@ -11,7 +11,9 @@ NODE_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 PLAYWRIGHT_VERSION=1.65.1
 # fonts-wqy-microhei: CJK glyphs, so screenshots of the zh-cn UI test show Chinese rather than boxes
-APT_PACKAGES=(chromium libkrb5-dev openssh-client openssh-server fonts-wqy-microhei)
+# bindfs, dosfstools, fusefat: the unit suite's disk faults as a normal user (FUSE in `unshare -r`; root's run
+# installs its own exFAT and chattr tools)
+APT_PACKAGES=(chromium libkrb5-dev openssh-client openssh-server fonts-wqy-microhei bindfs dosfstools fusefat)
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HOST_DIR=${SWAS_HOST_DIR:-$REPO_ROOT/.vscode-test/host}

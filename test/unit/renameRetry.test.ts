@@ -63,8 +63,8 @@ after(() => {
   for (const dir of roots) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('renameWithRetry', LINUX_LOCKS, () => {
-  test('on Windows, a file in use for a moment is replaced once it is let go', async () => {
+describe('renameWithRetry', () => {
+  test('on Windows, a file in use for a moment is replaced once it is let go', LINUX_LOCKS, async () => {
     const { from, to, release } = lockedTarget();
     const retries: Array<[number, string]> = [];
     await renameWithRetry(from, to, {
@@ -79,7 +79,7 @@ describe('renameWithRetry', LINUX_LOCKS, () => {
     assert.equal(fs.readFileSync(to, 'utf8'), 'new');
   });
 
-  test('on Windows, a file that stays in use fails after the backoff with a message that says so', async () => {
+  test('on Windows, a file that stays in use fails after the backoff with a message that says so', LINUX_LOCKS, async () => {
     const { from, to } = lockedTarget();
     await assert.rejects(renameWithRetry(from, to, { platform: 'win32', delaysMs: [1, 1, 1] }), (error: unknown) => {
       assert.ok(error instanceof RenameError);
@@ -91,7 +91,7 @@ describe('renameWithRetry', LINUX_LOCKS, () => {
     assert.equal(fs.readFileSync(to, 'utf8'), 'old');
   });
 
-  test('on Linux the same refusal is lasting: no retry', async () => {
+  test('on Linux the same refusal is lasting: no retry', LINUX_LOCKS, async () => {
     const { from, to } = lockedTarget();
     let retried = false;
     await assert.rejects(renameWithRetry(from, to, { platform: 'linux', onRetry: () => void (retried = true) }), (error: unknown) => {

@@ -1,6 +1,7 @@
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import { promisify } from 'util';
+import { currentPrivilege } from '../support/privilege';
 
 const run = promisify(execFile);
 
@@ -41,11 +42,18 @@ export class Mounts {
 
   /**
    * Lets files be created in `dir` but none renamed or removed (ext4 `chattr +a`): the lock,
-   * candidate and backup can be written, the atomic replace cannot.
+   * candidate and backup can be written, the atomic replace cannot. A normal user's host (uid 0
+   * only inside `unshare -r`, no CAP_LINUX_IMMUTABLE) mounts a bindfs view of `dir` over itself that
+   * refuses both with the same EPERM.
    */
   async appendOnlyFolder(dir: string): Promise<void> {
-    await run('chattr', ['+a', dir]);
-    this.appendOnly.push(dir);
+    if (currentPrivilege() === 'root') {
+      await run('chattr', ['+a', dir]);
+      this.appendOnly.push(dir);
+      return;
+    }
+    await run('bindfs', ['--rename-deny', '--delete-deny', dir, dir]);
+    this.mounted.push(dir);
   }
 
   async release(): Promise<void> {

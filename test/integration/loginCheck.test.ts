@@ -1,7 +1,6 @@
 import * as assert from 'assert';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import * as vscode from 'vscode';
@@ -36,7 +35,8 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
   suiteTeardown(async () => world?.stop());
   setup(async () => {
     await world.resetShowing([DEMO_REGION_ID]);
-    await world.configure({ defaultUser: os.userInfo().username });
+    // a normal user's sshd (started as that user again) lets in only that user, not the namespace's root
+    await world.configure({ defaultUser: LocalSshd.loginUser() });
     await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
     await fs.writeFile(world.configPath, `UserKnownHostsFile ${knownHosts()}\n`, { mode: 0o600 });
   });
@@ -47,6 +47,8 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
   });
 
   const knownHosts = () => path.join(world.home, '.ssh', 'known_hosts');
+  /** How ssh names web-1's sshd in known_hosts and messages: the bare IP on port 22, `[IP]:port` on a high port. */
+  const sshdHost = () => (sshd!.port === 22 ? WEB1.publicIpAddress : `[${WEB1.publicIpAddress}]:${sshd!.port}`);
   const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
   const startSshd = async () => {
     sshd = await LocalSshd.start(WEB1.publicIpAddress, authorizedKeys());
@@ -73,7 +75,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
   const createAndRestart = (name: string) => create(name, { answer: 'Restart' }, { answer: 'Restart' }, { answer: undefined });
 
   async function trustHostKeyOutsideTheProduct(): Promise<void> {
-    const { stdout } = await run('ssh-keyscan', ['-T', '5', WEB1.publicIpAddress]);
+    const { stdout } = await run('ssh-keyscan', ['-T', '5', '-p', String(sshd!.port), WEB1.publicIpAddress]);
     await fs.writeFile(knownHosts(), stdout, { mode: 0o600 });
   }
 
@@ -101,11 +103,11 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
 
     const back = prompter.messages('info').find((m) => /web-1 running again/.test(m.text));
     assert.deepStrictEqual(back?.actions, ['Test SSH Connection', 'Connect with Remote-SSH']);
-    const trust = prompter.shown.find((s) => s.kind === 'confirm' && /First connection to web-1 \(127\.0\.0\.2\): trust its host key\?/.test(s.text));
+    const trust = prompter.shown.find((s) => s.kind === 'confirm' && s.text.includes(`First connection to web-1 (${sshdHost()}): trust its host key?`));
     assert.ok(trust, texts.join('\n'));
     assert.ok(trust.text.includes(await sshd!.fingerprint()), `the real host key's fingerprint is shown: ${trust.text}`);
     assert.match(prompter.lastMessage()!.text, /SSH login to web-1 works \(swas-flow-key, user /);
-    const { stdout } = await run('ssh-keygen', ['-F', WEB1.publicIpAddress, '-f', knownHosts()]);
+    const { stdout } = await run('ssh-keygen', ['-F', sshdHost(), '-f', knownHosts()]);
     assert.ok(stdout.includes('ssh-ed25519'), 'the accepted key is in the known_hosts ssh uses');
   });
 
@@ -179,13 +181,13 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     await createAndRestart('reused-ip');
     const other = path.join(world.home, 'old_host_key');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-    const oldLine = `${WEB1.publicIpAddress} ${(await fs.readFile(`${other}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ')}\n`;
+    const oldLine = `${sshdHost()} ${(await fs.readFile(`${other}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ')}\n`;
     await fs.writeFile(knownHosts(), oldLine, { mode: 0o600 });
     const prompter = world.script({ answer: 'Remove Old Key' }, { answer: 'Trust and Continue' });
     const outcome = await testConnection();
     assert.strictEqual(outcome.kind, 'hostKeyChanged');
     const warning = prompter.messages('warning')[0];
-    assert.ok(warning.text.includes(`The host key of web-1 (127.0.0.2) is not the one saved in ${knownHosts()} (line 1)`), warning.text);
+    assert.ok(warning.text.includes(`The host key of web-1 (${sshdHost()}) is not the one saved in ${knownHosts()} (line 1)`), warning.text);
     assert.match(warning.text, /belonged to another server before, or the server was re-imaged/);
     assert.deepStrictEqual(warning.actions, ['Remove Old Key']);
     assert.strictEqual(outcome.kind === 'hostKeyChanged' && outcome.after?.kind, 'hostKeyUnknown');

@@ -46,6 +46,8 @@ function sshKeygen(args: string[]): string {
 
 const loopDevices: string[] = [];
 const appendOnlyDirs: string[] = [];
+/** Absolute paths of the file-system tools, found (or installed) by before(). */
+const tools = { mkfs: '', mount: '' };
 
 /**
  * A real file system without hard links, as on USB sticks and SD cards. As root, exFAT (FUSE on a loop device:
@@ -57,13 +59,13 @@ function mountWithoutHardLinks(): string {
   fs.writeFileSync(image, Buffer.alloc(8 * 1024 * 1024));
   const dir = tempDir();
   if (currentPrivilege() === 'root') {
-    execFileSync('mkfs.exfat', [image], { stdio: 'ignore' });
+    execFileSync(tools.mkfs, [image], { stdio: 'ignore' });
     const device = execFileSync('losetup', ['-f', '--show', image], { encoding: 'utf8' }).trim();
     loopDevices.push(device);
-    execFileSync('mount.exfat-fuse', [device, dir, '-o', 'umask=077'], { stdio: 'ignore' });
+    execFileSync(tools.mount, [device, dir, '-o', 'umask=077'], { stdio: 'ignore' });
   } else {
-    execFileSync('mkfs.fat', [image], { stdio: 'ignore' });
-    execFileSync('fusefat', ['-o', 'rw+', image, dir], { stdio: 'ignore' });
+    execFileSync(tools.mkfs, [image], { stdio: 'ignore' });
+    execFileSync(tools.mount, ['-o', 'rw+', image, dir], { stdio: 'ignore' });
   }
   mounts.push(dir);
   return dir;
@@ -110,12 +112,12 @@ before(() => {
   if (LINUX_MOUNTS.skip) return;
   ensureTool('bindfs', 'bindfs');
   if (currentPrivilege() === 'root') {
-    ensureTool('mkfs.exfat', 'exfatprogs');
-    ensureTool('mount.exfat-fuse', 'exfat-fuse');
+    tools.mkfs = ensureTool('mkfs.exfat', 'exfatprogs');
+    tools.mount = ensureTool('mount.exfat-fuse', 'exfat-fuse');
     ensureTool('chattr', 'e2fsprogs');
   } else {
-    ensureTool('mkfs.fat', 'dosfstools');
-    ensureTool('fusefat', 'fusefat');
+    tools.mkfs = ensureTool('mkfs.fat', 'dosfstools');
+    tools.mount = ensureTool('fusefat', 'fusefat');
   }
   ensureFuseOpen();
   assert.equal(process.getuid?.(), 0, 'the disk-failure tests mount file systems: run them as root, or through npm test, '

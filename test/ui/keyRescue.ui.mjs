@@ -1,5 +1,6 @@
 // UI test: the private key rescue, through the real widgets. The key folder (swas.sshKeyDirectory ~/keys)
-// is a read-only bind mount (the host runs as root, where permission bits stop no write), so saving the
+// refuses writes: as root, where permission bits stop no write, a read-only bind mount (EROFS); as a normal
+// user (code-server runs as that user, outside any namespace), no write bit on it (EACCES). So saving the
 // new key fails and Create asks, in a modal, to Save As…, Copy to Clipboard or Discard Key…. Each answer is
 // given as a user does: the simple save dialog of code-server, the browser clipboard (read back through
 // the page with clipboard permissions granted), the second modal that Discard asks; the final message's
@@ -31,8 +32,13 @@ const { page, context, home, url } = workbench;
 const keys = path.join(home, 'keys');
 const sshConfig = path.join(home, '.ssh', 'config');
 fs.mkdirSync(keys, { mode: 0o700 });
-execFileSync('mount', ['--bind', keys, keys]);
-execFileSync('mount', ['-o', 'remount,ro,bind', keys]);
+const rooted = process.getuid() === 0;
+if (rooted) {
+  execFileSync('mount', ['--bind', keys, keys]);
+  execFileSync('mount', ['-o', 'remount,ro,bind', keys]);
+} else {
+  fs.chmodSync(keys, 0o500);
+}
 const ui = createUiRunner({ page });
 
 /** The public key (type and base64) of a PEM private key, by OpenSSH. */
@@ -135,7 +141,11 @@ try {
     assert.doesNotMatch(fs.existsSync(sshConfig) ? fs.readFileSync(sshConfig, 'utf8') : '', new RegExp(name), 'no SSH entry without a key');
   });
 } finally {
-  try { execFileSync('umount', ['-l', keys]); } catch { /* not mounted */ }
+  if (rooted) {
+    try { execFileSync('umount', ['-l', keys]); } catch { /* not mounted */ }
+  } else {
+    fs.chmodSync(keys, 0o700);
+  }
   await workbench.stop();
   await world.stop();
   ui.finish();

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   createUiRunner, palette, quickInputSelect, quickPickFilterAndAccept, quickInputMessage, startDemoEmulator,
@@ -91,7 +92,8 @@ try {
     assert.equal(publicKeyOf(target), listedPublicKey(name));
     assert.deepEqual(fs.readdirSync(keys), [], 'nothing left in the read-only folder');
     const resolved = execFileSync('ssh', ['-G', '-F', sshConfig, `swas-${name}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    assert.equal(resolved.match(/^identityfile (.*)$/m)?.[1], target);
+    // ssh -G prints a leading ~ as written, which ssh expands to the passwd home (a clone under it gets ~/ paths)
+    assert.equal(resolved.match(/^identityfile (.*)$/m)?.[1].replace(/^~(?=\/)/, os.userInfo().homedir), target);
   });
 
   await ui.test('Copy to Clipboard puts the PEM on the browser clipboard; no key file is written anywhere', async () => {

@@ -99,13 +99,18 @@ async function writeFileDurably(
   }
 }
 
+/** A hidden, unique name in `file`'s folder: a rename from there to `file` never crosses file systems. */
+function tempPathFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.swas-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
 /**
  * The candidate file: written next to the config (same folder, mode and owner) so that OpenSSH can
  * check it exactly as it will read the config (relative `Include`s resolve from ~/.ssh either
  * way, ssh_config(5)) before anything the user owns is touched.
  */
 async function writeCandidate(target: string, text: string, mode: number, owner: { uid?: number; gid?: number }): Promise<string> {
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.swas-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = tempPathFor(target);
   try {
     await writeFileDurably(temp, text, mode, owner, 'wx');
     return temp;
@@ -141,10 +146,17 @@ async function commitCandidate(temp: string, target: string): Promise<void> {
   }
 }
 
+/**
+ * Writes the backup beside its folder's other files and renames it into place, so a write that fails
+ * halfway (a full disk) leaves the previous backup whole instead of truncated.
+ */
 async function writeBackup(backupPath: string, target: string, text: string, mode: number, owner: { uid?: number; gid?: number }): Promise<void> {
+  const temp = tempPathFor(backupPath);
   try {
-    await writeFileDurably(backupPath, text, mode, owner, 'w');
+    await writeFileDurably(temp, text, mode, owner, 'wx');
+    await renameWithRetry(temp, backupPath);
   } catch (error) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
     throw new SshConfigError(
       'IO',
       `Cannot write the backup ${backupPath} (${errnoCode(error) ?? String(error)}), so ${target} was not changed.`,

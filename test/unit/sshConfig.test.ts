@@ -19,6 +19,7 @@ import {
 } from '../../src/ssh/sshConfig';
 import { originalLineOf, withIgnoreUnknown } from '../../src/ssh/sshConfigText';
 import { currentPrivilege } from '../support/privilege';
+import { onlyOn } from '../support/platform';
 import { verifyBlock } from '../../src/ssh/sshVerify';
 import { ensureOpenSsh } from './support/openssh';
 
@@ -293,6 +294,39 @@ describe('updateSshConfig on disk', () => {
       (error: unknown) => isCode('IO')(error) && /backup/.test((error as Error).message),
     );
     assert.equal(await fs.readFile(configPath, 'utf8'), 'Host a\n');
+  });
+
+  test('a full disk while writing the backup keeps the previous backup whole (case 28b)', onlyOn(['linux']), async () => {
+    // a real tmpfs (as root, or inside the unit suite's `unshare -r -m`), filled so that exactly the candidate fits
+    const disk = path.join(home, 'disk');
+    await fs.mkdir(disk);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', disk]);
+    undoUnwritable.push(() => execFileSync('umount', [disk]));
+    const configPath = path.join(disk, 'config');
+    const original = Array.from({ length: 1_000 }, (_, i) => `Host h${i}\n  HostName 192.0.2.${i % 250}\n`).join('');
+    await fs.writeFile(configPath, original);
+    const previousBackup = 'Host from-the-last-good-edit\n';
+    await fs.writeFile(`${configPath}.swas-backup`, previousBackup);
+    const page = 4096;
+    const candidatePages = Math.ceil(Buffer.byteLength(applyManagedBlock(original, BLOCK)) / page) + 1;
+    await fs.writeFile(path.join(disk, 'reserve'), Buffer.alloc(candidatePages * page));
+    const filler = await fs.open(path.join(disk, 'filler'), 'w');
+    try {
+      for (;;) await filler.write(Buffer.alloc(page));
+    } catch (error) {
+      assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+    } finally {
+      await filler.close();
+    }
+    await fs.rm(path.join(disk, 'reserve'));
+
+    await assert.rejects(
+      updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
+      (error: unknown) => isCode('IO')(error) && /Cannot write the backup .*ENOSPC.*was not changed/.test((error as Error).message),
+    );
+    assert.equal(await fs.readFile(configPath, 'utf8'), original);
+    assert.equal(await fs.readFile(`${configPath}.swas-backup`, 'utf8'), previousBackup, 'the previous backup is whole');
+    assert.deepEqual((await fs.readdir(disk)).sort(), ['config', 'config.swas-backup', 'filler'], 'no temp file left');
   });
 
   test('broken markers: refused and unchanged', async () => {

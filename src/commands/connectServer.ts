@@ -11,7 +11,7 @@ import { readSettings } from '../settings';
 
 export type ConnectServerOutcome =
   | { kind: 'connecting'; alias: string; keyPairName: string }
-  | { kind: 'windows' | 'noPublicIp' | 'noKeyPair' | 'keyNotLocal' | 'configProblem' };
+  | { kind: 'windows' | 'noPublicIp' | 'noKeyPair' | 'keyNotLocal' | 'configProblem' | 'restartPending' };
 
 /**
  * SWAS: Connect with Remote-SSH (server). Makes sure our SSH config has an entry for this server
@@ -81,6 +81,25 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
       ),
     );
     return { kind: 'keyNotLocal' };
+  }
+  // An attach made here takes effect only at the server's next restart (swas-api.md, key pairs): say so
+  // before a login that would be refused.
+  const pending = services.pendingRestarts.get(region, server.instanceId);
+  if (pending?.keyPairName === keyPair.keyPairName) {
+    const restart = vscode.l10n.t('Restart');
+    const connectAnyway = vscode.l10n.t('Connect Anyway');
+    const choice = await prompter.message(
+      'warning',
+      vscode.l10n.t('{0} has not restarted since key pair "{1}" was attached to it here: the key works only after a restart.', server.instanceName, keyPair.keyPairName),
+      restart,
+      connectAnyway,
+    );
+    if (choice === restart) {
+      await vscode.commands.executeCommand('swas.restartServer', { regionId: region, instance: server });
+    }
+    if (choice !== connectAnyway) {
+      return { kind: 'restartPending' };
+    }
   }
   const entries = await writeKeyPairEntry(services, places, { regionId: region, keyPairName: keyPair.keyPairName, privateKeyPath: privateKey, servers: [server] });
   if ('problem' in entries) {

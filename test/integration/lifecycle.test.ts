@@ -304,9 +304,12 @@ suite('Key pair lifecycle from the sidebar', function () {
   test('Connect (server): writes the entry for the attached key pair when its key is here, otherwise explains', async () => {
     await createLocalKeyPair('lap', 'db-1');
     await fs.rm(world.configPath);
-    world.script();
+    // attached at Create, not restarted since: the reminder comes first, and Connect Anyway goes on
+    const reminded = world.script({ answer: 'Connect Anyway' });
     const connected = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1'));
     assert.deepStrictEqual(connected, { kind: 'connecting', alias: 'swas-lap', keyPairName: 'lap' });
+    assert.match(reminded.messages('warning')[0].text, /db-1 has not restarted since key pair "lap" was attached to it here: the key works only after a restart/);
+    assert.strictEqual(reminded.remaining, 0);
     assert.deepStrictEqual((await sshG(world.configPath, 'swas-lap', world.home)).get('hostname'), [DEMO_SERVERS.db1.publicIpAddress]);
 
     const prompter = world.script();
@@ -315,6 +318,27 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.match(prompter.lastMessage()!.text, /uses key pair "existing-key", whose private key is not on this machine/);
     const windows = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'win-1'));
     assert.deepStrictEqual(windows, { kind: 'windows' });
+  });
+
+  test('Connect (server) after an attach made here: Restart restarts and waits, no hand-off; once restarted, no reminder', async () => {
+    await createLocalKeyPair('lap', 'db-1');
+    await fs.rm(world.configPath);
+    let prompter = world.script({ answer: undefined });
+    assert.deepStrictEqual(await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1')), { kind: 'restartPending' });
+    assert.match(prompter.messages('warning')[0].text, /has not restarted since key pair "lap"/);
+    assert.strictEqual(instance('db-1').rebootCount, 0, 'dismissed: nothing restarted');
+    await assert.rejects(fs.access(world.configPath), 'dismissed: no entry written');
+
+    prompter = world.script({ answer: 'Restart' }, { answer: 'Restart' });
+    assert.deepStrictEqual(await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1')), { kind: 'restartPending' });
+    assert.match(prompter.shown.find((s) => s.kind === 'confirm')!.text, /Restart db-1/);
+    assert.strictEqual(instance('db-1').rebootCount, 1);
+    assert.strictEqual(prompter.remaining, 0);
+
+    prompter = world.script();
+    const connected = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1'));
+    assert.deepStrictEqual(connected, { kind: 'connecting', alias: 'swas-lap', keyPairName: 'lap' });
+    assert.deepStrictEqual(prompter.messages('warning'), [], 'no reminder after the restart');
   });
 
   test('Connect (server): a server without a key pair gets advice, nothing is written', async () => {

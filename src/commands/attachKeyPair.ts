@@ -118,7 +118,7 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
     }
   }
   let aliases = new Map<string, string>();
-  const privateKey = attached.length > 0 ? await localPrivateKey(places, regionId, keyPair) : undefined;
+  const privateKey = attached.length > 0 ? await localPrivateKey(places, services.placedKeyFiles, regionId, keyPair) : undefined;
   if (privateKey) {
     const entries = await writeKeyPairEntry(services, places, { regionId, keyPairName: keyPair.keyPairName, privateKeyPath: privateKey, servers: attached });
     if ('problem' in entries) {

@@ -69,7 +69,7 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
     return { kind: 'noKeyPair' };
   }
   const places = await sshPlaces(readSettings());
-  const privateKey = await localPrivateKey(places, region, keyPair);
+  const privateKey = await localPrivateKey(places, services.placedKeyFiles, region, keyPair);
   if (!privateKey) {
     void prompter.message(
       'warning',

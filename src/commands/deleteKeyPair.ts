@@ -39,7 +39,7 @@ async function existing(file: string): Promise<boolean> {
 async function localLeftovers(services: Services, regionId: string, keyPair: KeyPair, serverIps: string[]): Promise<LocalLeftover[]> {
   const places = await sshPlaces(readSettings());
   const leftovers: LocalLeftover[] = [];
-  const privateKey = await localPrivateKey(places, regionId, keyPair);
+  const privateKey = await localPrivateKey(places, services.placedKeyFiles, regionId, keyPair);
   if (privateKey && services.placedKeyFiles.wasPlaced(privateKey)) {
     const publicKey = privateKey.replace(/\.pem$/, '') + '.pub';
     const withPublic = publicKey !== privateKey && services.placedKeyFiles.wasPlaced(publicKey) && (await existing(publicKey));

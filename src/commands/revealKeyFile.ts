@@ -11,7 +11,7 @@ export async function revealKeyFile(services: Services, args?: KeyPairArgs & { l
   if (!target) {
     return undefined;
   }
-  const file = args?.localKeyPath ?? (await localPrivateKey(await sshPlaces(readSettings()), target.regionId, target.keyPair));
+  const file = args?.localKeyPath ?? (await localPrivateKey(await sshPlaces(readSettings()), services.placedKeyFiles, target.regionId, target.keyPair));
   if (!file) {
     void services.prompter.message('info', vscode.l10n.t('The private key of "{0}" is not on this machine.', target.keyPair.keyPairName));
     return undefined;

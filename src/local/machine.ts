@@ -5,6 +5,7 @@ import { regionsToShow } from '../cloud/regionList';
 import { identityFilePath } from '../ssh/hostEntries';
 import { findLocalPrivateKey } from '../ssh/localKey';
 import { expandHome } from '../ssh/paths';
+import type { PlacedKeyFiles } from '../ssh/placedKeyFiles';
 import { findManagedBlock, ManagedBlock, resolveSshConfigPath } from '../ssh/sshConfig';
 import type { Services } from '../services';
 import { homeDirectory, readSettings, Settings, sshTildeDirectory } from '../settings';
@@ -67,8 +68,12 @@ export function managedBlockOf(places: SshPlaces, regionId: string, keyPairName:
   }
 }
 
-/** The key pair's private key on this machine: in the key folder, or where its SSH config block points. */
-export async function localPrivateKey(places: SshPlaces, regionId: string, keyPair: KeyPair): Promise<string | undefined> {
+/**
+ * The key pair's private key on this machine: where its SSH config block points, in the key folder, or
+ * wherever this extension saved it (a Save As elsewhere, found even after the block is gone). Each
+ * candidate counts only if its public half is the key pair's.
+ */
+export async function localPrivateKey(places: SshPlaces, placed: PlacedKeyFiles, regionId: string, keyPair: KeyPair): Promise<string | undefined> {
   if (!keyPair.publicKey) {
     return undefined;
   }
@@ -77,6 +82,6 @@ export async function localPrivateKey(places: SshPlaces, regionId: string, keyPa
     directory: places.keyDirectory,
     keyPairName: keyPair.keyPairName,
     publicKey: keyPair.publicKey,
-    extraCandidates: block ? [identityFilePath(block.identityFile, places.tildeHome)] : [],
+    extraCandidates: [...(block ? [identityFilePath(block.identityFile, places.tildeHome)] : []), ...placed.privateKeys()],
   });
 }

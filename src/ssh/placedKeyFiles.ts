@@ -22,6 +22,11 @@ export class PlacedKeyFiles {
     await this.memento.update(PLACED_KEY, [...known]);
   }
 
+  /** The private keys among them (a Save As may have put one anywhere), newest first. */
+  privateKeys(): string[] {
+    return this.list().filter((file) => !file.endsWith('.pub')).reverse();
+  }
+
   wasPlaced(file: string): boolean {
     return this.list().includes(path.resolve(file));
   }

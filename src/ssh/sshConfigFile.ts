@@ -78,14 +78,9 @@ async function readConfig(target: string): Promise<{ text: string; mode?: number
   return { text, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
 }
 
-async function writeFileDurably(
-  file: string,
-  text: string,
-  mode: number,
-  owner: { uid?: number; gid?: number },
-  flag: 'w' | 'wx',
-): Promise<void> {
-  const handle = await fs.open(file, flag, mode);
+/** Creates `file` (never an existing one), with the config's mode and owner, synced to disk. */
+async function writeFileDurably(file: string, text: string, mode: number, owner: { uid?: number; gid?: number }): Promise<void> {
+  const handle = await fs.open(file, 'wx', mode);
   try {
     // open() applies the umask; the mode must match the config exactly.
     await handle.chmod(mode);
@@ -112,7 +107,7 @@ function tempPathFor(file: string): string {
 async function writeCandidate(target: string, text: string, mode: number, owner: { uid?: number; gid?: number }): Promise<string> {
   const temp = tempPathFor(target);
   try {
-    await writeFileDurably(temp, text, mode, owner, 'wx');
+    await writeFileDurably(temp, text, mode, owner);
     return temp;
   } catch (error) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
@@ -147,16 +142,25 @@ async function commitCandidate(temp: string, target: string): Promise<void> {
 }
 
 /**
- * Writes the backup beside its folder's other files and renames it into place, so a write that fails
- * halfway (a full disk) leaves the previous backup whole instead of truncated.
+ * A first backup is written in place (`wx`: works even in a folder that refuses renames). An existing
+ * backup is replaced through a temp file and a rename, so a write that fails halfway (a full disk)
+ * leaves the previous backup whole instead of truncated. A half-written file is removed.
  */
 async function writeBackup(backupPath: string, target: string, text: string, mode: number, owner: { uid?: number; gid?: number }): Promise<void> {
-  const temp = tempPathFor(backupPath);
+  let written = backupPath;
   try {
-    await writeFileDurably(temp, text, mode, owner, 'wx');
-    await renameWithRetry(temp, backupPath);
+    try {
+      await writeFileDurably(backupPath, text, mode, owner);
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') {
+        throw error;
+      }
+      written = tempPathFor(backupPath);
+      await writeFileDurably(written, text, mode, owner);
+      await renameWithRetry(written, backupPath);
+    }
   } catch (error) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
+    await fs.rm(written, { force: true }).catch(() => undefined);
     throw new SshConfigError(
       'IO',
       `Cannot write the backup ${backupPath} (${errnoCode(error) ?? String(error)}), so ${target} was not changed.`,

@@ -123,7 +123,7 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
     const localKeys = new Map<string, string>();
     await Promise.all(
       keyPairs.map(async (k) => {
-        const found = await localPrivateKey(places, regionId, k);
+        const found = await localPrivateKey(places, this.services.placedKeyFiles, regionId, k);
         if (found) {
           localKeys.set(k.keyPairName, found);
         }

@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { ConnectServerOutcome } from '../../src/commands/connectServer';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import { findManagedBlock } from '../../src/ssh/sshConfig';
 import { changedOutsideBlock } from '../support/untouchedBytes';
@@ -9,7 +10,7 @@ import { DEMO_ACCESS_KEY_ID, DEMO_REGION_ID } from '../emulator/demo';
 import { generateRsaKeyPair } from '../emulator/keys';
 import { Mounts } from './disk';
 import type { ScriptedPrompter, ScriptStep } from './scriptedPrompter';
-import { messages, regionChildren } from './treeSupport';
+import { keyPairNode, messages, regionChildren, serverNode } from './treeSupport';
 import { listFiles, sshG, sshKeygenPublic, World } from './world';
 import { suiteOn } from '../support/platform';
 
@@ -351,6 +352,30 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     assert.deepStrictEqual(await listFiles(keys), [], 'nothing partial left in the read-only folder');
     const resolved = await sshG(world.configPath, outcome.alias!, world.home);
     assert.deepStrictEqual(resolved.get('identityfile'), [rescue]);
+  });
+
+  test('a key saved with Save As… is found by its record after its SSH entry is gone: the tree and Connect use it', async () => {
+    const name = uniqueName('saved');
+    const keys = path.join(world.home, 'keys');
+    await fs.mkdir(keys, { recursive: true, mode: 0o700 });
+    await mounts.readOnly(keys);
+    await world.configure({ sshKeyDirectory: keys });
+    const rescue = path.join(world.home, 'elsewhere', `${name}.pem`);
+    await fs.mkdir(path.dirname(rescue), { recursive: true });
+    world.script(...plainFlow(name), { answer: 'Save As…' }, { saveAs: rescue });
+    assert.strictEqual((await create())?.privateKeyPath, rescue);
+    // the entry that pointed at the saved key is gone (the user cleaned up the config)
+    await fs.rm(world.configPath);
+    world.api.tree.refresh();
+    const node = await keyPairNode(world.api.tree, REGION, name);
+    assert.strictEqual(node.localKeyPath, rescue, 'the tree shows the saved key as this machine\'s');
+    world.script({ picks: ['db-1'] }, { answer: 'Restart Servers…' }, { answer: 'Restart' });
+    await vscode.commands.executeCommand('swas.attachKeyPair', node);
+
+    world.script();
+    const connected = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(world.api.tree, REGION, 'db-1'));
+    assert.strictEqual(connected?.kind, 'connecting', `Connect gave ${JSON.stringify(connected)}`);
+    assert.deepStrictEqual((await sshG(world.configPath, connected.alias, world.home)).get('identityfile'), [rescue]);
   });
 
   test('disk full while writing the key: Copy to Clipboard keeps it, no partial file left', async () => {

@@ -13,6 +13,7 @@ import { registerRefresh } from './commands/refresh';
 import { registerRemoveRegion } from './commands/removeRegion';
 import { registerRestartServer } from './commands/restartServer';
 import { registerRevealKeyFile } from './commands/revealKeyFile';
+import { registerRotateKeyPair } from './commands/rotateKeyPair';
 import { registerSignIn } from './commands/signIn';
 import { registerSignOut } from './commands/signOut';
 import { registerTestSshConnection } from './commands/testSshConnection';
@@ -50,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
     registerAttachKeyPair(services),
     registerDetachKeyPair(services),
     registerDeleteKeyPair(services),
+    registerRotateKeyPair(services),
     registerCopyFingerprint(services),
     registerRevealKeyFile(services),
     registerConnectServer(services),

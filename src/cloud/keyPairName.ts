@@ -54,3 +54,20 @@ export function checkKeyPairName(name: string): KeyPairNameCheck | undefined {
   }
   return undefined;
 }
+
+/**
+ * The name offered for the key pair that replaces `oldName`: `<name>-<yyyymmdd>` (UTC; a date suffix
+ * already there is replaced, so rotating twice does not stack dates), cut to the length limit by
+ * characters, and `-2`, `-3`, … after it while the name is taken.
+ */
+export function rotatedName(oldName: string, taken: ReadonlySet<string>, today: Date): string {
+  const stamp = today.toISOString().slice(0, 10).replace(/-/g, '');
+  const stem = Array.from(oldName.replace(/-\d{8}(-\d+)?$/, ''));
+  for (let suffix = 1; ; suffix++) {
+    const tail = `-${stamp}${suffix > 1 ? `-${suffix}` : ''}`;
+    const name = stem.slice(0, KEY_PAIR_NAME_MAX - tail.length).join('') + tail;
+    if (!taken.has(name)) {
+      return name;
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Instance, KeyPair, PerServerResult } from '../cloud/client';
+import type { Instance, KeyPair, PerServerResult, SwasClient } from '../cloud/client';
 import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
 import { callWithRetry } from '../ui/showCloudError';
@@ -26,6 +26,30 @@ export function resultLines(results: PerServerResult[], servers: Instance[]): st
     const name = servers.find((s) => s.instanceId === r.instanceId)?.instanceName ?? r.instanceId;
     return r.success ? vscode.l10n.t('{0}: done', name) : vscode.l10n.t('{0}: failed ({1})', name, [r.message, r.code].filter(Boolean).join(', '));
   });
+}
+
+/**
+ * AttachKeyPair in calls of at most 50 servers, each with a safe Retry; records the pending restart
+ * of each server attached. Stops at a call the user gives up on: its servers get no result.
+ */
+export async function attachInBatches(services: Services, client: SwasClient, regionId: string, keyPairName: string, servers: readonly Instance[]): Promise<PerServerResult[]> {
+  const results: PerServerResult[] = [];
+  for (let start = 0; start < servers.length; start += SERVERS_PER_CALL) {
+    const batch = servers.slice(start, start + SERVERS_PER_CALL).map((i) => i.instanceId);
+    const batchResults = await callWithRetry(services, regionId, (clientToken) =>
+      services.prompter.progress(vscode.l10n.t('Attaching "{0}"…', keyPairName), () => client.attachKeyPair(regionId, keyPairName, batch, clientToken)),
+    );
+    if (!batchResults) {
+      break;
+    }
+    results.push(...batchResults);
+  }
+  const attached = results.filter((r) => r.success).map((r) => r.instanceId);
+  await services.pendingRestarts.attached(regionId, attached, keyPairName);
+  for (const r of results) {
+    services.log.info(`AttachKeyPair ${regionId} ${keyPairName} → ${r.instanceId}: ${r.success ? 'ok' : `failed (${r.code ?? ''})`}`);
+  }
+  return results;
 }
 
 /**
@@ -87,25 +111,11 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
     }
   }
 
-  const results: PerServerResult[] = [];
-  for (let start = 0; start < chosen.length; start += SERVERS_PER_CALL) {
-    const batch = chosen.slice(start, start + SERVERS_PER_CALL).map((i) => i.instanceId);
-    const batchResults = await callWithRetry(services, regionId, (clientToken) =>
-      prompter.progress(vscode.l10n.t('Attaching "{0}"…', keyPair.keyPairName), () => client.attachKeyPair(regionId, keyPair.keyPairName, batch, clientToken)),
-    );
-    if (!batchResults) {
-      break;
-    }
-    results.push(...batchResults);
-  }
+  const results = await attachInBatches(services, client, regionId, keyPair.keyPairName, chosen);
   if (results.length === 0) {
     return undefined;
   }
   const attached = chosen.filter((i) => results.some((r) => r.success && r.instanceId === i.instanceId));
-  await services.pendingRestarts.attached(regionId, attached.map((i) => i.instanceId), keyPair.keyPairName);
-  for (const r of results) {
-    services.log.info(`AttachKeyPair ${regionId} ${keyPair.keyPairName} → ${r.instanceId}: ${r.success ? 'ok' : `failed (${r.code ?? ''})`}`);
-  }
 
   const lines = resultLines(results, chosen);
   // A server holds one key pair: its Host entry under the key pair it had would now fail to log in.

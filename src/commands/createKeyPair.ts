@@ -93,7 +93,7 @@ export async function createKeyPair(services: Services, args?: CreateKeyPairArgs
  * new request with a new token: the idempotence doc lets the service answer a reused token with the
  * first result, here the refusal (https://help.aliyun.com/zh/ecs/developer-reference/how-to-ensure-idempotence).
  */
-async function callCreate(services: Services, client: SwasClient, region: string, keyPairName: string): Promise<string | 'nameTaken' | undefined> {
+export async function callCreate(services: Services, client: SwasClient, region: string, keyPairName: string): Promise<string | 'nameTaken' | undefined> {
   let clientToken = randomUUID();
   // A try that ended without a usable answer may have created the pair: a later "name exists" may be ours.
   let answerLost = false;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
-import type { Instance } from '../cloud/client';
+import type { Instance, SwasClient } from '../cloud/client';
 import { waitUntilRunning, type RestartWaitOutcome } from '../cloud/restartWait';
 import type { ServerArgs } from '../commandArgs';
 import type { Services } from '../services';
@@ -43,13 +43,31 @@ export async function restartServers(services: Services, regionId: string, insta
   if (choice !== restart) {
     return [];
   }
+  const outcomes = await restartAndWait(services, client, regionId, instances, (_, error) => showCloudError(services, error, regionId).then(() => undefined));
+  await reportRestarts(services, regionId, outcomes, readSettings().restartTimeoutMs);
+  return outcomes;
+}
+
+/**
+ * RebootInstance for each server (no question: the caller has the user's consent), then follows
+ * their status until each is Running again, with Cancel and swas.restartTimeout. A refused restart
+ * goes to `onRefused`; the others come back with how their wait ended.
+ */
+export async function restartAndWait(
+  services: Services,
+  client: SwasClient,
+  regionId: string,
+  instances: Instance[],
+  onRefused: (instance: Instance, error: unknown) => Promise<void>,
+): Promise<RestartOutcome[]> {
+  const { prompter } = services;
   const restarted: Instance[] = [];
   for (const instance of instances) {
     try {
       await prompter.progress(vscode.l10n.t('Restarting {0}…', instance.instanceName), () => client.rebootInstance(regionId, instance.instanceId, randomUUID()));
       restarted.push(instance);
     } catch (error) {
-      await showCloudError(services, error, regionId);
+      await onRefused(instance, error);
     }
   }
   services.notifyChanged(regionId);
@@ -82,7 +100,6 @@ export async function restartServers(services: Services, regionId: string, insta
     );
   });
   services.notifyChanged(regionId);
-  await reportRestarts(services, regionId, outcomes, timeoutMs);
   return outcomes;
 }
 

@@ -383,6 +383,11 @@ export class SwasEmulator {
     this.state.failServerOnce(instanceId, { code, message });
   }
 
+  /** The next restart of this server ends Stopped, with or without the attached key in effect (ASSUMPTIONS.md). */
+  failNextBoot(instanceId: string, failure: { keyTakesEffect: boolean }): void {
+    this.state.failNextBoot(instanceId, failure);
+  }
+
   /** Adds `ms` before every call, or only to calls for `regionId`. */
   setLatency(ms: number, regionId?: string): void {
     if (regionId === undefined) {

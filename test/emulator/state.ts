@@ -118,6 +118,7 @@ export class EmulatorState {
   private readonly instancesByRegion = new Map<string, InstanceRecord[]>();
   private readonly keyPairsByRegion = new Map<string, KeyPairRecord[]>();
   private readonly serverFailures = new Map<string, { code: string; message: string }>();
+  private readonly failingBoots = new Map<string, { keyTakesEffect: boolean }>();
   private innerIpCounter = 0;
 
   get regions(): readonly EmulatorRegion[] {
@@ -274,6 +275,17 @@ export class EmulatorState {
     instance.rebootCount++;
     instance.status = 'Stopping';
     await sleep(delays.stoppingMs, undefined, { signal });
+    const failedBoot = this.failingBoots.get(instanceId);
+    if (failedBoot) {
+      // Assumption (ASSUMPTIONS.md): a restart that fails leaves the server Stopped; whether the
+      // attached key took effect is unknown, so tests choose.
+      this.failingBoots.delete(instanceId);
+      if (failedBoot.keyTakesEffect) {
+        await this.applyKeyPair(regionId, instance);
+      }
+      instance.status = 'Stopped';
+      return;
+    }
     instance.status = 'Starting';
     await this.applyKeyPair(regionId, instance);
     await sleep(delays.startingMs, undefined, { signal });
@@ -299,6 +311,11 @@ export class EmulatorState {
   /** The next Attach/Detach for this server fails for it alone (as when it is being released or changed). */
   failServerOnce(instanceId: string, failure: { code: string; message: string }): void {
     this.serverFailures.set(instanceId, failure);
+  }
+
+  /** The next restart of this server stops and does not start again (as a failed boot). */
+  failNextBoot(instanceId: string, failure: { keyTakesEffect: boolean }): void {
+    this.failingBoots.set(instanceId, failure);
   }
 
   takeServerFailure(instanceId: string): { code: string; message: string } | undefined {

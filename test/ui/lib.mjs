@@ -21,9 +21,10 @@ const EMULATOR_OUT = path.join(REPO_ROOT, 'out/test/emulator');
  * Starts the SWAS emulator in this process, seeded with the demo world (demo access key; cn-hangzhou
  * servers web-1, db-1, win-1 and key pair existing-key). Returns { emulator, url, credentials, stop }:
  * `emulator` is the SwasEmulator (its calls and state can be asserted on), `credentials` the env
- * variables that sign in with the demo access key.
+ * variables that sign in with the demo access key. `authorizedKeysDir`: each Linux server's
+ * authorized_keys goes to `<dir>/<server name>/authorized_keys` at its restarts (for a local sshd).
  */
-export async function startDemoEmulator() {
+export async function startDemoEmulator({ authorizedKeysDir } = {}) {
   const load = createRequire(import.meta.url);
   const serverModule = path.join(EMULATOR_OUT, 'server.js');
   if (!fs.existsSync(serverModule)) throw new Error(`${serverModule} not found: run npx tsc -p .`);
@@ -32,7 +33,7 @@ export async function startDemoEmulator() {
   const emulator = await SwasEmulator.start({
     logRequests: process.env.VERBOSE ? (line) => console.error(`[emulator] ${line}`) : undefined,
   });
-  await demo.seedDemo(emulator);
+  await demo.seedDemo(emulator, { authorizedKeysDir });
   return {
     emulator,
     url: emulator.url,

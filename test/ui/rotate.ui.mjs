@@ -59,6 +59,29 @@ const { page } = workbench;
 const ui = createUiRunner({ page });
 const treeRow = (text) => page.locator(TREE_ROW, { hasText: text }).first();
 
+/** Opens the SWAS view with cn-hangzhou and its groups expanded, as a user would. */
+async function openSwasView() {
+  // the activity bar icon toggles the side bar: click it only while the view is not shown
+  if (!(await treeRow(REGION).isVisible())) await page.locator('.activitybar .action-label[aria-label="SWAS"]').click({ timeout: 30_000 });
+  for (const label of [REGION, 'Key Pairs', 'Servers']) {
+    const row = treeRow(label);
+    await row.waitFor({ state: 'visible', timeout: 60_000 });
+    if (await row.getAttribute('aria-expanded') === 'false') await row.click();
+  }
+}
+
+/** Lets toasts finish sliding in, so a screenshot does not catch two on top of each other. */
+async function settle(toast) {
+  await page.mouse.move(900, 600);
+  let last;
+  for (let i = 0; i < 20; i++) {
+    const box = JSON.stringify(await toast.boundingBox());
+    if (box === last) return;
+    last = box;
+    await page.waitForTimeout(150);
+  }
+}
+
 /** `ssh -F <config> <alias> id -un` in batch mode: the user's own ssh, no agent. */
 function login(alias) {
   const env = { ...process.env, HOME: home };
@@ -68,6 +91,8 @@ function login(alias) {
 
 try {
   await ui.test('Rotate Key Pair… asks for the new name and in one modal for the restart, then logs in with the new key before anything old goes', async () => {
+    await openSwasView();
+    await treeRow(OLD).waitFor({ state: 'visible', timeout: 30_000 });
     await palette(page, 'SWAS: Rotate Key Pair…');
     await waitForQuickInput(page, `Key pair in ${REGION}`);
     await quickPickFilterAndAccept(page, OLD);
@@ -85,7 +110,8 @@ try {
     await trust.getByRole('button', { name: 'Trust and Continue' }).click();
     const done = await waitForNotification(page, `Rotated "${OLD}" to "${NEW}".`, 60_000);
     assert.match(await done.innerText(), /web-1: logs in with "team-key-next"/);
-    await page.mouse.move(900, 600);
+    await treeRow(NEW).waitFor({ state: 'visible', timeout: 30_000 });
+    await settle(done);
     await screenshot(page, 'rotate');
 
     assert.equal(world.emulator.instances(REGION).find((i) => i.instanceId === web1.instanceId).keyPairName, NEW);
@@ -100,20 +126,19 @@ try {
   });
 
   await ui.test('Connect to Server with Remote-SSH in code-server, with no remote-SSH extension: the Open VSX one is offered', async () => {
-    await page.locator('.activitybar .action-label[aria-label="SWAS"]').click({ timeout: 30_000 });
-    const region = treeRow(REGION);
-    await region.waitFor({ state: 'visible', timeout: 60_000 });
-    if (await region.getAttribute('aria-expanded') === 'false') await region.click();
-    const servers = treeRow('Servers');
-    await servers.waitFor({ state: 'visible', timeout: 30_000 });
-    if (await servers.getAttribute('aria-expanded') === 'false') await servers.click();
+    await palette(page, 'Notifications: Clear All Notifications');
+    await openSwasView();
     const row = treeRow('web-1');
     await row.waitFor({ state: 'visible', timeout: 30_000 });
     await row.hover();
     await row.locator('.actions .action-label[aria-label="Connect to Server with Remote-SSH"]').click({ timeout: 10_000 });
     const offer = await waitForNotification(page, 'Connecting needs a Remote - SSH extension. Install jeanp413.open-remote-ssh now?');
     assert.ok(await offer.getByRole('button', { name: 'Install Remote-SSH' }).isVisible());
-    await page.mouse.move(900, 600);
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'Checking the key pair of web-1' }).waitFor({ state: 'hidden', timeout: 15_000 });
+    // Connect wrote web-1's entry, so the region reloaded with Servers collapsed again
+    await openSwasView();
+    await treeRow('web-1').waitFor({ state: 'visible', timeout: 30_000 });
+    await settle(offer);
     await screenshot(page, 'connect');
   });
 } finally {

@@ -181,9 +181,9 @@ export async function rotateKeyPair(services: Services, args?: KeyPairArgs): Pro
     privateKeyBody = created;
   }
   services.log.info(`Rotate ${regionId}/${oldName}: created ${newName} for ${servers.map((s) => s.instanceId).join(', ')}.`);
-  services.notifyChanged(regionId);
   const outcome: RotateOutcome = { regionId, oldKeyPairName: oldName, newKeyPairName: newName, servers: [], completed: false, reattached: [] };
   const kept = await keepPrivateKey(services, { keyDirectory: expandHome(settings.sshKeyDirectory, homeDirectory()), region: regionId, keyPairName: newName, privateKeyBody });
+  // Once the key is on disk, so the reloaded region shows the new pair as local.
   services.notifyChanged(regionId);
   if (!kept.path) {
     void prompter.message(

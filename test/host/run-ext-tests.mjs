@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HOST_DIR, delay, freePort, launchChromium, startCodeServer, writeUserSettings } from './code-server.mjs';
 
-const TIMEOUT_MS = Number(process.env.SWAS_HOST_TIMEOUT_MS || 300_000);
+// A watchdog for a host that never reports, not a time budget: the main suite alone takes about
+// five minutes on a loaded 2-core machine (mocha's per-test timeouts catch a slow test first).
+const TIMEOUT_MS = Number(process.env.SWAS_HOST_TIMEOUT_MS || 1_200_000);
 const verbose = Boolean(process.env.VERBOSE);
 // workbench boot chatter forwarded through codeAutomationLog; shown only with VERBOSE
 const BOOT_NOISE = /^(Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|Updating additional builtin|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\]|Ignoring fetching additional builtin|No search provider registered|Canceled: Canceled|Timed out waiting for authentication provider 'github')/;

@@ -67,6 +67,14 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     await fs.appendFile(knownHosts(), stdout, { mode: 0o600 });
   }
 
+  /** An sshd for each server, its host key already in known_hosts (as after an earlier connection). */
+  async function trustedSshds(...servers: DemoServer[]): Promise<void> {
+    for (const server of servers) {
+      await startSshd(server);
+      await trustHostKey(server);
+    }
+  }
+
   /** `ssh -F <config> <alias> id -un`, batch mode, no agent: what the user's own ssh would do. */
   async function login(alias: string): Promise<string> {
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: world.home };
@@ -144,10 +152,7 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
   });
 
   test('a refused restart stops the rotation; the old pair, its key and its entries stay, and attaching it again works with no restart', async () => {
-    await startSshd(WEB1);
-    await startSshd(DB1);
-    await trustHostKey(WEB1);
-    await trustHostKey(DB1);
+    await trustedSshds(WEB1, DB1);
     const old = await oldKeyOnBothServers();
     world.emulator.injectFault({ action: 'RebootInstance', kind: 'error', status: 403, code: 'IncorrectInstanceStatus', message: 'The instance is being changed.' });
     const { prompter, outcome, texts } = await rotate({ answer: `Attach "${OLD}" Again` });
@@ -176,10 +181,7 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
   });
 
   test('a login that fails after the restart: attaching the old pair again and restarting lets the old key in again', async () => {
-    await startSshd(WEB1);
-    await trustHostKey(WEB1);
-    await startSshd(DB1);
-    await trustHostKey(DB1);
+    await trustedSshds(WEB1, DB1);
     const old = await oldKeyOnBothServers();
     // db-1's sshd goes away for the rotation's login check (port closed), and comes back afterwards.
     await sshds.get('db-1')!.stop();
@@ -202,10 +204,7 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
 
   for (const keyTakesEffect of [false, true]) {
     test(`a restart that never comes back (the failed boot ${keyTakesEffect ? 'applied' : 'did not apply'} the new key): named as not running, nothing deleted, the old pair attached again`, async () => {
-      await startSshd(WEB1);
-      await trustHostKey(WEB1);
-      await startSshd(DB1);
-      await trustHostKey(DB1);
+      await trustedSshds(WEB1, DB1);
       const old = await oldKeyOnBothServers();
       await world.configure({ restartTimeout: 4 });
       world.emulator.failNextBoot(DB1.instanceId, { keyTakesEffect });

@@ -157,6 +157,40 @@ describe('SwasClient operations', () => {
     }
   });
 
+  test('a 200 answer whose body is null: empty lists, nothing described, no per-server result, no private key', async () => {
+    const { db1 } = DEMO_SERVERS;
+    const nullAnswer = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+      emulator.injectFault({ action, kind: 'nullBody' });
+      return run();
+    };
+    assert.deepEqual(await nullAnswer('ListRegions', () => client.listRegions()), []);
+    assert.deepEqual(await nullAnswer('ListKeyPairs', () => client.listKeyPairs(DEMO_REGION_ID)), []);
+    assert.deepEqual(await nullAnswer('ListInstances', () => client.listInstances(DEMO_REGION_ID)), []);
+    assert.equal(await nullAnswer('ListInstances', () => client.instanceStatus(DEMO_REGION_ID, db1.instanceId)), undefined);
+    assert.deepEqual(await nullAnswer('DescribeInstanceKeyPair', () => client.describeInstanceKeyPair(DEMO_REGION_ID, DEMO_SERVERS.web1.instanceId)), {
+      keyPairName: undefined,
+      fingerprint: undefined,
+    });
+    assert.deepEqual(await nullAnswer('ListFirewallRules', () => client.listFirewallRules(DEMO_REGION_ID, db1.instanceId)), []);
+    assert.equal(
+      await nullAnswer('CreateFirewallRule', () => client.createFirewallRule(DEMO_REGION_ID, db1.instanceId, { ruleProtocol: 'TCP', port: '2223', remark: 'ops' }, 'token-ops-null-rule')),
+      undefined,
+    );
+    await emulator.addKeyPair(DEMO_REGION_ID, { keyPairName: 'ops-null', publicKey });
+    const noResult = { success: false, code: undefined, message: 'No result was returned for this server.' };
+    assert.deepEqual(await nullAnswer('AttachKeyPair', () => client.attachKeyPair(DEMO_REGION_ID, 'ops-null', [db1.instanceId], 'token-ops-null-attach')), [
+      { instanceId: db1.instanceId, ...noResult },
+    ]);
+    assert.deepEqual(await nullAnswer('DetachKeyPair', () => client.detachKeyPair(DEMO_REGION_ID, 'ops-null', [db1.instanceId], 'token-ops-null-detach')), [
+      { instanceId: db1.instanceId, ...noResult },
+    ]);
+    await assert.rejects(
+      nullAnswer('CreateKeyPair', () => client.createKeyPair(DEMO_REGION_ID, 'ops-null-created', 'token-ops-null-create')),
+      (e: CloudError) => e instanceof MissingPrivateKeyError && e.details.requestId === undefined,
+    );
+    assert.ok(lines.every((line) => line.level === 'info' && line.message.endsWith('(request id none)')), lines.map((line) => line.message).join('\n'));
+  });
+
   // TotalCount ends a listing as soon as it is reached: no call for an empty next page.
   for (const [count, pages] of KEY_PAIR_COUNTS) {
     test(`${count} key pairs are listed in ${pages.length} call(s)`, async () => {

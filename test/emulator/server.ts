@@ -338,6 +338,11 @@ export class SwasEmulator {
     return this.state.firewallRules(regionId, instanceId);
   }
 
+  /** Seeds a firewall rule, as a user could add one in the console. */
+  addFirewallRule(regionId: string, instanceId: string, rule: Omit<FirewallRule, 'ruleId'>): FirewallRule {
+    return this.state.addFirewallRule(regionId, instanceId, rule);
+  }
+
   /** Removes the server's firewall rules for exactly this port (e.g. '22'), as a user could in the console. */
   removeFirewallRules(regionId: string, instanceId: string, port: string): void {
     this.state.removeFirewallRules(regionId, instanceId, port);

@@ -75,6 +75,7 @@ describe('SwasClient operations', () => {
       JSON.stringify([DEMO_SERVERS.db1.instanceId]),
       JSON.stringify(['ffffffffffffffffffffffffffffffff']),
     ]);
+    assert.deepEqual(loggedOk(), ['ListInstances cn-hangzhou', 'ListInstances cn-hangzhou']);
   });
 
   test('ImportKeyPair registers the public key under the name, with the ClientToken', async () => {
@@ -207,6 +208,18 @@ describe('SwasClient operations', () => {
       for (let i = 0; i < count; i++) emulator.addInstance(region, { instanceName: `paged-${i}`, publicIpAddress: `127.0.4.${i % 250}`, osType: 'Linux' });
       assert.equal((await client.listInstances(region)).length, count);
       assert.deepEqual(emulator.callsOf('ListInstances').map((c) => c.query.PageNumber), pages);
+    });
+  }
+  // A new server has 3 rules; these add to 100 and 101.
+  for (const [count, pages] of [[100, ['1']], [101, ['1', '2']]] as const) {
+    test(`${count} firewall rules are listed in ${pages.length} call(s)`, async () => {
+      const server = emulator.addInstance('cn-hongkong', { instanceName: `ops-rules-${count}`, publicIpAddress: '127.0.3.4', osType: 'Linux' });
+      for (let port = 1000; emulator.firewallRules('cn-hongkong', server.instanceId).length < count; port++) {
+        emulator.addFirewallRule('cn-hongkong', server.instanceId, { ruleProtocol: 'TCP', port: String(port), remark: '', sourceCidrIp: '0.0.0.0/0', policy: 'accept' });
+      }
+      const listed = await client.listFirewallRules('cn-hongkong', server.instanceId);
+      assert.deepEqual(listed.map((r) => r.ruleId), emulator.firewallRules('cn-hongkong', server.instanceId).map((r) => r.ruleId));
+      assert.deepEqual(emulator.callsOf('ListFirewallRules').map((c) => c.query.PageNumber), pages);
     });
   }
 });

@@ -66,6 +66,8 @@ export interface SwasClientOptions {
   logger: Logger;
   timeouts?: Timeouts;
   retry?: RetryPolicy;
+  /** Waits between retries; default a real timer (tests record the delays instead). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 type SdkModule = typeof import('@alicloud/swas-open20200601');
@@ -93,16 +95,18 @@ function isLastPage(batchLength: number, pageSize: number, collected: number, to
   return batchLength < pageSize || (typeof totalCount === 'number' && collected >= totalCount);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class SwasClient {
   private readonly clients = new Map<string, Promise<SwasSdk>>();
   private readonly timeouts: Timeouts;
   private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: SwasClientOptions) {
     this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.sleep = options.sleep ?? realSleep;
   }
 
   private sdkFor(regionId: string): Promise<SwasSdk> {
@@ -122,6 +126,7 @@ export class SwasClient {
       endpoint: endpoint.host,
       protocol: endpoint.protocol,
       regionId,
+      // The one place the timeouts are set: the SDK uses these when a call's RuntimeOptions has none.
       connectTimeout: this.timeouts.connectMs,
       readTimeout: this.timeouts.readMs,
       // The very Credential the chain was checked with: the SDK signs with what it yields.
@@ -143,7 +148,7 @@ export class SwasClient {
   ): Promise<T> {
     const sdk = await this.sdkFor(regionId);
     const dara = await import('@darabonba/typescript');
-    const runtime = new dara.RuntimeOptions({ connectTimeout: this.timeouts.connectMs, readTimeout: this.timeouts.readMs });
+    const runtime = new dara.RuntimeOptions({});
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       try {
@@ -165,7 +170,7 @@ export class SwasClient {
           throw error;
         }
         const backoff = Math.min(this.retry.baseDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
-        await sleep(Math.min(error.details.retryAfterMs ?? backoff, this.retry.maxDelayMs));
+        await this.sleep(Math.min(error.details.retryAfterMs ?? backoff, this.retry.maxDelayMs));
       }
     }
   }

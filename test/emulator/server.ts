@@ -84,13 +84,14 @@ export interface AccessDeniedDetail {
  * - malformed: act, then send the response (200 when the action succeeds) cut off mid-JSON.
  * - html: a gateway's 502 HTML page, without acting.
  * - error: any `status`/`code`/`message` (e.g. QuotaExceed), without acting.
+ * - nullBody: act, then send 200 with the JSON body `null` (a proxy that lost the body).
  */
 export interface EmulatorFault {
   /** Absent: any action. */
   readonly action?: string;
   /** How many matching requests it applies to; default 1. */
   readonly times?: number;
-  readonly kind: 'delay' | 'dropAfterAct' | 'dropBeforeAct' | 'status' | 'throttle' | 'malformed' | 'html' | 'error';
+  readonly kind: 'delay' | 'dropAfterAct' | 'dropBeforeAct' | 'status' | 'throttle' | 'malformed' | 'html' | 'error' | 'nullBody';
   readonly ms?: number;
   readonly status?: number;
   readonly code?: string;
@@ -337,6 +338,11 @@ export class SwasEmulator {
     return this.state.firewallRules(regionId, instanceId);
   }
 
+  /** Seeds a firewall rule, as a user could add one in the console. */
+  addFirewallRule(regionId: string, instanceId: string, rule: Omit<FirewallRule, 'ruleId'>): FirewallRule {
+    return this.state.addFirewallRule(regionId, instanceId, rule);
+  }
+
   /** Removes the server's firewall rules for exactly this port (e.g. '22'), as a user could in the console. */
   removeFirewallRules(regionId: string, instanceId: string, port: string): void {
     this.state.removeFirewallRules(regionId, instanceId, port);
@@ -485,6 +491,8 @@ export class SwasEmulator {
       this.drop(response, call);
     } else if (fault?.kind === 'malformed') {
       this.send(response, call, { ...outcome, body: outcome.body.slice(0, Math.floor(outcome.body.length / 2)) });
+    } else if (fault?.kind === 'nullBody') {
+      this.send(response, call, { ...outcome, body: 'null' });
     } else {
       this.send(response, call, outcome);
     }

@@ -6,15 +6,19 @@ import { parseEndpointSetting } from '../../src/cloud/endpoint';
 import { CloudError } from '../../src/cloud/errors';
 import { silentLogger } from '../../src/logger';
 import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID, DEMO_SERVERS, seedDemo } from '../emulator/demo';
+import { generateRsaKeyPair } from '../emulator/keys';
 import { SwasEmulator } from '../emulator/server';
 
 describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
   let emulator: SwasEmulator;
   let client: SwasClient;
+  // Seeded key pairs share one public key: paging is about names, and generating 42 RSA keys takes seconds.
+  let publicKey: string;
 
   before(async () => {
     emulator = await SwasEmulator.start();
     await seedDemo(emulator);
+    ({ publicKey } = await generateRsaKeyPair('pkcs1-pem'));
   });
   after(async () => emulator.stop());
   beforeEach(async () => {
@@ -104,7 +108,7 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
         acceptLanguage: 'en-US',
         logger: silentLogger,
       });
-      for (let i = 0; i < 22; i++) await roomyClient.createKeyPair('cn-shenzhen', `paged-${i}`, `paged-token-${i}`);
+      for (let i = 0; i < 22; i++) await roomy.addKeyPair('cn-shenzhen', { keyPairName: `paged-${i}`, publicKey });
       const listed = await roomyClient.listKeyPairs('cn-shenzhen');
       assert.equal(new Set(listed.map((k) => k.keyPairName)).size, 22);
       const pageSizes = roomy.callsOf('ListKeyPairs').map((c) => Number(c.query.PageSize));
@@ -126,7 +130,7 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
         acceptLanguage: 'en-US',
         logger: silentLogger,
       });
-      for (let i = 0; i < 20; i++) await roomyClient.createKeyPair('cn-shenzhen', `untotalled-${i}`, `untotalled-token-${i}`);
+      for (let i = 0; i < 20; i++) await roomy.addKeyPair('cn-shenzhen', { keyPairName: `untotalled-${i}`, publicKey });
       for (let i = 0; i < 200; i++) {
         roomy.addInstance('cn-shenzhen', { instanceName: `untotalled-${i}`, publicIpAddress: `127.0.2.${i % 250}`, osType: 'Linux' });
       }

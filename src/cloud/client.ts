@@ -304,7 +304,7 @@ export class SwasClient {
       );
       const batch = response.body?.firewallRules ?? [];
       rules.push(...batch.map((r) => ({ ruleId: r.ruleId, ruleProtocol: r.ruleProtocol, port: r.port, sourceCidrIp: r.sourceCidrIp, policy: r.policy })));
-      if (batch.length < 100 || rules.length >= (response.body?.totalCount ?? 0)) {
+      if (isLastPage(batch.length, 100, rules.length, response.body?.totalCount)) {
         return rules;
       }
     }

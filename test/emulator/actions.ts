@@ -351,7 +351,7 @@ function listFirewallRules(ctx: ActionContext): ResponseBody {
   const all = instance.firewallRules.filter((r) => ruleId === undefined || r.ruleId === ruleId);
   const { pageNumber, pageSize, items } = page(all, ctx.params);
   return {
-    TotalCount: all.length,
+    ...totalCount(ctx, all.length),
     PageNumber: pageNumber,
     PageSize: pageSize,
     FirewallRules: items.map((r) => ({

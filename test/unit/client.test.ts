@@ -119,7 +119,7 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
   });
 
   // The docs list TotalCount in both answers but do not say it is always sent: paging must not depend on it.
-  test('without TotalCount in the answers, ListInstances and ListKeyPairs still page to the end', async () => {
+  test('without TotalCount in the answers, ListInstances, ListKeyPairs and ListFirewallRules still page to the end', async () => {
     const roomy = await SwasEmulator.start({ quota: 25 });
     try {
       await seedDemo(roomy);
@@ -134,8 +134,14 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
       for (let i = 0; i < 200; i++) {
         roomy.addInstance('cn-shenzhen', { instanceName: `untotalled-${i}`, publicIpAddress: `127.0.2.${i % 250}`, osType: 'Linux' });
       }
+      const walled = roomy.addInstance('cn-shenzhen', { instanceName: 'untotalled-rules', publicIpAddress: '127.0.2.251', osType: 'Linux' });
+      for (let port = 1000; roomy.firewallRules('cn-shenzhen', walled.instanceId).length < 101; port++) {
+        roomy.addFirewallRule('cn-shenzhen', walled.instanceId, { ruleProtocol: 'TCP', port: String(port), remark: '', sourceCidrIp: '0.0.0.0/0', policy: 'accept' });
+      }
       const keyPairs = await roomyClient.listKeyPairs('cn-shenzhen');
       const instances = await roomyClient.listInstances('cn-shenzhen');
+      // A full page of 100 rules without TotalCount is not the end: the 101st is on page 2.
+      assert.equal((await roomyClient.listFirewallRules('cn-shenzhen', walled.instanceId)).length, 101);
       assert.equal(new Set(keyPairs.map((k) => k.keyPairName)).size, 20);
       assert.equal(new Set(instances.map((i) => i.instanceId)).size, roomy.instances('cn-shenzhen').length);
       // Two full pages of key pairs, then the empty third one says the list ended.

@@ -1,11 +1,10 @@
-import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import type { Instance, SwasClient } from '../cloud/client';
 import { waitUntilRunning, type RestartWaitOutcome } from '../cloud/restartWait';
 import type { ServerArgs } from '../commandArgs';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
-import { showCloudError } from '../ui/showCloudError';
+import { callWithRetry, showCloudError } from '../ui/showCloudError';
 import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
 
 /** Between two status reads: a restart takes about a minute, ListInstances is cheap. */
@@ -43,7 +42,7 @@ export async function restartServers(services: Services, regionId: string, insta
   if (choice !== restart) {
     return [];
   }
-  const outcomes = await restartAndWait(services, client, regionId, instances, (_, error) => showCloudError(services, error, regionId).then(() => undefined));
+  const outcomes = await restartAndWait(services, client, regionId, instances, (_, error) => showCloudError(services, error, regionId, { offerRetry: true }));
   await reportRestarts(services, regionId, outcomes, readSettings().restartTimeoutMs);
   return outcomes;
 }
@@ -51,23 +50,24 @@ export async function restartServers(services: Services, regionId: string, insta
 /**
  * RebootInstance for each server (no question: the caller has the user's consent), then follows
  * their status until each is Running again, with Cancel and swas.restartTimeout. A refused restart
- * goes to `onRefused`; the others come back with how their wait ended.
+ * goes to `onRefused`, which may answer 'retry' (sent with the same ClientToken after a transient
+ * failure, so a restart the service did start is not started twice); the others come back with how
+ * their wait ended.
  */
 export async function restartAndWait(
   services: Services,
   client: SwasClient,
   regionId: string,
   instances: Instance[],
-  onRefused: (instance: Instance, error: unknown) => Promise<void>,
+  onRefused: (instance: Instance, error: unknown) => Promise<'retry' | undefined>,
 ): Promise<RestartOutcome[]> {
   const { prompter } = services;
   const restarted: Instance[] = [];
   for (const instance of instances) {
-    try {
-      await prompter.progress(vscode.l10n.t('Restarting {0}…', instance.instanceName), () => client.rebootInstance(regionId, instance.instanceId, randomUUID()));
+    const reboot = (clientToken: string) =>
+      prompter.progress(vscode.l10n.t('Restarting {0}…', instance.instanceName), () => client.rebootInstance(regionId, instance.instanceId, clientToken)).then(() => true);
+    if (await callWithRetry(services, regionId, reboot, (error) => onRefused(instance, error))) {
       restarted.push(instance);
-    } catch (error) {
-      await onRefused(instance, error);
     }
   }
   services.notifyChanged(regionId);

@@ -15,6 +15,7 @@ import { keepPrivateKey } from '../ui/keyRescue';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain, listKeyPairsOrExplain } from '../ui/pickers';
 import { BACK } from '../ui/prompter';
 import { checkedSettings } from '../ui/settingsCheck';
+import { retryHelps, showCloudError } from '../ui/showCloudError';
 import { keyPairNameProblemMessage } from '../ui/validation';
 import { attachInBatches } from './attachKeyPair';
 import { callCreate } from './createKeyPair';
@@ -257,7 +258,12 @@ async function rotateServers(services: Services, client: SwasClient, plan: Rotat
     rotations.get(server.instanceId)!.alias = entries.aliases.get(server.instanceId);
   }
   const restarts = await restartAndWait(services, client, regionId, attached, async (instance, error) => {
+    // Only a failure that Retry can fix is shown now; the summary names every other refusal.
+    if (retryHelps(error) && (await showCloudError(services, error, regionId, { offerRetry: true })) === 'retry') {
+      return 'retry';
+    }
     set(instance, 'restartRefused', describeCloudError(toCloudError(error, 'RebootInstance'), regionId).text);
+    return undefined;
   });
   for (const { instance, wait } of restarts) {
     rotations.get(instance.instanceId)!.restarted = true;

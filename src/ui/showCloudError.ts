@@ -14,8 +14,8 @@ import { ACTION_OPEN_SETTINGS, ACTION_RETRY, ACTION_SHOW_LOG, ACTION_SIGN_IN, de
 export async function showCloudError(services: Services, error: unknown, regionId: string, options: { offerRetry?: boolean } = {}): Promise<'retry' | undefined> {
   const cloudError = error instanceof CredentialsError ? undefined : toCloudError(error, 'request');
   const message = cloudError ? describeCloudError(cloudError, regionId) : describeCredentialsError(error as CredentialsError);
-  const fixable = cloudError?.kind === 'forbidden' || cloudError?.kind === 'quotaExceeded';
-  const retry = options.offerRetry === true && (cloudError?.transient === true || fixable);
+  const fixable = fixableRefusal(error);
+  const retry = options.offerRetry === true && retryHelps(error);
   const text = retry && !fixable ? `${message.text} ${vscode.l10n.t('Retrying is safe: it cannot create or change anything twice.')}` : message.text;
   const actions = retry ? [ACTION_RETRY(), ...message.actions.filter((a) => a !== ACTION_RETRY())] : message.actions.filter((a) => a !== ACTION_RETRY());
   const choice = await services.prompter.message('error', text, ...actions);
@@ -32,19 +32,35 @@ export async function showCloudError(services: Services, error: unknown, regionI
   return undefined;
 }
 
+/** A refusal the user can fix while the message is open: a RAM permission, a full quota. */
+function fixableRefusal(error: unknown): boolean {
+  const kind = error instanceof CredentialsError ? undefined : toCloudError(error, 'request').kind;
+  return kind === 'forbidden' || kind === 'quotaExceeded';
+}
+
+/** Whether `showCloudError` with `offerRetry` offers Retry for this failure. */
+export function retryHelps(error: unknown): boolean {
+  return fixableRefusal(error) || (!(error instanceof CredentialsError) && toCloudError(error, 'request').transient);
+}
+
 /**
  * Runs `call` until it succeeds, or until the user does not take the Retry that `showCloudError`
- * offers where retrying is safe (then undefined). After a transient failure the ClientToken stays
+ * (or the caller's `onFailure`) offers where retrying is safe (then undefined). After a transient failure the ClientToken stays
  * the same, so a request the service did act on is not done twice; a refusal the user has fixed
  * is sent again with a new one.
  */
-export async function callWithRetry<T>(services: Services, regionId: string, call: (clientToken: string) => Promise<T>): Promise<T | undefined> {
+export async function callWithRetry<T>(
+  services: Services,
+  regionId: string,
+  call: (clientToken: string) => Promise<T>,
+  onFailure: (error: unknown) => Promise<'retry' | undefined> = (error) => showCloudError(services, error, regionId, { offerRetry: true }),
+): Promise<T | undefined> {
   let clientToken = randomUUID();
   for (;;) {
     try {
       return await call(clientToken);
     } catch (error) {
-      if ((await showCloudError(services, error, regionId, { offerRetry: true })) !== 'retry') {
+      if ((await onFailure(error)) !== 'retry') {
         return undefined;
       }
       if (error instanceof CredentialsError || !toCloudError(error, 'request').transient) {

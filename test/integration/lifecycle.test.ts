@@ -349,6 +349,22 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.deepStrictEqual(await listFiles(world.sshDir), []);
   });
 
+  test('Restart: a restart whose answers are lost offers a safe Retry, sent with the same ClientToken; the server restarts once', async () => {
+    // The client tries 4 times in all; every one of them loses its answer after the service acted.
+    world.emulator.injectFault({ action: 'RebootInstance', kind: 'dropAfterAct', times: 4 });
+    const prompter = world.script({ answer: 'Restart' }, { answer: 'Retry' });
+    const restarted = await vscode.commands.executeCommand<RestartOutcome>('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1'));
+    const error = prompter.messages('error')[0];
+    assert.match(error?.text ?? '', /Retrying is safe/);
+    assert.strictEqual(error.actions?.[0], 'Retry');
+    assert.deepStrictEqual(restarted?.wait, { kind: 'running' });
+    assert.strictEqual(instance('db-1').rebootCount, 1, 'restarted once');
+    const rebootCalls = world.emulator.callsOf('RebootInstance');
+    assert.ok(rebootCalls.length > 4, 'retried after the message');
+    assert.strictEqual(new Set(rebootCalls.map((c) => c.clientToken)).size, 1, 'one ClientToken for every attempt');
+    assert.strictEqual(prompter.remaining, 0);
+  });
+
   test('Restart from the palette asks for the server, then confirms by name; No restarts nothing', async () => {
     let prompter = world.script({ pick: 'db-1' }, { answer: undefined });
     assert.strictEqual(await vscode.commands.executeCommand('swas.restartServer'), undefined);

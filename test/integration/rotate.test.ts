@@ -151,6 +151,24 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     assert.ok((await fs.stat(outcome.privateKeyPath!)).isFile());
   });
 
+  test('a restart whose answers are lost offers a safe Retry mid-rotation; taking it finishes the rotation with one restart', async () => {
+    await trustedSshds(WEB1, DB1);
+    await oldKeyOnBothServers();
+    world.emulator.clearCalls();
+    // The client tries 4 times in all; every one of them loses its answer after the service acted.
+    world.emulator.injectFault({ action: 'RebootInstance', kind: 'dropAfterAct', times: 4 });
+    const { prompter, outcome, texts } = await rotate({ answer: 'Retry' }, { answer: undefined });
+    assert.strictEqual(prompter.remaining, 0, texts);
+    const error = prompter.messages('error')[0];
+    assert.match(error?.text ?? '', /Retrying is safe/, texts);
+    assert.ok(outcome.completed, texts);
+    assert.deepStrictEqual(outcome.servers.map((s) => [s.instance.instanceName, s.stage]), [['web-1', 'verified'], ['db-1', 'verified']]);
+    assert.strictEqual(instance(WEB1.instanceId).rebootCount, 2, 'one restart for the old key, one for the new');
+    const web1Reboots = world.emulator.callsOf('RebootInstance').filter((c) => c.query.InstanceId === WEB1.instanceId);
+    assert.ok(web1Reboots.length > 4, 'retried after the message');
+    assert.strictEqual(new Set(web1Reboots.map((c) => c.clientToken)).size, 1, 'one ClientToken for every attempt');
+  });
+
   test('a refused restart stops the rotation; the old pair, its key and its entries stay, and attaching it again works with no restart', async () => {
     await trustedSshds(WEB1, DB1);
     const old = await oldKeyOnBothServers();

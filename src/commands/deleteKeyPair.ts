@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { toCloudError } from '../cloud/errors';
 import type { KeyPair } from '../cloud/client';
 import type { Services } from '../services';
-import { hostsInKnownHosts, removeFromKnownHosts, sshKeygenAvailable } from '../ssh/knownHosts';
+import { hostsInKnownHosts, hostsNamedNowhereElse, removeFromKnownHosts, sshKeygenAvailable } from '../ssh/knownHosts';
 import { showCloudError } from '../ui/showCloudError';
 import { detachFrom } from './detachKeyPair';
 import type { KeyPairArgs } from '../commandArgs';
@@ -65,7 +65,12 @@ async function localLeftovers(services: Services, regionId: string, keyPair: Key
       },
     });
   }
-  const hosts = [...new Set([...serverIps, ...(block?.hosts.flatMap((h) => (h.hostName ? [h.hostName] : [])) ?? [])])];
+  const ownHostNames = block?.hosts.flatMap((h) => (h.hostName ? [h.hostName] : [])) ?? [];
+  const candidates = [...new Set([...serverIps, ...ownHostNames])];
+  const hosts = hostsNamedNowhereElse(places.configText, candidates, ownHostNames);
+  if (hosts.length < candidates.length) {
+    services.log.info(`Keeping known_hosts lines for ${candidates.filter((h) => !hosts.includes(h)).join(', ')}: other SSH config entries connect there.`);
+  }
   if (hosts.length > 0 && (await existing(places.knownHostsPath)) && (await sshKeygenAvailable())) {
     const known = await hostsInKnownHosts(hosts, places.knownHostsPath);
     if (known.length > 0) {

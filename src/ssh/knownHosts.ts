@@ -1,3 +1,4 @@
+import SSHConfig, { LineType, type Line } from 'ssh-config';
 import { runProcess, type ProcessResult } from './process';
 
 export interface KnownHostsRemoval {
@@ -52,4 +53,35 @@ export async function removeFromKnownHosts(hosts: string[], knownHostsPath: stri
     result.removed.push(host);
   }
   return result;
+}
+
+/**
+ * The hosts among `candidates` that the SSH config names nowhere but in `ownHostNames` (the HostName
+ * lines of the block about to go): a `Host` or `HostName` elsewhere still connects to them, and
+ * ssh trusts that connection through the same known_hosts line. An unparsable config keeps them all.
+ */
+export function hostsNamedNowhereElse(configText: string, candidates: string[], ownHostNames: string[]): string[] {
+  const named = new Map<string, number>();
+  const count = (name: string) => named.set(name.toLowerCase(), (named.get(name.toLowerCase()) ?? 0) + 1);
+  const visit = (lines: Line[]) => {
+    for (const line of lines) {
+      if (line.type !== LineType.DIRECTIVE) {
+        continue;
+      }
+      const keyword = line.param.toLowerCase();
+      if (keyword === 'host' || keyword === 'hostname') {
+        (Array.isArray(line.value) ? line.value.map((part) => part.val) : [line.value]).forEach(count);
+      }
+      if ('config' in line) {
+        visit(line.config);
+      }
+    }
+  };
+  try {
+    visit(SSHConfig.parse(configText));
+  } catch {
+    return [];
+  }
+  const own = (host: string) => ownHostNames.filter((name) => name.toLowerCase() === host.toLowerCase()).length;
+  return candidates.filter((host) => (named.get(host.toLowerCase()) ?? 0) <= own(host));
 }

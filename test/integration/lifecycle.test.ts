@@ -206,6 +206,22 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.match(knownHosts, /^127\.0\.0\.9 /m);
   });
 
+  test('Delete keeps the known_hosts line of a server that another entry of the SSH config still connects to', async () => {
+    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
+    await fs.writeFile(world.configPath, `Host my-web\n  HostName ${DEMO_SERVERS.web1.publicIpAddress}\n  User deploy\n`, { mode: 0o600 });
+    await createLocalKeyPair('gone', 'web-1');
+    const knownHostsPath = path.join(world.sshDir, 'known_hosts');
+    await fs.writeFile(knownHostsPath, `127.0.0.2 ${HOST_KEY}\n`);
+    const prompter = world.script({ answer: 'Detach and Continue…' }, { answer: 'Detach' }, { answer: 'Delete' }, { answer: 'Remove These' });
+    const outcome = await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'gone'));
+    assert.strictEqual(outcome.deleted, true);
+    const offer = prompter.shown.filter((s) => s.kind === 'confirm')[2].text;
+    assert.match(offer, /SSH config entry for "gone" \(swas-gone\)/);
+    assert.doesNotMatch(offer, /known_hosts/);
+    assert.strictEqual(await fs.readFile(knownHostsPath, 'utf8'), `127.0.0.2 ${HOST_KEY}\n`, 'my-web still connects to 127.0.0.2 and trusts it through this line');
+    assert.deepStrictEqual((await sshG(world.configPath, 'my-web', world.home)).get('hostname'), ['127.0.0.2'], 'the user entry is untouched');
+  });
+
   test('Delete: saying no to the local clean-up keeps every local file', async () => {
     await createLocalKeyPair('kept', 'Skip');
     world.script({ answer: 'Delete' }, { answer: undefined });

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateLocalKeyPair } from '../../src/ssh/generateKey';
-import { hostsInKnownHosts, removeFromKnownHosts } from '../../src/ssh/knownHosts';
+import { hostsInKnownHosts, hostsNamedNowhereElse, removeFromKnownHosts } from '../../src/ssh/knownHosts';
 import { findLocalPrivateKey, publicKeyOfPrivateKey } from '../../src/ssh/localKey';
 import { openSshPublicKey, samePublicKey } from '../../src/ssh/keyFormat';
 import { regionsToShow, supportsKeyPairs, withoutRegion, withRegion } from '../../src/cloud/regionList';
@@ -107,6 +107,38 @@ describe('known_hosts', () => {
     const result = await removeFromKnownHosts(['127.0.0.2', '127.0.0.3', '127.0.0.4'], file);
     assert.deepEqual(result, { removed: ['127.0.0.2', '127.0.0.3'], absent: ['127.0.0.4'] });
     assert.deepEqual(await hostsInKnownHosts(['127.0.0.2', '127.0.0.3', '127.0.0.9'], file), ['127.0.0.9']);
+  });
+});
+
+describe('hostsNamedNowhereElse (known_hosts lines that only the deleted block used)', () => {
+  const ours = '# --- BEGIN SWAS KEY PAIR r/gone ---\nHost swas-gone\n  HostName 10.0.0.1\n  User root\n# --- END SWAS KEY PAIR r/gone ---\n';
+
+  test('a host named only in the block, or nowhere (a server of the pair without an entry), is offered', () => {
+    assert.deepEqual(hostsNamedNowhereElse(`Host *\n  ServerAliveInterval 30\n${ours}`, ['10.0.0.1', '10.0.0.7'], ['10.0.0.1']), ['10.0.0.1', '10.0.0.7']);
+  });
+
+  test('a HostName or Host anywhere else keeps the line: the user\'s own entry, another block, a Match section', () => {
+    const elsewhere = [
+      'Host my-web\n  HostName 10.0.0.1\n',
+      '# --- BEGIN SWAS KEY PAIR r/other ---\nHost swas-other\n  HostName 10.0.0.1\n# --- END SWAS KEY PAIR r/other ---\n',
+      'Match user deploy\n  HostName 10.0.0.1\n',
+      'Host 10.0.0.1\n  User admin\n',
+      'Host web 10.0.0.1\n',
+      'HOSTNAME 10.0.0.1\n',
+    ];
+    for (const text of elsewhere) {
+      assert.deepEqual(hostsNamedNowhereElse(`${ours}${text}`, ['10.0.0.1'], ['10.0.0.1']), [], text);
+      assert.deepEqual(hostsNamedNowhereElse(text, ['10.0.0.1'], []), [], `a server IP not in the block: ${text}`);
+    }
+  });
+
+  test('names are compared as ssh compares host names: without case', () => {
+    assert.deepEqual(hostsNamedNowhereElse(`${ours.replace('10.0.0.1', 'Web.Example')}Host web.example\n`, ['web.example'], ['Web.Example']), []);
+    assert.deepEqual(hostsNamedNowhereElse(ours.replace('10.0.0.1', 'Web.Example'), ['web.example'], ['Web.Example']), ['web.example']);
+  });
+
+  test('a config ssh-config cannot read keeps every line', () => {
+    assert.deepEqual(hostsNamedNowhereElse(`${ours}Host "unterminated\n`, ['10.0.0.1'], ['10.0.0.1']), []);
   });
 });
 

@@ -168,7 +168,8 @@ describe('waiting for a restarted server: the built-in sleep', () => {
     const controller = new AbortController();
     const { status, calls } = statuses('Stopping');
     let outcome: unknown;
-    void waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 0, signal: controller.signal, now: () => 0 }).then((o) => (outcome = o));
+    // the clock moves with each poll, so a sleep that does not wait still ends in a timeout rather than looping
+    void waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 0, signal: controller.signal, now: () => calls.length * 1_000 }).then((o) => (outcome = o));
     await settle();
     controller.abort();
     await settle();

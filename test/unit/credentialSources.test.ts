@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { CredentialsError, credentialInputs, redactSecrets, resolveCredentials } from '../../src/cloud/credentials';
 import { CredentialsUriServer } from '../emulator/roleSources';
+import { answerRoleRequests, METADATA_HOST, metadataService, notFound, stsKey, type RoleAnswer, type RoleRequest } from './support/roleTransport';
 
 // Which source the user configured, and which one is named when it fails: through the public
 // functions, with a temporary HOME and ALIBABA_CLOUD_* variables. The metadata service stays off
@@ -94,6 +95,14 @@ describe('credential sources and what a failure names', () => {
     assert.equal(resolved.cliRegionId, undefined);
   });
 
+  test('a CLI config without profiles gives no region and does not stop the chain', async () => {
+    await setup({ '.aliyun/config.json': '{"current":"default"}', '.alibabacloud/credentials': credentialsFile('default') });
+    const resolved = await resolveCredentials(undefined);
+    assert.equal(resolved.source.kind, 'credentialsFile');
+    assert.equal(resolved.accessKeyId, 'default-id');
+    assert.equal(resolved.cliRegionId, undefined);
+  });
+
   test('a broken CLI file the user disabled is not blamed', async () => {
     await setup({ '.aliyun/config.json': '{ not json' }, { ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'True' });
     await rejectsWith(undefined, 'none');
@@ -161,6 +170,77 @@ describe('credential sources and what a failure names', () => {
       await rejectsWith({ kind: 'variable', name: 'ALIBABA_CLOUD_CREDENTIALS_URI' });
     });
   });
+});
+
+describe('role sources: which one signs, and which one a failure names', () => {
+  let transport: ReturnType<typeof answerRoleRequests> | undefined;
+  const answer = (handler: (request: RoleRequest) => RoleAnswer | Promise<RoleAnswer>) => (transport = answerRoleRequests(handler));
+  afterEach(() => {
+    transport?.restore();
+    transport = undefined;
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  });
+  // the metadata service is on in these tests: every request is answered here
+  const enableMetadata = () => delete process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED;
+
+  test('an OIDC role that gets a key is the source, with its token file', async () => {
+    const home = await setup({ 'oidc-token': 'eyJ.oidc.token' });
+    const tokenFile = path.join(home, 'oidc-token');
+    Object.assign(process.env, { ALIBABA_CLOUD_ROLE_ARN: 'acs:ram::1:role/oidc', ALIBABA_CLOUD_OIDC_PROVIDER_ARN: 'acs:ram::1:oidc-provider/p', ALIBABA_CLOUD_OIDC_TOKEN_FILE: tokenFile });
+    const { requests } = answer((request) => (request.action === 'AssumeRoleWithOIDC' ? stsKey('STS.oidc') : notFound));
+    const resolved = await resolveCredentials(undefined);
+    assert.deepEqual(resolved.source, { kind: 'oidc', tokenFile });
+    assert.equal(resolved.accessKeyId, 'STS.oidc');
+    assert.deepEqual(requests.map((r) => r.action), ['AssumeRoleWithOIDC']);
+  });
+
+  test('the ECS instance role named by ALIBABA_CLOUD_ECS_METADATA is the source when the metadata service hands out its key', async () => {
+    await setup({}, { ALIBABA_CLOUD_ECS_METADATA: 'swas-role' });
+    enableMetadata();
+    answer((request) => (request.host === METADATA_HOST ? metadataService('swas-role', 'STS.ecs')(request) : notFound));
+    const resolved = await resolveCredentials(undefined);
+    assert.deepEqual(resolved.source, { kind: 'ecsRamRole' });
+    assert.equal(resolved.accessKeyId, 'STS.ecs');
+  });
+
+  test('an ECS role the metadata service does not know is the culprit, named by its variable', async () => {
+    await setup({}, { ALIBABA_CLOUD_ECS_METADATA: 'no-such-role' });
+    enableMetadata();
+    answer((request) => (request.host === METADATA_HOST ? metadataService('swas-role', 'STS.ecs')(request) : notFound));
+    await rejectsWith({ kind: 'variable', name: 'ALIBABA_CLOUD_ECS_METADATA' });
+  });
+
+  test('a key from the chain\'s credentials URI step without ALIBABA_CLOUD_CREDENTIALS_URI (the library then asks https://undefined/) names no URI', async () => {
+    await setup({});
+    answer((request) => (request.url === 'https://undefined/' ? { status: 200, body: JSON.stringify({ Code: 'Success', AccessKeyId: 'STS.uri', AccessKeySecret: 's', SecurityToken: 't', Expiration: '2099-01-01T00:00:00Z' }) } : notFound));
+    const resolved = await resolveCredentials(undefined);
+    assert.deepEqual(resolved.source, { kind: 'credentialsUri', uri: '' });
+    assert.equal(resolved.accessKeyId, 'STS.uri');
+  });
+
+  // `aliyun configure` may rewrite the CLI config while the chain is fetching a RAM role's key with
+  // it; the source is then described from what the file says now, without failing.
+  const ramRoleProfile = { name: 'default', mode: 'RamRoleArn', access_key_id: 'a', access_key_secret: 'b', ram_role_arn: 'acs:ram::1:role/cli' };
+  for (const [what, rewrite] of [
+    ['removed', (file: string) => fs.rm(file)],
+    ['left without profiles', (file: string) => fs.writeFile(file, '{"current":"default"}')],
+    ['left without that profile', (file: string) => fs.writeFile(file, cliConfig([akProfile('other', 'o')]))],
+  ] as const) {
+    test(`a CLI config ${what} while its RAM role key is fetched: the CLI profile is still the source`, async () => {
+      const home = await setup({ '.aliyun/config.json': cliConfig([ramRoleProfile]) });
+      const file = path.join(home, '.aliyun', 'config.json');
+      answer(async (request) => {
+        if (request.action !== 'AssumeRole') return notFound;
+        await rewrite(file);
+        return stsKey('STS.cli');
+      });
+      const resolved = await resolveCredentials(undefined);
+      // the mode is the profile's in the file; with the profile gone, none is claimed
+      assert.deepEqual(resolved.source, { kind: 'cliProfile', file, profile: 'default', mode: '' });
+      assert.equal(resolved.accessKeyId, 'STS.cli');
+    });
+  }
 });
 
 describe('credentialInputs: what makes the resolved credentials change', () => {

@@ -41,6 +41,12 @@ describe('resolveCredentials (the @alicloud/credentials default chain)', () => {
     assert.equal(r.source.kind, 'signedIn');
     assert.deepEqual(await keyOf(r), { id: 'signed', secret: 's', token: undefined });
   });
+  test('a signed-in STS key signs with its security token', async () => {
+    await setup({});
+    const r = await resolveCredentials({ accessKeyId: 'STS.signed', accessKeySecret: 's', securityToken: 'tok' });
+    assert.equal(r.source.kind, 'signedIn');
+    assert.deepEqual(await keyOf(r), { id: 'STS.signed', secret: 's', token: 'tok' });
+  });
   test('environment with STS token', async () => {
     await setup({}, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' });
     const r = await resolveCredentials(undefined);

@@ -101,9 +101,12 @@ function cliProfileName(config: CliConfig | undefined): string {
   return env().ALIBABA_CLOUD_PROFILE || config?.current || 'default';
 }
 
-/** Maps the library's provider name (`default/cli_profile/static_ak`, `default/env`, ...) to what the user configured. */
+/**
+ * Maps the library's provider name (`default/env`, `default/cli_profile`, ...: the chain names only
+ * the step that answered, providers/default.js) to what the user configured.
+ */
 async function sourceOf(providerName: string | undefined): Promise<CredentialSource> {
-  const [, provider = '', inner = ''] = (providerName ?? '').split('/');
+  const [, provider = ''] = (providerName ?? '').split('/');
   switch (provider) {
     case 'env':
       return { kind: 'environment' };
@@ -112,7 +115,7 @@ async function sourceOf(providerName: string | undefined): Promise<CredentialSou
     case 'cli_profile': {
       const config = await readCliConfig();
       const profile = cliProfileName(config);
-      return { kind: 'cliProfile', file: cliConfigPath(), profile, mode: config?.profiles?.find((p) => p.name === profile)?.mode ?? inner };
+      return { kind: 'cliProfile', file: cliConfigPath(), profile, mode: config?.profiles?.find((p) => p.name === profile)?.mode ?? '' };
     }
     case 'profile':
       return { kind: 'credentialsFile', file: credentialsFilePath(), profile: env().ALIBABA_CLOUD_PROFILE || 'default' };

@@ -43,12 +43,12 @@ export class RegionCache {
     await this.memento.update(LAST_REGION_KEY, regionId);
   }
 
-  /** Last used first, then the default, then the rest in the service's order. */
+  /**
+   * Last used first, then the default, then the rest in the service's order: Array.prototype.sort
+   * is stable (ES2019), so regions of the same rank keep the order they came in.
+   */
   static order(regions: Region[], lastUsed: string | undefined, defaultRegion: string | undefined): Region[] {
     const rank = (r: Region) => (r.regionId === lastUsed ? 0 : r.regionId === defaultRegion ? 1 : 2);
-    return regions
-      .map((region, index) => ({ region, index }))
-      .sort((a, b) => rank(a.region) - rank(b.region) || a.index - b.index)
-      .map((x) => x.region);
+    return [...regions].sort((a, b) => rank(a) - rank(b));
   }
 }

@@ -85,14 +85,18 @@ export interface AccessDeniedDetail {
  * - html: a gateway's 502 HTML page, without acting.
  * - error: any `status`/`code`/`message` (e.g. QuotaExceed), without acting.
  * - nullBody: act, then send 200 with the JSON body `null` (a proxy that lost the body).
+ * - rewrite: act, then send the answer's JSON body as `rewrite` returns it (fields the docs list
+ *   but do not promise left out, or entries the filter asked for should have dropped).
  */
 export interface EmulatorFault {
   /** Absent: any action. */
   readonly action?: string;
   /** How many matching requests it applies to; default 1. */
   readonly times?: number;
-  readonly kind: 'delay' | 'dropAfterAct' | 'dropBeforeAct' | 'status' | 'throttle' | 'malformed' | 'html' | 'error' | 'nullBody';
+  readonly kind: 'delay' | 'dropAfterAct' | 'dropBeforeAct' | 'status' | 'throttle' | 'malformed' | 'html' | 'error' | 'nullBody' | 'rewrite';
   readonly ms?: number;
+  /** For rewrite: takes the parsed JSON body (a fresh copy) and returns the body to send. */
+  readonly rewrite?: (body: Record<string, unknown>) => unknown;
   readonly status?: number;
   readonly code?: string;
   readonly message?: string;
@@ -493,6 +497,8 @@ export class SwasEmulator {
       this.send(response, call, { ...outcome, body: outcome.body.slice(0, Math.floor(outcome.body.length / 2)) });
     } else if (fault?.kind === 'nullBody') {
       this.send(response, call, { ...outcome, body: 'null' });
+    } else if (fault?.kind === 'rewrite' && fault.rewrite) {
+      this.send(response, call, { ...outcome, body: JSON.stringify(fault.rewrite(JSON.parse(outcome.body) as Record<string, unknown>)) });
     } else {
       this.send(response, call, outcome);
     }

@@ -192,6 +192,43 @@ describe('SwasClient operations', () => {
     assert.ok(lines.every((line) => line.level === 'info' && line.message.endsWith('(request id none)')), lines.map((line) => line.message).join('\n'));
   });
 
+  // The docs list these fields but do not promise each answer has them: an entry without one is
+  // still shown (or, without its ID, left out), and nothing throws.
+  const rewriteNext = (action: string, rewrite: (body: Record<string, unknown>) => unknown) => emulator.injectFault({ action, kind: 'rewrite', rewrite });
+
+  test('ListRegions leaves out a region without RegionId and names one without LocalName by its ID', async () => {
+    rewriteNext('ListRegions', () => ({ Regions: [{ LocalName: 'No ID', RegionEndpoint: 'swas.cn-noid.aliyuncs.com' }, { RegionId: 'cn-nameless' }] }));
+    assert.deepEqual(await client.listRegions(), [{ regionId: 'cn-nameless', localName: 'cn-nameless', endpoint: undefined }]);
+  });
+
+  test('ListKeyPairs lists a key pair the answer gives without a name or servers with an empty name and no servers', async () => {
+    rewriteNext('ListKeyPairs', (body) => ({ ...body, TotalCount: 1, KeyPairs: [{ PublicKey: publicKey, CreationTime: '2026-01-02T03:04:05Z' }] }));
+    assert.deepEqual(await client.listKeyPairs(DEMO_REGION_ID), [{ keyPairName: '', publicKey, creationTime: '2026-01-02T03:04:05Z', instanceIds: [] }]);
+  });
+
+  test('CreateKeyPair answered without KeyPairName gives the name asked for, with the private key', async () => {
+    rewriteNext('CreateKeyPair', ({ KeyPairName: _name, ...rest }) => rest);
+    const created = await client.createKeyPair(DEMO_REGION_ID, 'ops-unnamed-answer', 'token-ops-unnamed-answer');
+    const stored = emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'ops-unnamed-answer');
+    assert.equal(created.keyPairName, 'ops-unnamed-answer');
+    assert.equal(created.privateKeyBody, stored?.privateKeyBody);
+  });
+
+  test('ListInstances lists a server the answer gives without ID, name, status or image with empty text and no OS', async () => {
+    rewriteNext('ListInstances', (body) => ({ ...body, TotalCount: 1, Instances: [{ PublicIpAddress: '127.0.3.9' }] }));
+    assert.deepEqual(await client.listInstances(DEMO_REGION_ID), [
+      { instanceId: '', instanceName: '', status: '', publicIpAddress: '127.0.3.9', innerIpAddress: undefined, osType: undefined, imageName: undefined },
+    ]);
+  });
+
+  test('the status of the server asked for even when the answer lists another first; none when it lists no servers at all', async () => {
+    const { db1, web1 } = DEMO_SERVERS;
+    rewriteNext('ListInstances', (body) => ({ ...body, Instances: [{ InstanceId: web1.instanceId, Status: 'Stopping' }, ...(body.Instances as unknown[])] }));
+    assert.equal(await client.instanceStatus(DEMO_REGION_ID, db1.instanceId), 'Running');
+    rewriteNext('ListInstances', ({ Instances: _instances, ...rest }) => rest);
+    assert.equal(await client.instanceStatus(DEMO_REGION_ID, db1.instanceId), undefined);
+  });
+
   // TotalCount ends a listing as soon as it is reached: no call for an empty next page.
   for (const [count, pages] of KEY_PAIR_COUNTS) {
     test(`${count} key pairs are listed in ${pages.length} call(s)`, async () => {

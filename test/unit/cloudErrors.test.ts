@@ -37,6 +37,12 @@ const REFUSALS: Array<{ code: string; status: number; kind: CloudErrorKind }> = 
   { code: 'InternalError', status: 500, kind: 'serverError' },
   { code: 'ServiceUnavailable', status: 503, kind: 'serverError' },
   { code: 'SomethingElse', status: 400, kind: 'unknown' },
+  // assumption: a code's first part names its kind; the same word later in the code does not
+  // (a rejected time parameter is not a wrong clock, forbidden characters are no RAM denial, a
+  // server fault about a parameter is still retried)
+  { code: 'InvalidParameter.InvalidTimeStamp', status: 400, kind: 'invalidParameter' },
+  { code: 'InvalidParameter.ForbiddenCharacters', status: 400, kind: 'invalidParameter' },
+  { code: 'InternalError.InvalidParameter', status: 500, kind: 'serverError' },
 ];
 const TRANSIENT: CloudErrorKind[] = ['throttled', 'serverError', 'timeout', 'network', 'connectionRefused', 'badResponse'];
 

@@ -55,6 +55,14 @@ describe('RegionCache', () => {
     const many = ['a-1', 'b-1', 'c-1', 'd-1', 'e-1'].map((regionId) => ({ regionId, localName: regionId }));
     assert.deepEqual(RegionCache.order(many, 'd-1', undefined).map((r) => r.regionId), ['d-1', 'a-1', 'b-1', 'c-1', 'e-1']);
   });
+  // More regions than a sort handles by insertion alone: its merges keep the service order too.
+  test('keeps the service order among many regions, and leaves the list it was given as it was', () => {
+    const many = Array.from({ length: 100 }, (_, i) => ({ regionId: `r-${i}`, localName: `Region ${i}` }));
+    const given = [...many];
+    const ordered = RegionCache.order(many, 'r-70', 'r-30').map((r) => r.regionId);
+    assert.deepEqual(ordered, ['r-70', 'r-30', ...many.map((r) => r.regionId).filter((id) => id !== 'r-70' && id !== 'r-30')]);
+    assert.deepEqual(many, given);
+  });
   test('remembers the last region', async () => {
     const cache = new RegionCache(memory());
     await cache.rememberRegion('cn-shanghai');

@@ -45,9 +45,9 @@ export function retryHelps(error: unknown): boolean {
 
 /**
  * Runs `call` until it succeeds, or until the user does not take the Retry that `showCloudError`
- * (or the caller's `onFailure`) offers where retrying is safe (then undefined). After a transient failure the ClientToken stays
- * the same, so a request the service did act on is not done twice; a refusal the user has fixed
- * is sent again with a new one.
+ * (or the caller's `onFailure`) offers where retrying is safe (then undefined). After a transient
+ * failure the ClientToken stays the same, so a request the service did act on is not done twice;
+ * a refusal the user has fixed is sent again with a new one.
  */
 export async function callWithRetry<T>(
   services: Services,

@@ -82,7 +82,9 @@ try {
   await page.exposeFunction('codeAutomationExit', (code) => { testsExited = true; resolveExit(code); });
   page.on('pageerror', (error) => console.error('[page error]', error.message));
   if (verbose) page.on('console', (message) => console.error('[browser]', message.type(), message.text()));
-  await page.goto(url);
+  // Playwright's default 30 s for the page's load event is too short on a loaded 2-core machine
+  // (the workbench loads several MB of script); the watchdog below still bounds the whole run.
+  await page.goto(url, { timeout: 180_000 });
   exitCode = await Promise.race([
     exited,
     delay(TIMEOUT_MS).then(() => { throw new Error(`no test result after ${TIMEOUT_MS} ms`); }),

@@ -18,7 +18,7 @@ import { endConnections, trackConnections } from '../emulator/connections';
 import { serverCertificate } from '../emulator/tls';
 import { mapHosts } from './privateNetwork';
 import { groupChildren, messages, regionChildren, serverNode } from './treeSupport';
-import { World } from './world';
+import { updateUserSetting, World } from './world';
 import { suiteOn } from '../support/platform';
 
 /**
@@ -106,7 +106,7 @@ suiteOn(['linux'], 'Production endpoint path: no swas.endpoint, HTTPS to swas.<r
     await mapHosts(EMULATOR_ADDRESS, HOSTS);
   });
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('http').update('proxy', undefined, vscode.ConfigurationTarget.Global);
+    await updateUserSetting('http', 'proxy', undefined);
     await world?.stop();
   });
   setup(async () => {
@@ -165,13 +165,13 @@ suiteOn(['linux'], 'Production endpoint path: no swas.endpoint, HTTPS to swas.<r
     const proxy = await startConnectProxy();
     try {
       await mapHosts(DEAD_ADDRESS, HOSTS);
-      await vscode.workspace.getConfiguration('http').update('proxy', proxy.url, vscode.ConfigurationTarget.Global);
+      await updateUserSetting('http', 'proxy', proxy.url);
       const groups = await regionChildren(world.api.tree, DEMO_REGION_ID);
       assert.deepStrictEqual(messages(groups), [], 'the region loaded');
       assert.ok(world.emulator.callsOf('ListKeyPairs').length > 0);
       assert.ok(proxy.seen.length > 0 && proxy.seen.every((line) => line === `CONNECT swas.${DEMO_REGION_ID}.aliyuncs.com:443`), JSON.stringify(proxy.seen));
     } finally {
-      await vscode.workspace.getConfiguration('http').update('proxy', undefined, vscode.ConfigurationTarget.Global);
+      await updateUserSetting('http', 'proxy', undefined);
       await mapHosts(EMULATOR_ADDRESS, HOSTS);
       await proxy.close();
     }
@@ -186,14 +186,14 @@ suiteOn(['linux'], 'Production endpoint path: no swas.endpoint, HTTPS to swas.<r
     const proxy = await startConnectProxy({ host: '127.0.0.1', port: impostor.port });
     try {
       await mapHosts(DEAD_ADDRESS, HOSTS);
-      await vscode.workspace.getConfiguration('http').update('proxy', proxy.url, vscode.ConfigurationTarget.Global);
+      await updateUserSetting('http', 'proxy', proxy.url);
       const groups = await regionChildren(world.api.tree, DEMO_REGION_ID);
       assert.ok(proxy.seen.some((line) => line === `CONNECT swas.${DEMO_REGION_ID}.aliyuncs.com:443`), JSON.stringify(proxy.seen));
       assert.strictEqual(impostor.requests(), 0, 'no request (and no signature) reached the impostor');
       assert.strictEqual(world.emulator.calls.length, 0);
       assert.ok(messages(groups).length > 0, 'the region shows an error, not an empty list');
     } finally {
-      await vscode.workspace.getConfiguration('http').update('proxy', undefined, vscode.ConfigurationTarget.Global);
+      await updateUserSetting('http', 'proxy', undefined);
       await mapHosts(EMULATOR_ADDRESS, HOSTS);
       await proxy.close();
       await impostor.close();

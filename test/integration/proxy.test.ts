@@ -4,7 +4,7 @@ import * as net from 'net';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import { DEMO_REGION_ID } from '../emulator/demo';
-import { World } from './world';
+import { updateUserSetting, World } from './world';
 
 /**
  * A forward HTTP proxy on loopback that records what passes through it and delivers every
@@ -46,7 +46,7 @@ suite('Proxy: VS Code\'s http.proxy carries the API calls', function () {
   let world: World;
   suiteSetup(async () => (world = await World.start()));
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('http').update('proxy', undefined, vscode.ConfigurationTarget.Global);
+    await updateUserSetting('http', 'proxy', undefined);
     await world?.stop();
   });
 
@@ -54,7 +54,7 @@ suite('Proxy: VS Code\'s http.proxy carries the API calls', function () {
     await world.reset();
     const proxy = await startProxy(world.emulator.port);
     try {
-      await vscode.workspace.getConfiguration('http').update('proxy', proxy.url, vscode.ConfigurationTarget.Global);
+      await updateUserSetting('http', 'proxy', proxy.url);
       // A name this machine cannot resolve: only the proxy can deliver these calls.
       await world.configure({ endpoint: 'http://swas.cn-hangzhou.aliyuncs.com' });
       world.script({ pick: DEMO_REGION_ID }, { type: ['via-proxy'] }, { pick: 'Skip' });

@@ -16,6 +16,25 @@ const run = promisify(execFile);
  * The real extension, against a real emulator over HTTP, with a fresh HOME per test (the
  * extension reads `os.homedir()` on every use, so `~/.ssh` and `~/.ssh/config` are the test's own).
  */
+/**
+ * `update` of a user setting, tried again while the workbench says the settings file on disk is
+ * newer than its copy: on a loaded machine the web workbench (code-server) sees the previous
+ * write's file change late and refuses the next write until it has read the file again.
+ */
+export async function updateUserSetting(section: string, key: string, value: unknown): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Global);
+      return;
+    } catch (error) {
+      if (attempt >= 10 || !/content of the file is newer/.test(String(error))) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
 export class World {
   private constructor(
     readonly api: TestApi,
@@ -46,9 +65,8 @@ export class World {
   }
 
   async configure(settings: Record<string, unknown>): Promise<void> {
-    const config = vscode.workspace.getConfiguration('swas');
     for (const [key, value] of Object.entries(settings)) {
-      await config.update(key, value, vscode.ConfigurationTarget.Global);
+      await updateUserSetting('swas', key, value);
     }
   }
 

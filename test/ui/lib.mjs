@@ -87,7 +87,7 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings =
     browser = await launchChromium(path.join(runDir, 'chromium-profile'));
     const page = browser.pages()[0] ?? await browser.newPage();
     page.on('pageerror', (error) => console.error('[page error]', error.message));
-    await page.goto(url);
+    await page.goto(url, { timeout: 180_000 }); // the load event, on a loaded 2-core machine
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     return { page, context: browser, home: dirs.home, workspace: dirs.workspace, url, stop };
   } catch (error) {

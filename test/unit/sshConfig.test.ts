@@ -168,6 +168,33 @@ describe('broken files', () => {
     assert.throws(() => removeManagedBlock(once + once, 'cn-hangzhou', 'my-key'), isCode('MARKERS_DUPLICATED'));
   });
 
+  test('each refusal names the blocks and the lines (1-based) the user has to fix', () => {
+    const begin = (id: string) => `# --- BEGIN SWAS KEY PAIR ${id} ---`;
+    const end = (id: string) => `# --- END SWAS KEY PAIR ${id} ---`;
+    const refusal = (text: string) => {
+      try {
+        listManagedBlocks(text);
+      } catch (error) {
+        assert.ok(error instanceof SshConfigError);
+        return `${error.code}: ${error.message}`;
+      }
+      return assert.fail(`accepted: ${text}`);
+    };
+    assert.equal(refusal(`Host a\n${begin('r/a')}\nHost swas-a\n${begin('r/b')}\n${end('r/b')}\n`),
+      'MARKERS_UNBALANCED: SWAS block r/a (line 2) has no END marker before the BEGIN marker of r/b (line 4).');
+    assert.equal(refusal(`Host a\n  User u\n${end('r/a')}\n`), 'MARKERS_UNBALANCED: END marker of SWAS block r/a (line 3) has no BEGIN marker.');
+    assert.equal(refusal(`${begin('r/a')}\nHost swas-a\n${end('r/b')}\n`),
+      'MARKERS_UNBALANCED: SWAS block r/a (line 1) is closed by the END marker of r/b (line 3).');
+    assert.equal(refusal(`${begin('r/a')}\n${end('q/a')}\n`), 'MARKERS_UNBALANCED: SWAS block r/a (line 1) is closed by the END marker of q/a (line 2).',
+      'another region with the same key pair name is another block');
+    assert.equal(refusal(`${begin('r/a')}\n${end('r/b')}\n`), 'MARKERS_UNBALANCED: SWAS block r/a (line 1) is closed by the END marker of r/b (line 2).',
+      'the same region with another key pair name is another block');
+    assert.equal(refusal(`\n\n${begin('r/a')}\nHost swas-a\n`), 'MARKERS_UNBALANCED: SWAS block r/a (line 3) has no END marker.');
+    assert.equal(refusal(`${begin('r/a')}\n${end('r/a')}\n${begin('r/a')}\n${end('r/a')}\n`), 'MARKERS_DUPLICATED: SWAS block r/a appears more than once.');
+    assert.equal(refusal('Host a\n  HostName\nHost b\n'), 'UNPARSEABLE: The SSH config has a keyword without a value near line 2; fix it first.');
+    assert.match(refusal('Host "unterminated\n'), /^UNPARSEABLE: The SSH config cannot be parsed \(.+\); fix it first\.$/);
+  });
+
   test('a marker text in a trailing comment is not a marker', () => {
     const text = `User x ${BEGIN}\nHost a\n`;
     assert.deepEqual(listManagedBlocks(text), []);

@@ -193,6 +193,16 @@ describe('broken files', () => {
     assert.equal(refusal(`${begin('r/a')}\n${end('r/a')}\n${begin('r/a')}\n${end('r/a')}\n`), 'MARKERS_DUPLICATED: SWAS block r/a appears more than once.');
     assert.equal(refusal('Host a\n  HostName\nHost b\n'), 'UNPARSEABLE: The SSH config has a keyword without a value near line 2; fix it first.');
     assert.match(refusal('Host "unterminated\n'), /^UNPARSEABLE: The SSH config cannot be parsed \(.+\); fix it first\.$/);
+    // A keyword alone makes the scanner hand the whole text to ssh-config, which must fail the same way.
+    assert.match(refusal('Compression\nyes\nHost="unterminated\n'), /^UNPARSEABLE: The SSH config cannot be parsed \(.+\); fix it first\.$/);
+    assert.match(refusal('Host a\n  User "unterminated\n  Compression\n'), /^UNPARSEABLE: The SSH config cannot be parsed \(.+\); fix it first\.$/);
+  });
+
+  test('a marker typed by hand is one with any spacing, but only at the start of its comment', () => {
+    const ids = (text: string) => listManagedBlocks(text).map((b) => `${b.region}/${b.keyPairName}`);
+    assert.deepEqual(ids('#--- BEGIN SWAS KEY PAIR r/a\n#--- END SWAS KEY PAIR r/a\n'), ['r/a']);
+    assert.deepEqual(ids('#   ---   BEGIN SWAS KEY PAIR   r/b ---\n#  ---  END SWAS KEY PAIR\tr/b\n'), ['r/b']);
+    assert.deepEqual(ids('# see below: # --- BEGIN SWAS KEY PAIR r/c ---\nHost x\n'), [], 'a comment that quotes a marker is no marker');
   });
 
   test('a marker text in a trailing comment is not a marker', () => {

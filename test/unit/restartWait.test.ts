@@ -48,26 +48,6 @@ describe('waiting for a restarted server', () => {
     assert.deepEqual(outcome, { kind: 'timeout', lastStatus: 'Starting' });
     assert.equal(clock.now(), 10_000, 'the last sleep is cut to the deadline');
   });
-
-  test('cancel ends the wait at once', async () => {
-    const controller = new AbortController();
-    const clock = fakeClock();
-    const { status, calls } = statuses('Stopping');
-    const outcome = await waitUntilRunning({
-      status: async () => {
-        const value = await status();
-        if (calls.length === 2) controller.abort();
-        return value;
-      },
-      timeoutMs: 60_000,
-      intervalMs: 1_000,
-      graceMs: 1_000,
-      signal: controller.signal,
-      ...clock,
-    });
-    assert.deepEqual(outcome, { kind: 'cancelled' });
-    assert.equal(calls.length, 2);
-  });
 });
 
 describe('waiting for a restarted server: cancelling', () => {

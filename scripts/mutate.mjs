@@ -1,16 +1,19 @@
 // `npm run mutate [-- GROUP...]`: StrykerJS over the pure modules, one group at a time (all groups
 // unless named), then docs/mutation.md rendered from the JSON reports (scripts/mutationReport.mjs).
 // Each group keeps an incremental file in test/mutation/, so a later run retests only mutants whose
-// code or tests changed. Exit 1 if a Stryker run failed.
+// code or tests changed (scripts/mutationState.mjs); `--force` retests every mutant. Exit 1 if a
+// Stryker run failed.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mutationGroups } from './pureModules.mjs';
 import { renderMutationReport } from './mutationReport.mjs';
+import { prepareIncremental, writeState } from './mutationState.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const groups = Object.keys(mutationGroups());
-const asked = process.argv.slice(2);
+const force = process.argv.includes('--force');
+const asked = process.argv.slice(2).filter((arg) => arg !== '--force');
 const unknown = asked.filter((name) => !groups.includes(name));
 if (unknown.length) {
   console.error(`npm run mutate: unknown group ${unknown.join(', ')}; groups: ${groups.join(', ')}`);
@@ -19,11 +22,16 @@ if (unknown.length) {
 let failed = false;
 for (const group of asked.length ? asked : groups) {
   console.log(`\n=== mutate ${group}`);
-  const stryker = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run'],
+  const { current, dropped, changed } = prepareIncremental(group);
+  if (dropped) console.log(`${dropped} surviving mutant(s) run again: covered by ${changed.length} changed test file(s)`);
+  const stryker = spawnSync(process.execPath,
+    [path.join(repoRoot, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', ...(force ? ['--force'] : [])],
     { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, SWAS_MUTATE_GROUP: group } });
   if (stryker.status !== 0) {
     console.error(`stryker (${group}) exited ${stryker.status}`);
     failed = true;
+  } else {
+    writeState(group, { measuredAt: new Date().toISOString(), testFiles: current });
   }
 }
 console.log(renderMutationReport());

@@ -1,4 +1,5 @@
-// Renders docs/mutation.md from Stryker's JSON reports (reports/mutation/<group>.json), so the score,
+// Renders docs/mutation.md from Stryker's reports (the incremental files test/mutation/<group>.incremental.json,
+// committed, so any clone renders the same figures; the date each group was measured is in <group>.state.json), so the score,
 // the dates and the list of surviving mutants are never pasted by hand. A mutant that stays alive
 // needs a reason in test/mutation/reasons.json, matched on file, mutator, replacement and the text of
 // the line it starts on (so it survives line shifts); one without a reason is listed as such.
@@ -8,9 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mutationGroups } from './pureModules.mjs';
 import { writeReadmeFigure } from './readmeFigures.mjs';
+import { incrementalFile, readState } from './mutationState.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const REPORTS = path.join(repoRoot, 'reports/mutation');
 const REASONS = path.join(repoRoot, 'test/mutation/reasons.json');
 const DOC = path.join(repoRoot, 'docs/mutation.md');
 const DETECTED = new Set(['Killed', 'Timeout']);
@@ -32,12 +33,13 @@ function readReports() {
   const measured = {};
   const missing = [];
   for (const [group, modules] of Object.entries(mutationGroups())) {
-    const reportFile = path.join(REPORTS, `${group}.json`);
-    if (!fs.existsSync(reportFile)) {
+    const reportFile = incrementalFile(group);
+    const measuredAt = readState(group)?.measuredAt;
+    if (!fs.existsSync(reportFile) || !measuredAt) {
       missing.push(group);
       continue;
     }
-    measured[group] = fs.statSync(reportFile).mtime;
+    measured[group] = new Date(measuredAt);
     const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
     for (const [file, result] of Object.entries(report.files)) {
       const relative = path.relative(repoRoot, path.resolve(repoRoot, file)).split(path.sep).join('/');

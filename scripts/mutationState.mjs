@@ -1,0 +1,82 @@
+// Stryker's incremental mode reuses a surviving mutant's result unless a *new* test covers it. The tap
+// runner names each test after its file, so a test added to an existing file is invisible to it and a
+// survivor that the new test kills would stay "Survived" forever. This module records a hash of every
+// unit test file (plus the shared test support code) per group, and before a run drops from the
+// incremental file each survivor covered by a file that changed, so Stryker runs it again.
+// Killed results are still reused while the killing file exists; `npm run mutate -- --force` retests all.
+// https://stryker-mutator.io/docs/stryker-js/incremental/ (what is reused and when)
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SUPPORT_DIRS = ['test/unit/support', 'test/emulator', 'test/support'];
+
+export const incrementalFile = (group) => path.join(repoRoot, `test/mutation/${group}.incremental.json`);
+const stateFile = (group) => path.join(repoRoot, `test/mutation/${group}.state.json`);
+
+function sha256(...parts) {
+  const hash = crypto.createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
+
+function sourcesUnder(dir) {
+  const absolute = path.join(repoRoot, dir);
+  if (!fs.existsSync(absolute)) return [];
+  return fs.readdirSync(absolute, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .sort()
+    .map((file) => fs.readFileSync(path.join(absolute, file)));
+}
+
+/** { 'out/test/unit/x.test.js': hash of its source and of every support file }: the names Stryker's tap runner uses. */
+export function testFileHashes() {
+  const support = sha256(...SUPPORT_DIRS.flatMap(sourcesUnder));
+  const unitDir = path.join(repoRoot, 'test/unit');
+  return Object.fromEntries(fs.readdirSync(unitDir)
+    .filter((file) => file.endsWith('.test.ts'))
+    .sort()
+    .map((file) => [`out/test/unit/${file.replace(/\.ts$/, '.js')}`, sha256(fs.readFileSync(path.join(unitDir, file)), support)]));
+}
+
+export function readState(group) {
+  return fs.existsSync(stateFile(group)) ? JSON.parse(fs.readFileSync(stateFile(group), 'utf8')) : undefined;
+}
+
+export function writeState(group, state) {
+  fs.writeFileSync(stateFile(group), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/**
+ * Removes from `report` (an incremental report, edited in place) every Survived mutant covered by a test
+ * file in `changed`; returns how many. Stryker then sees them as new and runs them.
+ */
+export function dropSurvivorsCoveredBy(report, changed) {
+  const changedIds = new Set();
+  for (const [fileName, { tests }] of Object.entries(report.testFiles ?? {})) {
+    for (const test of tests) if (changed.has(test.name) || changed.has(fileName)) changedIds.add(test.id);
+  }
+  let dropped = 0;
+  for (const file of Object.values(report.files)) {
+    const kept = file.mutants.filter((mutant) => !(mutant.status === 'Survived'
+      && (mutant.coveredBy ?? []).some((id) => changedIds.has(id))));
+    dropped += file.mutants.length - kept.length;
+    file.mutants = kept;
+  }
+  return dropped;
+}
+
+/** Before a group's run: drop the survivors whose tests changed since the group was last measured. */
+export function prepareIncremental(group) {
+  const file = incrementalFile(group);
+  const current = testFileHashes();
+  if (!fs.existsSync(file)) return { current, dropped: 0, changed: [] };
+  const recorded = readState(group)?.testFiles ?? {};
+  const changed = new Set(Object.keys(current).filter((name) => recorded[name] !== current[name]));
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const dropped = dropSurvivorsCoveredBy(report, changed);
+  fs.writeFileSync(file, JSON.stringify(report));
+  return { current, dropped, changed: [...changed] };
+}

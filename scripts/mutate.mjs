@@ -19,6 +19,14 @@ if (unknown.length) {
   console.error(`npm run mutate: unknown group ${unknown.join(', ')}; groups: ${groups.join(', ')}`);
   process.exit(2);
 }
+// Stryker's sandbox builds its own copy; the compiled tests must also exist here, where Stryker lists
+// the project's files (see ignorePatterns in stryker.config.mjs).
+const tsc = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.mutate.json'],
+  { cwd: repoRoot, stdio: 'inherit' });
+if (tsc.status !== 0) {
+  console.error('npm run mutate: the unit tests do not compile');
+  process.exit(1);
+}
 let failed = false;
 for (const group of asked.length ? asked : groups) {
   console.log(`\n=== mutate ${group}`);

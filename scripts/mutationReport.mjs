@@ -1,6 +1,7 @@
-// Renders docs/mutation.md from Stryker's reports (the incremental files test/mutation/<group>.incremental.json,
-// committed, so any clone renders the same figures; the date each group was measured is in <group>.state.json), so the score,
-// the dates and the list of surviving mutants are never pasted by hand. A mutant that stays alive
+// Renders docs/mutation.md from Stryker's reports, so the score, the dates and the list of surviving
+// mutants are never pasted by hand. The reports are the committed incremental files
+// (test/mutation/<group>.incremental.json, with the date of the run in <group>.state.json), so every
+// clone renders the same figures. A mutant that stays alive
 // needs a reason in test/mutation/reasons.json, matched on file, mutator, replacement and the text of
 // the line it starts on (so it survives line shifts); one without a reason is listed as such.
 // `node scripts/mutationReport.mjs` renders without running Stryker.

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { restrictToCurrentUser } from '../../src/ssh/windowsAcl';
+import { assertRestricted, restrictToCurrentUser } from '../../src/ssh/windowsAcl';
 import {
   currentUserSidArgs,
   icaclsRestrictArgs,
@@ -220,8 +220,19 @@ describe('restrictToCurrentUser', () => {
     const windows = fakeWindows({ icaclsIgnoresGrant: true });
     await assert.rejects(restrictToCurrentUser(KEY, windows.run), (error: unknown) => {
       assert.ok(error instanceof WindowsAclError);
-      assert.match(error.message, /accessible to others.*SY has access FA/);
+      assert.equal(
+        error.message,
+        `${KEY} is accessible to others: it inherits its folder's permissions; SY has access FA; BA has access FA; ${ALICE.name} has inherited access FA`,
+      );
       return true;
     });
+  });
+
+  test('when icacls /save fails and writes no file, its own error is what the caller sees', async () => {
+    const failure = new WindowsAclError('icacls.exe failed (exit 5): Access is denied.');
+    const run = async (): Promise<string> => {
+      throw failure;
+    };
+    await assert.rejects(assertRestricted(KEY, ALICE, run), (error: unknown) => error === failure);
   });
 });

@@ -66,10 +66,10 @@ export function icaclsSaveArgs(filePath: string, aclFile: string): string[] {
 
 /**
  * The SDDL in an `icacls /save` file: pairs of lines, the file's name then its descriptor. icacls
- * writes UTF-16LE (assumption from files it wrote; a BOM and UTF-8 are accepted too).
- */
+ * writes UTF-16LE (assumption from files it wrote; a BOM and UTF-8 are accepted too). The SDDL is
+ * ASCII, so UTF-16LE has zero bytes and UTF-8 has none (a name's first character may not: 密 = C6 5B). */
 export function parseIcaclsSave(bytes: Buffer): string {
-  const utf16 = bytes.length >= 2 && (bytes[1] === 0 || (bytes[0] === 0xff && bytes[1] === 0xfe));
+  const utf16 = bytes.includes(0);
   const text = (utf16 ? bytes.toString('utf16le') : bytes.toString('utf8')).replace(/^\uFEFF/, '');
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const sddl = lines[1]?.trim();

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateLocalKeyPair } from '../../src/ssh/generateKey';
-import { hostsInKnownHosts, hostsNamedNowhereElse, removeFromKnownHosts } from '../../src/ssh/knownHosts';
+import { hostsInKnownHosts, hostsNamedNowhereElse, removeFromKnownHosts, sshKeygenAvailable } from '../../src/ssh/knownHosts';
 import { findLocalPrivateKey, publicKeyOfPrivateKey } from '../../src/ssh/localKey';
 import { openSshPublicKey, samePublicKey } from '../../src/ssh/keyFormat';
 import { regionsToShow, supportsKeyPairs, withoutRegion, withRegion } from '../../src/cloud/regionList';
@@ -108,6 +108,30 @@ describe('known_hosts', () => {
     assert.deepEqual(result, { removed: ['127.0.0.2', '127.0.0.3'], absent: ['127.0.0.4'] });
     assert.deepEqual(await hostsInKnownHosts(['127.0.0.2', '127.0.0.3', '127.0.0.9'], file), ['127.0.0.9']);
   });
+
+  test('a failed ssh-keygen -R is an error carrying ssh-keygen\'s own message', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'known_hosts');
+    fs.writeFileSync(file, '127.0.0.2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n');
+    // ssh-keygen -R replaces `<file>.old`; a folder there makes it exit 255 with "unlink …: Is a directory".
+    fs.mkdirSync(path.join(`${file}.old`, 'inside'), { recursive: true });
+    await assert.rejects(removeFromKnownHosts(['127.0.0.2'], file), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.match(error.message, /^ssh-keygen -R 127\.0\.0\.2 failed: unlink .*known_hosts\.old: Is a directory$/);
+      return true;
+    });
+  });
+
+  test('sshKeygenAvailable: true with ssh-keygen on PATH, false without it', async () => {
+    assert.equal(await sshKeygenAvailable(), true);
+    const savedPath = process.env.PATH;
+    process.env.PATH = tempDir();
+    try {
+      assert.equal(await sshKeygenAvailable(), false);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
 });
 
 describe('hostsNamedNowhereElse (known_hosts lines that only the deleted block used)', () => {
@@ -130,6 +154,17 @@ describe('hostsNamedNowhereElse (known_hosts lines that only the deleted block u
       assert.deepEqual(hostsNamedNowhereElse(`${ours}${text}`, ['10.0.0.1'], ['10.0.0.1']), [], text);
       assert.deepEqual(hostsNamedNowhereElse(text, ['10.0.0.1'], []), [], `a server IP not in the block: ${text}`);
     }
+  });
+
+  test('another Host line with several names, or a BindAddress (a local address), does not keep the line', () => {
+    assert.deepEqual(hostsNamedNowhereElse(`${ours}Host web db\n  HostName 10.0.0.5\n`, ['10.0.0.1'], ['10.0.0.1']), ['10.0.0.1']);
+    assert.deepEqual(hostsNamedNowhereElse(`${ours}Host web\n  BindAddress 10.0.0.1\n`, ['10.0.0.1'], ['10.0.0.1']), ['10.0.0.1']);
+  });
+
+  test('a block for two servers: each host is kept by the other entries naming that host alone', () => {
+    const twoServers = 'Host swas-a\n  HostName 10.0.0.1\nHost swas-b\n  HostName 10.0.0.2\n';
+    const text = `${twoServers}Host my-web\n  HostName 10.0.0.1\n`;
+    assert.deepEqual(hostsNamedNowhereElse(text, ['10.0.0.1', '10.0.0.2'], ['10.0.0.1', '10.0.0.2']), ['10.0.0.2']);
   });
 
   test('names are compared as ssh compares host names: without case', () => {

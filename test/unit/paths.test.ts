@@ -13,6 +13,10 @@ describe('expandHome', () => {
     assert.equal(expandHome('~/.ssh/keys', '/home/alice'), path.join('/home/alice', '.ssh/keys'));
   });
 
+  test('expands ~\\…, the Windows way of writing ~/…', () => {
+    assert.equal(expandHome('~\\id_ed25519', '/home/alice'), path.join('/home/alice', 'id_ed25519'));
+  });
+
   test('leaves ~user, absolute and relative paths alone', () => {
     assert.equal(expandHome('~bob/.ssh', '/home/alice'), '~bob/.ssh');
     assert.equal(expandHome('/etc/ssh', '/home/alice'), '/etc/ssh');
@@ -54,6 +58,21 @@ describe('identityFileForConfig', () => {
   test('Windows: outside home is absolute with forward slashes, quoted when it has spaces', () => {
     assert.equal(identityFileForConfig('D:\\keys\\k.pem', 'C:\\Users\\alice', 'win32'), 'D:/keys/k.pem');
     assert.equal(identityFileForConfig('C:\\Users\\a b\\k.pem', 'C:\\Users\\alice', 'win32'), '"C:/Users/a b/k.pem"');
+  });
+
+  test('POSIX: a backslash is a file name character, kept as it is (ssh -G reads the same path)', async () => {
+    const keyPath = '/opt/back\\slash/k.pem';
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paths-test-'));
+    try {
+      const config = path.join(dir, 'config');
+      fs.writeFileSync(config, `Host t\n  HostName 127.0.0.1\n  IdentityFile ${identityFileForConfig(keyPath, '/home/alice', 'linux')}\n`);
+      const output = await new Promise<string>((resolve, reject) => {
+        execFile('ssh', ['-G', '-F', config, 't'], (error, stdout) => (error ? reject(error) : resolve(stdout)));
+      });
+      assert.deepEqual(output.split('\n').filter((line) => line.startsWith('identityfile ')), [`identityfile ${keyPath}`]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('real OpenSSH loads the identity files from the original paths', async () => {

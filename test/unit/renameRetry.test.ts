@@ -91,12 +91,34 @@ describe('renameWithRetry', () => {
     assert.equal(fs.readFileSync(to, 'utf8'), 'old');
   });
 
+  test('the message names the default backoff\'s total, 20+50+100+200+400+800 ms ≈ 1.6 s, and the error is a RenameError', LINUX_LOCKS, async () => {
+    const { from, to } = lockedTarget();
+    await assert.rejects(renameWithRetry(from, to, { platform: 'win32', delaysMs: [1] }), (error: unknown) => {
+      assert.ok(error instanceof RenameError);
+      assert.equal(error.name, 'RenameError');
+      assert.equal(
+        error.message,
+        'rename failed (EPERM) 2 times over about 1.6 s: another program (antivirus, search indexer, sync client) kept the file in use, or it is read-only',
+      );
+      return true;
+    });
+  });
+
+  test('waits the first delay after the first failure', LINUX_LOCKS, async () => {
+    const { from, to } = lockedTarget();
+    const started = Date.now();
+    await assert.rejects(renameWithRetry(from, to, { platform: 'win32', delaysMs: [300, 1, 1] }), RenameError);
+    assert.ok(Date.now() - started >= 290, `gave up after ${Date.now() - started} ms`);
+  });
+
   test('on Linux the same refusal is lasting: no retry', LINUX_LOCKS, async () => {
     const { from, to } = lockedTarget();
     let retried = false;
     await assert.rejects(renameWithRetry(from, to, { platform: 'linux', onRetry: () => void (retried = true) }), (error: unknown) => {
       assert.ok(error instanceof RenameError);
       assert.equal(error.attempts, 1);
+      // One attempt: Node's own message, not the one about a file kept in use.
+      assert.equal(error.message, `rename failed (EPERM): EPERM: operation not permitted, rename '${from}' -> '${to}'`);
       return true;
     });
     assert.equal(retried, false);

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { restrictToCurrentUser } from '../../src/ssh/windowsAcl';
+import { assertRestricted, restrictToCurrentUser } from '../../src/ssh/windowsAcl';
 import {
   currentUserSidArgs,
   icaclsRestrictArgs,
@@ -51,6 +51,35 @@ describe('whoami', () => {
     assert.throws(() => parseWhoamiUser('"desktop\\alice","not-a-sid"'), WindowsAclError);
     assert.throws(() => parseWhoamiUser(''), WindowsAclError);
   });
+
+  test('its errors carry the WINDOWS_ACL code the error messages are chosen by', () => {
+    assert.throws(() => parseWhoamiUser(''), (error: unknown) => {
+      assert.ok(error instanceof WindowsAclError);
+      assert.equal(error.code, 'WINDOWS_ACL');
+      assert.equal(error.name, 'WindowsAclError');
+      assert.equal(error.message, 'Could not read the current user SID from whoami output.');
+      return true;
+    });
+  });
+
+  test('accepts a Microsoft Entra ID account, whose SID authority has two digits (S-1-12-1-…)', () => {
+    const entraSid = 'S-1-12-1-3653211012-1154617163-2519513780-1418281342';
+    assert.deepEqual(parseWhoamiUser(`"azuread\\alicesmith","${entraSid}"\r\n`), { name: 'azuread\\alicesmith', sid: entraSid });
+  });
+
+  test('reads the first non-empty line, skipping lines of spaces, with CRLF or LF endings', () => {
+    assert.deepEqual(parseWhoamiUser(`  \r\n"desktop-ab12cd\\alice","${SID}"\r\n`), ALICE);
+    assert.deepEqual(parseWhoamiUser(`"desktop-ab12cd\\alice","${SID}"\n"desktop-ab12cd\\bob","${OTHER_SID}"\n`), ALICE);
+  });
+
+  test('undoes CSV quote doubling in the name', () => {
+    assert.deepEqual(parseWhoamiUser(`"desktop\\a""b","${SID}"`), { name: 'desktop\\a"b', sid: SID });
+  });
+
+  test('rejects a line with a third column, before or after the name and SID', () => {
+    assert.throws(() => parseWhoamiUser(`"desktop\\alice","${SID}","extra"`), WindowsAclError);
+    assert.throws(() => parseWhoamiUser(`"extra","desktop\\alice","${SID}"`), WindowsAclError);
+  });
 });
 
 describe('icaclsRestrictArgs', () => {
@@ -59,7 +88,12 @@ describe('icaclsRestrictArgs', () => {
   });
 
   test('refuses anything that is not a SID (a name could be localized or ambiguous)', () => {
-    assert.throws(() => icaclsRestrictArgs(KEY, 'alice'), WindowsAclError);
+    assert.throws(() => icaclsRestrictArgs(KEY, 'alice'), { name: 'WindowsAclError', message: 'Not a SID: alice' });
+  });
+
+  test('refuses a SID with text before or after it, which icacls would read as more of the grant', () => {
+    assert.throws(() => icaclsRestrictArgs(KEY, `${SID}:F,*S-1-1-0`), WindowsAclError);
+    assert.throws(() => icaclsRestrictArgs(KEY, `*S-1-1-0:F /grant ${SID}`), WindowsAclError);
   });
 });
 
@@ -72,7 +106,31 @@ describe('icacls /save output', () => {
 
   test('rejects anything that is not one file and one descriptor', () => {
     assert.throws(() => parseIcaclsSave(Buffer.from('')), WindowsAclError);
-    assert.throws(() => parseIcaclsSave(saveFile('a.pem', 'Access is denied.')), WindowsAclError);
+    assert.throws(() => parseIcaclsSave(saveFile('a.pem', 'Access is denied.')), {
+      message: 'Unexpected icacls /save output: expected the file name and one security descriptor.',
+    });
+    // Two files' descriptors, and a BOM with a descriptor but no file name.
+    assert.throws(() => parseIcaclsSave(saveFile('a.pem', `${RESTRICTED_SDDL}\r\nb.pem`)), WindowsAclError);
+    assert.throws(() => parseIcaclsSave(Buffer.from(`\uFEFF\r\n${RESTRICTED_SDDL}\r\n`, 'utf16le')), WindowsAclError);
+  });
+
+  test('reads a UTF-16LE file whose name starts with a Chinese character (no zero high byte)', () => {
+    assert.equal(parseIcaclsSave(saveFile('密钥.pem', RESTRICTED_SDDL)), RESTRICTED_SDDL);
+    assert.equal(parseIcaclsSave(saveFile('仿.pem', RESTRICTED_SDDL)), RESTRICTED_SDDL);
+  });
+
+  test('ignores lines of spaces and spaces around the descriptor', () => {
+    assert.equal(parseIcaclsSave(saveFile('a.pem', `  ${RESTRICTED_SDDL}  \r\n   `)), RESTRICTED_SDDL);
+  });
+
+  test('finds the DACL after an owner SID (a D: preceded by a digit)', () => {
+    const sddl = `O:${SID}${RESTRICTED_SDDL}`;
+    assert.equal(parseIcaclsSave(saveFile('a.pem', sddl)), sddl);
+  });
+
+  test('rejects a descriptor without a DACL, and an access entry with missing fields', () => {
+    assert.throws(() => parseDacl(`O:${SID}G:${SID}`), { name: 'WindowsAclError', message: 'The security descriptor has no DACL.' });
+    assert.throws(() => parseDacl('D:P(A;;FA)'), { name: 'WindowsAclError', message: 'Unexpected access entry (A;;FA).' });
   });
 
   test('parses the DACL: protection and each entry\'s type, flags, rights and SID', () => {
@@ -102,6 +160,20 @@ describe('verifyRestrictedDacl (by SID, whatever the display language)', () => {
       `${ALICE.name} has inherited access FA`,
     ]);
     assert.deepEqual(verifyRestrictedDacl(parseDacl(`D:P(A;;FA;;;${SID})(A;;FR;;;${OTHER_SID})`), ALICE), [`${OTHER_SID} has access FR`]);
+  });
+
+  test('counts GA, 0x1F01FF and 0x10000000 (generic all, all file rights) as full control', () => {
+    for (const rights of ['GA', '0x1F01FF', '0x10000000']) {
+      assert.deepEqual(verifyRestrictedDacl(parseDacl(`D:P(A;;${rights};;;${SID})`), ALICE), [], rights);
+    }
+  });
+
+  test('full control must be allowed to the user: another SID\'s or a deny entry does not count', () => {
+    assert.deepEqual(verifyRestrictedDacl(parseDacl(`D:P(A;;FR;;;${SID})(A;;FA;;;${OTHER_SID})`), ALICE), [
+      `${OTHER_SID} has access FA`,
+      `${ALICE.name} does not have full control`,
+    ]);
+    assert.deepEqual(verifyRestrictedDacl(parseDacl(`D:P(A;;FR;;;${SID})(D;;FA;;;${SID})`), ALICE), [`${ALICE.name} does not have full control`]);
   });
 
   test('reports a missing full-control grant and an empty DACL', () => {
@@ -148,8 +220,19 @@ describe('restrictToCurrentUser', () => {
     const windows = fakeWindows({ icaclsIgnoresGrant: true });
     await assert.rejects(restrictToCurrentUser(KEY, windows.run), (error: unknown) => {
       assert.ok(error instanceof WindowsAclError);
-      assert.match(error.message, /accessible to others.*SY has access FA/);
+      assert.equal(
+        error.message,
+        `${KEY} is accessible to others: it inherits its folder's permissions; SY has access FA; BA has access FA; ${ALICE.name} has inherited access FA`,
+      );
       return true;
     });
+  });
+
+  test('when icacls /save fails and writes no file, its own error is what the caller sees', async () => {
+    const failure = new WindowsAclError('icacls.exe failed (exit 5): Access is denied.');
+    const run = async (): Promise<string> => {
+      throw failure;
+    };
+    await assert.rejects(assertRestricted(KEY, ALICE, run), (error: unknown) => error === failure);
   });
 });

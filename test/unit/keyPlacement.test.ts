@@ -450,6 +450,19 @@ describe('one placement for created and generated keys', () => {
     assert.deepEqual(fs.readdirSync(directory), ['filler']);
   });
 
+  test('generateLocalKeyPair: when ssh-keygen fails, its own error is shown and nothing is left behind', LINUX_MOUNTS, async () => {
+    const directory = mountTmpfs('size=16k');
+    try {
+      fs.writeFileSync(path.join(directory, 'filler'), Buffer.alloc(64 * 1024));
+    } catch (error) {
+      assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+    }
+    await assert.rejects(generateLocalKeyPair({ directory, keyPairName: 'k', region: 'cn-hangzhou', type: 'ed25519' }), {
+      message: /^ssh-keygen failed: Saving key "[^"]+" failed: No space left on device$/,
+    });
+    assert.deepEqual(fs.readdirSync(directory), ['filler']);
+  });
+
   test('a temp name that cannot be removed after placing never costs the placed key', LINUX_MOUNTS, async () => {
     const directory = appendOnlyDir();
     const target = path.join(directory, 'k.pem');

@@ -283,6 +283,7 @@ describe('writeSecretFileExclusive', () => {
     const target = path.join(dir, 'k.pem');
     const error = await rejectsWithCode(writeSecretFileExclusive(target, PKCS1_PEM), 'ENOSPC');
     assert.equal(error.path, target);
+    assert.ok(error.message.startsWith(`Could not write ${target} (ENOSPC): `), error.message);
     assert.deepEqual(fs.readdirSync(dir), ['filler']);
   });
 

@@ -157,6 +157,12 @@ describe('keyFileBaseName', () => {
     assert.equal(keyFileBaseName('lpt1'), 'lpt1_');
     assert.equal(keyFileBaseName('nul.key'), 'nul.key_');
     assert.equal(keyFileBaseName('CONSOLE'), 'CONSOLE');
+    assert.equal(keyFileBaseName('COM1'), 'COM1_');
+    assert.equal(keyFileBaseName('coma'), 'coma');
+  });
+
+  test('an empty key pair name still gives a usable file name', () => {
+    assert.equal(keyFileBaseName(''), '_');
   });
 
   test('keeps Chinese characters', () => {
@@ -192,7 +198,17 @@ describe('ensureKeyDirectory', () => {
     fs.writeFileSync(file, 'x');
     const error = await rejectsWithCode(ensureKeyDirectory(file), 'ENOTDIR');
     assert.equal(error.path, file);
-    await rejectsWithCode(ensureKeyDirectory(path.join(file, 'sub')), 'ENOTDIR');
+    assert.equal(error.message, `The key folder ${file} exists but is not a folder.`);
+    const sub = path.join(file, 'sub');
+    const parentError = await rejectsWithCode(ensureKeyDirectory(sub), 'ENOTDIR');
+    assert.ok(parentError.message.startsWith(`Could not check the key folder ${sub} (ENOTDIR): `), parentError.message);
+  });
+
+  test('a key folder that is a dangling symlink cannot be created, and the error says so', async () => {
+    const link = path.join(tempDir(), 'keys');
+    fs.symlinkSync(path.join(path.dirname(link), 'removed'), link);
+    const error = await rejectsWithCode(ensureKeyDirectory(link), 'ENOENT');
+    assert.ok(error.message.startsWith(`Could not create the key folder ${link} (ENOENT): `), error.message);
   });
 });
 
@@ -267,6 +283,7 @@ describe('writeSecretFileExclusive', () => {
     const target = path.join(dir, 'k.pem');
     const error = await rejectsWithCode(writeSecretFileExclusive(target, PKCS1_PEM), 'ENOSPC');
     assert.equal(error.path, target);
+    assert.ok(error.message.startsWith(`Could not write ${target} (ENOSPC): `), error.message);
     assert.deepEqual(fs.readdirSync(dir), ['filler']);
   });
 
@@ -282,7 +299,9 @@ describe('writeSecretFileExclusive', () => {
     const dir = tempDir();
     execFileSync('bindfs', ['--perms=a+r', source, dir]);
     mounts.push(dir);
-    await rejectsWithCode(writeSecretFileExclusive(path.join(dir, 'k.pem'), PKCS1_PEM), 'INSECURE_MODE');
+    const target = path.join(dir, 'k.pem');
+    const error = await rejectsWithCode(writeSecretFileExclusive(target, PKCS1_PEM), 'INSECURE_MODE');
+    assert.equal(error.message, `${target} got mode 644 instead of 600; the file system does not keep file permissions.`);
     assert.deepEqual(fs.readdirSync(source), []);
   });
 
@@ -367,6 +386,14 @@ describe('saveKeyPair', () => {
     assert.equal(saved.insecureDirectoryMode, 0o775);
   });
 
+  test('a key pair name too long for a file name fails while checking the name, before anything is written', async () => {
+    const dir = tempDir();
+    const name = 'k'.repeat(300);
+    const error = await rejectsWithCode(saveKeyPair({ directory: dir, keyPairName: name, region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM }), 'ENAMETOOLONG');
+    assert.ok(error.message.startsWith(`Could not check ${path.join(dir, `${name}.pem`)} (ENAMETOOLONG): `), error.message);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
   test('rejects a bad key before touching disk', async () => {
     const directory = path.join(tempDir(), 'never-created');
     await assert.rejects(
@@ -421,6 +448,19 @@ describe('one placement for created and generated keys', () => {
     fs.writeFileSync(path.join(directory, 'filler'), Buffer.alloc(4 * 1024));
     const error = await rejectsWithCode(generateLocalKeyPair({ directory, keyPairName: 'k', region: 'cn-hangzhou', type: 'ed25519' }), 'ENOSPC');
     assert.equal(error.path, path.join(directory, 'k.pub'), 'the private key was placed, the .pub was not');
+    assert.deepEqual(fs.readdirSync(directory), ['filler']);
+  });
+
+  test('generateLocalKeyPair: when ssh-keygen fails, its own error is shown and nothing is left behind', LINUX_MOUNTS, async () => {
+    const directory = mountTmpfs('size=16k');
+    try {
+      fs.writeFileSync(path.join(directory, 'filler'), Buffer.alloc(64 * 1024));
+    } catch (error) {
+      assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+    }
+    await assert.rejects(generateLocalKeyPair({ directory, keyPairName: 'k', region: 'cn-hangzhou', type: 'ed25519' }), {
+      message: /^ssh-keygen failed: Saving key "[^"]+" failed: No space left on device$/,
+    });
     assert.deepEqual(fs.readdirSync(directory), ['filler']);
   });
 

@@ -20,7 +20,7 @@ describe('publicKeyOfPrivateKey', () => {
     const pem = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
     const file = path.join(dir, 'k.pem');
     fs.writeFileSync(file, pem, { mode: 0o600 });
-    assert.ok(samePublicKey(publicKeyOfPrivateKey(pem)!, sshKeygenPublic(file)));
+    assert.equal(publicKeyOfPrivateKey(pem), sshKeygenPublic(file));
   });
 
   for (const type of ['ed25519', 'rsa']) {
@@ -33,6 +33,36 @@ describe('publicKeyOfPrivateKey', () => {
       assert.ok(samePublicKey(fromFile, fs.readFileSync(`${file}.pub`, 'utf8')));
     });
   }
+
+  // An unencrypted ed25519 key from ssh-keygen, re-armored after each change to its openssh-key-v1 bytes (PROTOCOL.key).
+  const openSshKeyData = (): Buffer => {
+    const file = path.join(tempDir(), 'k');
+    execFileSync('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-f', file]);
+    const body = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(fs.readFileSync(file, 'utf8'))![1];
+    return Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  };
+  const armored = (data: Buffer) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${data.toString('base64')}\n-----END OPENSSH PRIVATE KEY-----\n`;
+  // "openssh-key-v1\0" (15 bytes), then cipher "none" (4+4), KDF "none" (4+4), KDF options "" (4), key count (4), public key blob.
+  const COUNT_AT = 15 + 8 + 8 + 4;
+
+  test('a truncated OpenSSH-format key is not a private key, wherever it is cut', () => {
+    const data = openSshKeyData();
+    for (const cut of [17, 20, 25, 31, COUNT_AT + 2, COUNT_AT + 6, COUNT_AT + 12, COUNT_AT + 30]) {
+      assert.equal(publicKeyOfPrivateKey(armored(data.subarray(0, cut))), undefined, `cut at ${cut}`);
+    }
+  });
+
+  test('an OpenSSH-format key with another format version, no keys, or a broken key type is not read', () => {
+    const otherVersion = openSshKeyData();
+    otherVersion.write('openssh-key-v2', 0, 'latin1');
+    assert.equal(publicKeyOfPrivateKey(armored(otherVersion)), undefined);
+    const noKeys = openSshKeyData();
+    noKeys.writeUInt32BE(0, COUNT_AT);
+    assert.equal(publicKeyOfPrivateKey(armored(noKeys)), undefined);
+    const brokenType = openSshKeyData();
+    brokenType.writeUInt32BE(0xffff, COUNT_AT + 8);
+    assert.equal(publicKeyOfPrivateKey(armored(brokenType)), undefined);
+  });
 
   test('anything else is not a private key', () => {
     assert.equal(publicKeyOfPrivateKey('ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ comment'), undefined);
@@ -60,6 +90,27 @@ describe('findLocalPrivateKey', () => {
     assert.equal(await findLocalPrivateKey({ directory: path.join(dir, 'missing'), keyPairName: 'web', publicKey }), undefined);
   });
 
+  test('a file named after another key pair is not taken, even when it holds the key', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'webserver.pem'), key);
+    fs.writeFileSync(path.join(dir, 'web-2.pem.bak'), key);
+    assert.equal(await findLocalPrivateKey({ directory: dir, keyPairName: 'web', publicKey }), undefined);
+  });
+
+  test('a key pair name with regex characters matches its own file name literally', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'web.1.pem'), key);
+    assert.equal(await findLocalPrivateKey({ directory: dir, keyPairName: 'web.1', publicKey }), path.join(dir, 'web.1.pem'));
+  });
+
+  test('a file up to 64 KiB is read; a larger one is not taken for a key', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'web.pem'), key.padEnd(64 * 1024, '\n'));
+    assert.equal(await findLocalPrivateKey({ directory: dir, keyPairName: 'web', publicKey }), path.join(dir, 'web.pem'));
+    fs.writeFileSync(path.join(dir, 'web.pem'), key.padEnd(64 * 1024 + 1, '\n'));
+    assert.equal(await findLocalPrivateKey({ directory: dir, keyPairName: 'web', publicKey }), undefined);
+  });
+
   test('an extra candidate (the SSH config IdentityFile) is checked too', async () => {
     const dir = tempDir();
     const elsewhere = path.join(tempDir(), 'saved-as.key');
@@ -78,6 +129,9 @@ describe('generateLocalKeyPair', () => {
       assert.ok(samePublicKey(sshKeygenPublic(generated.privateKeyPath), generated.publicKey));
       assert.match(generated.publicKey, type === 'rsa' ? /^ssh-rsa / : /^ssh-ed25519 /);
       assert.match(generated.fingerprint, /^SHA256:/);
+      // One line with the key pair's comment, and the .pub holds exactly that line.
+      assert.match(generated.publicKey, / swas:cn-hangzhou\/gen$/);
+      assert.equal(fs.readFileSync(generated.publicKeyPath, 'utf8'), `${generated.publicKey}\n`);
       assert.deepEqual(fs.readdirSync(dir).sort(), ['gen.pem', 'gen.pub'], 'no scratch folder left behind');
       if (type === 'rsa') {
         const bits = execFileSync('ssh-keygen', ['-l', '-f', generated.publicKeyPath], { encoding: 'utf8' }).split(' ')[0];

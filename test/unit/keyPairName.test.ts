@@ -44,6 +44,10 @@ describe('rotatedName', () => {
   test('replaces a date suffix (and its counter) instead of stacking dates', () => {
     assert.equal(rotatedName('team-key-20250101', none, today), 'team-key-20261203');
     assert.equal(rotatedName('team-key-20250101-3', none, today), 'team-key-20261203');
+    assert.equal(rotatedName('team-key-20250101-12', none, today), 'team-key-20261203');
+  });
+  test('a date inside the name is part of the name, only a suffix is replaced', () => {
+    assert.equal(rotatedName('key-20250101-prod', none, today), 'key-20250101-prod-20261203');
   });
   test('counts up while the name is taken', () => {
     assert.equal(rotatedName('team-key', new Set(['team-key-20261203', 'team-key-20261203-2']), today), 'team-key-20261203-3');

@@ -54,6 +54,14 @@ describe('sshG', () => {
     assert.equal(error.stderr, `${lines.join('\r\n')}\r\n${configPath}: terminating, 6 bad configuration options\r\n`);
   });
 
+  test('a single complaint ends the message, with no separator after the line break that ends stderr', async () => {
+    const configPath = await config('Bogus yes\n');
+    const error = await rejection(sshG('some-host', configPath));
+    assert.ok(error instanceof SshRunError);
+    assert.equal(error.message, `ssh -G -F ${configPath} -- some-host failed: ${configPath}: line 1: Bad configuration option: bogus; `
+      + `${configPath}: terminating, 1 bad configuration options`);
+  });
+
   test('a `Match exec` that hangs is killed at timeoutMs and reported as an SshRunError with the cause', async () => {
     const configPath = await config('Match exec "sleep 20"\n  User x\n');
     const started = Date.now();
@@ -90,6 +98,12 @@ describe('openSshProblems', () => {
     const configPath = await config(`${'# comment\n'.repeat(11)}Bogus yes\n`);
     const error = await rejection(sshG('some-host', configPath));
     assert.deepEqual(openSshProblems(error), [{ file: configPath, line: 12, message: 'Bad configuration option: bogus' }]);
+  });
+
+  test('the "<file> line <n>:" form without a colon after the file is read too', async () => {
+    const configPath = await config('User "abc\n');
+    const error = await rejection(sshG('some-host', configPath));
+    assert.deepEqual(openSshProblems(error), [{ file: configPath, line: 1, message: 'invalid quotes' }]);
   });
 
   test('a complaint without a line number is kept whole as the message', async () => {
@@ -135,9 +149,15 @@ describe('verifyBlock', () => {
     const included = path.join(dir, 'defaults.conf');
     await fs.writeFile(included, 'User admin\n');
     const text = `Include ${included}\nHost swas-my-key\n  HostName 10.0.0.9\n  IdentityFile ~/.ssh/my-key.pem\n`;
-    await assert.rejects(verifyBlock(await config(text), text, BLOCK, () => undefined), (error: unknown) => error instanceof SshConfigError
+    const asked: unknown[] = [];
+    const addedByTheEdit = (line: number): undefined => {
+      asked.push(line);
+      return undefined;
+    };
+    await assert.rejects(verifyBlock(await config(text), text, BLOCK, addedByTheEdit), (error: unknown) => error instanceof SshConfigError
       && error.message === 'OpenSSH resolves swas-my-key to hostname 10.0.0.9 (from an Include\'d file or an earlier Host/Match section) instead of 47.1.2.3; '
       + 'user admin (from an Include\'d file or an earlier Host/Match section) instead of root.');
+    assert.deepEqual(asked, [3], 'a value not found in the text has no line to map');
   });
 
   test('our key printed under the passwd home directory is still ours when $HOME points elsewhere', async (t) => {

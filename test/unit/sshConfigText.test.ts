@@ -33,6 +33,9 @@ const RENDERED = [
   END,
 ].join('\n');
 
+/** Another key pair's block, as applyManagedBlock writes it. */
+const OTHER = RENDERED.replaceAll('cn-hangzhou/my-key', 'cn-hangzhou/other');
+
 describe('reading a managed block', () => {
   test('instance comments are read without trailing blanks; the first User and IdentityFile win, as in OpenSSH', () => {
     const text = [
@@ -64,9 +67,11 @@ describe('rendering refuses what it cannot write', () => {
     }
   });
 
-  test('a region with a blank cannot go into a block marker', () => {
+  test('a region with a blank, or an empty one, cannot go into a block marker', () => {
     assert.throws(() => applyManagedBlock('', { ...BLOCK, region: 'cn hangzhou' }),
       { name: 'TypeError', message: 'Region/key pair "cn hangzhou/my-key" cannot be used in a block marker.' });
+    assert.throws(() => applyManagedBlock('', { ...BLOCK, region: '' }),
+      { name: 'TypeError', message: 'Region/key pair "/my-key" cannot be used in a block marker.' });
   });
 
   test('the error names the keyword whose value cannot be written', () => {
@@ -90,20 +95,42 @@ describe('replacing and removing a block', () => {
     assert.equal(updated, RENDERED.replace('47.1.2.3', '9.9.9.9'));
   });
 
+  test('in a CRLF file the block is replaced up to its END line, whose CRLF and the lines after it stay', () => {
+    const crlf = RENDERED.replaceAll('\n', '\r\n');
+    const updated = applyManagedBlock(`${crlf}\r\nHost a\r\n`, { ...BLOCK, hosts: [{ alias: 'swas-my-key', hostName: '9.9.9.9' }] });
+    assert.equal(updated, `${crlf.replace('47.1.2.3', '9.9.9.9')}\r\nHost a\r\n`);
+  });
+
   test('removing a block followed directly by the user\'s lines keeps those lines', () => {
     assert.equal(removeManagedBlock(`${RENDERED}\nHost a\n  User x\n`, 'cn-hangzhou', 'my-key'), 'Host a\n  User x\n');
   });
 
   test('removing the last block of a file without a final newline also removes the line break before it', () => {
     assert.equal(removeManagedBlock(`Host a\n${RENDERED}`, 'cn-hangzhou', 'my-key'), 'Host a');
+    assert.equal(removeManagedBlock(`\nHost a\n${RENDERED}`, 'cn-hangzhou', 'my-key'), '\nHost a');
   });
 
   test('removing a key pair that has no block, or another key pair\'s block, leaves the rest alone', () => {
-    const other = RENDERED.replaceAll('cn-hangzhou/my-key', 'cn-hangzhou/other');
-    const text = `${RENDERED}\n\n${other}\n`;
+    const text = `${RENDERED}\n\n${OTHER}\n`;
     assert.equal(removeManagedBlock(text, 'cn-hangzhou', 'missing'), text);
     assert.equal(removeManagedBlock(text, 'cn-beijing', 'my-key'), text);
     assert.equal(removeManagedBlock(text, 'cn-hangzhou', 'other'), `${RENDERED}\n\n`);
+  });
+
+  test('the blank line after a removed block goes with it, even when it holds spaces', () => {
+    assert.equal(removeManagedBlock(`${RENDERED}\n  \t\nHost a\n`, 'cn-hangzhou', 'my-key'), 'Host a\n');
+  });
+
+  test('removing a block between two lines of a file without a final newline keeps them on their own lines', () => {
+    assert.equal(removeManagedBlock(`Host b\n${RENDERED}\nHost a`, 'cn-hangzhou', 'my-key'), 'Host b\nHost a');
+  });
+
+  test('a new key pair\'s block goes above another key pair\'s block of the same region, which stays', () => {
+    assert.equal(applyManagedBlock(`${OTHER}\n`, BLOCK), `${RENDERED}\n\n${OTHER}\n`);
+  });
+
+  test('our block below the user\'s lines that follow another block moves to the top', () => {
+    assert.equal(applyManagedBlock(`${OTHER}\n\nHost a\n  User x\n\n${RENDERED}\n`, BLOCK), `${RENDERED}\n\n${OTHER}\n\nHost a\n  User x\n\n`);
   });
 });
 
@@ -111,14 +138,19 @@ describe('aliases', () => {
   test('an alias the user\'s own Host uses is taken even when the key pair has no block yet', () => {
     assert.equal(chooseAlias('Host swas-my-key\n  User x\n', 'swas-my-key', 'cn-hangzhou', 'my-key'), 'swas-my-key-2');
   });
+
+  test('a user\'s Host after the key pair\'s own block still takes the alias', () => {
+    assert.equal(chooseAlias(`${RENDERED}\n\nHost swas-my-key\n  User x\n`, 'swas-my-key', 'cn-hangzhou', 'my-key'), 'swas-my-key-2');
+  });
 });
 
 describe('line numbers for messages', () => {
   test('locateDirective finds the 1-based line of a keyword in any case with the exact value, else nothing', () => {
-    const text = 'Host a\n  user admin\n  User root\n  IdentityFile "~/.ssh/my key.pem"\n';
-    assert.equal(locateDirective(text, 'user', 'root'), 3);
-    assert.equal(locateDirective(text, 'user', 'admin'), 2);
-    assert.equal(locateDirective(text, 'identityfile', '~/.ssh/my key.pem'), 4);
+    const text = '# users\nHost a b\n  user admin\n  User root\n  IdentityFile "~/.ssh/my key.pem"\n';
+    assert.equal(locateDirective(text, 'user', 'root'), 4);
+    assert.equal(locateDirective(text, 'user', 'admin'), 3);
+    assert.equal(locateDirective(text, 'identityfile', '~/.ssh/my key.pem'), 5);
+    assert.equal(locateDirective(text, 'host', 'a b'), 2);
     assert.equal(locateDirective(text, 'hostname', 'a'), undefined);
     assert.equal(locateDirective(text, 'user', 'nobody'), undefined);
   });
@@ -130,8 +162,8 @@ describe('line numbers for messages', () => {
     assert.deepEqual([1, 2].map(same), [1, 2]);
   });
 
-  test('the user\'s IgnoreUnknown patterns, several comma-separated, are kept one by one after ours', () => {
-    const text = withIgnoreUnknown('IgnoreUnknown Foo,Bar\n', ['UseKeychain']);
+  test('the user\'s IgnoreUnknown patterns are kept one by one after ours, empty ones between commas dropped', () => {
+    const text = withIgnoreUnknown('IgnoreUnknown Foo,,Bar,\n', ['UseKeychain']);
     assert.equal(text.split('\n')[1], 'IgnoreUnknown UseKeychain,Foo,Bar');
   });
 });

@@ -153,6 +153,7 @@ describe('line numbers for messages', () => {
     assert.equal(locateDirective(text, 'host', 'a b'), 2);
     assert.equal(locateDirective(text, 'hostname', 'a'), undefined);
     assert.equal(locateDirective(text, 'user', 'nobody'), undefined);
+    assert.equal(locateDirective(text, 'hostname', 'admin'), undefined, 'the value under another keyword does not count');
   });
 
   test('originalLineOf: an inserted copy of a neighbouring line maps to nothing, every old line to itself', () => {

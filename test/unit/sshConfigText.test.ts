@@ -156,11 +156,13 @@ describe('line numbers for messages', () => {
     assert.equal(locateDirective(text, 'hostname', 'admin'), undefined, 'the value under another keyword does not count');
   });
 
-  test('originalLineOf: an inserted copy of a neighbouring line maps to nothing, every old line to itself', () => {
+  test('originalLineOf: an inserted copy of a neighbouring line or a changed line maps to nothing, every other line to its own', () => {
     const map = originalLineOf('Host a\n', 'Host a\nHost a\n');
     assert.deepEqual([1, 2, 3].map(map), [1, undefined, 2]);
     const same = originalLineOf('a\nb', 'a\nb');
     assert.deepEqual([1, 2].map(same), [1, 2]);
+    const changed = originalLineOf('Host a\n  User x\n', 'Host a\n  User y\n');
+    assert.deepEqual([1, 2, 3].map(changed), [1, undefined, 3], 'a changed line is not the user\'s line any more');
   });
 
   test('the user\'s IgnoreUnknown patterns are kept one by one after ours, empty ones between commas dropped', () => {

@@ -305,9 +305,18 @@ describe('updateSshConfig on disk', () => {
     const configPath = path.join(home, 'config');
     await fs.writeFile(configPath, 'Host a\n');
     makeUnwritable(configPath);
+    // rename(2): EPERM for an immutable file, EROFS on a read-only mount.
+    const refused = currentPrivilege() === 'root' ? 'EPERM' : 'EROFS';
     await assert.rejects(
       updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
-      (error: unknown) => isCode('IO')(error) && /not writable/.test((error as Error).message),
+      (error: unknown) => {
+        assert.ok(error instanceof SshConfigError);
+        assert.equal(error.code, 'IO');
+        assert.equal(error.message, `Cannot replace ${configPath} (${refused}): its folder or the file is not writable. Nothing was changed.`);
+        assert.equal(error.path, configPath);
+        assert.equal((error.cause as NodeJS.ErrnoException).code, refused);
+        return true;
+      },
     );
     assert.equal(await fs.readFile(configPath, 'utf8'), 'Host a\n');
     assert.deepEqual((await fs.readdir(home)).sort(), ['config', 'config.swas-backup']);

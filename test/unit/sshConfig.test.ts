@@ -482,11 +482,19 @@ describe('updateSshConfig on disk', () => {
     const options = { region: 'cn-hangzhou', keyPairName: 'my-key', verify: false, logger };
     await updateSshConfig(configPath, setBlock(BLOCK), options);
     await updateSshConfig(configPath, () => undefined, options);
+    // Nothing to change: no write, no backup, no log line; verify: false reports the check as skipped.
+    assert.deepEqual(await updateSshConfig(configPath, () => undefined, options), { block: undefined, verified: 'ok', created: false });
+    await fs.rm(`${configPath}.swas-backup`);
+    await updateSshConfig(configPath, setBlock(BLOCK), options);
+    assert.deepEqual(await updateSshConfig(configPath, setBlock(BLOCK), options), { block: BLOCK, verified: 'skipped-no-ssh', created: false });
+    assert.equal(await fs.readFile(`${configPath}.swas-backup`, 'utf8'), 'Host a\n', 'the unchanged update wrote no backup');
     assert.deepEqual(infos, [
       `Backed up ${configPath} to ${configPath}.swas-backup`,
       `Wrote SWAS block cn-hangzhou/my-key in ${configPath}`,
       `Backed up ${configPath} to ${configPath}.swas-backup`,
       `Removed SWAS block cn-hangzhou/my-key in ${configPath}`,
+      `Backed up ${configPath} to ${configPath}.swas-backup`,
+      `Wrote SWAS block cn-hangzhou/my-key in ${configPath}`,
     ]);
   });
 

@@ -498,6 +498,20 @@ describe('updateSshConfig on disk', () => {
     ]);
   });
 
+  test('without ssh on PATH the entry is still written, reported as not checked, with a warning', async (t) => {
+    const configPath = path.join(home, 'config');
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const savedPath = process.env.PATH;
+    t.after(() => { process.env.PATH = savedPath; });
+    process.env.PATH = home;
+    const result = await updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key', logger });
+    process.env.PATH = savedPath;
+    assert.equal(result.verified, 'skipped-no-ssh');
+    assert.deepEqual(warnings, ['ssh is not on PATH; the SSH config was not checked with ssh -G.']);
+    assert.deepEqual(findManagedBlock(await fs.readFile(configPath, 'utf8'), 'cn-hangzhou', 'my-key'), BLOCK);
+  });
+
   test('a config path that names a folder is an IO error naming the read failure', async () => {
     const folder = path.join(home, 'config');
     await fs.mkdir(folder);

@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { withConfigLock } from '../../src/ssh/configLock';
+import { Logger, silentLogger } from '../../src/logger';
 import { listManagedBlocks, SshConfigError } from '../../src/ssh/sshConfig';
 
 const SSH_CONFIG_MODULE = path.resolve(__dirname, '../../src/ssh/sshConfig.js');
@@ -97,13 +99,73 @@ describe('config lock', () => {
     assert.equal(maxInside, 1);
   });
 
-  test('a held lock is reported as LOCKED after the retry time', async () => {
+  test('a held lock is reported as LOCKED after the retry time, naming the file and its lock', async () => {
     const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-lock-'));
     const file = path.join(folder, 'config');
     await withConfigLock(file, async () => {
-      await assert.rejects(withConfigLock(file, async () => undefined, { retryForMs: 500 }),
-        (error: unknown) => error instanceof SshConfigError && error.code === 'LOCKED');
+      const started = Date.now();
+      await assert.rejects(withConfigLock(file, async () => undefined, { retryForMs: 500 }), (error: unknown) => {
+        assert.ok(error instanceof SshConfigError);
+        assert.equal(error.code, 'LOCKED');
+        assert.equal(error.message, `${file} is being edited by another window or process (lock ${file}.lock); try again.`);
+        assert.equal(error.path, file);
+        assert.equal((error.cause as NodeJS.ErrnoException).code, 'ELOCKED');
+        return true;
+      });
+      // The given 500 ms, not the 10 s default.
+      assert.ok(Date.now() - started < 3000, `gave up after ${Date.now() - started} ms`);
     });
+  });
+
+  test('retryForMs 0 tries once and does not wait, even when no time passes', async (t) => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-lock-'));
+    const file = path.join(folder, 'config');
+    let attempt: Promise<string> | undefined;
+    await withConfigLock(file, async () => {
+      // A frozen clock: the deadline is reached at once, not only once a millisecond has passed.
+      const now = Date.now();
+      t.mock.method(Date, 'now', () => now);
+      attempt = withConfigLock(file, async () => 'acquired', { retryForMs: 0 }).catch((error: SshConfigError) => error.code);
+      const outcome = await Promise.race([attempt, delay(1000, 'still waiting')]);
+      t.mock.restoreAll();
+      assert.equal(outcome, 'LOCKED');
+    });
+    // Had it kept waiting, it gets the lock now that it is free, and ends.
+    await attempt;
+  });
+
+  test('a folder that refuses the lock is an IO error at once, with the reason', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-lock-'));
+    const file = path.join(folder, 'missing-folder', 'config');
+    await assert.rejects(withConfigLock(file, async () => undefined), (error: unknown) => {
+      assert.ok(error instanceof SshConfigError);
+      assert.equal(error.code, 'IO');
+      assert.equal(error.message, `Cannot lock ${file} (ENOENT); is its folder writable?`);
+      assert.equal(error.path, file);
+      assert.equal((error.cause as NodeJS.ErrnoException).code, 'ENOENT');
+      return true;
+    });
+  });
+
+  test('a lock taken away mid-action is logged, and so is the failed release; the action\'s result still comes back', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-lock-'));
+    const file = path.join(folder, 'config');
+    const warnings: string[] = [];
+    const logger: Logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const result = await withConfigLock(file, async () => {
+      await fs.rmdir(`${file}.lock`);
+      // proper-lockfile checks its lock every stale/2 = 5 s.
+      const giveUp = Date.now() + 8000;
+      while (warnings.length === 0 && Date.now() < giveUp) {
+        await delay(100);
+      }
+      return 'done';
+    }, { logger });
+    assert.equal(result, 'done');
+    assert.deepEqual(warnings, [
+      `Lock on ${file} was compromised: ENOENT: no such file or directory, stat '${file}.lock'`,
+      `Releasing the lock on ${file} failed: Error: Lock is already released`,
+    ]);
   });
 
   test('a stale lock left by a crashed process is taken over', async () => {

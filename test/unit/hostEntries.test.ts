@@ -35,6 +35,36 @@ describe('blockWithServers', () => {
     assert.equal(block.hosts[0].alias, 'swas-web-key-2');
     assert.match(applyManagedBlock(text, block), /Host swas-web-key-2/);
   });
+
+  test('a server name becomes a lower-case alias part: runs of other characters turn into one dash, none at the ends', () => {
+    const odd = { instanceId: 'i-3', instanceName: '--Web  #2--', publicIpAddress: '10.0.0.3' };
+    assert.equal(blockWithServers('', undefined, base, [web1, odd]).hosts[1].alias, 'swas-web-key-web-2');
+  });
+
+  test('a server name with no usable character gets "server" as its alias part', () => {
+    const chinese = { instanceId: 'i-3', instanceName: '网站', publicIpAddress: '10.0.0.3' };
+    assert.equal(blockWithServers('', undefined, base, [web1, chinese]).hosts[1].alias, 'swas-web-key-server');
+  });
+
+  test('an alias another server of this block already has (in any case) gets the next free number', () => {
+    const current: ManagedBlock = {
+      ...base,
+      hosts: [
+        { alias: 'Swas-Web-Key-DB-One', hostName: '10.0.0.8', instanceId: 'i-8' },
+        { alias: 'swas-web-key-db-one-2', hostName: '10.0.0.9', instanceId: 'i-9' },
+      ],
+    };
+    const text = applyManagedBlock('', current);
+    assert.deepEqual(blockWithServers(text, current, base, [db1]).hosts.map((h) => h.alias), [
+      'Swas-Web-Key-DB-One',
+      'swas-web-key-db-one-2',
+      'swas-web-key-db-one-3',
+    ]);
+  });
+
+  test('a key pair with no server yet gets one "no server yet" entry with the default alias', () => {
+    assert.deepEqual(blockWithServers('', undefined, base, []).hosts, [{ alias: 'swas-web-key' }]);
+  });
 });
 
 // A user may delete the User line inside our block; Attach and Detach read that block back.
@@ -76,9 +106,20 @@ describe('blockWithoutServers', () => {
   test('keeps a "no server yet" entry when the last one goes', () => {
     assert.deepEqual(blockWithoutServers(current, ['i-1', 'i-2']).hosts, [{ alias: 'a' }]);
   });
+  test('dropping the first server keeps the second as it was', () => {
+    assert.deepEqual(blockWithoutServers(current, ['i-1']).hosts, [{ alias: 'b', hostName: '10.0.0.2', instanceId: 'i-2' }]);
+  });
+  test('a block whose Host lines were all deleted gets the default alias back', () => {
+    assert.deepEqual(blockWithoutServers({ ...base, hosts: [] }, ['i-1']).hosts, [{ alias: 'swas-web-key' }]);
+  });
 });
 
 test('identityFilePath undoes the config quoting', () => {
   assert.equal(identityFilePath('"~/my keys/k%%1.pem"', '/home/u'), path.join('/home/u', 'my keys/k%1.pem'));
   assert.equal(identityFilePath('/abs/k.pem', '/home/u'), '/abs/k.pem');
+});
+
+test('identityFilePath removes quotes only when they wrap the whole value', () => {
+  assert.equal(identityFilePath('"/abs/k.pem', '/home/u'), '"/abs/k.pem');
+  assert.equal(identityFilePath('/abs/k.pem"', '/home/u'), '/abs/k.pem"');
 });

@@ -22,6 +22,7 @@ import { currentPrivilege } from '../support/privilege';
 import { onlyOn } from '../support/platform';
 import { verifyBlock } from '../../src/ssh/sshVerify';
 import { ensureOpenSsh } from './support/openssh';
+import { silentLogger } from '../../src/logger';
 
 const BLOCK: ManagedBlock = {
   region: 'cn-hangzhou',
@@ -304,9 +305,18 @@ describe('updateSshConfig on disk', () => {
     const configPath = path.join(home, 'config');
     await fs.writeFile(configPath, 'Host a\n');
     makeUnwritable(configPath);
+    // rename(2): EPERM for an immutable file, EROFS on a read-only mount.
+    const refused = currentPrivilege() === 'root' ? 'EPERM' : 'EROFS';
     await assert.rejects(
       updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
-      (error: unknown) => isCode('IO')(error) && /not writable/.test((error as Error).message),
+      (error: unknown) => {
+        assert.ok(error instanceof SshConfigError);
+        assert.equal(error.code, 'IO');
+        assert.equal(error.message, `Cannot replace ${configPath} (${refused}): its folder or the file is not writable. Nothing was changed.`);
+        assert.equal(error.path, configPath);
+        assert.equal((error.cause as NodeJS.ErrnoException).code, refused);
+        return true;
+      },
     );
     assert.equal(await fs.readFile(configPath, 'utf8'), 'Host a\n');
     assert.deepEqual((await fs.readdir(home)).sort(), ['config', 'config.swas-backup']);
@@ -458,5 +468,121 @@ describe('updateSshConfig on disk', () => {
     await fs.writeFile(configPath, latin1);
     await assert.rejects(updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }), isCode('IO'));
     assert.deepEqual(await fs.readFile(configPath), latin1);
+  });
+
+  const recordingLogger = () => {
+    const infos: string[] = [];
+    return { infos, logger: { ...silentLogger, info: (message: string) => infos.push(message) } };
+  };
+
+  test('the log says which file was backed up and whether the block was written or removed', async () => {
+    const configPath = path.join(home, 'config');
+    await fs.writeFile(configPath, 'Host a\n');
+    const { infos, logger } = recordingLogger();
+    const options = { region: 'cn-hangzhou', keyPairName: 'my-key', verify: false, logger };
+    await updateSshConfig(configPath, setBlock(BLOCK), options);
+    await updateSshConfig(configPath, () => undefined, options);
+    // Nothing to change: no write, no backup, no log line; verify: false reports the check as skipped.
+    assert.deepEqual(await updateSshConfig(configPath, () => undefined, options), { block: undefined, verified: 'ok', created: false });
+    await fs.rm(`${configPath}.swas-backup`);
+    await updateSshConfig(configPath, setBlock(BLOCK), options);
+    assert.deepEqual(await updateSshConfig(configPath, setBlock(BLOCK), options), { block: BLOCK, verified: 'skipped-no-ssh', created: false });
+    assert.equal(await fs.readFile(`${configPath}.swas-backup`, 'utf8'), 'Host a\n', 'the unchanged update wrote no backup');
+    assert.deepEqual(infos, [
+      `Backed up ${configPath} to ${configPath}.swas-backup`,
+      `Wrote SWAS block cn-hangzhou/my-key in ${configPath}`,
+      `Backed up ${configPath} to ${configPath}.swas-backup`,
+      `Removed SWAS block cn-hangzhou/my-key in ${configPath}`,
+      `Backed up ${configPath} to ${configPath}.swas-backup`,
+      `Wrote SWAS block cn-hangzhou/my-key in ${configPath}`,
+    ]);
+  });
+
+  test('without ssh on PATH the entry is still written, reported as not checked, with a warning', async (t) => {
+    const configPath = path.join(home, 'config');
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const savedPath = process.env.PATH;
+    t.after(() => { process.env.PATH = savedPath; });
+    process.env.PATH = home;
+    const result = await updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key', logger });
+    process.env.PATH = savedPath;
+    assert.equal(result.verified, 'skipped-no-ssh');
+    assert.deepEqual(warnings, ['ssh is not on PATH; the SSH config was not checked with ssh -G.']);
+    assert.deepEqual(findManagedBlock(await fs.readFile(configPath, 'utf8'), 'cn-hangzhou', 'my-key'), BLOCK);
+  });
+
+  test('a config path that names a folder is an IO error naming the read failure', async () => {
+    const folder = path.join(home, 'config');
+    await fs.mkdir(folder);
+    await assert.rejects(updateSshConfig(folder, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key', verify: false }), (error: unknown) => {
+      assert.ok(error instanceof SshConfigError);
+      assert.equal(error.code, 'IO');
+      assert.equal(error.message, `Cannot read ${folder}: Error: EISDIR: illegal operation on a directory, read`);
+      assert.equal(error.path, folder);
+      assert.equal((error.cause as NodeJS.ErrnoException).code, 'EISDIR');
+      return true;
+    });
+    assert.deepEqual(await fs.readdir(folder), []);
+  });
+
+  test('a file that is not UTF-8 is refused with a message naming it', async () => {
+    const configPath = path.join(home, 'config');
+    await fs.writeFile(configPath, Buffer.from('# Caf\xe9\n', 'latin1'));
+    await assert.rejects(updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key', verify: false }),
+      { code: 'IO', message: `${configPath} is not UTF-8 text; not editing it.`, path: configPath });
+  });
+
+  test('a config path in a symlink loop is refused as the OS reports it, and nothing is created', async () => {
+    const a = path.join(home, 'a');
+    const b = path.join(home, 'b');
+    await fs.symlink(b, a);
+    await fs.symlink(a, b);
+    await assert.rejects(updateSshConfig(a, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key', verify: false }), { code: 'ELOOP' });
+    assert.deepEqual((await fs.readdir(home)).sort(), ['a', 'b']);
+  });
+
+  test('each repair keeps the previous file under its own backup name and logs what it did', async () => {
+    const configPath = path.join(home, 'config');
+    const original = '\uFEFFHost a\n  UseKeychain yes\n';
+    await fs.writeFile(configPath, original);
+    const { infos, logger } = recordingLogger();
+    assert.deepEqual(await repairSshConfig(configPath, { kind: 'removeBom' }, { logger }), { backupPath: `${configPath}.swas-backup-bom` });
+    assert.deepEqual(await repairSshConfig(configPath, { kind: 'ignoreUnknown', options: ['UseKeychain', 'AddKeysToAgent'] }, { logger }),
+      { backupPath: `${configPath}.swas-backup-ignore-unknown` });
+    assert.equal(await fs.readFile(`${configPath}.swas-backup-bom`, 'utf8'), original);
+    assert.equal(await fs.readFile(`${configPath}.swas-backup-ignore-unknown`, 'utf8'), original.slice(1));
+    assert.deepEqual(infos, [
+      `Removed the byte order mark from ${configPath}; the previous file is ${configPath}.swas-backup-bom`,
+      `Added IgnoreUnknown UseKeychain,AddKeysToAgent to ${configPath}; the previous file is ${configPath}.swas-backup-ignore-unknown`,
+    ]);
+  });
+
+  test('repairing a config that does not exist is refused and creates nothing', async () => {
+    const configPath = path.join(home, 'config');
+    await assert.rejects(repairSshConfig(configPath, { kind: 'removeBom' }),
+      { code: 'IO', message: `${configPath} does not exist; there is nothing to repair.`, path: configPath });
+    assert.deepEqual(await fs.readdir(home), []);
+  });
+
+  test('a repair whose backup cannot be written changes nothing and leaves no candidate behind', async () => {
+    const configPath = path.join(home, 'config');
+    const original = '\uFEFFHost a\n';
+    await fs.writeFile(configPath, original);
+    // A folder where the backup goes: the first write finds it (EEXIST), the rename over it fails.
+    const backupPath = `${configPath}.swas-backup-bom`;
+    await fs.mkdir(backupPath);
+    await assert.rejects(repairSshConfig(configPath, { kind: 'removeBom' }), (error: unknown) => {
+      assert.ok(error instanceof SshConfigError);
+      assert.equal(error.code, 'IO');
+      // rename(2): EISDIR, "newpath is an existing directory, but oldpath is not a directory".
+      assert.equal(error.message, `Cannot write the backup ${backupPath} (EISDIR), so ${configPath} was not changed.`);
+      assert.equal(error.path, backupPath);
+      assert.ok(error.cause !== undefined);
+      return true;
+    });
+    assert.equal(await fs.readFile(configPath, 'utf8'), original);
+    assert.deepEqual((await fs.readdir(home)).sort(), ['config', 'config.swas-backup-bom']);
+    assert.deepEqual(await fs.readdir(backupPath), []);
   });
 });

@@ -85,6 +85,16 @@ describe('login check against a real sshd', () => {
     assert.match(result.stderr, /Host key verification failed\./);
   });
 
+  test('batch mode: ssh never runs a prompt program, even one that would say yes', async () => {
+    const askpass = path.join(dir, 'askpass');
+    const asked = path.join(dir, 'asked');
+    await fs.writeFile(askpass, `#!/bin/sh\necho "$1" > '${asked}'\necho yes\n`, { mode: 0o700 });
+    const env = { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' };
+    const result = await checkLogin('unknown', { configPath: config, connectTimeoutSeconds: 5, env });
+    assert.deepEqual(result.diagnosis, { kind: 'hostKeyUnknown' });
+    await assert.rejects(fs.access(asked), { code: 'ENOENT' });
+  });
+
   test('sshTarget: where ssh -G sends the alias, with the first known_hosts file', async () => {
     const file = path.join(dir, 'target_config');
     await fs.writeFile(file, [
@@ -108,7 +118,22 @@ describe('login check against a real sshd', () => {
     const name = sshd.port === 22 ? HOST : `[${HOST}]:${sshd.port}`;
     assert.equal(scanned.lines.length, 1, scanned.lines.join('\n'));
     assert.ok(scanned.lines[0].startsWith(`${name} ssh-ed25519 `), scanned.lines[0]);
+    assert.match(scanned.lines[0], /^\S+ ssh-ed25519 [A-Za-z0-9+/=]+$/);
     assert.deepEqual(scanned.fingerprints, [`${await sshd.fingerprint()} (ED25519)`]);
+  });
+
+  test('scanHostKeys removes the temporary file it hands to ssh-keygen', async () => {
+    const tmp = path.join(dir, 'tmp');
+    await fs.mkdir(tmp);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      assert.equal((await scanHostKeys(HOST, sshd.port, false, 5)).fingerprints.length, 1);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    assert.deepEqual(await fs.readdir(tmp), []);
   });
 
   test('scanHostKeys with hashing: the name is hashed (|1|…), the fingerprint is the same', async () => {
@@ -162,6 +187,12 @@ describe('login check: time limits and a missing ssh', () => {
     const config = path.join(dir, 'none');
     await fs.writeFile(config, '');
     await assert.rejects(checkLogin('x', { configPath: config, connectTimeoutSeconds: 1, env: { PATH: path.join(dir, 'no-such-dir') } }), { code: 'ENOENT' });
+  });
+
+  test('sshTarget runs ssh with the caller\'s environment: no ssh on its PATH is an error', async () => {
+    const config = path.join(dir, 'none');
+    await fs.writeFile(config, '');
+    await assert.rejects(sshTarget('x', config, { PATH: path.join(dir, 'no-such-dir') }), (error: Error) => (error.cause as { code?: string })?.code === 'ENOENT');
   });
 
   test('scanHostKeys: nothing listening gives no lines and no fingerprints', async () => {

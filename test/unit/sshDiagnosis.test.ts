@@ -107,4 +107,10 @@ describe('ssh stderr → diagnosis', () => {
       exitCode: 255,
     });
   });
+
+  test('a connection the server closed is not a timeout', () => {
+    // ssh … 'kill -9 $PPID' against a local sshd: the session process dies under the client
+    const stderr = "Warning: Permanently added '[127.0.0.63]:2298' (ED25519) to the list of known hosts.\r\nConnection to 127.0.0.63 closed by remote host.\r\n";
+    assert.deepEqual(diagnoseSsh(255, stderr), { kind: 'other', detail: 'Connection to 127.0.0.63 closed by remote host.', exitCode: 255 });
+  });
 });

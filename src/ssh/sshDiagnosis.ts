@@ -59,7 +59,7 @@ export function diagnoseSsh(exitCode: number | null, stderr: string): SshDiagnos
     }
     return { kind: 'unreachable', detail: reason.trim() };
   }
-  const timedOut = /^Connection (?:to|timed out during banner exchange)(?: (\S+) port (\d+) timed out)?/m.exec(stderr);
+  const timedOut = /^Connection to \S+ port \d+ timed out/m.exec(stderr);
   if (timedOut || /Connection timed out/i.test(stderr)) {
     const named = /^Connection to (\S+) port (\d+) timed out/m.exec(stderr);
     return { kind: 'timeout', host: named?.[1], port: named ? Number(named[2]) : undefined };

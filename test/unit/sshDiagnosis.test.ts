@@ -21,6 +21,26 @@ Host key for [127.0.0.9]:2222 has changed and you have requested strict checking
 Host key verification failed.
 `;
 
+// The same as real ssh wrote it to stderr (log.c ends each message with \r\n; the fingerprint line
+// alone with \n), captured from OpenSSH 9.2p1 against a local sshd with the stale key on line 12.
+const CHANGED_CRLF = [
+  '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\r\n',
+  '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\r\n',
+  '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\r\n',
+  'IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\r\n',
+  'Someone could be eavesdropping on you right now (man-in-the-middle attack)!\r\n',
+  'It is also possible that a host key has just been changed.\r\n',
+  'The fingerprint for the ED25519 key sent by the remote host is\n',
+  'SHA256:3hAhImY+n32SbA+AOpmAch/g4cmZG3GJtYLoLYMvGjk.\r\n',
+  'Please contact your system administrator.\r\n',
+  'Add correct host key in /tmp/h-login/sd/kh to get rid of this message.\r\n',
+  'Offending ED25519 key in /tmp/h-login/sd/kh:12\r\n',
+  '  remove with:\r\n',
+  '  ssh-keygen -f "/tmp/h-login/sd/kh" -R "[127.0.0.62]:2299"\r\n',
+  'Host key for [127.0.0.62]:2299 has changed and you have requested strict checking.\r\n',
+  'Host key verification failed.\r\n',
+].join('');
+
 describe('ssh stderr → diagnosis', () => {
   test('exit 0 is success whatever ssh printed', () => {
     assert.deepEqual(diagnoseSsh(0, "Warning: Permanently added '127.0.0.2' (ED25519) to the list of known hosts.\n"), { kind: 'ok' });
@@ -61,5 +81,36 @@ describe('ssh stderr → diagnosis', () => {
       exitCode: 255,
     });
     assert.deepEqual(diagnoseSsh(255, ''), { kind: 'other', detail: '', exitCode: 255 });
+  });
+
+  test('real stderr ends lines with \\r\\n: a changed key still yields file, line 12, fingerprint and name', () => {
+    assert.deepEqual(diagnoseSsh(255, CHANGED_CRLF), {
+      kind: 'hostKeyChanged',
+      fingerprint: 'SHA256:3hAhImY+n32SbA+AOpmAch/g4cmZG3GJtYLoLYMvGjk',
+      file: '/tmp/h-login/sd/kh',
+      line: 12,
+      knownHostsName: '[127.0.0.62]:2299',
+    });
+  });
+
+  test('anything else keeps only ssh\'s last three lines', () => {
+    // ssh -F bad.conf x with three unknown options
+    const stderr = [
+      'bad.conf: line 2: Bad configuration option: foo\r\n',
+      'bad.conf: line 3: Bad configuration option: bar\r\n',
+      'bad.conf: line 4: Bad configuration option: baz\r\n',
+      'bad.conf: terminating, 3 bad configuration options\r\n',
+    ].join('');
+    assert.deepEqual(diagnoseSsh(255, stderr), {
+      kind: 'other',
+      detail: 'bad.conf: line 3: Bad configuration option: bar bad.conf: line 4: Bad configuration option: baz bad.conf: terminating, 3 bad configuration options',
+      exitCode: 255,
+    });
+  });
+
+  test('a connection the server closed is not a timeout', () => {
+    // ssh … 'kill -9 $PPID' against a local sshd: the session process dies under the client
+    const stderr = "Warning: Permanently added '[127.0.0.63]:2298' (ED25519) to the list of known hosts.\r\nConnection to 127.0.0.63 closed by remote host.\r\n";
+    assert.deepEqual(diagnoseSsh(255, stderr), { kind: 'other', detail: 'Connection to 127.0.0.63 closed by remote host.', exitCode: 255 });
   });
 });

@@ -14,7 +14,7 @@ if (!groups[group]) throw new Error(`SWAS_MUTATE_GROUP=${group}: not one of ${Ob
 // instrumented copy rather than the source it checks. A mutant runs the files that reach it in this
 // order and stops at the first failure, so the files that take seconds (real ssh -G over a corpus,
 // SDK calls to the emulator) come last.
-const SLOW_LAST = ['client.test.ts', 'emulator.test.ts', 'sshConfigCorpus.test.ts'];
+const SLOW_LAST = ['client.test.ts', 'emulator.test.ts', 'sshConfigCorpus.test.ts', 'loginCheck.test.ts', 'loginCheckTimeout.test.ts'];
 const unitTests = fs.readdirSync('test/unit')
   .filter((file) => file.endsWith('.test.ts') && file !== 'l10n.test.ts')
   .sort((a, b) => SLOW_LAST.indexOf(a) - SLOW_LAST.indexOf(b) || a.localeCompare(b))
@@ -39,7 +39,8 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${group}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 90, low: 85, break: null },
-  timeoutMS: 10000,
+  // generous: two groups may run side by side on two cores, and a slow run must not pass for a kill
+  timeoutMS: 20000,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

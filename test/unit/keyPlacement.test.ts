@@ -13,6 +13,7 @@ import {
   ensureKeyDirectory,
   keyFileBaseName,
   KeySaveError,
+  placeKeyFiles,
   saveKeyPair,
   writeSecretFileExclusive,
 } from '../../src/ssh/keyPlacement';
@@ -440,6 +441,68 @@ describe('one placement for created and generated keys', () => {
     assert.equal(generated.privateKeyPath, path.join(directory, 'made-2.pem'));
     assert.ok(samePublicKey(sshKeygen(['-y', '-f', generated.privateKeyPath]), generated.publicKey));
     assert.deepEqual(fs.readdirSync(directory).sort(), ['made-2.pem', 'made-2.pub', 'made.pem', 'made.pub']);
+  });
+
+  // link(2) says "not supported" differently per system: EPERM (Linux), ENOTSUP / EOPNOTSUPP (macOS,
+  // SMB and NFS mounts), ENOSYS (some FUSE file systems). Each such answer is injected into fs.link here.
+  for (const code of ['ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']) {
+    test(`link answered ${code}: the key is placed by the rename fallback, 0600, with nothing left over`, async (t) => {
+      t.mock.method(fs.promises, 'link', async () => {
+        throw Object.assign(new Error(`${code}: link not supported`), { code });
+      });
+      const directory = tempDir();
+      const saved = await saveKeyPair({ directory, keyPairName: 'nolink', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM });
+      assert.equal(saved.privateKeyPath, path.join(directory, 'nolink.pem'));
+      assert.equal(fs.readFileSync(saved.privateKeyPath, 'utf8'), PKCS1_PEM);
+      assert.equal(modeOf(saved.privateKeyPath), 0o600);
+      assert.deepEqual(fs.readdirSync(directory).sort(), ['nolink.pem', 'nolink.pub']);
+    });
+  }
+
+  const linkFails = (code: string) => async () => {
+    throw Object.assign(new Error(`${code}: link failed`), { code });
+  };
+
+  test('the rename fallback reports no stray temp file: the temp name is gone once renamed', async (t) => {
+    t.mock.method(fs.promises, 'link', linkFails('ENOTSUP'));
+    const directory = tempDir();
+    const placed = await placeKeyFiles(directory, 'nolink', PKCS1_PEM, 'ssh-rsa AAAA nolink\n');
+    assert.deepEqual(placed.strayTempFiles, []);
+    assert.equal(placed.publicKeyFailure, undefined);
+    assert.deepEqual(fs.readdirSync(directory).sort(), ['nolink.pem', 'nolink.pub']);
+  });
+
+  test('a link that fails for another reason (EIO) fails the save with that error, and nothing is written', async (t) => {
+    t.mock.method(fs.promises, 'link', linkFails('EIO'));
+    const directory = tempDir();
+    await assert.rejects(saveKeyPair({ directory, keyPairName: 'eio', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM }),
+      (error: unknown) => error instanceof KeySaveError && error.code === 'EIO');
+    assert.deepEqual(fs.readdirSync(directory), []);
+  });
+
+  test('a name another process takes between the failed link and the rename is left alone: the key takes the next name', async (t) => {
+    const directory = tempDir();
+    const other = path.join(directory, 'race.pem');
+    t.mock.method(fs.promises, 'link', async (_from: string, to: string) => {
+      if (to === other) fs.writeFileSync(other, 'theirs');
+      throw Object.assign(new Error('EPERM: link not supported'), { code: 'EPERM' });
+    });
+    const saved = await saveKeyPair({ directory, keyPairName: 'race', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM });
+    assert.equal(saved.privateKeyPath, path.join(directory, 'race-2.pem'));
+    assert.equal(fs.readFileSync(other, 'utf8'), 'theirs');
+    assert.equal(fs.readFileSync(saved.privateKeyPath, 'utf8'), PKCS1_PEM);
+    assert.deepEqual(fs.readdirSync(directory).sort(), ['race-2.pem', 'race-2.pub', 'race.pem']);
+  });
+
+  test('a rename fallback that fails once fails the save with the rename\'s own error, and nothing is left', async (t) => {
+    t.mock.method(fs.promises, 'link', linkFails('EPERM'));
+    t.mock.method(fs.promises, 'rename', async () => {
+      throw Object.assign(new Error('EACCES: permission denied, rename'), { code: 'EACCES' });
+    });
+    const directory = tempDir();
+    await assert.rejects(saveKeyPair({ directory, keyPairName: 'norename', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM }),
+      (error: unknown) => error instanceof KeySaveError && error.code === 'EACCES' && /EACCES: permission denied, rename/.test(error.message));
+    assert.deepEqual(fs.readdirSync(directory), []);
   });
 
   test('generateLocalKeyPair: when the .pub cannot be written, no private key is left behind', LINUX_MOUNTS, async () => {

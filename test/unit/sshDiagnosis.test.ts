@@ -108,6 +108,19 @@ describe('ssh stderr → diagnosis', () => {
     });
   });
 
+  test('a changed-key report cut short (only the banner) is still a changed key, with nothing more claimed', () => {
+    const stderr = CHANGED.split('\n').slice(0, 3).join('\n');
+    assert.deepEqual(diagnoseSsh(255, stderr), {
+      kind: 'hostKeyChanged', fingerprint: undefined, file: undefined, line: undefined, knownHostsName: undefined,
+    });
+  });
+
+  test('indented lines (a ProxyCommand\'s own stderr) are joined with single spaces', () => {
+    assert.deepEqual(diagnoseSsh(255, '  proxy: upstream refused\r\n\tretry later\r\n'), {
+      kind: 'other', detail: 'proxy: upstream refused retry later', exitCode: 255,
+    });
+  });
+
   test('a connection the server closed is not a timeout', () => {
     // ssh … 'kill -9 $PPID' against a local sshd: the session process dies under the client
     const stderr = "Warning: Permanently added '[127.0.0.63]:2298' (ED25519) to the list of known hosts.\r\nConnection to 127.0.0.63 closed by remote host.\r\n";

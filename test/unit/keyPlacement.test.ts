@@ -505,6 +505,43 @@ describe('one placement for created and generated keys', () => {
     assert.deepEqual(fs.readdirSync(directory), []);
   });
 
+  test('a name that appears between the check and the link (EEXIST) is skipped: the key takes the next name', async (t) => {
+    const directory = tempDir();
+    const link = fs.promises.link;
+    let first = true;
+    t.mock.method(fs.promises, 'link', async (from: string, to: string) => {
+      if (first) {
+        first = false;
+        throw Object.assign(new Error(`EEXIST: file already exists, link '${from}' -> '${to}'`), { code: 'EEXIST' });
+      }
+      return link(from, to);
+    });
+    const saved = await saveKeyPair({ directory, keyPairName: 'busy', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM });
+    assert.equal(saved.privateKeyPath, path.join(directory, 'busy-2.pem'));
+    assert.equal(saved.renamed, true);
+    assert.deepEqual(fs.readdirSync(directory).sort(), ['busy-2.pem', 'busy-2.pub']);
+  });
+
+  test('tries 1000 names: the 1000th free one is used, and with none free the error says so', async () => {
+    const directory = tempDir();
+    fs.writeFileSync(path.join(directory, 'many.pem'), '');
+    for (let n = 2; n < 1000; n++) fs.writeFileSync(path.join(directory, `many-${n}.pem`), '');
+    const saved = await saveKeyPair({ directory, keyPairName: 'many', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM });
+    assert.equal(saved.privateKeyPath, path.join(directory, 'many-1000.pem'));
+    await assert.rejects(saveKeyPair({ directory, keyPairName: 'many', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM }),
+      (error: unknown) => error instanceof KeySaveError && error.code === 'EEXIST'
+        && error.message === `No free file name for many.pem in ${directory}.`);
+  });
+
+  test('the .pub is 0644 even with umask 0', async (t) => {
+    const previous = process.umask(0);
+    t.after(() => process.umask(previous));
+    const directory = tempDir();
+    const saved = await saveKeyPair({ directory, keyPairName: 'umask', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM });
+    assert.equal(modeOf(saved.publicKeyPath), 0o644);
+    assert.equal(modeOf(saved.privateKeyPath), 0o600);
+  });
+
   test('generateLocalKeyPair: when the .pub cannot be written, no private key is left behind', LINUX_MOUNTS, async () => {
     // 16 KiB = four pages: ssh-keygen's two scratch files and the private key take the last three.
     const directory = mountTmpfs('size=16k');

@@ -12,8 +12,11 @@ import { prepareIncremental, writeState } from './mutationState.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const groups = Object.keys(mutationGroups());
-const force = process.argv.includes('--force');
-const asked = process.argv.slice(2).filter((arg) => arg !== '--force');
+const args = process.argv.slice(2);
+const force = args.includes('--force');
+// --retest-killed-by FILE (repeatable): run again the mutants that test file killed
+const retestKilledBy = args.flatMap((arg, i) => (args[i - 1] === '--retest-killed-by' ? [arg] : []));
+const asked = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--retest-killed-by');
 const unknown = asked.filter((name) => !groups.includes(name));
 if (unknown.length) {
   console.error(`npm run mutate: unknown group ${unknown.join(', ')}; groups: ${groups.join(', ')}`);
@@ -30,8 +33,9 @@ if (tsc.status !== 0) {
 let failed = false;
 for (const group of asked.length ? asked : groups) {
   console.log(`\n=== mutate ${group}`);
-  const { current, dropped, changed } = prepareIncremental(group);
+  const { current, dropped, retested, changed } = prepareIncremental(group, retestKilledBy);
   if (dropped) console.log(`${dropped} surviving mutant(s) run again: covered by ${changed.length} changed test file(s)`);
+  if (retested) console.log(`${retested} killed mutant(s) run again: killed by ${retestKilledBy.join(', ')}`);
   const stryker = spawnSync(process.execPath,
     [path.join(repoRoot, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', ...(force ? ['--force'] : [])],
     { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, SWAS_MUTATE_GROUP: group } });

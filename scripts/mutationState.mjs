@@ -68,15 +68,35 @@ export function dropSurvivorsCoveredBy(report, changed) {
   return dropped;
 }
 
-/** Before a group's run: drop the survivors whose tests changed since the group was last measured. */
-export function prepareIncremental(group) {
+/**
+ * Removes from `report` every Killed mutant whose killing test is in `files` (a kill that test can no
+ * longer be trusted with, such as one from a clash between two runs of it); returns how many.
+ */
+export function dropKillsBy(report, files) {
+  const ids = new Set(Object.values(report.testFiles ?? {}).flatMap(({ tests }) => tests)
+    .filter((test) => files.some((file) => test.name.endsWith(file))).map((test) => test.id));
+  let dropped = 0;
+  for (const file of Object.values(report.files)) {
+    const kept = file.mutants.filter((mutant) => !(mutant.status === 'Killed' && (mutant.killedBy ?? []).some((id) => ids.has(id))));
+    dropped += file.mutants.length - kept.length;
+    file.mutants = kept;
+  }
+  return dropped;
+}
+
+/**
+ * Before a group's run: drop the survivors whose tests changed since the group was last measured,
+ * and the kills of the test files in `retestKilledBy`.
+ */
+export function prepareIncremental(group, retestKilledBy = []) {
   const file = incrementalFile(group);
   const current = testFileHashes();
-  if (!fs.existsSync(file)) return { current, dropped: 0, changed: [] };
+  if (!fs.existsSync(file)) return { current, dropped: 0, retested: 0, changed: [] };
   const recorded = readState(group)?.testFiles ?? {};
   const changed = new Set(Object.keys(current).filter((name) => recorded[name] !== current[name]));
   const report = JSON.parse(fs.readFileSync(file, 'utf8'));
   const dropped = dropSurvivorsCoveredBy(report, changed);
+  const retested = dropKillsBy(report, retestKilledBy);
   fs.writeFileSync(file, JSON.stringify(report));
-  return { current, dropped, changed: [...changed] };
+  return { current, dropped, retested, changed: [...changed] };
 }

@@ -8,18 +8,21 @@ import { promisify } from 'node:util';
 import { addKnownHosts, checkLogin, knownHostsName, scanHostKeys, sshTarget } from '../../src/ssh/loginCheck';
 import { LocalSshd, SSHD } from '../integration/sshd';
 import { ensureOpenSsh } from './support/openssh';
-import { silentServer } from './support/silentServer';
+import { onlyOn } from '../support/platform';
+import { ownLoopbackAddress, silentServer } from './support/silentServer';
 import { ensureTool } from './support/systemTools';
 
 const run = promisify(execFile);
-// an address of its own, so the sshd here meets no other test's server
-const HOST = '127.0.0.61';
+// an address of its own, so the sshd here meets no other test's server (nor this file's in another process)
+const HOST = ownLoopbackAddress(61);
+// the servers bind 127.x addresses other than 127.0.0.1, which only Linux routes without setup
+const LINUX_LOOPBACK = onlyOn(['linux']);
 
 async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'swas-login-'));
 }
 
-describe('login check against a real sshd', () => {
+describe('login check against a real sshd', LINUX_LOOPBACK, () => {
   let dir: string;
   let sshd: LocalSshd;
   let config: string;
@@ -130,7 +133,7 @@ describe('login check against a real sshd', () => {
   });
 });
 
-describe('login check: time limits and a missing ssh', () => {
+describe('login check: time limits and a missing ssh', LINUX_LOOPBACK, () => {
   let dir: string;
   before(async () => {
     await ensureOpenSsh();

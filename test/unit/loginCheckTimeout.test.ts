@@ -6,11 +6,12 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { checkLogin } from '../../src/ssh/loginCheck';
 import { ensureOpenSsh } from './support/openssh';
-import { silentServer } from './support/silentServer';
+import { onlyOn } from '../support/platform';
+import { ownLoopbackAddress, silentServer } from './support/silentServer';
 
-const HOST = '127.0.0.62';
+const HOST = ownLoopbackAddress(62);
 
-describe('login check: the process limit', () => {
+describe('login check: the process limit', onlyOn(['linux']), () => {
   let dir: string;
   before(async () => {
     await ensureOpenSsh();

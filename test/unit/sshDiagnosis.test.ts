@@ -108,6 +108,11 @@ describe('ssh stderr → diagnosis', () => {
     });
   });
 
+  test('each of the two timeout lines of the banner exchange is a timeout on its own, the second with host and port', () => {
+    assert.deepEqual(diagnoseSsh(255, 'Connection to 10.255.255.1 port 2222 timed out\r\n'), { kind: 'timeout', host: '10.255.255.1', port: 2222 });
+    assert.deepEqual(diagnoseSsh(255, 'Connection timed out during banner exchange\r\n'), { kind: 'timeout', host: undefined, port: undefined });
+  });
+
   test('a changed-key report cut short (only the banner) is still a changed key, with nothing more claimed', () => {
     const stderr = CHANGED.split('\n').slice(0, 3).join('\n');
     assert.deepEqual(diagnoseSsh(255, stderr), {

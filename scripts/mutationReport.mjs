@@ -3,7 +3,8 @@
 // (test/mutation/<group>.incremental.json, with the date of the run in <group>.state.json), so every
 // clone renders the same figures. A mutant that stays alive
 // needs a reason in test/mutation/reasons.json, matched on file, mutator, replacement and the text of
-// the line it starts on (so it survives line shifts); one without a reason is listed as such.
+// the line it starts on (so it survives line shifts), and on `original`, the mutated text, where one line
+// holds a killed mutant with the same key; one without a reason is listed as such.
 // `node scripts/mutationReport.mjs` renders without running Stryker.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -95,7 +96,8 @@ export function renderMutationReport() {
         ? sourceLines[start.line - 1].slice(start.column - 1, end.column - 1)
         : `${sourceLines[start.line - 1].slice(start.column - 1)} …`;
       const reason = reasons.find((entry) => entry.file === file && entry.mutator === mutant.mutatorName
-        && entry.replacement === mutant.replacement && entry.line === lineText);
+        && entry.replacement === mutant.replacement && entry.line === lineText
+        && (entry.original === undefined || entry.original === original));
       if (!reason) unexplained++;
       lines.push(`| ${file}:${start.line} | ${mutant.mutatorName} | ${cell(original)} | ${cell(mutant.replacement ?? '')}`
         + ` | ${mutant.status} | ${reason ? reason.reason.replace(/\|/g, '\\|') : '**no reason yet: needs a test**'} |`);

@@ -124,3 +124,24 @@ describe('renameWithRetry', () => {
     assert.equal(retried, false);
   });
 });
+
+// EBUSY and EACCES are what Windows also answers for a file held open; fs.rename is made to answer them
+// here (a real EBUSY on Linux needs a mount point, a real EACCES a non-root user).
+for (const code of ['EBUSY', 'EACCES']) {
+  test(`on Windows ${code} is retried too: the second attempt renames`, async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rename-retry-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const from = path.join(dir, 'from');
+    const to = path.join(dir, 'to');
+    fs.writeFileSync(from, 'content');
+    const rename = fs.promises.rename;
+    let calls = 0;
+    t.mock.method(fs.promises, 'rename', async (a: string, b: string) => {
+      if (++calls === 1) throw Object.assign(new Error(`${code}: resource busy or locked, rename`), { code });
+      return rename(a, b);
+    });
+    await renameWithRetry(from, to, { platform: 'win32', delaysMs: [1] });
+    assert.equal(calls, 2);
+    assert.equal(fs.readFileSync(to, 'utf8'), 'content');
+  });
+}

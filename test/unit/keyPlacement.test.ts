@@ -160,6 +160,9 @@ describe('keyFileBaseName', () => {
     assert.equal(keyFileBaseName('CONSOLE'), 'CONSOLE');
     assert.equal(keyFileBaseName('COM1'), 'COM1_');
     assert.equal(keyFileBaseName('coma'), 'coma');
+    // only the whole name (before an extension) is reserved, not one that ends like it
+    assert.equal(keyFileBaseName('falcon'), 'falcon');
+    assert.equal(keyFileBaseName('my-aux.key'), 'my-aux.key');
   });
 
   test('an empty key pair name still gives a usable file name', () => {

@@ -567,6 +567,17 @@ describe('one placement for created and generated keys', () => {
     assert.deepEqual(fs.readdirSync(directory), ['filler']);
   });
 
+  test('saveKeyPair names both temp names it could not remove, the private key\'s first', LINUX_MOUNTS, async () => {
+    const directory = appendOnlyDir();
+    const saved = await saveKeyPair({ directory, keyPairName: 'stray', region: 'cn-hangzhou', privateKeyBody: PKCS1_PEM });
+    assert.equal(fs.readFileSync(saved.privateKeyPath, 'utf8'), PKCS1_PEM);
+    const strays = saved.strayTempFiles ?? [];
+    assert.equal(strays.length, 2);
+    assert.match(path.basename(strays[0]), /^\.stray\.pem\.[0-9a-f]{12}\.tmp$/);
+    assert.match(path.basename(strays[1]), /^\.stray\.pub\.[0-9a-f]{12}\.tmp$/);
+    assert.deepEqual(fs.readdirSync(directory).sort(), [...strays.map((file) => path.basename(file)), 'stray.pem', 'stray.pub'].sort());
+  });
+
   test('a temp name that cannot be removed after placing never costs the placed key', LINUX_MOUNTS, async () => {
     const directory = appendOnlyDir();
     const target = path.join(directory, 'k.pem');

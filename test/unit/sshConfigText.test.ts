@@ -5,19 +5,12 @@ import {
   chooseAlias,
   findManagedBlock,
   locateDirective,
-  ManagedBlock,
   originalLineOf,
   removeManagedBlock,
   withIgnoreUnknown,
 } from '../../src/ssh/sshConfigText';
+import { BLOCK } from './support/managedBlock';
 
-const BLOCK: ManagedBlock = {
-  region: 'cn-hangzhou',
-  keyPairName: 'my-key',
-  user: 'root',
-  identityFile: '~/.ssh/my-key.pem',
-  hosts: [{ alias: 'swas-my-key', hostName: '47.1.2.3' }],
-};
 const BEGIN = '# --- BEGIN SWAS KEY PAIR cn-hangzhou/my-key (managed by the SWAS Key Pairs extension; edits inside are replaced) ---';
 const END = '# --- END SWAS KEY PAIR cn-hangzhou/my-key ---';
 /** The block applyManagedBlock writes for BLOCK, without a line ending after END. */

@@ -4,17 +4,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SshConfigError } from '../../src/ssh/sshConfigError';
-import { ManagedBlock } from '../../src/ssh/sshConfigText';
+import { BLOCK } from './support/managedBlock';
 import { openSshProblems, sshG, sshMissing, SshRunError, verifyBlock } from '../../src/ssh/sshVerify';
 import { ensureOpenSsh } from './support/openssh';
 
-const BLOCK: ManagedBlock = {
-  region: 'cn-hangzhou',
-  keyPairName: 'my-key',
-  user: 'root',
-  identityFile: '~/.ssh/my-key.pem',
-  hosts: [{ alias: 'swas-my-key', hostName: '47.1.2.3' }],
-};
 
 let dir: string;
 before(ensureOpenSsh);

@@ -5,7 +5,8 @@
 //   2. build     scripts/build.mjs, then `tsc -p .` (type errors fail the run)
 //   3. unit      out/test/unit/**/*.test.js with node's test runner (spec to stdout, TAP to a file for counting)
 //   4. integration  out/test/integration/runTest.js: mocha inside the chosen real extension host
-//   5. ui        `npm run package`, then each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium)
+//   5. ui        `npm run package`, then each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium),
+//                in a mount namespace with a private /etc/passwd (test/host/private-passwd.sh)
 // UI test contract: a test/ui/*.ui.mjs script prints exactly one line `UI-RESULT passed=N failed=N`
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
 // Coverage: every suite runs with NODE_V8_COVERAGE; before the summary a `coverage: src/ lines N%` line gives
@@ -64,6 +65,8 @@ if (privileged.length > 0) {
     process.exit(2);
   }
 }
+// a mount namespace of its own for the UI scripts (root's; a normal user's comes with its user namespace)
+const privateMountPrefix = privileged.length > 0 ? privileged : ['unshare', '--mount'];
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
 // merged V8 line coverage of src/ (scripts/coverage.mjs); SWAS_TEST_COVERAGE=off skips it
 const coverage = process.env.SWAS_TEST_COVERAGE === 'off' ? undefined : new CoverageRun(scratch);
@@ -156,7 +159,9 @@ async function runUi(hostReady) {
   const crashes = [];
   for (const script of scripts) {
     console.log(`--- ${script}`);
-    const { code, stdout } = await run(HOST_NODE, [path.join('test/ui', script)], { capture: true, env: coverage?.env });
+    // a private /etc/passwd whose home for this user is the workbench's HOME (test/host/private-passwd.sh)
+    const [command, ...args] = [...privateMountPrefix, 'sh', 'test/host/private-passwd.sh', HOST_NODE, path.join('test/ui', script)];
+    const { code, stdout } = await run(command, args, { capture: true, env: coverage?.env });
     const counts = countUiScript(stdout, code);
     totals.passed += counts.passed;
     totals.failed += counts.failed;

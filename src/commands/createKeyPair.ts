@@ -182,7 +182,8 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
   const { prompter, log } = services;
   const { settings, region, keyPairName, server } = input;
   const outcome: CreateKeyPairOutcome = { regionId: region, keyPairName, server, followUp: Promise.resolve() };
-  const notes: string[] = [];
+  /** Details for More…: about the key file, and about the SSH config entry. */
+  const notes = { key: [] as string[], config: [] as string[] };
   const warnings: string[] = [];
   await services.regionCache.rememberRegion(region);
 
@@ -194,7 +195,7 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
   outcome.fingerprint = kept.saved?.fingerprint;
   if (kept.saved) {
     if (kept.saved.renamed) {
-      notes.push(vscode.l10n.t('A file with the usual name existed, so the key was saved as {0}.', path.basename(kept.saved.privateKeyPath)));
+      notes.key.push(vscode.l10n.t('A file with the usual name existed, so the key was saved as {0}.', path.basename(kept.saved.privateKeyPath)));
     }
     if (kept.saved.insecureDirectoryMode !== undefined) {
       warnings.push(vscode.l10n.t('Warning: {0} can be written by other users (mode {1}); OpenSSH may refuse keys there.', input.keyDirectory, kept.saved.insecureDirectoryMode.toString(8)));
@@ -242,7 +243,7 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
       outcome.alias = (server && entry.aliases.get(server.instanceId)) ?? entry.firstAlias;
       outcome.configPath = places.configPath;
       if (entry.verified === 'skipped-no-ssh') {
-        notes.push(vscode.l10n.t('OpenSSH (ssh) was not found, so the new entry could not be checked with "ssh -G".'));
+        notes.config.push(vscode.l10n.t('OpenSSH (ssh) was not found, so the new entry could not be checked with "ssh -G".'));
       }
     }
   }
@@ -271,41 +272,41 @@ async function attachToServer(client: SwasClient, region: string, keyPairName: s
   }
 }
 
-async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, attached: boolean, notes: string[], warnings: string[]): Promise<void> {
+/**
+ * One sentence: the key pair is ready and what to do next (VS Code's notification guidelines). The key
+ * file, fingerprint, SSH host and machine are in the log and, with the actions on them, behind More….
+ * What went wrong (a failed attach, an unchanged SSH config) stays in the text: it needs the user.
+ */
+async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, attached: boolean, notes: { key: string[]; config: string[] }, warnings: string[]): Promise<void> {
   const { prompter } = services;
-  const parts = [vscode.l10n.t('Key pair "{0}" created in {1}.', outcome.keyPairName, outcome.regionId)];
-  if (outcome.privateKeyPath) {
-    parts.push(vscode.l10n.t('Private key: {0}', outcome.privateKeyPath) + (outcome.fingerprint ? ` (${outcome.fingerprint})` : '') + '.');
+  const machine = vscode.env.remoteName ? ` (${vscode.env.remoteName})` : '';
+  services.log.info(`Key pair ${outcome.regionId}/${outcome.keyPairName} ready: key ${outcome.privateKeyPath ?? 'not saved'}${machine}, ${outcome.fingerprint ?? 'no fingerprint'}, SSH host ${outcome.alias ?? 'none'}.${[...notes.key, ...notes.config].map((note) => ` ${note}`).join('')}`);
+  const server = attached ? outcome.server : undefined;
+  let headline: string;
+  if (warnings.length > 0) {
+    headline = outcome.privateKeyPath
+      ? vscode.l10n.t('Key pair "{0}" is created and its private key saved.', outcome.keyPairName)
+      : vscode.l10n.t('Key pair "{0}" is created.', outcome.keyPairName);
+  } else if (server) {
+    headline = vscode.l10n.t('Key pair "{0}" is ready. Restart {1} for the key to take effect, then connect.', outcome.keyPairName, server.instanceName);
+  } else {
+    headline = vscode.l10n.t('Key pair "{0}" is ready. Attach it to a server from the SWAS sidebar to use it.', outcome.keyPairName);
   }
-  if (outcome.alias) {
-    parts.push(vscode.l10n.t('SSH host: {0}.', outcome.alias));
-  }
-  if (vscode.env.remoteName) {
-    parts.push(vscode.l10n.t('The files are on the machine running this window\'s extensions ({0}).', vscode.env.remoteName));
-  }
-  if (attached && outcome.server) {
-    parts.push(vscode.l10n.t('Restart {0} for the key to take effect.', outcome.server.instanceName));
-  }
-  parts.push(...warnings, ...notes);
+  const text = [headline, ...warnings].join(' ');
 
-  // Short labels, so the buttons fit the toast; the rest are behind More… (the text says which server).
   const restart = vscode.l10n.t('Restart');
   const connect = vscode.l10n.t('Connect');
   const openConfig = vscode.l10n.t('Open SSH Config');
   const reveal = vscode.l10n.t('Reveal Key File');
-  const actions = [
-    ...(attached ? [restart] : []),
-    ...(outcome.alias && outcome.server && attached ? [connect] : []),
-    ...(outcome.configPath ? [openConfig] : []),
-    ...(outcome.privateKeyPath ? [reveal] : []),
+  const buttons = [...(server ? [restart] : []), ...(outcome.alias && server ? [connect] : [])];
+  const items = [
+    ...(outcome.configPath && outcome.alias ? [{ label: openConfig, detail: [vscode.l10n.t('SSH host {0} in {1}.', outcome.alias, outcome.configPath), ...notes.config].join(' ') }] : []),
+    ...(outcome.privateKeyPath ? [{ label: reveal, detail: [`${outcome.privateKeyPath}${machine}${outcome.fingerprint ? ` · ${outcome.fingerprint}` : ''}`, ...notes.key].join(' ') }] : []),
   ];
-  const choice = await messageWithMore(
-    prompter,
-    warnings.length > 0 ? 'warning' : 'info',
-    parts.join(' '),
-    actions,
-    vscode.l10n.t('Key pair "{0}" created', outcome.keyPairName),
-  );
+  const choice = await messageWithMore(prompter, warnings.length > 0 ? 'warning' : 'info', text, buttons, {
+    title: vscode.l10n.t('Key pair "{0}" created', outcome.keyPairName),
+    items,
+  });
   if (choice === restart && outcome.server) {
     await vscode.commands.executeCommand('swas.restartServer', { regionId: outcome.regionId, instance: outcome.server });
   } else if (choice === connect && outcome.alias) {

@@ -282,10 +282,10 @@ async function rotateServers(services: Services, client: SwasClient, plan: Rotat
 async function loginWithNewKey(services: Services, instance: Instance, alias: string, places: SshPlaces): Promise<SshDiagnosis> {
   const check = () =>
     services.prompter.progress(vscode.l10n.t('Logging in to {0} with the new key ({1})…', instance.instanceName, alias), () =>
-      checkLogin(alias, { configPath: places.configPath, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
+      checkLogin(alias, { configFile: places.remoteSshConfigFile, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
     );
   let { diagnosis } = await check();
-  if (diagnosis.kind === 'hostKeyUnknown' && (await trustHostKey(services, instance, alias, places.configPath))) {
+  if (diagnosis.kind === 'hostKeyUnknown' && (await trustHostKey(services, instance, alias, places.remoteSshConfigFile))) {
     ({ diagnosis } = await check());
   }
   services.log.info(`Rotate: login to ${instance.instanceId} as ${alias}: ${diagnosis.kind}.`);

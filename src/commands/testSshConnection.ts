@@ -35,7 +35,8 @@ interface Target {
   instance: Instance;
   alias: string;
   block: ManagedBlock;
-  configPath: string;
+  /** remote.SSH.configFile (ssh -F), or undefined for plain ssh. */
+  configFile: string | undefined;
 }
 
 /**
@@ -72,9 +73,9 @@ export async function testSshConnection(services: Services, args?: ServerArgs, f
     }
     return { kind: 'noEntry' };
   }
-  const target: Target = { regionId, instance: server, alias, block, configPath: places.configPath };
+  const target: Target = { regionId, instance: server, alias, block, configFile: places.remoteSshConfigFile };
   const { diagnosis, stderr } = await prompter.progress(vscode.l10n.t('Testing the SSH connection to {0} ({1})…', server.instanceName, alias), () =>
-    checkLogin(alias, { configPath: places.configPath, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
+    checkLogin(alias, { configFile: places.remoteSshConfigFile, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
   );
   services.log.info(`Login check ${alias}: ${diagnosis.kind}${stderr.trim() ? ` (ssh: ${stderr.trim().split(/\r?\n/).slice(-2).join(' | ')})` : ''}`);
   const again = async (): Promise<LoginCheckOutcome | undefined> =>
@@ -240,7 +241,7 @@ async function explainChangedHostKey(
   diagnosis: Extract<SshDiagnosis, { kind: 'hostKeyChanged' }>,
   again: () => Promise<LoginCheckOutcome | undefined>,
 ): Promise<LoginCheckOutcome | undefined> {
-  const where = await sshTarget(target.alias, target.configPath);
+  const where = await sshTarget(target.alias, target.configFile);
   const file = diagnosis.file ?? where.knownHostsFile;
   const name = diagnosis.knownHostsName ?? knownHostsName(where.hostName, where.port);
   const remove = vscode.l10n.t('Remove Old Key');
@@ -264,16 +265,16 @@ async function explainChangedHostKey(
 }
 
 async function offerHostKey(services: Services, target: Target, again: () => Promise<LoginCheckOutcome | undefined>): Promise<LoginCheckOutcome | undefined> {
-  return (await trustHostKey(services, target.instance, target.alias, target.configPath)) ? again() : undefined;
+  return (await trustHostKey(services, target.instance, target.alias, target.configFile)) ? again() : undefined;
 }
 
 /**
  * A first connection: reads the server's host key, shows its fingerprint and adds it to known_hosts
  * only when the user trusts it (as Remote-SSH asks). Resolves to whether it was added.
  */
-export async function trustHostKey(services: Services, instance: Instance, alias: string, configPath: string): Promise<boolean> {
+export async function trustHostKey(services: Services, instance: Instance, alias: string, configFile: string | undefined): Promise<boolean> {
   const { prompter } = services;
-  const where = await sshTarget(alias, configPath);
+  const where = await sshTarget(alias, configFile);
   const name = knownHostsName(where.hostName, where.port);
   const scanned = await prompter.progress(vscode.l10n.t('Reading the host key of {0}…', name), () => scanHostKeys(where.hostName, where.port, where.hashKnownHosts, CONNECT_TIMEOUT_SECONDS));
   if (scanned.lines.length === 0) {

@@ -2,7 +2,6 @@ import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
 import type { KeyPair } from '../cloud/client';
 import { regionsToShow } from '../cloud/regionList';
-import { identityFilePath } from '../ssh/hostEntries';
 import { findLocalPrivateKey } from '../ssh/localKey';
 import { expandHome } from '../ssh/paths';
 import type { PlacedKeyFiles } from '../ssh/placedKeyFiles';
@@ -36,6 +35,8 @@ export interface SshPlaces {
   tildeHome: string;
   keyDirectory: string;
   configPath: string;
+  /** `remote.SSH.configFile` resolved, the file Remote-SSH passes to ssh with -F; unset, plain ssh. */
+  remoteSshConfigFile: string | undefined;
   knownHostsPath: string;
   /** Current text of the SSH config ('' when missing or unreadable). */
   configText: string;
@@ -53,6 +54,7 @@ export async function sshPlaces(settings: Settings): Promise<SshPlaces> {
     tildeHome: sshTildeDirectory(),
     keyDirectory: expandHome(settings.sshKeyDirectory, home),
     configPath,
+    remoteSshConfigFile: settings.remoteSshConfigFile ? configPath : undefined,
     knownHostsPath: expandHome('~/.ssh/known_hosts', home),
     configText,
     defaultUser: settings.defaultUser,
@@ -82,6 +84,6 @@ export async function localPrivateKey(places: SshPlaces, placed: PlacedKeyFiles,
     directory: places.keyDirectory,
     keyPairName: keyPair.keyPairName,
     publicKey: keyPair.publicKey,
-    extraCandidates: [...(block ? [identityFilePath(block.identityFile, places.tildeHome)] : []), ...placed.privateKeys()],
+    extraCandidates: [...(block ? [expandHome(block.identityFile, places.tildeHome)] : []), ...placed.privateKeys()],
   });
 }

@@ -1,4 +1,3 @@
-import { expandHome } from './paths';
 import { chooseAlias, defaultAlias, HostEntry, ManagedBlock } from './sshConfig';
 
 export interface ServerTarget {
@@ -56,10 +55,4 @@ export function blockWithoutServers(current: ManagedBlock, instanceIds: readonly
   const kept = current.hosts.filter((h) => !h.instanceId || !instanceIds.includes(h.instanceId));
   const hosts = kept.length > 0 ? kept : [{ alias: current.hosts[0]?.alias ?? defaultAlias(current.keyPairName) }];
   return { ...current, hosts };
-}
-
-/** The file an `IdentityFile` value names: quotes removed, `%%` unescaped, `~` expanded. */
-export function identityFilePath(value: string, home: string): string {
-  const unquoted = value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
-  return expandHome(unquoted.replace(/%%/g, '%'), home);
 }

@@ -6,18 +6,22 @@ import { diagnoseSsh, SshDiagnosis } from './sshDiagnosis';
 import { sshG } from './sshVerify';
 
 export interface LoginCheckOptions {
-  /** The config the extension edits, passed with -F so the check uses exactly that entry. */
-  configPath: string;
+  /**
+   * `remote.SSH.configFile`, which Remote-SSH passes to ssh with -F. Unset, ssh reads the user's
+   * `~/.ssh/config` and then the system's `ssh_config`, as the plain `ssh <alias>` Remote-SSH runs does.
+   */
+  configFile: string | undefined;
   connectTimeoutSeconds: number;
   env?: NodeJS.ProcessEnv;
 }
 
 /**
- * `ssh -F <config> -o BatchMode=yes -o ConnectTimeout=<n> <alias> exit 0`: no prompt can hang it,
- * and the remote command proves a shell opens. Returns the diagnosis and ssh's stderr.
+ * `ssh [-F <remote.SSH.configFile>] -o BatchMode=yes -o ConnectTimeout=<n> <alias> exit 0`, the ssh
+ * Remote-SSH would run: no prompt can hang it, and the remote command proves a shell opens. Returns
+ * the diagnosis and ssh's stderr.
  */
 export async function checkLogin(alias: string, options: LoginCheckOptions): Promise<{ diagnosis: SshDiagnosis; stderr: string }> {
-  const args = ['-F', options.configPath, '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${options.connectTimeoutSeconds}`, '--', alias, 'exit', '0'];
+  const args = [...(options.configFile ? ['-F', options.configFile] : []), '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${options.connectTimeoutSeconds}`, '--', alias, 'exit', '0'];
   // Past ConnectTimeout ssh may still wait in the key exchange; the process limit bounds the whole check.
   try {
     const result = await runProcess('ssh', args, { env: options.env, timeoutMs: (options.connectTimeoutSeconds + 20) * 1000 });
@@ -31,8 +35,8 @@ export async function checkLogin(alias: string, options: LoginCheckOptions): Pro
 }
 
 /** Where OpenSSH looks for `alias`: its address, port, first known_hosts file and whether it hashes names. */
-export async function sshTarget(alias: string, configPath: string, env?: NodeJS.ProcessEnv): Promise<{ hostName: string; port: number; user: string; knownHostsFile: string; hashKnownHosts: boolean }> {
-  const resolved = await sshG(alias, configPath, { env });
+export async function sshTarget(alias: string, configFile: string | undefined, env?: NodeJS.ProcessEnv): Promise<{ hostName: string; port: number; user: string; knownHostsFile: string; hashKnownHosts: boolean }> {
+  const resolved = await sshG(alias, configFile, { env });
   const first = (key: string) => resolved.get(key)?.[0] ?? '';
   return {
     hostName: first('hostname'),

@@ -13,9 +13,9 @@ export function expandHome(p: string, home: string = os.homedir()): string {
 }
 
 /**
- * The value to write after `IdentityFile` in an OpenSSH config for `absPath`.
- * `~/…` when the file is under `home`, otherwise the absolute path; forward slashes
- * on every platform (OpenSSH for Windows accepts them and they need no escaping).
+ * The path an `IdentityFile` names for `absPath`, as written before quoting (sshConfigText's
+ * `sshConfigValue` quotes and escapes it): `~/…` when the file is under `home`, otherwise the absolute
+ * path; forward slashes on every platform (OpenSSH for Windows accepts them and they need no escaping).
  */
 export function identityFileForConfig(absPath: string, home: string, platform: NodeJS.Platform): string {
   const pathApi = platform === 'win32' ? path.win32 : path.posix;
@@ -23,12 +23,5 @@ export function identityFileForConfig(absPath: string, home: string, platform: N
   // path.win32.relative compares case-insensitively, as Windows file names are.
   const relative = pathApi.relative(home, absPath);
   const underHome = relative !== '' && !relative.startsWith('..') && !pathApi.isAbsolute(relative);
-  const value = underHome ? `~/${toSlashes(relative)}` : toSlashes(pathApi.normalize(absPath));
-  if (value.includes('"')) {
-    // OpenSSH config quoting has no escape for a double quote.
-    throw new Error(`An IdentityFile path cannot contain a double quote: ${absPath}`);
-  }
-  // OpenSSH expands %-tokens (%d, %u, …) in IdentityFile; %% is a literal percent sign.
-  const escaped = value.replace(/%/g, '%%');
-  return /\s/.test(escaped) ? `"${escaped}"` : escaped;
+  return underHome ? `~/${toSlashes(relative)}` : toSlashes(pathApi.normalize(absPath));
 }

@@ -10,7 +10,9 @@ export type SshConfigErrorCode =
   /** Windows kept refusing the replace while retrying: another program held the file. */
   | 'IN_USE'
   | 'IO'
-  | 'UNPARSEABLE';
+  | 'UNPARSEABLE'
+  /** A value (a key path, `swas.defaultUser`) that no SSH config quoting can hold. */
+  | 'VALUE_UNWRITABLE';
 
 /** One line of OpenSSH's complaint about a config. */
 export interface OpenSshProblem {
@@ -26,6 +28,8 @@ export interface SshConfigErrorDetails {
   problems?: OpenSshProblem[];
   /** Keywords OpenSSH reported as "Bad configuration option", spelled as in the file where known. */
   unknownOptions?: string[];
+  /** For VALUE_UNWRITABLE: the keyword and the value refused. */
+  unwritable?: { keyword: string; value: string };
 }
 
 /** Every failure of the SSH config editor; when thrown, the config file is unchanged. */
@@ -35,6 +39,7 @@ export class SshConfigError extends Error {
   override readonly cause?: unknown;
   readonly problems: OpenSshProblem[];
   readonly unknownOptions: string[];
+  readonly unwritable?: { keyword: string; value: string };
 
   constructor(code: SshConfigErrorCode, message: string, details: SshConfigErrorDetails = {}) {
     super(message);
@@ -44,6 +49,7 @@ export class SshConfigError extends Error {
     this.cause = details.cause;
     this.problems = details.problems ?? [];
     this.unknownOptions = details.unknownOptions ?? [];
+    this.unwritable = details.unwritable;
   }
 }
 

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { LineType } from 'ssh-config';
 import { expandHome } from './paths';
+import { SshConfigError } from './sshConfigError';
 import { analyze, analyzeUncached, BlockRange, ConfigStructure, isSection, MARKER_PATTERN, nodeValues } from './sshConfigParse';
 
 /* The managed blocks in an SSH config text: find, render, splice. Pure text in, text out. */
@@ -16,7 +17,7 @@ export interface ManagedBlock {
   region: string;
   keyPairName: string;
   user: string;
-  /** Already in config form (e.g. `~/.ssh/k.pem`); quoted on output when it contains spaces. */
+  /** The path as OpenSSH names it (`~/.ssh/k.pem` or absolute), before `sshConfigValue` quotes and escapes it. */
   identityFile: string;
   hosts: HostEntry[];
 }
@@ -87,7 +88,8 @@ function blockToManaged(structure: ConfigStructure, range: BlockRange): ManagedB
     } else if (keyword === 'user' && !block.user) {
       block.user = value;
     } else if (keyword === 'identityfile' && !block.identityFile) {
-      block.identityFile = value;
+      // ssh-config has removed the quotes; the path itself has `%` where the file has `%%`.
+      block.identityFile = value.replace(/%%/g, '%');
     }
   }
   return block;
@@ -146,11 +148,21 @@ export function chooseAlias(text: string, wanted: string, region: string, keyPai
 // ---------------------------------------------------------------------------
 // Rendering and splicing
 
-function configValue(keyword: string, value: string): string {
-  if (value.length === 0 || /["\r\n]/.test(value)) {
-    throw new TypeError(`${keyword} value ${JSON.stringify(value)} cannot be written to an SSH config.`);
+/**
+ * The one quoting rule for every value we write to an SSH config, as OpenSSH's tokenizer reads it
+ * (ssh_config(5); `argv_split` in current releases, `strdelim` in old ones such as Windows 10's 7.7): a
+ * value with whitespace, `#`, `'` or `=` is wrapped in double quotes, which both read alike. Neither
+ * can write `"`, and a `\` before `\`, `'`, `"`, whitespace or the closing quote is an escape in one
+ * and not the other: those are refused. `IdentityFile` is %-expanded: `%` is written `%%`. `User` is
+ * %-expanded only by newer OpenSSH, so a `%` there would mean different things: refused.
+ */
+export function sshConfigValue(keyword: 'HostName' | 'User' | 'IdentityFile', value: string): string {
+  const unwritable = /["\x00-\x1f\x7f]|\\(?=[\\'"\s]|$)/.test(value) || (keyword !== 'IdentityFile' && value.includes('%'));
+  if (value.length === 0 || unwritable) {
+    throw new SshConfigError('VALUE_UNWRITABLE', `${keyword} value ${JSON.stringify(value)} cannot be written to an SSH config.`, { unwritable: { keyword, value } });
   }
-  return /[\s#]/.test(value) ? `"${value}"` : value;
+  const escaped = keyword === 'IdentityFile' ? value.replace(/%/g, '%%') : value;
+  return /[\s#'=]/.test(escaped) ? `"${escaped}"` : escaped;
 }
 
 function singleLine(text: string): string {
@@ -175,13 +187,13 @@ function renderBlock(block: ManagedBlock, eol: string): string {
       lines.push(`${INDENT}${INSTANCE_ID_COMMENT}${singleLine(host.instanceId)}`);
     }
     lines.push(host.hostName
-      ? `${INDENT}HostName ${configValue('HostName', host.hostName)}`
+      ? `${INDENT}HostName ${sshConfigValue('HostName', host.hostName)}`
       : `${INDENT}${NO_SERVER_COMMENT}`);
     // No user (a block whose User line was deleted): OpenSSH then uses the local user name.
     if (block.user !== '') {
-      lines.push(`${INDENT}User ${configValue('User', block.user)}`);
+      lines.push(`${INDENT}User ${sshConfigValue('User', block.user)}`);
     }
-    lines.push(`${INDENT}IdentityFile ${configValue('IdentityFile', block.identityFile)}`);
+    lines.push(`${INDENT}IdentityFile ${sshConfigValue('IdentityFile', block.identityFile)}`);
     lines.push(`${INDENT}IdentitiesOnly yes`);
   }
   lines.push(MATCH_ALL_COMMENT, 'Match all');

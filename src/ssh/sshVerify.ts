@@ -38,15 +38,16 @@ async function runSsh(args: string[], options: SshRunOptions): Promise<{ stdout:
 }
 
 /**
- * The configuration OpenSSH resolves for `alias` from `configPath` only (`ssh -G -F`),
- * as lower-case keyword → values (several for repeatable keywords such as identityfile).
+ * The configuration OpenSSH resolves for `alias` (`ssh -G`), as lower-case keyword → values (several
+ * for repeatable keywords such as identityfile). With `configPath`, from that file only (`-F`);
+ * without, from the user's and the system's config, as a plain `ssh <alias>` reads them.
  */
 export async function sshG(
   alias: string,
-  configPath: string,
+  configPath: string | undefined,
   options: SshRunOptions = {},
 ): Promise<Map<string, string[]>> {
-  const { stdout, stderr } = await runSsh(['-G', '-F', configPath, '--', alias], options);
+  const { stdout, stderr } = await runSsh(['-G', ...(configPath ? ['-F', configPath] : []), '--', alias], options);
   const resolved = new Map<string, string[]>();
   for (const line of stdout.split(/\r?\n/)) {
     const match = /^(\S+)\s(.*)$/.exec(line);
@@ -68,9 +69,10 @@ export async function sshG(
 }
 
 function sameIdentityFile(resolved: string, ours: string): boolean {
-  // ssh -G may or may not expand "~", and OpenSSH may take home from $HOME or from passwd.
+  // ssh -G may or may not expand "~" and "%%", and OpenSSH may take home from $HOME or from passwd.
   const homes = [os.homedir(), os.userInfo().homedir];
-  return homes.some((home) => expandHome(resolved, home) === expandHome(ours, home));
+  const forms = [ours, ours.replace(/%/g, '%%')];
+  return homes.some((home) => forms.some((form) => expandHome(resolved, home) === expandHome(form, home)));
 }
 
 /**

@@ -164,6 +164,10 @@ export function describeSshConfigError(error: unknown, configPath: string): stri
       return vscode.l10n.t('another program (an antivirus, search indexer or sync client?) kept {0} in use while it was retried. Try again in a moment', configPath);
     case 'UNPARSEABLE':
       return vscode.l10n.t('{0} could not be parsed (an unclosed quote?). Fix it, then try again', configPath);
+    case 'VALUE_UNWRITABLE':
+      return error.unwritable?.keyword === 'User'
+        ? vscode.l10n.t('the user name "{0}" (setting swas.defaultUser) holds a character an SSH config cannot express (a double quote, a backslash before a quote, space or backslash, a percent sign or a control character). Change the setting, then use Connect to write the entry', error.unwritable.value)
+        : vscode.l10n.t('the key file path "{0}" holds a character an SSH config cannot express (a double quote, a backslash before a quote, space or backslash, or a control character). Set swas.sshKeyDirectory to a folder whose path has none, move the key there, then use Connect to write the entry', error.unwritable?.value ?? '');
     default:
       return vscode.l10n.t('{0} or its backup could not be written (read-only, full disk or no permission); details are in the log', error.path ?? configPath);
   }

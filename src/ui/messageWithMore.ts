@@ -7,27 +7,33 @@ import { BACK, type Prompter, type Severity } from './prompter';
  */
 const MAX_BUTTONS = 3;
 
+/** What a "More…" quick pick offers: an action, with the detail (a path, a fingerprint) the toast leaves out. */
+export interface MoreItem {
+  label: string;
+  detail?: string;
+}
+
 /**
- * A notification with `actions`, of which only the first ones become buttons when they would not fit:
- * the rest are offered by a "More…" button, in a quick pick titled `moreTitle`. Resolves to the chosen
- * action, or undefined when dismissed.
+ * A notification that says one thing, with `buttons` and, when `more` has items or not all buttons fit,
+ * a "More…" button offering the rest in a quick pick titled `more.title`, each item with its detail.
+ * Resolves to the chosen button or item label, or undefined when dismissed.
  */
-export async function messageWithMore(prompter: Prompter, severity: Severity, text: string, actions: string[], moreTitle: string): Promise<string | undefined> {
-  if (actions.length <= MAX_BUTTONS) {
-    return prompter.message(severity, text, ...actions);
-  }
-  const more = vscode.l10n.t('More…');
-  const buttons = actions.slice(0, MAX_BUTTONS - 1);
-  const choice = await prompter.message(severity, text, ...buttons, more);
-  if (choice !== more) {
+export async function messageWithMore(prompter: Prompter, severity: Severity, text: string, buttons: string[], more: { title: string; items: MoreItem[] }): Promise<string | undefined> {
+  const moreLabel = vscode.l10n.t('More…');
+  const needsMore = more.items.length > 0 || buttons.length > MAX_BUTTONS;
+  const fitting = buttons.slice(0, needsMore ? MAX_BUTTONS - 1 : MAX_BUTTONS);
+  const shown = needsMore ? [...fitting, moreLabel] : fitting;
+  const overflow: MoreItem[] = [...buttons.slice(fitting.length).map((label) => ({ label })), ...more.items];
+  const choice = await prompter.message(severity, text, ...shown);
+  if (choice !== moreLabel) {
     return choice;
   }
   const picked = await prompter.quickPick<string>({
-    title: moreTitle,
+    title: more.title,
     step: 1,
     totalSteps: 1,
     placeholder: vscode.l10n.t('What to do next'),
-    items: actions.slice(MAX_BUTTONS - 1).map((action) => ({ label: action, value: action })),
+    items: overflow.map((item) => ({ label: item.label, detail: item.detail, value: item.label })),
   });
   return picked === BACK ? undefined : picked;
 }

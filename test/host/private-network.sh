@@ -8,7 +8,9 @@
 # - a test CA made now (openssl), whose key tests use to sign the emulator's certificates
 #   (SWAS_TEST_CA_DIR), trusted as a user's CA would be: through NODE_EXTRA_CA_CERTS, and in the system bundle
 #   (a private copy with the CA appended, bound over it). VS Code 1.75 (the floor) replaces Node's CAs with
-#   that bundle for extensions' HTTPS requests (http.systemCertificates), so it does not see NODE_EXTRA_CA_CERTS.
+#   that bundle for extensions' HTTPS requests (http.systemCertificates), so it does not see NODE_EXTRA_CA_CERTS;
+# - a private, writable /etc/passwd (private-passwd.sh), so each test's HOME is the passwd home, as on a user's
+#   machine (test/integration/world.ts).
 set -eu
 ip link set lo up
 ip addr add 100.100.100.200/32 dev lo
@@ -23,6 +25,6 @@ cat "$system_bundle" "$ca_dir/ca.pem" > "$ca_dir/system-bundle.crt"
 mount --bind "$ca_dir/system-bundle.crt" "$system_bundle"
 export SWAS_TEST_CA_DIR="$ca_dir" NODE_EXTRA_CA_CERTS="$ca_dir/ca.pem" SWAS_PRIVATE_NETWORK=1
 status=0
-"$@" || status=$?
+"$(dirname "$0")/private-passwd.sh" "$@" || status=$?
 rm -rf "$ca_dir"
 exit $status

@@ -319,11 +319,12 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     const name = uniqueName('taken');
     await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
     await fs.writeFile(path.join(world.sshDir, `${name}.pem`), 'someone else\'s key\n');
-    const prompter = world.script(...plainFlow(name));
+    const prompter = world.script(...plainFlow(name), { answer: 'More…' }, { pick: 'ESC' });
     const outcome = await create();
+    await outcome?.followUp;
     assert.strictEqual(outcome?.privateKeyPath, path.join(world.sshDir, `${name}-2.pem`));
     assert.strictEqual(await fs.readFile(path.join(world.sshDir, `${name}.pem`), 'utf8'), 'someone else\'s key\n');
-    assert.match(prompter.lastMessage()?.text ?? '', new RegExp(`saved as ${name}-2\\.pem`));
+    assert.match(prompter.shown.at(-1)?.details?.join('\n') ?? '', new RegExp(`saved as ${name}-2\\.pem`), 'More… tells which file');
     await keyMatchesCloud(outcome.privateKeyPath, name);
   });
 
@@ -624,8 +625,8 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
 
   test('an Include loop: OpenSSH cannot evaluate the result, so the config is restored and the user told', async () => {
     await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
-    const loop = `Include ${path.join(world.sshDir, 'loop.conf')}\n\nHost work\n    HostName 192.0.2.10\n`;
-    await fs.writeFile(path.join(world.sshDir, 'loop.conf'), `Include ${path.join(world.sshDir, 'loop.conf')}\n`);
+    const loop = 'Include ~/.ssh/loop.conf\n\nHost work\n    HostName 192.0.2.10\n';
+    await fs.writeFile(path.join(world.sshDir, 'loop.conf'), 'Include ~/.ssh/loop.conf\n');
     await writeConfig(loop);
     const name = uniqueName('loop');
     const prompter = world.script(...plainFlow(name));

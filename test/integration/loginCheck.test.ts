@@ -20,8 +20,8 @@ const WEB1 = DEMO_SERVERS.web1;
 /**
  * Restart and wait, then the login check, against a real sshd playing web-1 on 127.0.0.2:22 and
  * trusting exactly what the emulator wrote for it at its last restart. Each test looks at the
- * messages the user sees. The user's own config sends ssh's known_hosts into the test HOME
- * (OpenSSH expands ~ to the passwd home, not $HOME).
+ * messages the user sees. HOME is the passwd home and has a space in its path, as a Windows account
+ * "First Last" has: ssh's own ~/.ssh/known_hosts is the test's.
  */
 suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local sshd', function () {
   this.timeout(120_000);
@@ -38,7 +38,6 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     // a normal user's sshd (started as that user again) lets in only that user, not the namespace's root
     await world.configure({ defaultUser: LocalSshd.loginUser() });
     await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
-    await fs.writeFile(world.configPath, `UserKnownHostsFile ${knownHosts()}\n`, { mode: 0o600 });
   });
   teardown(async () => {
     await sshd?.stop();
@@ -54,7 +53,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     sshd = await LocalSshd.start(WEB1.publicIpAddress, authorizedKeys());
     if (sshd.port !== 22) {
       // Not root: sshd listens on a high port, which the user's own config names, as a real user's would.
-      await fs.appendFile(world.configPath, `Match host ${WEB1.publicIpAddress}\n  Port ${sshd.port}\n`);
+      await fs.appendFile(world.configPath, `Match host ${WEB1.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
     }
     return sshd;
   };

@@ -38,7 +38,6 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     await world.resetShowing([DEMO_REGION_ID]);
     await world.configure({ defaultUser: LocalSshd.loginUser() });
     await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
-    await fs.writeFile(world.configPath, `UserKnownHostsFile ${knownHosts()}\n`, { mode: 0o600 });
   });
   teardown(async () => {
     for (const sshd of sshds.values()) await sshd.stop();
@@ -57,7 +56,7 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     sshds.set(server.instanceName, sshd);
     if (sshd.port !== 22) {
       // Not root: sshd listens on a high port, which the user's own config names, as a real user's would.
-      await fs.appendFile(world.configPath, `Match host ${server.publicIpAddress}\n  Port ${sshd.port}\n`);
+      await fs.appendFile(world.configPath, `Match host ${server.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
     }
   }
 
@@ -75,11 +74,11 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     }
   }
 
-  /** `ssh -F <config> <alias> id -un`, batch mode, no agent: what the user's own ssh would do. */
+  /** `ssh <alias> id -un` as Remote-SSH runs ssh (no -F: the user's own config and known_hosts), batch mode, no agent. */
   async function login(alias: string): Promise<string> {
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: world.home };
     delete env.SSH_AUTH_SOCK;
-    const { stdout } = await run('ssh', ['-F', world.configPath, '-o', 'BatchMode=yes', alias, 'id', '-un'], { env, timeout: 20_000 });
+    const { stdout } = await run('ssh', ['-o', 'BatchMode=yes', alias, 'id', '-un'], { env, timeout: 20_000 });
     return stdout.trim();
   }
 

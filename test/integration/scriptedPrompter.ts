@@ -22,6 +22,8 @@ export interface Shown {
   text: string;
   actions?: string[];
   items?: string[];
+  /** A quick pick's item details, by item. */
+  details?: string[];
   validation?: Array<string | undefined>;
   initialError?: string;
   value?: string;
@@ -70,7 +72,7 @@ export class ScriptedPrompter implements Prompter {
 
   async quickPick<T>(options: QuickPickOptions<T>): Promise<T | typeof BACK | undefined> {
     const items: PickItem<T>[] = await options.items;
-    this.shown.push({ kind: 'quickPick', text: options.placeholder, items: items.map((i) => i.label) });
+    this.shown.push({ kind: 'quickPick', text: options.placeholder, items: items.map((i) => i.label), details: items.map((i) => i.detail ?? '') });
     const step = this.next('pick', `quick pick "${options.placeholder}"`) as { pick: string; before?: () => void };
     // Lets a test change the world while the user is looking at this step (e.g. a token expires).
     step.before?.();

@@ -33,23 +33,32 @@ suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local s
     sshd = undefined;
   });
 
-  async function startSshd(): Promise<{ dir: string; log: () => string }> {
+  /**
+   * The sshd playing web-1, its host key in the user's ~/.ssh/known_hosts (as after a first connection
+   * the user accepted) and, off port 22 (not root), its port in the user's own config, as a user's would.
+   */
+  async function startSshd(): Promise<{ log: () => string }> {
     const started = await LocalSshd.start(DEMO_SERVERS.web1.publicIpAddress, authorizedKeys());
     sshd = started;
-    return { dir: started.dir, log: () => started.log };
+    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
+    const { stdout } = await run('ssh-keyscan', ['-T', '5', '-p', String(started.port), DEMO_SERVERS.web1.publicIpAddress]);
+    await fs.appendFile(path.join(world.sshDir, 'known_hosts'), stdout, { mode: 0o600 });
+    if (started.port !== 22) {
+      await fs.appendFile(world.configPath, `Match host ${DEMO_SERVERS.web1.publicIpAddress}\n  Port ${started.port}\n`, { mode: 0o600 });
+    }
+    return { log: () => started.log };
   }
 
   const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
 
-  /** `ssh <alias> echo logged-in-as $(id -un)` with the user's config only, no agent. */
-  function login(alias: string, dir: string) {
+  /**
+   * `ssh <alias> echo logged-in-as $(id -un)` as Remote-SSH runs ssh: no -F, the user's own config and
+   * known_hosts, StrictHostKeyChecking as the user has it; batch mode and no agent so nothing else helps.
+   */
+  function login(alias: string) {
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: world.home };
     delete env.SSH_AUTH_SOCK;
-    return run(
-      'ssh',
-      ['-F', world.configPath, '-o', `Port=${sshd!.port}`, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`, alias, 'echo', 'logged-in-as', '$(id -un)'],
-      { env, timeout: 20_000 },
-    );
+    return run('ssh', ['-o', 'BatchMode=yes', alias, 'echo', 'logged-in-as', '$(id -un)'], { env, timeout: 20_000 });
   }
 
   /** Create with web-1, then Restart Server from the final message: the key takes effect at that restart. */
@@ -66,13 +75,13 @@ suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local s
     return outcome;
   }
 
-  test('ssh -F <config> swas-<name> true logs in with the new key', async () => {
+  test('plain ssh swas-<name> (as Remote-SSH runs it) logs in with the new key', async () => {
     await world.reset();
     const user = LocalSshd.loginUser();
     await world.configure({ defaultUser: user });
-    const { dir, log } = await startSshd();
+    const { log } = await startSshd();
     const outcome = await createAttachAndRestart();
-    const { stdout } = await login(outcome.alias!, dir).catch((e) => {
+    const { stdout } = await login(outcome.alias!).catch((e) => {
       throw new Error(`ssh failed: ${e.stderr ?? e.message}\nsshd: ${log()}`);
     });
     assert.strictEqual(stdout.trim(), `logged-in-as ${user}`);
@@ -82,26 +91,23 @@ suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local s
     await world.reset();
     const user = LocalSshd.loginUser();
     await world.configure({ defaultUser: user });
-    const { dir, log } = await startSshd();
     // Six real keys the server does not know, each offered to every host by a top-level line
     // (as dotfiles often do): one more failure than sshd's default MaxAuthTries allows before ours.
     await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
-    const unrelated: string[] = [];
     for (let index = 1; index <= 6; index++) {
-      const file = path.join(world.sshDir, `id_unrelated_${index}`);
-      await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `unrelated-${index}`, '-f', file]);
-      unrelated.push(file);
+      await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `unrelated-${index}`, '-f', path.join(world.sshDir, `id_unrelated_${index}`)]);
     }
-    const userConfig = `${unrelated.map((file) => `IdentityFile ${file}`).join('\n')}\n\nHost web-1-direct\n  HostName ${DEMO_SERVERS.web1.publicIpAddress}\n  User ${user}\n`;
+    const userConfig = `${[1, 2, 3, 4, 5, 6].map((index) => `IdentityFile ~/.ssh/id_unrelated_${index}`).join('\n')}\n\nHost web-1-direct\n  HostName ${DEMO_SERVERS.web1.publicIpAddress}\n  User ${user}\n`;
     await fs.writeFile(world.configPath, userConfig, { mode: 0o600 });
-    await assert.rejects(login('web-1-direct', dir), (e: { stderr?: string }) => /Too many authentication failures|Permission denied/.test(e.stderr ?? ''),
+    const { log } = await startSshd();
+    await assert.rejects(login('web-1-direct'), (e: { stderr?: string }) => /Too many authentication failures|Permission denied/.test(e.stderr ?? ''),
       'the six keys are real keys this sshd rejects');
 
     const outcome = await createAttachAndRestart();
-    const { stdout } = await login(outcome.alias!, dir).catch((e) => {
+    const { stdout } = await login(outcome.alias!).catch((e) => {
       throw new Error(`ssh failed: ${e.stderr ?? e.message}\nsshd: ${log()}`);
     });
     assert.strictEqual(stdout.trim(), `logged-in-as ${user}`);
-    assert.ok((await fs.readFile(world.configPath, 'utf8')).endsWith(userConfig), 'the user\'s lines are kept as they were');
+    assert.ok((await fs.readFile(world.configPath, 'utf8')).includes(`\n${userConfig}`), 'the user\'s lines are kept as they were');
   });
 });

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, seedDemo } from '../emulator/demo';
 import { SwasEmulator, type EmulatorOptions } from '../emulator/server';
+import { makePasswdHome } from '../support/passwdHome';
 import { ScriptedPrompter, ScriptStep } from './scriptedPrompter';
 
 export const EXTENSION_ID = 'swas-tools.swas-keypairs';
@@ -33,6 +34,21 @@ export async function updateUserSetting(section: string, key: string, value: unk
       await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
   }
+}
+
+/**
+ * A new empty home for the next test, with a space in its path (a Windows account "First Last" has
+ * `C:\\Users\\First Last`), made the passwd home of the user the tests run as, as on a user's machine.
+ * The code-server host has a private /etc/passwd (SWAS_TEST_PASSWD, test/host/private-passwd.sh); a
+ * desktop host has none, and there only $HOME changes.
+ */
+async function userHome(): Promise<string> {
+  const home = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'swas-home-')), 'First Last');
+  await fs.mkdir(home);
+  if (process.env.SWAS_TEST_PASSWD) {
+    await makePasswdHome(process.env.SWAS_TEST_PASSWD, home);
+  }
+  return home;
 }
 
 export class World {
@@ -74,7 +90,7 @@ export class World {
   async reset(): Promise<void> {
     await this.emulator.stop();
     ({ emulator: this.emulator, authorizedKeysDir: this.authorizedKeysDir } = await World.freshEmulator(this.emulatorOptions));
-    this.home = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-home-'));
+    this.home = await userHome();
     process.env.HOME = this.home;
     process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID;
     process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET;
@@ -113,15 +129,22 @@ export class World {
   }
 }
 
-/** What OpenSSH itself resolves for `alias` from `configFile` (`ssh -G`), keyword → values. */
+/**
+ * What OpenSSH itself resolves for `alias` (`ssh -G`), keyword → values: from `configFile` alone when it
+ * is not the user's `~/.ssh/config`, else as a plain `ssh <alias>` reads the user's and system's config.
+ * `ssh -G` prints identity files before expanding `~`; they come back expanded to the passwd home, as
+ * ssh does when it loads them.
+ */
 export async function sshG(configFile: string, alias: string, home: string): Promise<Map<string, string[]>> {
-  const { stdout } = await run('ssh', ['-G', '-F', configFile, alias], { env: { ...process.env, HOME: home } });
+  const plain = configFile === path.join(os.userInfo().homedir, '.ssh', 'config');
+  const { stdout } = await run('ssh', ['-G', ...(plain ? [] : ['-F', configFile]), alias], { env: { ...process.env, HOME: home } });
   const values = new Map<string, string[]>();
   for (const line of stdout.split('\n')) {
     const space = line.indexOf(' ');
     if (space > 0) {
       const key = line.slice(0, space);
-      values.set(key, [...(values.get(key) ?? []), line.slice(space + 1)]);
+      const value = line.slice(space + 1);
+      values.set(key, [...(values.get(key) ?? []), key === 'identityfile' ? value.replace(/^~(?=\/)/, os.userInfo().homedir) : value]);
     }
   }
   return values;

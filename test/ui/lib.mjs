@@ -49,7 +49,8 @@ export async function startDemoEmulator({ authorizedKeysDir } = {}) {
 /**
  * Starts code-server with the extension installed from `vsix` (default: dist/swas-keypairs.vsix from
  * `npm run package`, i.e. what users get) and opens the workbench in chromium.
- * `env` reaches the extension host (e.g. credentials); HOME is `home` (default: a fresh empty sandbox).
+ * `env` reaches the extension host (e.g. credentials); HOME is `home` (default: a fresh empty sandbox with a
+ * space in its path), made the passwd home too.
  * `settings` are user settings merged over the quiet defaults. `locale` (e.g. `zh-cn`) is VS Code's
  * display language, set the way a user does (Configure Display Language writes argv.json).
  * Returns { page, context, home, workspace, url, stop } — always call stop(); `context` is the browser context
@@ -59,13 +60,15 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings =
   fs.mkdirSync(path.join(HOST_DIR, 'tmp'), { recursive: true });
   const runDir = fs.mkdtempSync(path.join(HOST_DIR, 'tmp', 'ui-'));
   const dirs = {
-    home: home ?? path.join(runDir, 'home'),
+    // a space in it, as in a Windows account "First Last"'s home
+    home: home ?? path.join(runDir, 'First Last'),
     workspace: workspace ?? path.join(runDir, 'workspace'),
     userDataDir: path.join(runDir, 'user-data'),
     extensionsDir: path.join(runDir, 'extensions'),
     xdgDir: path.join(runDir, 'xdg'),
   };
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
+  await makeUserHome(dirs.home);
   writeUserSettings(dirs.userDataDir, settings);
   if (locale) registerDisplayLanguage(dirs.userDataDir, path.join(runDir, 'language-pack'), locale);
 
@@ -94,6 +97,20 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings =
     await stop();
     throw error;
   }
+}
+
+/**
+ * Makes `home` the passwd home too, as on a user's machine: OpenSSH takes `~` from passwd, VS Code from
+ * $HOME. scripts/test.mjs runs each UI script with a private /etc/passwd (SWAS_TEST_PASSWD); without it
+ * (a script run by hand) the test would check the wrong ~/.ssh, so it stops.
+ */
+export async function makeUserHome(home) {
+  const passwdCopy = process.env.SWAS_TEST_PASSWD;
+  if (!passwdCopy) {
+    throw new Error('SWAS_TEST_PASSWD is not set: run UI scripts through npm test, or as sh test/host/private-passwd.sh <node> <script> inside unshare -m (unshare -Urm as a normal user)');
+  }
+  const { makePasswdHome } = createRequire(import.meta.url)(path.join(REPO_ROOT, 'out/test/support/passwdHome.js'));
+  await makePasswdHome(passwdCopy, home);
 }
 
 /**

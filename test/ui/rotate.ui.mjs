@@ -25,7 +25,7 @@ const { LocalSshd } = createRequire(import.meta.url)(path.join(REPO_ROOT, 'out/t
 
 fs.mkdirSync(path.join(HOST_DIR, 'tmp'), { recursive: true });
 const sandbox = fs.mkdtempSync(path.join(HOST_DIR, 'tmp', 'ui-rotate-'));
-const home = path.join(sandbox, 'home');
+const home = path.join(sandbox, 'First Last');
 const sshDir = path.join(home, '.ssh');
 const sshConfig = path.join(sshDir, 'config');
 const knownHosts = path.join(sshDir, 'known_hosts');
@@ -38,13 +38,11 @@ const authorizedKeys = path.join(authorizedKeysDir, 'web-1', 'authorized_keys');
 let sshd;
 let workbench;
 try {
-  // OpenSSH expands ~ to the passwd home, not $HOME: the user's config keeps known_hosts in the sandbox
-  fs.writeFileSync(sshConfig, `UserKnownHostsFile ${knownHosts}\n`, { mode: 0o600 });
   const ownKey = path.join(sandbox, 'team-key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', OLD, '-f', ownKey]);
   await world.emulator.addKeyPair(REGION, { keyPairName: OLD, publicKey: fs.readFileSync(`${ownKey}.pub`, 'utf8').trim(), instanceIds: [web1.instanceId] });
   sshd = await LocalSshd.start(web1.publicIpAddress, authorizedKeys);
-  if (sshd.port !== 22) fs.appendFileSync(sshConfig, `Match host ${web1.publicIpAddress}\n  Port ${sshd.port}\n`);
+  if (sshd.port !== 22) fs.appendFileSync(sshConfig, `Match host ${web1.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
   workbench = await startWorkbench({
     home,
     env: world.credentials,
@@ -82,11 +80,11 @@ async function settle(toast) {
   }
 }
 
-/** `ssh -F <config> <alias> id -un` in batch mode: the user's own ssh, no agent. */
+/** `ssh <alias> id -un` as Remote-SSH runs ssh (the user's own config and known_hosts), batch mode, no agent. */
 function login(alias) {
   const env = { ...process.env, HOME: home };
   delete env.SSH_AUTH_SOCK;
-  return execFileSync('ssh', ['-F', sshConfig, '-o', 'BatchMode=yes', alias, 'id', '-un'], { env, timeout: 20_000, encoding: 'utf8' }).trim();
+  return execFileSync('ssh', ['-o', 'BatchMode=yes', alias, 'id', '-un'], { env, timeout: 20_000, encoding: 'utf8' }).trim();
 }
 
 try {

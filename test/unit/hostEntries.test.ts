@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { blockWithoutServers, blockWithServers, identityFilePath } from '../../src/ssh/hostEntries';
+import { blockWithoutServers, blockWithServers } from '../../src/ssh/hostEntries';
 import { applyManagedBlock, findManagedBlock, ManagedBlock } from '../../src/ssh/sshConfig';
 
 const base = { region: 'cn-hangzhou', keyPairName: 'web-key', user: 'root', identityFile: '~/.ssh/web-key.pem' };
@@ -112,14 +111,4 @@ describe('blockWithoutServers', () => {
   test('a block whose Host lines were all deleted gets the default alias back', () => {
     assert.deepEqual(blockWithoutServers({ ...base, hosts: [] }, ['i-1']).hosts, [{ alias: 'swas-web-key' }]);
   });
-});
-
-test('identityFilePath undoes the config quoting', () => {
-  assert.equal(identityFilePath('"~/my keys/k%%1.pem"', '/home/u'), path.join('/home/u', 'my keys/k%1.pem'));
-  assert.equal(identityFilePath('/abs/k.pem', '/home/u'), '/abs/k.pem');
-});
-
-test('identityFilePath removes quotes only when they wrap the whole value', () => {
-  assert.equal(identityFilePath('"/abs/k.pem', '/home/u'), '"/abs/k.pem');
-  assert.equal(identityFilePath('/abs/k.pem"', '/home/u'), '/abs/k.pem"');
 });

@@ -58,18 +58,18 @@ describe('login check against a real sshd', LINUX_LOOPBACK, () => {
   });
 
   test('an alias only the given config defines logs in and runs the remote command', async () => {
-    const result = await checkLogin('web', { configPath: config, connectTimeoutSeconds: 5 });
+    const result = await checkLogin('web', { configFile: config, connectTimeoutSeconds: 5 });
     assert.deepEqual(result.diagnosis, { kind: 'ok' }, result.stderr);
   });
 
   test('a key the server does not trust is Permission denied, with the user sshd saw', async () => {
-    const result = await checkLogin('stranger', { configPath: config, connectTimeoutSeconds: 5 });
+    const result = await checkLogin('stranger', { configFile: config, connectTimeoutSeconds: 5 });
     assert.deepEqual(result.diagnosis, { kind: 'permissionDenied', user: LocalSshd.loginUser(), methods: ['publickey'] });
     assert.match(result.stderr, /Permission denied \(publickey\)\./);
   });
 
   test('an unknown host key fails at once in batch mode instead of asking', async () => {
-    const result = await checkLogin('unknown', { configPath: config, connectTimeoutSeconds: 5 });
+    const result = await checkLogin('unknown', { configFile: config, connectTimeoutSeconds: 5 });
     assert.deepEqual(result.diagnosis, { kind: 'hostKeyUnknown' });
     assert.match(result.stderr, /Host key verification failed\./);
   });
@@ -79,7 +79,7 @@ describe('login check against a real sshd', LINUX_LOOPBACK, () => {
     const asked = path.join(dir, 'asked');
     await fs.writeFile(askpass, `#!/bin/sh\necho "$1" > '${asked}'\necho yes\n`, { mode: 0o700 });
     const env = { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' };
-    const result = await checkLogin('unknown', { configPath: config, connectTimeoutSeconds: 5, env });
+    const result = await checkLogin('unknown', { configFile: config, connectTimeoutSeconds: 5, env });
     assert.deepEqual(result.diagnosis, { kind: 'hostKeyUnknown' });
     await assert.rejects(fs.access(asked), { code: 'ENOENT' });
   });
@@ -147,7 +147,7 @@ describe('login check: time limits and a missing ssh', LINUX_LOOPBACK, () => {
       const config = path.join(dir, 'silent');
       await fs.writeFile(config, `Host silent\n  HostName ${HOST}\n  Port ${server.port}\n`);
       const started = Date.now();
-      const result = await checkLogin('silent', { configPath: config, connectTimeoutSeconds: 1 });
+      const result = await checkLogin('silent', { configFile: config, connectTimeoutSeconds: 1 });
       assert.deepEqual(result.diagnosis, { kind: 'timeout', host: HOST, port: server.port });
       assert.match(result.stderr, /Connection timed out during banner exchange/);
       assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
@@ -159,7 +159,7 @@ describe('login check: time limits and a missing ssh', LINUX_LOOPBACK, () => {
   test('an ssh that cannot be started is an error, not a diagnosis', async () => {
     const config = path.join(dir, 'none');
     await fs.writeFile(config, '');
-    await assert.rejects(checkLogin('x', { configPath: config, connectTimeoutSeconds: 1, env: { PATH: path.join(dir, 'no-such-dir') } }), { code: 'ENOENT' });
+    await assert.rejects(checkLogin('x', { configFile: config, connectTimeoutSeconds: 1, env: { PATH: path.join(dir, 'no-such-dir') } }), { code: 'ENOENT' });
   });
 
   test('sshTarget runs ssh with the caller\'s environment: no ssh on its PATH is an error', async () => {

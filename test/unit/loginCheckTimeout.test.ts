@@ -26,7 +26,7 @@ describe('login check: the process limit', onlyOn(['linux']), () => {
       await fs.writeFile(config, `Host forever\n  HostName ${HOST}\n  Port ${server.port}\n`);
       const started = Date.now();
       // ConnectTimeout=0 is no limit at all for ssh
-      const result = await checkLogin('forever', { configPath: config, connectTimeoutSeconds: 0 });
+      const result = await checkLogin('forever', { configFile: config, connectTimeoutSeconds: 0 });
       const took = Date.now() - started;
       assert.deepEqual(result, { diagnosis: { kind: 'timeout' }, stderr: '' });
       assert.ok(took >= 19_500 && took < 30_000, `took ${took} ms`);

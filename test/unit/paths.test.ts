@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expandHome, identityFileForConfig } from '../../src/ssh/paths';
+import { sshConfigValue } from '../../src/ssh/sshConfigText';
 
 describe('expandHome', () => {
   test('expands ~ and ~/…', () => {
@@ -40,13 +41,9 @@ describe('identityFileForConfig', () => {
     assert.equal(identityFileForConfig('/home/alice', '/home/alice', 'linux'), '/home/alice');
   });
 
-  test('POSIX: whitespace is quoted and % is escaped for OpenSSH', () => {
-    assert.equal(identityFileForConfig('/home/alice/my keys/k.pem', '/home/alice', 'linux'), '"~/my keys/k.pem"');
-    assert.equal(identityFileForConfig('/srv/100%/k.pem', '/home/alice', 'linux'), '/srv/100%%/k.pem');
-  });
-
-  test('a double quote cannot be written and is refused', () => {
-    assert.throws(() => identityFileForConfig('/srv/a"b/k.pem', '/home/alice', 'linux'), /double quote/);
+  test('POSIX: the path is returned as it is, for sshConfigValue to quote', () => {
+    assert.equal(identityFileForConfig('/home/alice/my keys/k.pem', '/home/alice', 'linux'), '~/my keys/k.pem');
+    assert.equal(identityFileForConfig('/srv/100%/k.pem', '/home/alice', 'linux'), '/srv/100%/k.pem');
   });
 
   test('Windows: under home becomes ~/… with forward slashes, case-insensitively', () => {
@@ -55,9 +52,9 @@ describe('identityFileForConfig', () => {
     assert.equal(identityFileForConfig('C:\\Users\\John Smith\\.ssh\\k.pem', 'C:\\Users\\John Smith', 'win32'), '~/.ssh/k.pem');
   });
 
-  test('Windows: outside home is absolute with forward slashes, quoted when it has spaces', () => {
+  test('Windows: outside home is absolute with forward slashes', () => {
     assert.equal(identityFileForConfig('D:\\keys\\k.pem', 'C:\\Users\\alice', 'win32'), 'D:/keys/k.pem');
-    assert.equal(identityFileForConfig('C:\\Users\\a b\\k.pem', 'C:\\Users\\alice', 'win32'), '"C:/Users/a b/k.pem"');
+    assert.equal(identityFileForConfig('C:\\Users\\a b\\k.pem', 'C:\\Users\\alice', 'win32'), 'C:/Users/a b/k.pem');
   });
 
   test('POSIX: a backslash is a file name character, kept as it is (ssh -G reads the same path)', async () => {
@@ -65,7 +62,7 @@ describe('identityFileForConfig', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paths-test-'));
     try {
       const config = path.join(dir, 'config');
-      fs.writeFileSync(config, `Host t\n  HostName 127.0.0.1\n  IdentityFile ${identityFileForConfig(keyPath, '/home/alice', 'linux')}\n`);
+      fs.writeFileSync(config, `Host t\n  HostName 127.0.0.1\n  IdentityFile ${sshConfigValue('IdentityFile', identityFileForConfig(keyPath, '/home/alice', 'linux'))}\n`);
       const output = await new Promise<string>((resolve, reject) => {
         execFile('ssh', ['-G', '-F', config, 't'], (error, stdout) => (error ? reject(error) : resolve(stdout)));
       });
@@ -82,9 +79,9 @@ describe('identityFileForConfig', () => {
     const server = net.createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const keyPaths = [path.join(home, '.ssh', 'swas keys', 'k 1.pem'), '/srv/50%/odd dir/k.pem', '/opt/k.pem'];
+      const keyPaths = [path.join(home, '.ssh', 'swas keys', 'k 1.pem'), '/srv/50%/odd dir/k.pem', "/srv/it's #1/k.pem", '/opt/k.pem'];
       const config = path.join(dir, 'config');
-      const identityLines = keyPaths.map((p) => `  IdentityFile ${identityFileForConfig(p, home, 'linux')}`);
+      const identityLines = keyPaths.map((p) => `  IdentityFile ${sshConfigValue('IdentityFile', identityFileForConfig(p, home, 'linux'))}`);
       fs.writeFileSync(config, ['Host t', '  HostName 127.0.0.1', ...identityLines, ''].join('\n'));
       const port = String((server.address() as net.AddressInfo).port);
       const debugOutput = await new Promise<string>((resolve) => {

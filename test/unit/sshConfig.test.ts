@@ -89,8 +89,8 @@ describe('managed block text', () => {
   test('refuses values that cannot be written safely', () => {
     assert.throws(() => applyManagedBlock('', { ...BLOCK, hosts: [{ alias: 'a b' }] }), TypeError);
     assert.throws(() => applyManagedBlock('', { ...BLOCK, hosts: [{ alias: 'swas-*' }] }), TypeError);
-    assert.throws(() => applyManagedBlock('', { ...BLOCK, user: 'x"y' }), TypeError);
-    assert.throws(() => applyManagedBlock('', { ...BLOCK, identityFile: 'a\nHost evil' }), TypeError);
+    assert.throws(() => applyManagedBlock('', { ...BLOCK, user: 'x"y' }), { code: 'VALUE_UNWRITABLE' });
+    assert.throws(() => applyManagedBlock('', { ...BLOCK, identityFile: 'a\nHost evil' }), { code: 'VALUE_UNWRITABLE' });
   });
 });
 

@@ -1,4 +1,8 @@
 import { describe, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import {
   applyManagedBlock,
@@ -7,9 +11,11 @@ import {
   locateDirective,
   originalLineOf,
   removeManagedBlock,
+  sshConfigValue,
   withIgnoreUnknown,
 } from '../../src/ssh/sshConfigText';
 import { BLOCK } from './support/managedBlock';
+import { ensureOpenSsh } from './support/openssh';
 
 const BEGIN = '# --- BEGIN SWAS KEY PAIR cn-hangzhou/my-key (managed by the SWAS Key Pairs extension; edits inside are replaced) ---';
 const END = '# --- END SWAS KEY PAIR cn-hangzhou/my-key ---';
@@ -69,11 +75,11 @@ describe('rendering refuses what it cannot write', () => {
 
   test('the error names the keyword whose value cannot be written', () => {
     assert.throws(() => applyManagedBlock('', { ...BLOCK, hosts: [{ alias: 'a', hostName: 'h"x' }] }),
-      { name: 'TypeError', message: 'HostName value "h\\"x" cannot be written to an SSH config.' });
+      { name: 'SshConfigError', code: 'VALUE_UNWRITABLE', message: 'HostName value "h\\"x" cannot be written to an SSH config.' });
     assert.throws(() => applyManagedBlock('', { ...BLOCK, user: 'a\nb' }),
-      { name: 'TypeError', message: 'User value "a\\nb" cannot be written to an SSH config.' });
+      { name: 'SshConfigError', unwritable: { keyword: 'User', value: 'a\nb' }, message: 'User value "a\\nb" cannot be written to an SSH config.' });
     assert.throws(() => applyManagedBlock('', { ...BLOCK, identityFile: '' }),
-      { name: 'TypeError', message: 'IdentityFile value "" cannot be written to an SSH config.' });
+      { name: 'SshConfigError', message: 'IdentityFile value "" cannot be written to an SSH config.' });
   });
 
   test('an instance name over several lines is written on one line, words kept apart', () => {
@@ -161,5 +167,57 @@ describe('line numbers for messages', () => {
   test('the user\'s IgnoreUnknown patterns are kept one by one after ours, empty ones between commas dropped', () => {
     const text = withIgnoreUnknown('IgnoreUnknown Foo,,Bar,\n', ['UseKeychain']);
     assert.equal(text.split('\n')[1], 'IgnoreUnknown UseKeychain,Foo,Bar');
+  });
+});
+
+describe('one quoting rule for every value (sshConfigValue), read back by real OpenSSH', () => {
+  const written: [keyword: 'HostName' | 'User' | 'IdentityFile', value: string][] = [
+    ['IdentityFile', '~/cloud keys/k.pem'],
+    ['IdentityFile', "/srv/it's/k.pem"],
+    ['IdentityFile', '/srv/#1/k.pem'],
+    ['IdentityFile', '/srv/100%/k%d.pem'],
+    ['IdentityFile', '/srv/a=b/k.pem'],
+    ['IdentityFile', 'C:/Users/First Last/.ssh/密钥.pem'],
+    ['IdentityFile', '/srv/back\\slash/k.pem'],
+    ['User', "o'brien"],
+    ['User', 'first last'],
+    ['HostName', '47.1.2.3'],
+  ];
+
+  test('ssh -G reads each value exactly as meant, and findManagedBlock reads back the same path', async () => {
+    await ensureOpenSsh();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quoting-test-'));
+    try {
+      for (const [keyword, value] of written) {
+        const config = path.join(dir, 'config');
+        fs.writeFileSync(config, `Host t\n  ${keyword} ${sshConfigValue(keyword, value)}\n`);
+        const resolved = execFileSync('ssh', ['-G', '-F', config, 't'], { encoding: 'utf8' }).split('\n');
+        // ssh -G prints IdentityFile before %-expansion: the escaped form
+        const expected = keyword === 'IdentityFile' ? value.replace(/%/g, '%%') : value;
+        assert.ok(resolved.includes(`${keyword.toLowerCase()} ${expected}`), `${keyword} ${value}: ssh -G printed ${resolved.filter((l) => l.startsWith(keyword.toLowerCase())).join(' | ')}`);
+      }
+      for (const [, value] of written.filter(([keyword]) => keyword === 'IdentityFile')) {
+        assert.equal(findManagedBlock(applyManagedBlock('', { ...BLOCK, identityFile: value }), BLOCK.region, BLOCK.keyPairName)?.identityFile, value);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a plain value is written bare; whitespace, #, \' and = are quoted', () => {
+    assert.equal(sshConfigValue('IdentityFile', '~/.ssh/k.pem'), '~/.ssh/k.pem');
+    assert.equal(sshConfigValue('IdentityFile', '~/a b'), '"~/a b"');
+    assert.equal(sshConfigValue('User', "o'b"), '"o\'b"');
+    assert.equal(sshConfigValue('IdentityFile', '/#'), '"/#"');
+    assert.equal(sshConfigValue('IdentityFile', '/a=b'), '"/a=b"');
+  });
+
+  test('what OpenSSH versions would read differently is refused: ", a \\ before a quote, blank or \\, %% in User, control characters', () => {
+    for (const [keyword, value] of [
+      ['IdentityFile', '/a"b'], ['IdentityFile', "/a\\'b"], ['IdentityFile', '/a\\ b'], ['IdentityFile', '/a\\\\b'], ['IdentityFile', '/a\\'],
+      ['IdentityFile', '/a\u0001b'], ['User', '100%'], ['HostName', '%h'], ['User', ''],
+    ] as const) {
+      assert.throws(() => sshConfigValue(keyword, value), { code: 'VALUE_UNWRITABLE', unwritable: { keyword, value } }, `${keyword} ${JSON.stringify(value)}`);
+    }
   });
 });

@@ -1,0 +1,166 @@
+import * as assert from 'assert';
+import { execFile } from 'child_process';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+import * as vscode from 'vscode';
+import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
+import type { LoginCheckOutcome } from '../../src/commands/testSshConnection';
+import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { suiteOn } from '../support/platform';
+import { Mounts } from './disk';
+import type { ScriptStep } from './scriptedPrompter';
+import { LocalSshd, SSHD } from './sshd';
+import { serverNode } from './treeSupport';
+import { sshG, updateUserSetting, World } from './world';
+
+const run = promisify(execFile);
+const WEB1 = DEMO_SERVERS.web1;
+
+/**
+ * The user's whole path, as users are: HOME is the passwd home and has a space in it (world.ts), key
+ * pair names and folders as users write them, and every login is a plain `ssh <alias>`, as Remote-SSH
+ * runs it (no -F, the user's own known_hosts), against a real sshd playing web-1. Each case drives the
+ * real Create Key Pair command and checks the result with OpenSSH, never with the product's own code.
+ */
+suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users have them', function () {
+  this.timeout(180_000);
+  let world: World;
+  let sshd: LocalSshd | undefined;
+  const mounts = new Mounts();
+
+  suiteSetup(async () => {
+    assert.ok(LocalSshd.available(), `${SSHD} is missing: install openssh-server (test/host/install.sh does)`);
+    world = await World.start();
+  });
+  suiteTeardown(async () => world?.stop());
+  setup(async () => {
+    await world.resetShowing([DEMO_REGION_ID]);
+    // a normal user's sshd (started as that user again) lets in only that user, not the namespace's root
+    await world.configure({ defaultUser: LocalSshd.loginUser() });
+    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
+  });
+  teardown(async () => {
+    await sshd?.stop();
+    sshd = undefined;
+    await mounts.release();
+    await world.configure({ defaultUser: undefined });
+    await updateUserSetting('remote.SSH', 'configFile', undefined);
+  });
+
+  const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
+  const knownHosts = () => path.join(world.home, '.ssh', 'known_hosts');
+
+  /** web-1's sshd; off port 22 (not root) the user's own config names its port, as a real user's would. */
+  async function startSshd(config = world.configPath): Promise<LocalSshd> {
+    sshd = await LocalSshd.start(WEB1.publicIpAddress, authorizedKeys());
+    if (sshd.port !== 22) {
+      await fs.mkdir(path.dirname(config), { recursive: true, mode: 0o700 });
+      await fs.appendFile(config, `Match host ${WEB1.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
+    }
+    return sshd;
+  }
+
+  /** Trusts web-1's host key as a user who accepted the first connection would: in ~/.ssh/known_hosts. */
+  async function trustWeb1(): Promise<void> {
+    const { stdout } = await run('ssh-keyscan', ['-T', '5', '-p', String(sshd!.port), WEB1.publicIpAddress]);
+    await fs.appendFile(knownHosts(), stdout, { mode: 0o600 });
+  }
+
+  /** Plain `ssh [-F file] <alias> id -un`, batch mode, no agent: only the entry and the key can let it in. */
+  async function login(alias: string, configFile?: string): Promise<string> {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: world.home };
+    delete env.SSH_AUTH_SOCK;
+    try {
+      const { stdout } = await run('ssh', [...(configFile ? ['-F', configFile] : []), '-o', 'BatchMode=yes', alias, 'id', '-un'], { env, timeout: 20_000 });
+      return stdout.trim();
+    } catch (error) {
+      throw new Error(`ssh ${alias} failed: ${(error as { stderr?: string }).stderr ?? String(error)}\nsshd: ${sshd?.log ?? ''}`);
+    }
+  }
+
+  /** Create with web-1 and Restart from the final message; `rescue` answers the disk's refusal. */
+  async function createAndRestart(name: string, ...rescue: ScriptStep[]): Promise<CreateKeyPairOutcome> {
+    const prompter = world.script({ type: [name] }, { pick: 'web-1' }, ...rescue, { answer: 'Restart' }, { answer: 'Restart' }, { answer: undefined });
+    const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
+    await outcome.followUp;
+    assert.strictEqual(prompter.remaining, 0, prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n'));
+    assert.ok(outcome.alias, `an SSH host entry was written: ${prompter.shown.map((s) => s.text).join('\n')}`);
+    return outcome;
+  }
+
+  /** What OpenSSH resolves for the alias: web-1's address, and our key first. */
+  async function assertResolvesToKey(alias: string, keyFile: string, configFile = world.configPath): Promise<void> {
+    const resolved = await sshG(configFile, alias, world.home);
+    assert.deepStrictEqual(resolved.get('hostname'), [WEB1.publicIpAddress]);
+    assert.strictEqual(resolved.get('identityfile')?.[0], keyFile);
+  }
+
+  const cases: { folder: string; name: string; file: string }[] = [
+    { folder: '~/cloud keys', name: 'vscode-e2e', file: 'vscode-e2e.pem' },
+    { folder: "~/it's keys", name: '生产服务器密钥', file: '生产服务器密钥.pem' },
+    { folder: '~/#1 keys', name: 'team:web-1', file: 'team_web-1.pem' },
+    { folder: '~/100% keys', name: `k${'x'.repeat(62)}9`, file: `k${'x'.repeat(62)}9.pem` },
+  ];
+  for (const { folder, name, file } of cases) {
+    test(`key folder ${JSON.stringify(folder)}, key pair ${JSON.stringify(name)}: key saved 0600, entry OpenSSH resolves, plain ssh logs in`, async () => {
+      await world.configure({ sshKeyDirectory: folder });
+      await startSshd();
+      await trustWeb1();
+      const outcome = await createAndRestart(name);
+      const keyFile = path.join(world.home, folder.slice(2), file);
+      assert.strictEqual(outcome.privateKeyPath, keyFile);
+      assert.strictEqual((await fs.stat(keyFile)).mode & 0o777, 0o600);
+      assert.match(outcome.alias!, /^swas-[a-z0-9._-]+$/, 'a plain ASCII host name that ssh and Remote-SSH accept');
+      await assertResolvesToKey(outcome.alias!, keyFile);
+      assert.strictEqual(await login(outcome.alias!), LocalSshd.loginUser());
+    });
+  }
+
+  for (const target of ['Saved As/k.pem', "it's #1/k.pem", '100% sure/k.pem']) {
+    test(`key folder not writable, Save As… ${JSON.stringify(`~/${target}`)}: the entry points there and plain ssh logs in`, async () => {
+      const keys = path.join(world.home, 'read-only keys');
+      await fs.mkdir(keys, { recursive: true, mode: 0o700 });
+      await mounts.readOnly(keys);
+      await world.configure({ sshKeyDirectory: keys });
+      const rescue = path.join(world.home, target);
+      await fs.mkdir(path.dirname(rescue), { recursive: true });
+      await startSshd();
+      await trustWeb1();
+      const outcome = await createAndRestart(`rescued-${target.length}`, { answer: 'Save As…' }, { saveAs: rescue });
+      assert.strictEqual(outcome.privateKeyPath, rescue);
+      await assertResolvesToKey(outcome.alias!, rescue);
+      assert.strictEqual(await login(outcome.alias!), LocalSshd.loginUser());
+    });
+  }
+
+  test('swas.defaultUser with a \' is written quoted, and OpenSSH reads the same user', async () => {
+    await world.configure({ defaultUser: "o'brien" });
+    world.script({ type: ['quoted-user'] }, { pick: 'Skip' }, { answer: undefined });
+    const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
+    await outcome.followUp;
+    assert.ok(outcome.alias, 'an entry was written');
+    const resolved = await sshG(world.configPath, outcome.alias, world.home);
+    assert.deepStrictEqual(resolved.get('user'), ["o'brien"]);
+  });
+
+  test('remote.SSH.configFile in a folder with a space: the entry goes there; Test SSH Connection trusts the host key and logs in with -F, as Remote-SSH does', async () => {
+    const configFile = path.join(world.home, 'remote ssh', 'config');
+    await updateUserSetting('remote.SSH', 'configFile', '~/remote ssh/config');
+    await startSshd(configFile);
+    const outcome = await createAndRestart('remote-config');
+    await assertResolvesToKey(outcome.alias!, path.join(world.sshDir, 'remote-config.pem'), configFile);
+    assert.ok(!(await fs.readFile(world.configPath, 'utf8').catch(() => '')).includes('remote-config'), '~/.ssh/config is left alone');
+
+    const prompter = world.script({ answer: 'Trust and Continue' }, { answer: undefined });
+    const tested = await vscode.commands.executeCommand<LoginCheckOutcome>('swas.testSshConnection', await serverNode(world.api.tree, DEMO_REGION_ID, 'web-1'));
+    assert.strictEqual(tested.kind, 'hostKeyUnknown', prompter.shown.map((s) => s.text).join('\n'));
+    assert.match(prompter.lastMessage()?.text ?? '', /SSH login to web-1 works/, prompter.shown.map((s) => s.text).join('\n'));
+    const { stdout } = await run('ssh-keygen', ['-F', sshd!.port === 22 ? WEB1.publicIpAddress : `[${WEB1.publicIpAddress}]:${sshd!.port}`, '-f', knownHosts()]);
+    assert.ok(stdout.includes('ssh-ed25519'), 'the trusted key is in the known_hosts ssh reads, ~/.ssh/known_hosts');
+    assert.deepStrictEqual((await fs.readdir(path.dirname(world.home))).sort(), ['First Last'], 'nothing written beside the home (a path cut at its space)');
+    assert.strictEqual(await login(outcome.alias!, configFile), LocalSshd.loginUser());
+    assert.strictEqual(os.userInfo().homedir, world.home, 'the passwd home is HOME');
+  });
+});

@@ -77,7 +77,9 @@ export function claimRows(claimsText) {
         problems.push(`docs/claims.md line ${line} (${id}): "${item}" is not a test reference; write \`test/…/file\` › exact title, one per line, separated by <br>.`);
         continue;
       }
-      references.push({ file: reference[1], title: reference[2].trim() });
+      // A title holding `<…>` (which Markdown would take for HTML) is wrapped in backticks.
+      const title = reference[2].trim().replace(/^`(.*)`$/, '$1');
+      references.push({ file: reference[1], title });
     }
     rows.push({ id, section, line, references });
   });
@@ -161,7 +163,7 @@ describe('README claims and docs/claims.md', () => {
   // The checker itself, on small inputs: each mistake is caught and the message says what to fix.
   const files = {
     'test/integration/a.test.ts': "suite('A suite', () => {\n  test('does it', () => {});\n  test(`${label}: each`, () => {});\n  test('the user\\'s key', () => {});\n});\n",
-    'test/ui/b.ui.mjs': "await ui.test('clicks it', async () => {});\n",
+    'test/ui/b.ui.mjs': "await ui.test('clicks it', async () => {});\nawait ui.test('opens <name>.pem', async () => {});\n",
     'test/unit/c.test.ts': "test('unit only', () => {});\n",
   };
   const read = (file) => files[file];
@@ -171,7 +173,7 @@ describe('README claims and docs/claims.md', () => {
   test('checker: accepts test, suite, template and escaped titles, and unit-only rows in the unproven section', () => {
     const readme = 'Does it. <!-- claim: does-it -->\nMore. <!-- claim: more, unit-only -->\n';
     const text = claims(
-      "| `does-it` | x | `test/integration/a.test.ts` › does it<br>`test/ui/b.ui.mjs` › clicks it |\n| `more` | y | `test/integration/a.test.ts` › A suite<br>`test/integration/a.test.ts` › ${label}: each<br>`test/integration/a.test.ts` › the user's key |",
+      "| `does-it` | x | `test/integration/a.test.ts` › does it<br>`test/ui/b.ui.mjs` › clicks it<br>`test/ui/b.ui.mjs` › `opens <name>.pem` |\n| `more` | y | `test/integration/a.test.ts` › A suite<br>`test/integration/a.test.ts` › ${label}: each<br>`test/integration/a.test.ts` › the user's key |",
       '| `unit-only` | z | `test/unit/c.test.ts` › unit only | no host test yet |',
     );
     assert.deepEqual(claimProblems(readme, text, read), []);

@@ -1,6 +1,6 @@
 // `npm run bench`: performance figures against their budgets. Not a test: nothing fails on a slow
 // figure; it prints one table, writes bench-results/latest.json (raw samples), docs/bench.md and the
-// table between the bench markers in README.md, so every figure in the docs comes from this run.
+// table between the bench markers in CONTRIBUTING.md, so every figure in the docs comes from this run.
 //   1. build     scripts/build.mjs, `tsc -p .`, `npm run package` (production bundle + VSIX)
 //   2. host      bash test/host/install.sh (idempotent)
 //   3. node      SSH config edits at 500/5,000/50,000 hosts (out/test/bench/sshConfigBench.js)
@@ -206,7 +206,8 @@ Top dependencies in the bundle: ${topDependencies.map((d) => `${d.name} ${d.kib}
 `;
 fs.writeFileSync(path.join(repoRoot, 'docs/bench.md'), benchDoc);
 
-const readmePath = path.join(repoRoot, 'README.md');
+// The figures table lives in CONTRIBUTING.md (Performance); README.md links to it.
+const readmePath = path.join(repoRoot, 'CONTRIBUTING.md');
 const readme = fs.readFileSync(readmePath, 'utf8');
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
@@ -214,6 +215,6 @@ if (readme.includes(START) && readme.includes(END)) {
   const section = `${START}\nLatest \`npm run bench\` (${machineLine}; details in [docs/bench.md](docs/bench.md)):\n\n${table}\n${END}`;
   fs.writeFileSync(readmePath, readme.slice(0, readme.indexOf(START)) + section + readme.slice(readme.indexOf(END) + END.length));
 } else {
-  console.warn(`README.md has no ${START} … ${END} markers; its table was not updated`);
+  console.warn(`CONTRIBUTING.md has no ${START} … ${END} markers; its table was not updated`);
 }
-console.log('\nwritten: bench-results/latest.json, docs/bench.md, README.md (Performance)');
+console.log('\nwritten: bench-results/latest.json, docs/bench.md, CONTRIBUTING.md (Performance)');

@@ -94,7 +94,7 @@ export class CoverageRun {
 
   /**
    * Runs c8 over everything kept; returns the summary line for src/ (or why there is none). With all
-   * three suites kept, the figure also goes into README.md (between its figure:coverage markers).
+   * three suites kept, the figure also goes into CONTRIBUTING.md (between its figure:coverage markers).
    */
   report() {
     const reportDir = path.join(repoRoot, 'coverage');

@@ -1,18 +1,25 @@
-// Keeps a figure in README.md between `<!-- figure:NAME -->` and `<!-- /figure:NAME -->`, written by
-// the command that measures it (npm test's coverage, npm run mutate), never pasted by hand.
+// Keeps a figure between `<!-- figure:NAME -->` and `<!-- /figure:NAME -->` in README.md or CONTRIBUTING.md
+// (whichever holds the markers; the contributor figures live in CONTRIBUTING.md), written by the command that
+// measures it (npm test's coverage, npm run mutate), never pasted by hand.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const README = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'), 'README.md');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DOCS = ['README.md', 'CONTRIBUTING.md'].map((name) => path.join(repoRoot, name));
 
-/** Replaces the text between the markers named `name`; throws if README.md has no such markers. */
+/** Replaces the text between the markers named `name`; throws if neither file has such markers. */
 export function writeReadmeFigure(name, text) {
-  const readme = fs.readFileSync(README, 'utf8');
   const open = `<!-- figure:${name} -->`;
   const close = `<!-- /figure:${name} -->`;
-  const start = readme.indexOf(open);
-  const end = readme.indexOf(close);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${open} … ${close} markers`);
-  fs.writeFileSync(README, `${readme.slice(0, start + open.length)}${text}${readme.slice(end)}`);
+  for (const file of DOCS) {
+    const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const start = doc.indexOf(open);
+    const end = doc.indexOf(close);
+    if (start >= 0 && end > start) {
+      fs.writeFileSync(file, `${doc.slice(0, start + open.length)}${text}${doc.slice(end)}`);
+      return;
+    }
+  }
+  throw new Error(`neither README.md nor CONTRIBUTING.md has ${open} … ${close} markers`);
 }

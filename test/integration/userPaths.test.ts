@@ -119,7 +119,7 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
   }
 
   for (const target of ['Saved As/k.pem', "it's #1/k.pem", '100% sure/k.pem']) {
-    test(`key folder not writable, Save As… ${JSON.stringify(`~/${target}`)}: the entry points there and plain ssh logs in`, async () => {
+    test(`key folder not writable, Save As… "~/${target}": the entry points there and plain ssh logs in`, async () => {
       const keys = path.join(world.home, 'read-only keys');
       await fs.mkdir(keys, { recursive: true, mode: 0o700 });
       await mounts.readOnly(keys);

@@ -212,7 +212,7 @@ describe('one quoting rule for every value (sshConfigValue), read back by real O
     assert.equal(sshConfigValue('IdentityFile', '/a=b'), '"/a=b"');
   });
 
-  test('what OpenSSH versions would read differently is refused: ", a \\ before a quote, blank or \\, %% in User, control characters', () => {
+  test('what OpenSSH versions would read differently is refused: a double quote, a backslash before a quote, blank or backslash, % in User, control characters', () => {
     for (const [keyword, value] of [
       ['IdentityFile', '/a"b'], ['IdentityFile', "/a\\'b"], ['IdentityFile', '/a\\ b'], ['IdentityFile', '/a\\\\b'], ['IdentityFile', '/a\\'],
       ['IdentityFile', '/a\u0001b'], ['User', '100%'], ['HostName', '%h'], ['User', ''],

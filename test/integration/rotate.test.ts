@@ -28,6 +28,7 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
   this.timeout(180_000);
   let world: World;
   const sshds = new Map<string, LocalSshd>();
+  const ports = new Map<string, number>();
 
   suiteSetup(async () => {
     assert.ok(LocalSshd.available(), `${SSHD} is missing: install openssh-server (test/host/install.sh does)`);
@@ -42,6 +43,7 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
   teardown(async () => {
     for (const sshd of sshds.values()) await sshd.stop();
     sshds.clear();
+    ports.clear();
     await world.configure({ defaultUser: undefined, restartTimeout: undefined });
   });
 
@@ -51,10 +53,16 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
   const keyPair = (name: string) => world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === name);
   const publicKeyOf = (name: string) => keyPair(name)!.publicKey.split(' ')[1];
 
+  /**
+   * An sshd for `server`. One that comes back after a stop listens on its earlier port, as root's does on 22: ssh
+   * takes the first Port the config gives a host, so a second `Match host … Port` line would never be used.
+   */
   async function startSshd(server: DemoServer): Promise<void> {
-    const sshd = await LocalSshd.start(server.publicIpAddress, authorizedKeys(server.instanceName));
+    const earlierPort = ports.get(server.instanceName);
+    const sshd = await LocalSshd.start(server.publicIpAddress, authorizedKeys(server.instanceName), earlierPort);
     sshds.set(server.instanceName, sshd);
-    if (sshd.port !== 22) {
+    ports.set(server.instanceName, sshd.port);
+    if (earlierPort === undefined && sshd.port !== 22) {
       // Not root: sshd listens on a high port, which the user's own config names, as a real user's would.
       await fs.appendFile(world.configPath, `Match host ${server.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
     }

@@ -59,11 +59,12 @@ export class LocalSshd {
     return existsSync(SSHD);
   }
 
-  static async start(host: string, authorizedKeysFile: string): Promise<LocalSshd> {
+  /** `port`: where a server that comes back listens again (the port its earlier sshd had, which the user's config names). */
+  static async start(host: string, authorizedKeysFile: string, port?: number): Promise<LocalSshd> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-sshd-'));
     const hostKeyFile = path.join(dir, 'host_key');
     const privilege = currentPrivilege();
-    const port = privilege === 'root' ? 22 : await freePort(host);
+    port ??= privilege === 'root' ? 22 : await freePort(host);
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKeyFile]);
     await fs.writeFile(
       path.join(dir, 'sshd_config'),

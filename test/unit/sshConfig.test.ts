@@ -22,6 +22,7 @@ import { currentPrivilege } from '../support/privilege';
 import { onlyOn } from '../support/platform';
 import { verifyBlock } from '../../src/ssh/sshVerify';
 import { ensureOpenSsh } from './support/openssh';
+import { ensureFuseOpen, ensureTool } from './support/systemTools';
 import { silentLogger } from '../../src/logger';
 
 const BLOCK: ManagedBlock = {
@@ -230,8 +231,9 @@ describe('updateSshConfig on disk', () => {
   let savedHome: string | undefined;
   const undoUnwritable: Array<() => void> = [];
   /**
-   * Makes `target` refuse every write: `chattr +i` as real root; inside a normal user's `unshare -r`, which has no
-   * CAP_LINUX_IMMUTABLE, a read-only bind mount of it (EROFS instead of EPERM, the same refusal for the code).
+   * Makes the folder `target` refuse every write: `chattr +i` as real root; inside a normal user's `unshare -r`,
+   * which has no CAP_LINUX_IMMUTABLE, a read-only bind mount of it (EROFS instead of EPERM, the same refusal for the
+   * code: the candidate cannot be created there).
    */
   const makeUnwritable = (target: string) => {
     if (currentPrivilege() === 'root') {
@@ -242,6 +244,24 @@ describe('updateSshConfig on disk', () => {
     execFileSync('mount', ['--bind', target, target]);
     undoUnwritable.push(() => execFileSync('umount', [target]));
     execFileSync('mount', ['-o', 'remount,ro,bind', target]);
+  };
+  /**
+   * Makes the file `target` immutable: `chattr +i` as real root; inside a normal user's `unshare -r`, a bindfs
+   * --rename-deny view of its folder over the folder itself. Both refuse the rename onto it with EPERM and still
+   * let a new file (the backup) be written beside it. Not a read-only bind mount of the file: rename(2) onto a mount
+   * point answers EBUSY whatever the mount's flags, which is a mount point, not an immutable file.
+   */
+  const makeImmutable = (target: string) => {
+    if (currentPrivilege() === 'root') {
+      execFileSync('chattr', ['+i', target]);
+      undoUnwritable.push(() => execFileSync('chattr', ['-i', target]));
+      return;
+    }
+    ensureTool('bindfs', 'bindfs');
+    ensureFuseOpen();
+    const folder = path.dirname(target);
+    execFileSync('bindfs', ['--rename-deny', folder, folder]);
+    undoUnwritable.push(() => execFileSync('umount', [folder]));
   };
 
   before(ensureOpenSsh);
@@ -304,17 +324,15 @@ describe('updateSshConfig on disk', () => {
   test('an immutable config is an IO error and stays unchanged', async () => {
     const configPath = path.join(home, 'config');
     await fs.writeFile(configPath, 'Host a\n');
-    makeUnwritable(configPath);
-    // rename(2): EPERM for an immutable file, EROFS on a read-only mount.
-    const refused = currentPrivilege() === 'root' ? 'EPERM' : 'EROFS';
+    makeImmutable(configPath);
     await assert.rejects(
       updateSshConfig(configPath, setBlock(BLOCK), { region: 'cn-hangzhou', keyPairName: 'my-key' }),
       (error: unknown) => {
         assert.ok(error instanceof SshConfigError);
         assert.equal(error.code, 'IO');
-        assert.equal(error.message, `Cannot replace ${configPath} (${refused}): its folder or the file is not writable. Nothing was changed.`);
+        assert.equal(error.message, `Cannot replace ${configPath} (EPERM): its folder or the file is not writable. Nothing was changed.`);
         assert.equal(error.path, configPath);
-        assert.equal((error.cause as NodeJS.ErrnoException).code, refused);
+        assert.equal((error.cause as NodeJS.ErrnoException).code, 'EPERM', 'rename(2) onto an immutable file');
         return true;
       },
     );

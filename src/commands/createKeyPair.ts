@@ -225,6 +225,9 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
   const attached = outcome.attachResults?.some((r) => r.success) ?? false;
   if (attached && server) {
     await services.pendingRestarts.attached(region, [server.instanceId], keyPairName);
+    if (!server.publicIpAddress) {
+      notes.push(vscode.l10n.t('{0} has no public IP address yet, so its SSH host has no address to connect to. Once the server has one, use Connect with Remote-SSH on it in the SWAS sidebar: that fills the address in.', server.instanceName));
+    }
   }
 
   if (kept.path) {
@@ -295,7 +298,7 @@ async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, a
   const reveal = vscode.l10n.t('Reveal Key File');
   const actions = [
     ...(attached ? [restart] : []),
-    ...(outcome.alias && outcome.server && attached ? [connect] : []),
+    ...(outcome.alias && outcome.server?.publicIpAddress && attached ? [connect] : []),
     ...(outcome.configPath ? [openConfig] : []),
     ...(outcome.privateKeyPath ? [reveal] : []),
   ];

@@ -1,7 +1,9 @@
+import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
 import type { Instance } from '../cloud/client';
 import type { Services } from '../services';
 import { blockWithoutServers, blockWithServers } from '../ssh/hostEntries';
+import { publicKeyOfPrivateKey } from '../ssh/localKey';
 import { identityFileForConfig } from '../ssh/paths';
 import {
   formatProblems,
@@ -104,6 +106,8 @@ export async function writeKeyPairEntry(services: Services, places: SshPlaces, e
     .filter((s) => s.publicIpAddress)
     .map((s) => ({ instanceId: s.instanceId, instanceName: s.instanceName, publicIpAddress: s.publicIpAddress! }));
   try {
+    // Every key written here was matched or made by its public key; the path stands in for a key file unreadable now.
+    const publicKey = publicKeyOfPrivateKey(await fs.readFile(entry.privateKeyPath, 'utf8').catch(() => '')) ?? entry.privateKeyPath;
     const identityFile = identityFileForConfig(entry.privateKeyPath, places.tildeHome, process.platform);
     const base = { region: regionId, keyPairName, user: places.defaultUser, identityFile };
     const result = await updateSshConfigWithRepairs(
@@ -111,7 +115,7 @@ export async function writeKeyPairEntry(services: Services, places: SshPlaces, e
       places.configPath,
       (current, text) => {
         const kept = current && entry.fresh ? { ...current, hosts: current.hosts.slice(0, 1).map((h) => ({ alias: h.alias })) } : current;
-        return blockWithServers(text, kept, base, targets);
+        return blockWithServers(text, kept, base, targets, publicKey);
       },
       { region: regionId, keyPairName, logger: services.log },
     );

@@ -7,7 +7,7 @@ import type { ResolvedCredentials } from '../cloud/credentials';
 import { KEY_PAIR_QUOTA } from '../cloud/keyPairName';
 import { isPlausibleRegionId } from '../cloud/regions';
 import { sshPlaces } from '../local/machine';
-import { writeKeyPairEntry } from '../local/sshEntries';
+import { removeEntriesUnderOtherKeyPairs, writeKeyPairEntry } from '../local/sshEntries';
 import type { Services } from '../services';
 import { homeDirectory, Settings } from '../settings';
 import { samePublicKey } from '../ssh/keyFormat';
@@ -230,8 +230,12 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     }
   }
 
+  const places = await sshPlaces(settings);
+  if (attached && server) {
+    // As Attach does: the server's entry under the key pair it had would no longer log in.
+    warnings.push(...(await removeEntriesUnderOtherKeyPairs(services, places, region, keyPairName, [server.instanceId])).problems);
+  }
   if (kept.path) {
-    const places = await sshPlaces(settings);
     const entry = await writeKeyPairEntry(services, places, {
       regionId: region,
       keyPairName,

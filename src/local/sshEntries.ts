@@ -7,6 +7,7 @@ import { publicKeyOfPrivateKey } from '../ssh/localKey';
 import { identityFileForConfig } from '../ssh/paths';
 import {
   formatProblems,
+  listManagedBlocks,
   ManagedBlock,
   repairSshConfig,
   SshConfigError,
@@ -153,4 +154,49 @@ export async function removeKeyPairEntry(services: Services, places: SshPlaces, 
   } catch (error) {
     return problemOf(services, places, error).problem;
   }
+}
+
+export interface EntriesRemoved {
+  /** Per key pair whose block held Host entries of these servers: the aliases removed. */
+  removed: { keyPairName: string; aliases: string[] }[];
+  /** Why a block could not be changed, as shown to the user. */
+  problems: string[];
+}
+
+/**
+ * A server holds one key pair, and an attach replaces the one it had: once the servers use
+ * `keyPairName` (undefined: none), their Host entries under our other key pairs log in with a key
+ * they no longer trust. Removes those entries, whatever changed the key pair (this editor, the
+ * console, another machine).
+ */
+export async function removeEntriesUnderOtherKeyPairs(
+  services: Services,
+  places: SshPlaces,
+  regionId: string,
+  keyPairName: string | undefined,
+  instanceIds: readonly string[],
+): Promise<EntriesRemoved> {
+  const result: EntriesRemoved = { removed: [], problems: [] };
+  let blocks: ManagedBlock[];
+  try {
+    // Read now, not from `places`: the command may have written the file since.
+    blocks = listManagedBlocks(await fs.readFile(places.configPath, 'utf8'));
+  } catch {
+    // No file, or broken markers: nothing to remove here; a write reports the markers.
+    return result;
+  }
+  for (const block of blocks) {
+    const stale = block.hosts.filter((h) => h.instanceId && instanceIds.includes(h.instanceId));
+    if (block.region !== regionId || block.keyPairName === keyPairName || stale.length === 0) {
+      continue;
+    }
+    const problem = await removeServerEntries(services, places, regionId, block.keyPairName, stale.map((h) => h.instanceId!));
+    if (problem) {
+      result.problems.push(problem);
+    } else {
+      services.log.info(`Removed the SSH hosts ${stale.map((h) => h.alias).join(', ')} of "${block.keyPairName}": their servers use ${keyPairName ? `"${keyPairName}"` : 'no key pair'} now.`);
+      result.removed.push({ keyPairName: block.keyPairName, aliases: stale.map((h) => h.alias) });
+    }
+  }
+  return result;
 }

@@ -81,9 +81,10 @@ export async function testSshConnection(services: Services, args?: ServerArgs, f
   if (!client) {
     return undefined;
   }
+  const region = regionId;
   let current: string | undefined;
   try {
-    current = (await prompter.progress(vscode.l10n.t('Checking the key pair of {0}…', server.instanceName), () => client.describeInstanceKeyPair(regionId!, server.instanceId))).keyPairName;
+    current = (await prompter.progress(vscode.l10n.t('Checking the key pair of {0}…', server.instanceName), () => client.describeInstanceKeyPair(region, server.instanceId))).keyPairName;
   } catch (error) {
     await showCloudError(services, error, regionId);
     return undefined;

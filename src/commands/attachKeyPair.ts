@@ -5,7 +5,7 @@ import type { Services } from '../services';
 import { callWithRetry } from '../ui/showCloudError';
 import { restartServers } from './restartServer';
 import { localPrivateKey, sshPlaces } from '../local/machine';
-import { removeServerEntries, writeKeyPairEntry } from '../local/sshEntries';
+import { removeEntriesUnderOtherKeyPairs, writeKeyPairEntry } from '../local/sshEntries';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
 import type { KeyPairArgs } from '../commandArgs';
 import { readSettings } from '../settings';
@@ -118,15 +118,9 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
   const attached = chosen.filter((i) => results.some((r) => r.success && r.instanceId === i.instanceId));
 
   const lines = resultLines(results, chosen);
-  // A server holds one key pair: its Host entry under the key pair it had would now fail to log in.
   const places = await sshPlaces(readSettings());
-  for (const server of attached) {
-    const previous = currentKeyPair(server);
-    const problem = previous && (await removeServerEntries(services, places, regionId, previous, [server.instanceId]));
-    if (problem) {
-      lines.push(problem);
-    }
-  }
+  const moved = await removeEntriesUnderOtherKeyPairs(services, places, regionId, keyPair.keyPairName, attached.map((i) => i.instanceId));
+  lines.push(...moved.problems);
   let aliases = new Map<string, string>();
   const privateKey = attached.length > 0 ? await localPrivateKey(places, services.placedKeyFiles, regionId, keyPair) : undefined;
   if (privateKey) {

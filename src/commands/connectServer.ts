@@ -7,6 +7,7 @@ import type { ServerArgs } from '../commandArgs';
 import { localPrivateKey, sshPlaces } from '../local/machine';
 import { writeKeyPairEntry } from '../local/sshEntries';
 import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
+import { dropStaleEntries } from '../ui/staleEntries';
 import { readSettings } from '../settings';
 
 export type ConnectServerOutcome =
@@ -15,8 +16,8 @@ export type ConnectServerOutcome =
 
 /**
  * SWAS: Connect with Remote-SSH (server). Makes sure our SSH config has an entry for this server
- * with the key pair attached to it, when that private key is on this machine; otherwise says
- * what to do instead.
+ * with the key pair attached to it, when that private key is on this machine, and none under a key
+ * pair it no longer uses; otherwise says what to do instead.
  */
 export async function connectServer(services: Services, args?: ServerArgs): Promise<ConnectServerOutcome | undefined> {
   const { prompter } = services;
@@ -56,6 +57,11 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
     return undefined;
   }
   const { keyPair } = lookedUp;
+  const places = await sshPlaces(readSettings());
+  const stale = await dropStaleEntries(services, places, region, server, keyPair?.keyPairName);
+  if (stale.sentences.length > 0) {
+    void prompter.message(stale.failed ? 'warning' : 'info', stale.sentences.join(' '));
+  }
   if (!keyPair) {
     const attach = vscode.l10n.t('Create Key Pair');
     const choice = await prompter.message(
@@ -68,7 +74,6 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
     }
     return { kind: 'noKeyPair' };
   }
-  const places = await sshPlaces(readSettings());
   const privateKey = await localPrivateKey(places, services.placedKeyFiles, region, keyPair);
   if (!privateKey) {
     void prompter.message(

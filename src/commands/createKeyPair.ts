@@ -7,7 +7,7 @@ import type { ResolvedCredentials } from '../cloud/credentials';
 import { KEY_PAIR_QUOTA } from '../cloud/keyPairName';
 import { isPlausibleRegionId } from '../cloud/regions';
 import { sshPlaces } from '../local/machine';
-import { writeKeyPairEntry } from '../local/sshEntries';
+import { removeEntriesUnderOtherKeyPairs, writeKeyPairEntry } from '../local/sshEntries';
 import type { Services } from '../services';
 import { homeDirectory, Settings } from '../settings';
 import { samePublicKey } from '../ssh/keyFormat';
@@ -228,8 +228,12 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     await services.pendingRestarts.attached(region, [server.instanceId], keyPairName);
   }
 
+  const places = await sshPlaces(settings);
+  if (attached && server) {
+    // As Attach does: the server's entry under the key pair it had would no longer log in.
+    warnings.push(...(await removeEntriesUnderOtherKeyPairs(services, places, region, keyPairName, [server.instanceId])).problems);
+  }
   if (kept.path) {
-    const places = await sshPlaces(settings);
     const entry = await writeKeyPairEntry(services, places, {
       regionId: region,
       keyPairName,
@@ -287,6 +291,8 @@ async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, a
     headline = outcome.privateKeyPath
       ? vscode.l10n.t('Key pair "{0}" is created and its private key saved.', outcome.keyPairName)
       : vscode.l10n.t('Key pair "{0}" is created.', outcome.keyPairName);
+  } else if (server && !server.publicIpAddress) {
+    headline = vscode.l10n.t('Key pair "{0}" is ready. Restart {1} for the key to take effect. It has no public IP address yet, so its SSH host has none to connect to: once it has one, use Connect with Remote-SSH on it in the SWAS sidebar, which fills it in.', outcome.keyPairName, server.instanceName);
   } else if (server) {
     headline = vscode.l10n.t('Key pair "{0}" is ready. Restart {1} for the key to take effect, then connect.', outcome.keyPairName, server.instanceName);
   } else {
@@ -298,7 +304,7 @@ async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, a
   const connect = vscode.l10n.t('Connect');
   const openConfig = vscode.l10n.t('Open SSH Config');
   const reveal = vscode.l10n.t('Reveal Key File');
-  const buttons = [...(server ? [restart] : []), ...(outcome.alias && server ? [connect] : [])];
+  const buttons = [...(server ? [restart] : []), ...(outcome.alias && server?.publicIpAddress ? [connect] : [])];
   const items = [
     ...(outcome.configPath && outcome.alias ? [{ label: openConfig, detail: [vscode.l10n.t('SSH host {0} in {1}.', outcome.alias, outcome.configPath), ...notes.config].join(' ') }] : []),
     ...(outcome.privateKeyPath ? [{ label: reveal, detail: [`${outcome.privateKeyPath}${machine}${outcome.fingerprint ? ` · ${outcome.fingerprint}` : ''}`, ...notes.key].join(' ') }] : []),

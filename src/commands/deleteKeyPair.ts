@@ -5,10 +5,13 @@ import { toCloudError } from '../cloud/errors';
 import type { KeyPair } from '../cloud/client';
 import type { Services } from '../services';
 import { hostsInKnownHosts, hostsNamedNowhereElse, removeFromKnownHosts, sshKeygenAvailable } from '../ssh/knownHosts';
+import { knownHostsName, sshTarget } from '../ssh/loginCheck';
+import { expandHome } from '../ssh/paths';
+import type { ManagedBlock } from '../ssh/sshConfig';
 import { showCloudError } from '../ui/showCloudError';
 import { detachFrom } from './detachKeyPair';
 import type { KeyPairArgs } from '../commandArgs';
-import { localPrivateKey, managedBlockOf, sshPlaces } from '../local/machine';
+import { localPrivateKey, managedBlockOf, SshPlaces, sshPlaces } from '../local/machine';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
 import { removeKeyPairEntry } from '../local/sshEntries';
 import { readSettings } from '../settings';
@@ -71,18 +74,42 @@ async function localLeftovers(services: Services, regionId: string, keyPair: Key
   if (hosts.length < candidates.length) {
     services.log.info(`Keeping known_hosts lines for ${candidates.filter((h) => !hosts.includes(h)).join(', ')}: other SSH config entries connect there.`);
   }
-  if (hosts.length > 0 && (await existing(places.knownHostsPath)) && (await sshKeygenAvailable())) {
-    const known = await hostsInKnownHosts(hosts, places.knownHostsPath);
-    if (known.length > 0) {
-      leftovers.push({
-        label: vscode.l10n.t('known_hosts lines for {0} in {1}', known.join(', '), places.knownHostsPath),
-        remove: async () => {
-          await removeFromKnownHosts(known, places.knownHostsPath);
-        },
-      });
+  if (hosts.length > 0 && (await sshKeygenAvailable())) {
+    for (const [file, names] of await knownHostsNames(services, places, block, hosts)) {
+      const known = (await existing(file)) ? await hostsInKnownHosts(names, file) : [];
+      if (known.length > 0) {
+        leftovers.push({
+          label: vscode.l10n.t('known_hosts lines for {0} in {1}', known.join(', '), file),
+          remove: async () => {
+            await removeFromKnownHosts(known, file);
+          },
+        });
+      }
     }
   }
   return leftovers;
+}
+
+/**
+ * known_hosts file → the names the hosts have there, as OpenSSH itself resolves them (`ssh -G`):
+ * through our alias for the host when the block has one, else the bare address, so the user's
+ * `UserKnownHostsFile` and `Port` count, and a host off port 22 is `[ip]:port`.
+ */
+async function knownHostsNames(services: Services, places: SshPlaces, block: ManagedBlock | undefined, hosts: string[]): Promise<Map<string, string[]>> {
+  const byFile = new Map<string, string[]>();
+  const add = (file: string, name: string) => byFile.set(file, [...new Set([...(byFile.get(file) ?? []), name])]);
+  for (const host of hosts) {
+    const alias = block?.hosts.find((h) => h.hostName === host)?.alias ?? host;
+    try {
+      const where = await sshTarget(alias, places.remoteSshConfigFile);
+      where.knownHostsFiles.forEach((file) => add(expandHome(file, places.tildeHome), knownHostsName(where.hostName, where.port)));
+    } catch (error) {
+      // No ssh to ask: OpenSSH's default file and name.
+      services.log.warn(`ssh -G ${alias} failed (${error instanceof Error ? error.message : String(error)}); looking in ${places.knownHostsPath} only.`);
+      add(places.knownHostsPath, host);
+    }
+  }
+  return byFile;
 }
 
 /**

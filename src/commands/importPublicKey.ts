@@ -185,11 +185,13 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
   const outcome: ImportOutcome = { regionId, keyPairName: name, publicKey: publicKey!, privateKeyPath: chosenPrivateKey };
 
   const parts = [vscode.l10n.t('Key pair "{0}" imported to {1} ({2}).', name, regionId, sha256Fingerprint(publicKey!))];
+  let configProblem = false;
   if (chosenPrivateKey) {
     parts.push(vscode.l10n.t('Private key: {0}.', chosenPrivateKey));
     const entry = await writeKeyPairEntry(services, places, { regionId, keyPairName: name, privateKeyPath: chosenPrivateKey, servers: [], fresh: true });
     if ('problem' in entry) {
       parts.push(entry.problem);
+      configProblem = true;
     } else {
       outcome.alias = entry.firstAlias;
       parts.push(vscode.l10n.t('SSH host: {0}.', outcome.alias ?? ''));
@@ -197,7 +199,8 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
   }
   services.notifyChanged(regionId);
   const attach = vscode.l10n.t('Attach to Server…');
-  const choice = await prompter.message('info', parts.join(' '), attach);
+  // As Create: a key without its SSH entry does not log in, which the user must not miss.
+  const choice = await prompter.message(configProblem ? 'warning' : 'info', parts.join(' '), attach);
   if (choice === attach) {
     await vscode.commands.executeCommand('swas.attachKeyPair', { regionId, keyPair: { keyPairName: name, publicKey, instanceIds: [] } });
   }

@@ -13,6 +13,7 @@ import { sshPlaces } from '../local/machine';
 import { readSettings } from '../settings';
 import { listManagedBlocks } from '../ssh/sshConfig';
 import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
+import { dropStaleEntries } from '../ui/staleEntries';
 
 /** What ssh gets for the TCP connection; the whole check is bounded in loginCheck.ts. */
 export const CONNECT_TIMEOUT_SECONDS = 10;
@@ -21,11 +22,13 @@ const MAX_FOLLOW_UPS = 2;
 
 export type LoginCheckOutcome =
   | { kind: 'noEntry' }
+  /** The entry was for a key pair the server no longer uses: removed, not tested. */
+  | { kind: 'staleEntry'; alias: string; keyPairName?: string }
   | {
       kind: SshDiagnosis['kind'];
       alias: string;
       /** For permissionDenied: why, as far as the extension can tell. */
-      cause?: 'restartPending' | 'otherKeyPair' | 'noKeyPair' | 'keyRefused';
+      cause?: 'restartPending' | 'keyRefused';
       /** The outcome of the check run again after a fix the user accepted. */
       after?: LoginCheckOutcome;
     };
@@ -72,6 +75,32 @@ export async function testSshConnection(services: Services, args?: ServerArgs, f
       await vscode.commands.executeCommand('swas.connectServer', { regionId, instance: server });
     }
     return { kind: 'noEntry' };
+  }
+  // The entry may predate a change of the server's key pair elsewhere (console, another machine):
+  // testing it would test a key the server no longer trusts.
+  const client = await clientOrExplain(services);
+  if (!client) {
+    return undefined;
+  }
+  const region = regionId;
+  let current: string | undefined;
+  try {
+    current = (await prompter.progress(vscode.l10n.t('Checking the key pair of {0}…', server.instanceName), () => client.describeInstanceKeyPair(region, server.instanceId))).keyPairName;
+  } catch (error) {
+    await showCloudError(services, error, regionId);
+    return undefined;
+  }
+  if (current !== block.keyPairName) {
+    const stale = await dropStaleEntries(services, places, regionId, server, current);
+    const connect = vscode.l10n.t('Connect to Server with Remote-SSH');
+    const next = current
+      ? vscode.l10n.t('Connect to the server once: that writes its SSH host for "{0}" when the private key of "{0}" is on this machine. Then test again.', current)
+      : vscode.l10n.t('Attach a key pair whose private key is on this machine to {0}, restart it, then test again.', server.instanceName);
+    const choice = await prompter.message('warning', [...stale.sentences, next].join(' '), ...(current ? [connect] : []));
+    if (choice === connect) {
+      await vscode.commands.executeCommand('swas.connectServer', { regionId, instance: server });
+    }
+    return { kind: 'staleEntry', alias, keyPairName: current };
   }
   const target: Target = { regionId, instance: server, alias, block, configFile: places.remoteSshConfigFile };
   const { diagnosis, stderr } = await prompter.progress(vscode.l10n.t('Testing the SSH connection to {0} ({1})…', server.instanceName, alias), () =>
@@ -174,7 +203,7 @@ async function addFirewallRule(services: Services, client: SwasClient, target: T
   return choice === testAgain ? again() : undefined;
 }
 
-async function explainDenied(services: Services, target: Target): Promise<'restartPending' | 'otherKeyPair' | 'noKeyPair' | 'keyRefused' | undefined> {
+async function explainDenied(services: Services, target: Target): Promise<'restartPending' | 'keyRefused'> {
   const { prompter } = services;
   const { instance, regionId, block } = target;
   const pending = services.pendingRestarts.get(regionId, instance.instanceId);
@@ -195,34 +224,7 @@ async function explainDenied(services: Services, target: Target): Promise<'resta
     }
     return 'restartPending';
   }
-  const client = await clientOrExplain(services);
-  if (!client) {
-    return undefined;
-  }
-  let current: string | undefined;
-  try {
-    current = (await client.describeInstanceKeyPair(regionId, instance.instanceId)).keyPairName;
-  } catch (error) {
-    await showCloudError(services, error, regionId);
-    return undefined;
-  }
-  if (!current) {
-    void prompter.message('warning', vscode.l10n.t('{0} refused the key, and no key pair is attached to it. Attach "{1}" to it, then restart it.', instance.instanceName, block.keyPairName));
-    return 'noKeyPair';
-  }
-  if (current !== block.keyPairName) {
-    void prompter.message(
-      'warning',
-      vscode.l10n.t(
-        '{0} refused the key: the server uses key pair "{1}", but {2} logs in with the key of "{3}". Attach "{3}" to it and restart it, or connect with the private key of "{1}".',
-        instance.instanceName,
-        current,
-        target.alias,
-        block.keyPairName,
-      ),
-    );
-    return 'otherKeyPair';
-  }
+  // The cloud was asked before the login: the server uses this block's key pair.
   void prompter.message(
     'warning',
     vscode.l10n.t(

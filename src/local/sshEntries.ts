@@ -1,10 +1,13 @@
+import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
 import type { Instance } from '../cloud/client';
 import type { Services } from '../services';
 import { blockWithoutServers, blockWithServers } from '../ssh/hostEntries';
+import { publicKeyOfPrivateKey } from '../ssh/localKey';
 import { identityFileForConfig } from '../ssh/paths';
 import {
   formatProblems,
+  listManagedBlocks,
   ManagedBlock,
   repairSshConfig,
   SshConfigError,
@@ -104,6 +107,8 @@ export async function writeKeyPairEntry(services: Services, places: SshPlaces, e
     .filter((s) => s.publicIpAddress)
     .map((s) => ({ instanceId: s.instanceId, instanceName: s.instanceName, publicIpAddress: s.publicIpAddress! }));
   try {
+    // Every key written here was matched or made by its public key; the path stands in for a key file unreadable now.
+    const publicKey = publicKeyOfPrivateKey(await fs.readFile(entry.privateKeyPath, 'utf8').catch(() => '')) ?? entry.privateKeyPath;
     const identityFile = identityFileForConfig(entry.privateKeyPath, places.tildeHome, process.platform);
     const base = { region: regionId, keyPairName, user: places.defaultUser, identityFile };
     const result = await updateSshConfigWithRepairs(
@@ -111,7 +116,7 @@ export async function writeKeyPairEntry(services: Services, places: SshPlaces, e
       places.configPath,
       (current, text) => {
         const kept = current && entry.fresh ? { ...current, hosts: current.hosts.slice(0, 1).map((h) => ({ alias: h.alias })) } : current;
-        return blockWithServers(text, kept, base, targets);
+        return blockWithServers(text, kept, base, targets, publicKey);
       },
       { region: regionId, keyPairName, logger: services.log },
     );
@@ -149,4 +154,49 @@ export async function removeKeyPairEntry(services: Services, places: SshPlaces, 
   } catch (error) {
     return problemOf(services, places, error).problem;
   }
+}
+
+export interface EntriesRemoved {
+  /** Per key pair whose block held Host entries of these servers: the aliases removed. */
+  removed: { keyPairName: string; aliases: string[] }[];
+  /** Why a block could not be changed, as shown to the user. */
+  problems: string[];
+}
+
+/**
+ * A server holds one key pair, and an attach replaces the one it had: once the servers use
+ * `keyPairName` (undefined: none), their Host entries under our other key pairs log in with a key
+ * they no longer trust. Removes those entries, whatever changed the key pair (this editor, the
+ * console, another machine).
+ */
+export async function removeEntriesUnderOtherKeyPairs(
+  services: Services,
+  places: SshPlaces,
+  regionId: string,
+  keyPairName: string | undefined,
+  instanceIds: readonly string[],
+): Promise<EntriesRemoved> {
+  const result: EntriesRemoved = { removed: [], problems: [] };
+  let blocks: ManagedBlock[];
+  try {
+    // Read now, not from `places`: the command may have written the file since.
+    blocks = listManagedBlocks(await fs.readFile(places.configPath, 'utf8'));
+  } catch {
+    // No file, or broken markers: nothing to remove here; a write reports the markers.
+    return result;
+  }
+  for (const block of blocks) {
+    const stale = block.hosts.filter((h) => h.instanceId && instanceIds.includes(h.instanceId));
+    if (block.region !== regionId || block.keyPairName === keyPairName || stale.length === 0) {
+      continue;
+    }
+    const problem = await removeServerEntries(services, places, regionId, block.keyPairName, stale.map((h) => h.instanceId!));
+    if (problem) {
+      result.problems.push(problem);
+    } else {
+      services.log.info(`Removed the SSH hosts ${stale.map((h) => h.alias).join(', ')} of "${block.keyPairName}": their servers use ${keyPairName ? `"${keyPairName}"` : 'no key pair'} now.`);
+      result.removed.push({ keyPairName: block.keyPairName, aliases: stale.map((h) => h.alias) });
+    }
+  }
+  return result;
 }

@@ -1,4 +1,4 @@
-import { chooseAlias, defaultAlias, HostEntry, ManagedBlock } from './sshConfig';
+import { aliasPart, chooseAlias, defaultAlias, HostEntry, ManagedBlock } from './sshConfig';
 
 export interface ServerTarget {
   instanceId: string;
@@ -6,21 +6,25 @@ export interface ServerTarget {
   publicIpAddress: string;
 }
 
-function aliasSlug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'server';
+/** The server's part of a second Host alias; a name with other characters hashes the server's ID. */
+function serverAliasPart(server: ServerTarget): string {
+  return aliasPart(server.instanceName, server.instanceId).replace(/^-+|-+$/g, '') || 'server';
 }
 
 /**
  * The key pair's block with one Host per server: an entry already made for the server keeps its
  * alias (HostName follows the current IP), the "no server yet" entry is taken over first, and
- * other servers get `swas-<key pair>-<server>` made unique in the whole file.
+ * other servers get `swas-<key pair>-<server>` made unique in the whole file. `publicKey` is the
+ * key pair's, which names it in the aliases of non-ASCII names (defaultAlias).
  */
 export function blockWithServers(
   text: string,
   current: ManagedBlock | undefined,
   base: Omit<ManagedBlock, 'hosts'>,
   servers: readonly ServerTarget[],
+  publicKey: string,
 ): ManagedBlock {
+  const first = defaultAlias(base.keyPairName, { region: base.region, publicKey });
   const hosts: HostEntry[] = (current?.hosts ?? []).map((h) => ({ ...h }));
   const inBlock = (alias: string) => hosts.some((h) => h.alias.toLowerCase() === alias.toLowerCase());
   for (const server of servers) {
@@ -32,7 +36,7 @@ export function blockWithServers(
     } else if (placeholder) {
       Object.assign(placeholder, entry);
     } else {
-      const wanted = hosts.length === 0 ? defaultAlias(base.keyPairName) : `${defaultAlias(base.keyPairName)}-${aliasSlug(server.instanceName)}`;
+      const wanted = hosts.length === 0 ? first : `${first}-${serverAliasPart(server)}`;
       let alias = chooseAlias(text, wanted, base.region, base.keyPairName);
       for (let suffix = 2; inBlock(alias); suffix++) {
         alias = chooseAlias(text, `${wanted}-${suffix}`, base.region, base.keyPairName);
@@ -41,7 +45,7 @@ export function blockWithServers(
     }
   }
   if (hosts.length === 0) {
-    hosts.push({ alias: chooseAlias(text, defaultAlias(base.keyPairName), base.region, base.keyPairName) });
+    hosts.push({ alias: chooseAlias(text, first, base.region, base.keyPairName) });
   }
   // `||`: a block whose User line was deleted reads back with user '' and gets the default again.
   return { ...base, user: current?.user || base.user, hosts };
@@ -53,6 +57,7 @@ export function blockWithServers(
  */
 export function blockWithoutServers(current: ManagedBlock, instanceIds: readonly string[]): ManagedBlock {
   const kept = current.hosts.filter((h) => !h.instanceId || !instanceIds.includes(h.instanceId));
-  const hosts = kept.length > 0 ? kept : [{ alias: current.hosts[0]?.alias ?? defaultAlias(current.keyPairName) }];
+  // A block whose Host lines the user deleted has no alias to keep: it stays as it is.
+  const hosts = kept.length > 0 || current.hosts.length === 0 ? kept : [{ alias: current.hosts[0].alias }];
   return { ...current, hosts };
 }

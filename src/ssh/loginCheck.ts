@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runProcess } from './process';
 import { diagnoseSsh, SshDiagnosis } from './sshDiagnosis';
+import { splitPathList } from './sshGValues';
 import { sshG } from './sshVerify';
 
 export interface LoginCheckOptions {
@@ -34,15 +35,28 @@ export async function checkLogin(alias: string, options: LoginCheckOptions): Pro
   }
 }
 
-/** Where OpenSSH looks for `alias`: its address, port, first known_hosts file and whether it hashes names. */
-export async function sshTarget(alias: string, configFile: string | undefined, env?: NodeJS.ProcessEnv): Promise<{ hostName: string; port: number; user: string; knownHostsFile: string; hashKnownHosts: boolean }> {
+export interface SshTarget {
+  hostName: string;
+  port: number;
+  user: string;
+  /** The user's known_hosts files OpenSSH reads, in order. */
+  knownHostsFiles: string[];
+  /** The first of them: the one OpenSSH adds new host keys to. */
+  knownHostsFile: string;
+  hashKnownHosts: boolean;
+}
+
+/** Where OpenSSH looks for `alias`: its address, port, known_hosts files and whether it hashes names. */
+export async function sshTarget(alias: string, configFile: string | undefined, env?: NodeJS.ProcessEnv): Promise<SshTarget> {
   const resolved = await sshG(alias, configFile, { env });
   const first = (key: string) => resolved.get(key)?.[0] ?? '';
+  const knownHostsFiles = splitPathList(first('userknownhostsfile'));
   return {
     hostName: first('hostname'),
     port: Number(first('port') || '22'),
     user: first('user'),
-    knownHostsFile: first('userknownhostsfile').split(/\s+/)[0],
+    knownHostsFiles,
+    knownHostsFile: knownHostsFiles[0] ?? '',
     hashKnownHosts: first('hashknownhosts') === 'yes',
   };
 }

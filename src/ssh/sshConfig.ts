@@ -6,6 +6,7 @@
 export { formatProblems, SshConfigError } from './sshConfigError';
 export type { OpenSshProblem, SshConfigErrorCode } from './sshConfigError';
 export {
+  aliasPart,
   applyManagedBlock,
   chooseAlias,
   defaultAlias,

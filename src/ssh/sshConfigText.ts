@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { LineType } from 'ssh-config';
 import { expandHome } from './paths';
@@ -45,9 +46,30 @@ export function resolveSshConfigPath(remoteSshConfigFile: string | undefined, ho
   return path.resolve(home, expandHome(configured, home));
 }
 
-/** `swas-<name>` made safe as a Host alias: lower case, only [a-z0-9._-]. */
-export function defaultAlias(keyPairName: string): string {
-  return `swas-${keyPairName.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}`;
+/**
+ * `name` as part of a Host alias: lower case, only [a-z0-9._-]. A name with other characters
+ * (Chinese is allowed in key pair and server names) keeps its ASCII part, without dashes at the
+ * ends, and adds a short hash of `identity`: dropping those characters alone gives every such name
+ * the same part, which the next key pair or server would then take over.
+ */
+export function aliasPart(name: string, identity: string): string {
+  const ascii = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
+  if (/^[\x00-\x7f]*$/.test(name)) {
+    return ascii;
+  }
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 6);
+  return [ascii.replace(/^-+|-+$/g, ''), hash].filter(Boolean).join('-');
+}
+
+/**
+ * The first alias of a key pair's block. An ASCII name keeps `swas-<name>`, the alias users have in
+ * their Remote-SSH host lists. Other names hash what identifies this key pair, its region, name and
+ * public key: the alias is the same on every machine and every rewrite, and a deleted key pair's
+ * alias never comes back for another one (a new key pair of the same name has another key).
+ */
+export function defaultAlias(keyPairName: string, identity: { region: string; publicKey: string }): string {
+  const publicKey = identity.publicKey.trim().split(/\s+/).slice(0, 2).join(' ');
+  return `swas-${aliasPart(keyPairName, `${identity.region}\n${keyPairName}\n${publicKey}`)}`;
 }
 
 function isConcreteHostName(name: string): boolean {

@@ -333,6 +333,15 @@ export class SwasEmulator {
     return this.state.findKeyPair(regionId, keyPair.keyPairName)!;
   }
 
+  /**
+   * Attaches an existing key pair to a server the way the console (or another tool) does: no call
+   * reaches this emulator's API log, and, as with AttachKeyPair, the server trusts it only after
+   * its next restart (ASSUMPTIONS.md: the console and the API change the same attachment).
+   */
+  async attachKeyPairInConsole(regionId: string, keyPairName: string, instanceId: string): Promise<void> {
+    await this.state.attachKeyPair(regionId, keyPairName, instanceId);
+  }
+
   /** How long each restart stays Stopping, then Starting, before it is Running again. */
   setRebootDelays(delays: RebootDelays): void {
     this.rebootDelays = delays;

@@ -124,7 +124,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     assert.match(prompter.lastMessage()!.text, /SSH login to web-1 works/);
   });
 
-  test('another key pair on the server: Permission denied names the key pair the server uses', async () => {
+  test('another key pair on the server, attached and restarted elsewhere: no login through the stale entry, which is removed', async () => {
     await startSshd();
     await createAndRestart('mine');
     await trustHostKeyOutsideTheProduct();
@@ -135,8 +135,24 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     await world.emulator.addKeyPair(DEMO_REGION_ID, { keyPairName: 'colleagues-key', publicKey, instanceIds: [WEB1.instanceId] });
     const prompter = world.script();
     const outcome = await testConnection();
-    assert.deepStrictEqual({ kind: outcome.kind, cause: 'cause' in outcome ? outcome.cause : undefined }, { kind: 'permissionDenied', cause: 'otherKeyPair' });
-    assert.match(prompter.messages('warning')[0].text, /web-1 refused the key: the server uses key pair "colleagues-key", but swas-mine logs in with the key of "mine"/);
+    assert.deepStrictEqual(outcome, { kind: 'staleEntry', alias: 'swas-mine', keyPairName: 'colleagues-key' });
+    assert.match(prompter.lastMessage()!.text, /web-1 now uses key pair "colleagues-key", not "mine": swas-mine, which logs in with the key of "mine", was removed/);
+    assert.doesNotMatch(await fs.readFile(world.configPath, 'utf8'), new RegExp(WEB1.instanceId));
+  });
+
+  test('UserKnownHostsFile with a space in its path: Trust and Continue writes the host key there, and the login works', async () => {
+    const spaced = path.join(world.home, 'known hosts dir', 'known_hosts');
+    await fs.writeFile(world.configPath, `UserKnownHostsFile "${spaced}"\n`, { mode: 0o600 });
+    await startSshd();
+    await createAndRestart('spaced');
+    const prompter = world.script({ answer: 'Trust and Continue' });
+    const outcome = await testConnection();
+    assert.strictEqual(outcome.kind, 'hostKeyUnknown', JSON.stringify(prompter.shown.map((s) => s.text)));
+    assert.ok(prompter.shown.find((s) => s.kind === 'confirm')?.text.includes(`Trusting adds it to ${spaced}.`));
+    assert.strictEqual(outcome.kind === 'hostKeyUnknown' && outcome.after?.kind, 'ok');
+    const { stdout } = await run('ssh-keygen', ['-F', sshdHost(), '-f', spaced]);
+    assert.ok(stdout.includes('ssh-ed25519'), 'the accepted key is in the file ssh reads');
+    await assert.rejects(fs.access(path.join(world.home, 'known')), 'nothing written to the path cut at the space');
   });
 
   test('sshd stopped, firewall allows TCP 22: the message says the server may be starting or sshd is not running', async () => {

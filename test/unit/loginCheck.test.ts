@@ -84,7 +84,7 @@ describe('login check against a real sshd', LINUX_LOOPBACK, () => {
     await assert.rejects(fs.access(asked), { code: 'ENOENT' });
   });
 
-  test('sshTarget: where ssh -G sends the alias, with the first known_hosts file', async () => {
+  test('sshTarget: where ssh -G sends the alias, with its known_hosts files, the first one first', async () => {
     const file = path.join(dir, 'target_config');
     await fs.writeFile(file, [
       'Host far',
@@ -96,10 +96,22 @@ describe('login check against a real sshd', LINUX_LOOPBACK, () => {
       'Host plain',
       '  User bob',
       '  UserKnownHostsFile /y/kh',
+      'Host spaced',
+      '  UserKnownHostsFile "/home/First Last/.ssh/known_hosts" "/home/First Last/.ssh/known_hosts2"',
       '',
     ].join('\n'));
-    assert.deepEqual(await sshTarget('far', file), { hostName: '192.0.2.7', port: 2222, user: 'alice', knownHostsFile: '/x/known_hosts', hashKnownHosts: true });
-    assert.deepEqual(await sshTarget('plain', file), { hostName: 'plain', port: 22, user: 'bob', knownHostsFile: '/y/kh', hashKnownHosts: false });
+    assert.deepEqual(await sshTarget('far', file), {
+      hostName: '192.0.2.7',
+      port: 2222,
+      user: 'alice',
+      knownHostsFiles: ['/x/known_hosts', '/x/known_hosts2'],
+      knownHostsFile: '/x/known_hosts',
+      hashKnownHosts: true,
+    });
+    assert.deepEqual(await sshTarget('plain', file), { hostName: 'plain', port: 22, user: 'bob', knownHostsFiles: ['/y/kh'], knownHostsFile: '/y/kh', hashKnownHosts: false });
+    const spaced = await sshTarget('spaced', file);
+    assert.deepEqual(spaced.knownHostsFiles, ['/home/First Last/.ssh/known_hosts', '/home/First Last/.ssh/known_hosts2']);
+    assert.equal(spaced.knownHostsFile, '/home/First Last/.ssh/known_hosts', 'not /home/First');
   });
 
   test('scanHostKeys: the server\'s key lines under its known_hosts name, and the fingerprint ssh-keygen prints', async () => {

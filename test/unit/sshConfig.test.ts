@@ -41,11 +41,25 @@ function isCode(code: string) {
 }
 
 describe('aliases and paths', () => {
-  test('defaultAlias lower-cases and replaces characters OpenSSH treats specially', () => {
-    assert.equal(defaultAlias('my-key'), 'swas-my-key');
-    assert.equal(defaultAlias('Prod:Web_01'), 'swas-prod-web_01');
-    assert.equal(defaultAlias('密钥a'), 'swas--a');
-    assert.doesNotMatch(defaultAlias('a*b?c!d e'), /[*?! ]/);
+  const pair = { region: 'cn-hangzhou', publicKey: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 comment' };
+
+  test('defaultAlias of an ASCII name: swas-<name>, lower case, characters OpenSSH treats specially replaced', () => {
+    assert.equal(defaultAlias('my-key', pair), 'swas-my-key');
+    assert.equal(defaultAlias('Prod:Web_01', pair), 'swas-prod-web_01');
+    assert.doesNotMatch(defaultAlias('a*b?c!d e', pair), /[*?! ]/);
+  });
+
+  test('defaultAlias of a non-ASCII name: its ASCII part and a hash of region, name and public key', () => {
+    assert.match(defaultAlias('密钥a', pair), /^swas-a-[0-9a-f]{6}$/);
+    assert.match(defaultAlias('生产', pair), /^swas-[0-9a-f]{6}$/);
+    assert.equal(defaultAlias('生产', pair), defaultAlias('生产', { ...pair, publicKey: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 other comment' }), 'the comment is not the key');
+    const others = [
+      defaultAlias('测试', pair),
+      defaultAlias('生产', { ...pair, region: 'cn-shanghai' }),
+      defaultAlias('生产', { ...pair, publicKey: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC8' }),
+    ];
+    assert.ok(!others.includes(defaultAlias('生产', pair)), others.join(', '));
+    assert.match(defaultAlias('Ünïcode', pair), /^swas-n-code-[0-9a-f]{6}$/, 'any non-ASCII letter, not only Chinese');
   });
 
   test('resolveSshConfigPath defaults to ~/.ssh/config and expands ~ in the setting', () => {

@@ -182,7 +182,7 @@ describe('SSH config corpus, judged by OpenSSH', () => {
     const refused = REFUSED[name];
     test(`${name}: ${refused ? 'refused untouched with the fix named; after the fix, ' : ''}added, replaced and removed without touching anything else`, async () => {
       await freshHome(fixture);
-      const alias = chooseAlias(fixture, defaultAlias(KEY), REGION, KEY);
+      const alias = chooseAlias(fixture, defaultAlias(KEY, { region: REGION, publicKey: 'ssh-ed25519 AAAA' }), REGION, KEY);
       if (refused) {
         const before = await snapshot(home);
         await assert.rejects(updateSshConfig(configPath, () => block(alias, '203.0.113.7'), options), (error: unknown) => {

@@ -187,9 +187,7 @@ suite('Key pair lifecycle from the sidebar', function () {
   });
 
   test('Delete then offers the key files, the SSH block and known_hosts lines, each listed; removes only on yes', async () => {
-    // OpenSSH expands ~ to the passwd home, not the test's HOME: the user's config names the file it reads.
-    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
-    await fs.writeFile(world.configPath, `UserKnownHostsFile ${path.join(world.sshDir, 'known_hosts')}\n`, { mode: 0o600 });
+    // HOME is the passwd home (world.ts): ~/.ssh/known_hosts is the file OpenSSH reads by default.
     await createLocalKeyPair('gone', 'web-1');
     await fs.writeFile(path.join(world.sshDir, 'known_hosts'), `127.0.0.2 ${HOST_KEY}\n127.0.0.9 ${HOST_KEY}\n`);
     const prompter = world.script({ answer: 'Detach and Continue…' }, { answer: 'Detach' }, { answer: 'Delete' }, { answer: 'Remove These' });

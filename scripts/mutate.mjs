@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mutationGroups } from './pureModules.mjs';
 import { renderMutationReport } from './mutationReport.mjs';
-import { prepareIncremental, writeState } from './mutationState.mjs';
+import { prepareIncremental, removeMachinePaths, writeState } from './mutationState.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const groups = Object.keys(mutationGroups());
@@ -43,6 +43,7 @@ for (const group of asked.length ? asked : groups) {
     console.error(`stryker (${group}) exited ${stryker.status}`);
     failed = true;
   } else {
+    removeMachinePaths(group);
     writeState(group, { measuredAt: new Date().toISOString(), testFiles: current });
   }
 }

@@ -45,6 +45,20 @@ export function readState(group) {
   return fs.existsSync(stateFile(group)) ? JSON.parse(fs.readFileSync(stateFile(group), 'utf8')) : undefined;
 }
 
+/**
+ * Takes this checkout's absolute path out of the group's incremental report (Stryker writes it as
+ * `projectRoot` and inside failure messages, with its sandbox folder), so the committed file names no
+ * folder of the machine it was measured on. Stryker matches files by their relative names.
+ */
+export function removeMachinePaths(group, root = repoRoot) {
+  const file = incrementalFile(group);
+  const escaped = root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const text = fs.readFileSync(file, 'utf8')
+    .replace(new RegExp(`${escaped}/(?:\\.stryker-tmp/sandbox-[A-Za-z0-9]+/)?`, 'g'), '')
+    .replaceAll(JSON.stringify(root), '"."');
+  fs.writeFileSync(file, text);
+}
+
 export function writeState(group, state) {
   fs.writeFileSync(stateFile(group), `${JSON.stringify(state, null, 2)}\n`);
 }

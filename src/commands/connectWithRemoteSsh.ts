@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { chooseHandOff, galleryProvider, sshRemoteAuthority } from '../remote/remoteSshProviders';
+import { chooseHandOff, galleryProvider, providerName, sshRemoteAuthority } from '../remote/remoteSshProviders';
 import type { Services } from '../services';
 
 export interface ConnectArgs {
@@ -26,7 +26,7 @@ export async function connectWithRemoteSsh(services: Services, args: ConnectArgs
   if (!chosen) {
     const id = galleryProvider(vscode.env.appName, vscode.env.uriScheme);
     const install = vscode.l10n.t('Install Remote-SSH');
-    const choice = await prompter.message('info', vscode.l10n.t('Connecting needs a Remote - SSH extension. Install {0} now?', id), install);
+    const choice = await prompter.message('info', vscode.l10n.t('Connecting needs a Remote - SSH extension. Install {0} now?', providerName(id)), install);
     if (choice !== install) {
       return false;
     }
@@ -34,7 +34,7 @@ export async function connectWithRemoteSsh(services: Services, args: ConnectArgs
     await vscode.commands.executeCommand('workbench.extensions.installExtension', id);
     chosen = await chooseHandOff(services.log);
     if (!chosen) {
-      void prompter.message('warning', vscode.l10n.t('{0} is installed but not running yet. Reload the window, then connect again.', id));
+      void prompter.message('warning', vscode.l10n.t('{0} is installed but not running yet. Reload the window, then connect again.', providerName(id)));
       return false;
     }
   }

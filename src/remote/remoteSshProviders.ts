@@ -41,6 +41,18 @@ export const REMOTE_SSH_PROVIDERS: readonly RemoteSshProvider[] = [
   { extensionId: OPEN_REMOTE_SSH, handOffs: [AUTHORITY] },
 ];
 
+/** How a message names each extension: its name in the galleries, and whose it is (an ID means nothing to most users). */
+const PROVIDER_NAMES: Readonly<Record<string, string>> = {
+  [MICROSOFT_REMOTE_SSH]: 'Remote - SSH (Microsoft)',
+  [CURSOR_REMOTE_SSH]: 'Remote - SSH (Cursor)',
+  [WINDSURF_REMOTE_SSH]: 'Remote - SSH (Windsurf)',
+  [OPEN_REMOTE_SSH]: 'Open Remote - SSH',
+};
+
+export function providerName(extensionId: string): string {
+  return PROVIDER_NAMES[extensionId] ?? extensionId;
+}
+
 /** The remote-SSH extension this editor's gallery carries (Marketplace, Open VSX, or the fork's own). */
 export function galleryProvider(appName: string, uriScheme: string): string {
   const editor = `${appName} ${uriScheme}`.toLowerCase();

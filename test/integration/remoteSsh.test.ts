@@ -21,7 +21,7 @@ suite('Connect with Remote-SSH', function () {
     const connected = await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias: 'swas-demo' });
     assert.strictEqual(connected, false);
     const offer = prompter.messages()[0];
-    assert.match(offer.text, /needs a Remote - SSH extension\. Install jeanp413\.open-remote-ssh now\?/);
+    assert.match(offer.text, /needs a Remote - SSH extension\. Install Open Remote - SSH now\?/);
     assert.deepStrictEqual(offer.actions, ['Install Remote-SSH']);
   });
 

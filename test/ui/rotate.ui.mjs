@@ -130,7 +130,7 @@ try {
     await row.waitFor({ state: 'visible', timeout: 30_000 });
     await row.hover();
     await row.locator('.actions .action-label[aria-label="Connect to Server with Remote-SSH"]').click({ timeout: 10_000 });
-    const offer = await waitForNotification(page, 'Connecting needs a Remote - SSH extension. Install jeanp413.open-remote-ssh now?');
+    const offer = await waitForNotification(page, 'Connecting needs a Remote - SSH extension. Install Open Remote - SSH now?');
     assert.ok(await offer.getByRole('button', { name: 'Install Remote-SSH' }).isVisible());
     await page.locator('.notifications-toasts .notification-toast', { hasText: 'Checking the key pair of web-1' }).waitFor({ state: 'hidden', timeout: 15_000 });
     // Connect wrote web-1's entry, so the region reloaded with Servers collapsed again

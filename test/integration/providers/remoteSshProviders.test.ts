@@ -122,7 +122,7 @@ providerSuite('Remote-SSH provider: Microsoft refusing to run', (world, opened) 
     const connected = await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias: ALIAS });
     assert.strictEqual(connected, false);
     assert.ok(!ALL_PROVIDER_COMMANDS.some((c) => registered.includes(c)), 'the refusing stand-in registered nothing');
-    assert.match(prompter.messages()[0].text, /needs a Remote - SSH extension\. Install jeanp413\.open-remote-ssh now\?/);
+    assert.match(prompter.messages()[0].text, /needs a Remote - SSH extension\. Install Open Remote - SSH now\?/);
     assert.deepStrictEqual(opened, []);
   });
 });

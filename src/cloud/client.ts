@@ -79,7 +79,7 @@ function loadSdk(): Promise<SdkModule> {
   return sdkModule;
 }
 
-/** ListInstances documents PageSize ≤ 100 (swas-api.md). */
+/** ListInstances documents PageSize ≤ 100 (docs/swas-api.md, "Pagination (PageSize, TotalCount)"). */
 const INSTANCES_PAGE_SIZE = 100;
 /**
  * ListKeyPairs states no maximum PageSize: ask for the usual default, 10, which is also the

@@ -1,7 +1,7 @@
 /**
  * Turns whatever the SDK or the network threw into one `CloudError` with a `kind` the UI can
  * explain. Minified bundles rename classes, so this matches on `code`/`name`/`statusCode`,
- * never on `constructor.name` (see ../../../shared/reference/swas-api.md, "Errors").
+ * never on `constructor.name` (see docs/swas-api.md, "Errors").
  */
 export type CloudErrorKind =
   | 'nameExists'
@@ -79,7 +79,7 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH
 const ABOUT_KEY_PAIRS = /key ?pair|密钥对/i;
 
 /**
- * Documented codes (swas-api.md, "Errors", and the CreateKeyPair page) match by code alone. The
+ * Documented codes (docs/swas-api.md, "Errors", and the CreateKeyPair page it links) match by code alone. The
  * codes for "name taken", "quota" and "still attached" beyond KeyPairNameAlreadyExist are not
  * documented for SWAS and their words are generic (any resource can be "InUse" or over a quota):
  * they count only when the code or the message is about key pairs; otherwise the kind is

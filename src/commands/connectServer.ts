@@ -87,7 +87,7 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
     );
     return { kind: 'keyNotLocal' };
   }
-  // An attach made here takes effect only at the server's next restart (swas-api.md, key pairs): say so
+  // An attach made here takes effect only at the server's next restart (docs/swas-api.md, "Restart rule"): say so
   // before a login that would be refused.
   const pending = services.pendingRestarts.get(region, server.instanceId);
   if (pending?.keyPairName === keyPair.keyPairName) {

@@ -4,8 +4,9 @@ import { promisify } from 'node:util';
 const generateKeyPairAsync = promisify(generateKeyPair);
 
 /**
- * How CreateKeyPair returns PrivateKeyBody. The real format is uncertain (see swas-api.md), so the
- * emulator can produce each plausible variant and clients can be tested against all of them.
+ * How CreateKeyPair returns PrivateKeyBody. The real format is uncertain (see docs/swas-api.md,
+ * "PrivateKeyBody format (uncertain)"), so the emulator can produce each plausible variant and clients
+ * can be tested against all of them.
  */
 export type PrivateKeyFormat =
   | 'pkcs1-pem'

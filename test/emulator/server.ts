@@ -370,9 +370,10 @@ export class SwasEmulator {
   }
 
   /**
-   * On: ListKeyPairs and ListInstances answer without TotalCount. swas-api.md lists TotalCount in
-   * both answers but the docs are silent on whether it is always present (assumption, the other
-   * way from the default), so the client must page correctly with or without it.
+   * On: ListKeyPairs and ListInstances answer without TotalCount. The API pages list TotalCount in both
+   * answers (docs/swas-api.md, "Pagination (PageSize, TotalCount)") but are silent on whether it is
+   * always present (assumption, the other way from the default), so the client must page correctly
+   * with or without it.
    */
   setOmitTotalCount(on: boolean): void {
     this.omitTotalCount = on;

@@ -234,9 +234,9 @@ export class EmulatorState {
 
   /**
    * A server holds one key pair: attaching replaces the previous one in what the API reports at
-   * once, but the server's sshd trusts it only after the next restart (swas-api.md: "The server
-   * must be restarted for an attached key to take effect"). Seeded key pairs (`effectiveNow`) are
-   * as if that restart had already happened.
+   * once, but the server's sshd trusts it only after the next restart (docs/swas-api.md, "Restart
+   * rule": an attached key pair takes effect only after the server restarts). Seeded key pairs
+   * (`effectiveNow`) are as if that restart had already happened.
    */
   async attachKeyPair(regionId: string, keyPairName: string, instanceId: string, effectiveNow = false): Promise<void> {
     const instance = this.requireInstanceRecord(regionId, instanceId);

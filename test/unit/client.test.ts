@@ -56,7 +56,7 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
     assert.equal(emulator.callsOf('CreateKeyPair').length, 1);
   });
 
-  // Codes the SWAS docs do not list (swas-api.md, "Errors": only KeyPairNameAlreadyExist, the AccessKey,
+  // Codes the SWAS docs do not list (docs/swas-api.md, "Errors": only KeyPairNameAlreadyExist, the AccessKey,
   // signature, RAM, throttling, parameter and 5xx codes are) get the product's own explanation only
   // when code or message is about key pairs; a generic code about something else keeps the
   // service's message (kind 'unknown').

@@ -10,12 +10,12 @@ import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID, seedDemo } 
 import { SwasEmulator } from '../emulator/server';
 
 // Every refusal goes through the real SDK (its ClientError/ServerError/ThrottlingError) and real HTTP;
-// the codes and statuses are the table in shared/reference/swas-api.md, "Errors", except where marked.
+// the codes and statuses are the table in docs/swas-api.md, "Errors", except where marked.
 const REFUSALS: Array<{ code: string; status: number; kind: CloudErrorKind }> = [
   { code: 'KeyPairNameAlreadyExist', status: 400, kind: 'nameExists' },
   // assumption (not in the table): another *AlreadyExist* code means the same
   { code: 'InvalidKeyPairName.AlreadyExists', status: 400, kind: 'nameExists' },
-  // swas-api.md: the quota code is undocumented for SWAS; ECS uses QuotaExceed.KeyPair, 403
+  // docs/swas-api.md, "Quota": the quota code is undocumented for SWAS; ECS uses QuotaExceed.KeyPair, 403
   { code: 'QuotaExceed.KeyPair', status: 403, kind: 'quotaExceeded' },
   // assumption: the code for a key pair still attached names it InUse or Attached
   { code: 'KeyPair.InUse', status: 400, kind: 'keyPairInUse' },

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { isPlausibleRegionId, KNOWN_REGIONS } from '../../src/cloud/regions';
 import { regionsToShow, supportsKeyPairs, withoutRegion, withRegion } from '../../src/cloud/regionList';
 
-// "Regions seen in the endpoint table" (shared/reference/swas-api.md, Endpoints), written out
+// The regions of the endpoint table (docs/swas-api.md, "Regions", from the public Endpoints page), written out
 const ENDPOINT_TABLE_REGIONS = [
   'cn-qingdao', 'cn-beijing', 'cn-zhangjiakou', 'cn-huhehaote', 'cn-wulanchabu', 'cn-hangzhou', 'cn-shanghai',
   'cn-nanjing', 'cn-fuzhou', 'cn-shenzhen', 'cn-heyuan', 'cn-guangzhou', 'cn-wuhan-lr', 'cn-chengdu', 'cn-hongkong',

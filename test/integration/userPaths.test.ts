@@ -13,7 +13,7 @@ import { Mounts } from './disk';
 import type { ScriptStep } from './scriptedPrompter';
 import { LocalSshd, SSHD } from './sshd';
 import { serverNode } from './treeSupport';
-import { sshG, updateUserSetting, World } from './world';
+import { sshG, World } from './world';
 
 const run = promisify(execFile);
 const WEB1 = DEMO_SERVERS.web1;
@@ -46,8 +46,29 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
     sshd = undefined;
     await mounts.release();
     await world.configure({ defaultUser: undefined });
-    await updateUserSetting('remote.SSH', 'configFile', undefined);
+    await setRemoteSshConfigFile(undefined);
   });
+
+  /**
+   * `remote.SSH.configFile` in the user's settings.json, as a user or Remote-SSH's settings page writes it: no
+   * remote-SSH extension runs here to register the setting, so the API refuses to write it, but VS Code
+   * reads it from the file like any other. Resolves once the extension host sees the new value.
+   */
+  async function setRemoteSshConfigFile(value: string | undefined): Promise<void> {
+    // globalStorage/<extension id> lives in the User folder, beside settings.json
+    const settingsFile = path.join(path.dirname(path.dirname(world.api.services.context.globalStorageUri.fsPath)), 'settings.json');
+    const settings = JSON.parse(await fs.readFile(settingsFile, 'utf8')) as Record<string, unknown>;
+    if (value === undefined) {
+      delete settings['remote.SSH.configFile'];
+    } else {
+      settings['remote.SSH.configFile'] = value;
+    }
+    await fs.writeFile(settingsFile, JSON.stringify(settings, null, 2));
+    for (let waited = 0; vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile') !== value; waited += 100) {
+      assert.ok(waited < 20_000, `the host did not read remote.SSH.configFile = ${value} from ${settingsFile}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 
   const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
   const knownHosts = () => path.join(world.home, '.ssh', 'known_hosts');
@@ -147,7 +168,7 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
 
   test('remote.SSH.configFile in a folder with a space: the entry goes there; Test SSH Connection trusts the host key and logs in with -F, as Remote-SSH does', async () => {
     const configFile = path.join(world.home, 'remote ssh', 'config');
-    await updateUserSetting('remote.SSH', 'configFile', '~/remote ssh/config');
+    await setRemoteSshConfigFile('~/remote ssh/config');
     await startSshd(configFile);
     const outcome = await createAndRestart('remote-config');
     await assertResolvesToKey(outcome.alias!, path.join(world.sshDir, 'remote-config.pem'), configFile);

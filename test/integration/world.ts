@@ -132,8 +132,8 @@ export class World {
 /**
  * What OpenSSH itself resolves for `alias` (`ssh -G`), keyword → values: from `configFile` alone when it
  * is not the user's `~/.ssh/config`, else as a plain `ssh <alias>` reads the user's and system's config.
- * `ssh -G` prints identity files before expanding `~`; they come back expanded to the passwd home, as
- * ssh does when it loads them.
+ * `ssh -G` prints identity files before expanding `~` and `%%`; they come back expanded (`~` to the
+ * passwd home), as ssh does when it loads them.
  */
 export async function sshG(configFile: string, alias: string, home: string): Promise<Map<string, string[]>> {
   const plain = configFile === path.join(os.userInfo().homedir, '.ssh', 'config');
@@ -144,7 +144,7 @@ export async function sshG(configFile: string, alias: string, home: string): Pro
     if (space > 0) {
       const key = line.slice(0, space);
       const value = line.slice(space + 1);
-      values.set(key, [...(values.get(key) ?? []), key === 'identityfile' ? value.replace(/^~(?=\/)/, os.userInfo().homedir) : value]);
+      values.set(key, [...(values.get(key) ?? []), key === 'identityfile' ? value.replace(/^~(?=\/)/, os.userInfo().homedir).replace(/%%/g, '%') : value]);
     }
   }
   return values;

@@ -272,8 +272,26 @@ export async function waitForNotificationGone(page, text, timeout = 10_000) {
   await page.locator(TOAST, { hasText: text }).first().waitFor({ state: 'hidden', timeout });
 }
 
-/** Saves a PNG of the page as media/screenshots/<name>.png; returns its path. */
+/** The side bar's width a screenshot needs for the view title and the tree's descriptions not to be cut. */
+const SCREENSHOT_SIDEBAR_WIDTH = 560;
+
+/**
+ * Saves a PNG of the page as media/screenshots/<name>.png; returns its path. An open side bar is first
+ * dragged wider by its sash, as a user would, so nothing in it is cut off (not while a quick input is open).
+ */
 export async function screenshot(page, name) {
+  const sidebar = page.locator('.part.sidebar');
+  // a drag would take the focus from an open quick input, which then closes
+  const canDrag = await sidebar.isVisible() && !(await page.locator(QUICK_INPUT).isVisible());
+  const box = canDrag ? await sidebar.boundingBox() : undefined;
+  if (box && box.width < SCREENSHOT_SIDEBAR_WIDTH) {
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width + 1, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + SCREENSHOT_SIDEBAR_WIDTH, y, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForTimeout(300);
+  }
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file });

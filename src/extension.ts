@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): TestApi | undefined 
     registerSignOut(services),
     registerConnectWithRemoteSsh(services),
     registerRestartServer(services),
-    registerRefresh(tree),
+    registerRefresh(services, tree),
     registerAddRegion(services),
     registerRemoveRegion(services),
     registerImportPublicKey(services),

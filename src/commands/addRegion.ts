@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import { withRegion } from '../cloud/regionList';
 import type { Services } from '../services';
 import { BACK } from '../ui/prompter';
@@ -30,5 +31,5 @@ export async function addRegion(services: Services): Promise<string | undefined>
 }
 
 export function registerAddRegion(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.addRegion', () => addRegion(services));
+  return registerSwasCommand(services, 'swas.addRegion', () => addRegion(services));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import type { Instance, KeyPair, PerServerResult, SwasClient } from '../cloud/client';
 import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
@@ -148,5 +149,5 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
 }
 
 export function registerAttachKeyPair(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.attachKeyPair', (args?: KeyPairArgs) => attachKeyPair(services, args));
+  return registerSwasCommand(services, 'swas.attachKeyPair', (args?) => attachKeyPair(services, args));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand, runCommand } from '../commandRegistry';
 import type { Instance } from '../cloud/client';
 import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
@@ -70,7 +71,7 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
       attach,
     );
     if (choice === attach) {
-      void vscode.commands.executeCommand('swas.createKeyPair', { regionId: region });
+      void runCommand('swas.createKeyPair', { regionId: region });
     }
     return { kind: 'noKeyPair' };
   }
@@ -100,7 +101,7 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
       connectAnyway,
     );
     if (choice === restart) {
-      await vscode.commands.executeCommand('swas.restartServer', { regionId: region, instance: server });
+      await runCommand('swas.restartServer', { regionId: region, instance: server });
     }
     if (choice !== connectAnyway) {
       return { kind: 'restartPending' };
@@ -113,10 +114,10 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
   }
   services.notifyChanged(region);
   const alias = entries.aliases.get(server.instanceId)!;
-  await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias });
+  await runCommand('swas.connectWithRemoteSsh', { alias });
   return { kind: 'connecting', alias, keyPairName: keyPair.keyPairName };
 }
 
 export function registerConnectServer(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.connectServer', (args?: ServerArgs) => connectServer(services, args));
+  return registerSwasCommand(services, 'swas.connectServer', (args?) => connectServer(services, args));
 }

@@ -1,12 +1,8 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import { chooseHandOff, galleryProvider, providerName, sshRemoteAuthority } from '../remote/remoteSshProviders';
+import type { ConnectArgs } from '../commandArgs';
 import type { Services } from '../services';
-
-export interface ConnectArgs {
-  alias: string;
-  /** The key was attached but the server not restarted yet: the login would fail. */
-  needsRestart?: boolean;
-}
 
 /**
  * Opens a new window on `alias` through the remote-SSH extension installed in this editor
@@ -51,5 +47,5 @@ export async function connectWithRemoteSsh(services: Services, args: ConnectArgs
 }
 
 export function registerConnectWithRemoteSsh(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.connectWithRemoteSsh', (args: ConnectArgs) => connectWithRemoteSsh(services, args));
+  return registerSwasCommand(services, 'swas.connectWithRemoteSsh', (args) => connectWithRemoteSsh(services, args));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import type { Services } from '../services';
 import { md5Fingerprint, sha256Fingerprint } from '../ssh/keyFormat';
 import type { KeyPairArgs } from '../commandArgs';
@@ -23,5 +24,5 @@ export async function copyFingerprint(services: Services, args?: KeyPairArgs): P
 }
 
 export function registerCopyFingerprint(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.copyFingerprint', (args?: KeyPairArgs) => copyFingerprint(services, args));
+  return registerSwasCommand(services, 'swas.copyFingerprint', (args?) => copyFingerprint(services, args));
 }

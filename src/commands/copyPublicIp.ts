@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import type { Services } from '../services';
 import type { ServerArgs } from '../commandArgs';
 import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
@@ -25,5 +26,5 @@ export async function copyPublicIp(services: Services, args?: ServerArgs): Promi
 }
 
 export function registerCopyPublicIp(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.copyPublicIp', (args?: ServerArgs) => copyPublicIp(services, args));
+  return registerSwasCommand(services, 'swas.copyPublicIp', (args?) => copyPublicIp(services, args));
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { registerSwasCommand, runCommand } from '../commandRegistry';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { MissingPrivateKeyError, type Instance, type KeyPair, type PerServerResult, type SwasClient } from '../cloud/client';
@@ -8,6 +9,7 @@ import { KEY_PAIR_QUOTA } from '../cloud/keyPairName';
 import { isPlausibleRegionId } from '../cloud/regions';
 import { sshPlaces } from '../local/machine';
 import { removeEntriesUnderOtherKeyPairs, writeKeyPairEntry } from '../local/sshEntries';
+import type { CreateKeyPairArgs } from '../commandArgs';
 import type { Services } from '../services';
 import { homeDirectory, Settings } from '../settings';
 import { samePublicKey } from '../ssh/keyFormat';
@@ -19,10 +21,6 @@ import { credentialsOrExplain } from '../ui/pickers';
 import { checkedSettings } from '../ui/settingsCheck';
 import { showCloudError } from '../ui/showCloudError';
 import { messageWithMore } from '../ui/messageWithMore';
-
-export interface CreateKeyPairArgs {
-  regionId?: string;
-}
 
 export interface CreateKeyPairOutcome {
   regionId: string;
@@ -314,9 +312,9 @@ async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, a
     items,
   });
   if (choice === restart && outcome.server) {
-    await vscode.commands.executeCommand('swas.restartServer', { regionId: outcome.regionId, instance: outcome.server });
+    await runCommand('swas.restartServer', { regionId: outcome.regionId, instance: outcome.server });
   } else if (choice === connect && outcome.alias) {
-    await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias: outcome.alias, needsRestart: attached });
+    await runCommand('swas.connectWithRemoteSsh', { alias: outcome.alias, needsRestart: attached });
   } else if (choice === openConfig && outcome.configPath) {
     await vscode.window.showTextDocument(vscode.Uri.file(outcome.configPath));
   } else if (choice === reveal && outcome.privateKeyPath) {
@@ -325,6 +323,6 @@ async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, a
 }
 
 export function registerCreateKeyPair(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.createKeyPair', (args?: CreateKeyPairArgs) => createKeyPair(services, args));
+  return registerSwasCommand(services, 'swas.createKeyPair', (args?) => createKeyPair(services, args));
 }
 

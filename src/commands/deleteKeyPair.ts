@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { registerSwasCommand } from '../commandRegistry';
 import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
 import { toCloudError } from '../cloud/errors';
@@ -211,5 +212,5 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
 }
 
 export function registerDeleteKeyPair(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.deleteKeyPair', (args?: KeyPairArgs) => deleteKeyPair(services, args));
+  return registerSwasCommand(services, 'swas.deleteKeyPair', (args?) => deleteKeyPair(services, args));
 }

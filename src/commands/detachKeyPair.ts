@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import type { Instance, PerServerResult, SwasClient } from '../cloud/client';
 import type { Services } from '../services';
 import { callWithRetry } from '../ui/showCloudError';
@@ -96,5 +97,5 @@ export async function detachKeyPair(services: Services, args?: KeyPairArgs): Pro
 }
 
 export function registerDetachKeyPair(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.detachKeyPair', (args?: KeyPairArgs) => detachKeyPair(services, args));
+  return registerSwasCommand(services, 'swas.detachKeyPair', (args?) => detachKeyPair(services, args));
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'crypto';
+import { registerSwasCommand, runCommand } from '../commandRegistry';
 import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
 import { checkKeyPairName, KEY_PAIR_NAME_MAX } from '../cloud/keyPairName';
 import { toCloudError } from '../cloud/errors';
+import type { ImportArgs } from '../commandArgs';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
 import { generateLocalKeyPair, LocalKeyType } from '../ssh/generateKey';
@@ -16,10 +18,6 @@ import { keyPairNameProblemMessage } from '../ui/validation';
 import { sshPlaces } from '../local/machine';
 import { clientOrExplain, listKeyPairsOrExplain, pickRegion } from '../ui/pickers';
 import { writeKeyPairEntry } from '../local/sshEntries';
-
-export interface ImportArgs {
-  regionId?: string;
-}
 
 export interface ImportOutcome {
   regionId: string;
@@ -202,11 +200,11 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
   // As Create: a key without its SSH entry does not log in, which the user must not miss.
   const choice = await prompter.message(configProblem ? 'warning' : 'info', parts.join(' '), attach);
   if (choice === attach) {
-    await vscode.commands.executeCommand('swas.attachKeyPair', { regionId, keyPair: { keyPairName: name, publicKey, instanceIds: [] } });
+    await runCommand('swas.attachKeyPair', { regionId, keyPair: { keyPairName: name, publicKey, instanceIds: [] } });
   }
   return outcome;
 }
 
 export function registerImportPublicKey(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.importPublicKey', (args?: ImportArgs) => importPublicKey(services, args));
+  return registerSwasCommand(services, 'swas.importPublicKey', (args?) => importPublicKey(services, args));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import { withoutRegion } from '../cloud/regionList';
 import type { Services } from '../services';
 import { shownRegions } from '../local/machine';
@@ -16,5 +17,5 @@ export async function removeRegion(services: Services, args?: { regionId: string
 }
 
 export function registerRemoveRegion(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.removeRegion', (args?: { regionId: string }) => removeRegion(services, args));
+  return registerSwasCommand(services, 'swas.removeRegion', (args?) => removeRegion(services, args));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand, runCommand } from '../commandRegistry';
 import type { Instance, SwasClient } from '../cloud/client';
 import { waitUntilRunning, type RestartWaitOutcome } from '../cloud/restartWait';
 import type { ServerArgs } from '../commandArgs';
@@ -132,10 +133,10 @@ async function reportRestarts(services: Services, regionId: string, outcomes: Re
   const target = { regionId, instance: back[0].instance };
   if (choice === test) {
     for (const { instance } of back) {
-      await vscode.commands.executeCommand('swas.testSshConnection', { regionId, instance });
+      await runCommand('swas.testSshConnection', { regionId, instance });
     }
   } else if (choice === connect) {
-    await vscode.commands.executeCommand('swas.connectServer', target);
+    await runCommand('swas.connectServer', target);
   }
 }
 
@@ -156,5 +157,5 @@ export async function restartServer(services: Services, args?: ServerArgs): Prom
 }
 
 export function registerRestartServer(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.restartServer', (args?: ServerArgs) => restartServer(services, args));
+  return registerSwasCommand(services, 'swas.restartServer', (args?) => restartServer(services, args));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import type { Services } from '../services';
 import type { KeyPairArgs } from '../commandArgs';
 import { localPrivateKey, sshPlaces } from '../local/machine';
@@ -21,5 +22,5 @@ export async function revealKeyFile(services: Services, args?: KeyPairArgs & { l
 }
 
 export function registerRevealKeyFile(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.revealKeyFile', (args?: KeyPairArgs & { localKeyPath?: string }) => revealKeyFile(services, args));
+  return registerSwasCommand(services, 'swas.revealKeyFile', (args?) => revealKeyFile(services, args));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import type { Instance, KeyPair, SwasClient } from '../cloud/client';
 import { toCloudError } from '../cloud/errors';
 import { checkKeyPairName, KEY_PAIR_NAME_MAX, KEY_PAIR_QUOTA, rotatedName } from '../cloud/keyPairName';
@@ -374,5 +375,5 @@ async function reattachOld(services: Services, client: SwasClient, outcome: Rota
 }
 
 export function registerRotateKeyPair(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.rotateKeyPair', (args?: KeyPairArgs) => rotateKeyPair(services, args));
+  return registerSwasCommand(services, 'swas.rotateKeyPair', (args?) => rotateKeyPair(services, args));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import { resolveCredentials } from '../cloud/credentials';
 import { toCloudError } from '../cloud/errors';
 import type { Services } from '../services';
@@ -67,5 +68,5 @@ export async function signIn(services: Services): Promise<boolean> {
 }
 
 export function registerSignIn(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.signIn', () => signIn(services));
+  return registerSwasCommand(services, 'swas.signIn', () => signIn(services));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerSwasCommand } from '../commandRegistry';
 import type { Services } from '../services';
 
 /** SWAS: Sign Out. Forgets the AccessKey kept in SecretStorage; other credential sources stay as they are. */
@@ -14,5 +15,5 @@ export async function signOut(services: Services): Promise<void> {
 }
 
 export function registerSignOut(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.signOut', () => signOut(services));
+  return registerSwasCommand(services, 'swas.signOut', () => signOut(services));
 }

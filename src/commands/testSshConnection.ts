@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { registerSwasCommand, runCommand } from '../commandRegistry';
 import * as vscode from 'vscode';
 import type { Instance, SwasClient } from '../cloud/client';
 import { allowsTcpPort, type FirewallRule } from '../cloud/firewall';
@@ -72,7 +73,7 @@ export async function testSshConnection(services: Services, args?: ServerArgs, f
       connect,
     );
     if (choice === connect) {
-      await vscode.commands.executeCommand('swas.connectServer', { regionId, instance: server });
+      await runCommand('swas.connectServer', { regionId, instance: server });
     }
     return { kind: 'noEntry' };
   }
@@ -98,7 +99,7 @@ export async function testSshConnection(services: Services, args?: ServerArgs, f
       : vscode.l10n.t('Attach a key pair whose private key is on this machine to {0}, restart it, then test again.', server.instanceName);
     const choice = await prompter.message('warning', [...stale.sentences, next].join(' '), ...(current ? [connect] : []));
     if (choice === connect) {
-      await vscode.commands.executeCommand('swas.connectServer', { regionId, instance: server });
+      await runCommand('swas.connectServer', { regionId, instance: server });
     }
     return { kind: 'staleEntry', alias, keyPairName: current };
   }
@@ -115,7 +116,7 @@ export async function testSshConnection(services: Services, args?: ServerArgs, f
       const connect = vscode.l10n.t('Connect with Remote-SSH');
       const choice = await prompter.message('info', vscode.l10n.t('SSH login to {0} works ({1}, user {2}).', server.instanceName, alias, block.user), connect);
       if (choice === connect) {
-        await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias });
+        await runCommand('swas.connectWithRemoteSsh', { alias });
       }
       return { kind: 'ok', alias };
     }
@@ -220,7 +221,7 @@ async function explainDenied(services: Services, target: Target): Promise<'resta
       restart,
     );
     if (choice === restart) {
-      await vscode.commands.executeCommand('swas.restartServer', { regionId, instance });
+      await runCommand('swas.restartServer', { regionId, instance });
     }
     return 'restartPending';
   }
@@ -311,5 +312,5 @@ function managedBlocksIn(configText: string): ManagedBlock[] {
 }
 
 export function registerTestSshConnection(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('swas.testSshConnection', (args?: ServerArgs) => testSshConnection(services, args));
+  return registerSwasCommand(services, 'swas.testSshConnection', (args?) => testSshConnection(services, args));
 }

@@ -1,7 +1,10 @@
 import type { Instance, KeyPair } from '../cloud/client';
+import type { CreateKeyPairArgs, ImportArgs, KeyPairArgs, RegionArgs, RevealKeyFileArgs, ServerArgs } from '../commandArgs';
+
+/* The nodes are the arguments of the commands their menus run (package.json view/item/context). */
 
 /** A region at the top of the tree. */
-export class RegionNode {
+export class RegionNode implements RegionArgs, CreateKeyPairArgs, ImportArgs {
   readonly kind = 'region';
   constructor(readonly regionId: string) {}
 }
@@ -14,7 +17,7 @@ export class GroupNode {
   ) {}
 }
 
-export class KeyPairNode {
+export class KeyPairNode implements KeyPairArgs, RevealKeyFileArgs {
   readonly kind = 'keyPair';
   constructor(
     readonly regionId: string,
@@ -24,7 +27,7 @@ export class KeyPairNode {
   ) {}
 }
 
-export class ServerNode {
+export class ServerNode implements ServerArgs {
   readonly kind = 'server';
   constructor(
     readonly regionId: string,

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { runCommand } from '../commandRegistry';
 import type { Instance, KeyPair, SwasClient } from '../cloud/client';
 import { CredentialsError, ResolvedCredentials } from '../cloud/credentials';
 import { toCloudError } from '../cloud/errors';
@@ -24,7 +25,7 @@ export async function credentialsOrExplain(services: Services): Promise<Resolved
     }
     const message = describeCredentialsError(error);
     if ((await services.prompter.message('error', message.text, ...message.actions)) === ACTION_SIGN_IN()) {
-      void vscode.commands.executeCommand('swas.signIn');
+      void runCommand('swas.signIn');
     }
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
+import { runCommand } from '../commandRegistry';
 import { CredentialsError } from '../cloud/credentials';
 import { toCloudError } from '../cloud/errors';
 import type { Services } from '../services';
@@ -23,7 +24,7 @@ export async function showCloudError(services: Services, error: unknown, regionI
     return 'retry';
   }
   if (choice === ACTION_SIGN_IN()) {
-    void vscode.commands.executeCommand('swas.signIn');
+    void runCommand('swas.signIn');
   } else if (choice === ACTION_SHOW_LOG()) {
     services.log.show(true);
   } else if (choice === ACTION_OPEN_SETTINGS()) {

@@ -5,17 +5,7 @@ import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID } from '../emulator/demo';
 import { describeLeaks, findLeaks } from '../support/leakDetector';
-import { World } from './world';
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await filesUnder(full)));
-    else found.push(full);
-  }
-  return found;
-}
+import { filesUnder, World } from './world';
 
 suite('Security: secrets stay secret', function () {
   this.timeout(120_000);

@@ -162,3 +162,14 @@ export async function listFiles(dir: string): Promise<string[]> {
     return [];
   }
 }
+
+/** Every file under `dir`, recursively (none when it does not exist). */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await filesUnder(full)));
+    else found.push(full);
+  }
+  return found;
+}

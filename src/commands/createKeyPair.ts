@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { ClientToken } from '../cloud/clientToken';
 import { registerSwasCommand, runCommand } from '../commandRegistry';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -86,19 +87,18 @@ export async function createKeyPair(services: Services, args?: CreateKeyPairArgs
 }
 
 /**
- * One CreateKeyPair per ClientToken. A transient failure is retried with the same token, so it
- * cannot create a second pair. A refusal the user then fixes (RAM permission, quota) makes Retry a
- * new request with a new token: the idempotence doc lets the service answer a reused token with the
- * first result, here the refusal (https://help.aliyun.com/zh/ecs/developer-reference/how-to-ensure-idempotence).
+ * One CreateKeyPair per ClientToken, by the rule of src/cloud/clientToken.ts: a transient failure is
+ * retried with the same token, so it cannot create a second pair; a refusal the user then fixes (RAM
+ * permission, quota) makes Retry a new request with a new token.
  */
 export async function callCreate(services: Services, client: SwasClient, region: string, keyPairName: string): Promise<string | 'nameTaken' | undefined> {
-  let clientToken = randomUUID();
+  const clientToken = new ClientToken();
   // A try that ended without a usable answer may have created the pair: a later "name exists" may be ours.
   let answerLost = false;
   for (;;) {
     try {
       const created = await services.prompter.progress(vscode.l10n.t('Creating key pair "{0}" in {1}…', keyPairName, region), () =>
-        client.createKeyPair(region, keyPairName, clientToken, () => (answerLost = true)),
+        client.createKeyPair(region, keyPairName, clientToken.value, () => (answerLost = true)),
       );
       return created.privateKeyBody;
     } catch (raw) {
@@ -107,7 +107,7 @@ export async function callCreate(services: Services, client: SwasClient, region:
       if (keyWithheld || (error.kind === 'nameExists' && answerLost)) {
         const recovered = await recoverOwnOrphan(services, client, region, keyPairName);
         if (recovered === 'recreate') {
-          clientToken = randomUUID();
+          clientToken.renew();
           answerLost = false;
           continue;
         }
@@ -121,8 +121,9 @@ export async function callCreate(services: Services, client: SwasClient, region:
       if ((await showCloudError(services, error, region, { offerRetry: true })) !== 'retry') {
         return undefined;
       }
-      if (!error.transient && !answerLost) {
-        clientToken = randomUUID();
+      // a lost answer means this token may have created the pair, whatever the last try's error
+      if (!answerLost) {
+        clientToken.beforeRetryAfter(raw);
       }
     }
   }

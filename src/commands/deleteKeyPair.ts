@@ -1,15 +1,13 @@
-import { randomUUID } from 'crypto';
 import { registerSwasCommand } from '../commandRegistry';
 import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
-import { toCloudError } from '../cloud/errors';
 import type { KeyPair } from '../cloud/client';
 import type { Services } from '../services';
 import { hostsInKnownHosts, hostsNamedNowhereElse, removeFromKnownHosts, sshKeygenAvailable } from '../ssh/knownHosts';
 import { knownHostsName, sshTarget } from '../ssh/loginCheck';
 import { expandHome } from '../ssh/paths';
 import type { ManagedBlock } from '../ssh/sshConfig';
-import { showCloudError } from '../ui/showCloudError';
+import { callWithRetry } from '../ui/showCloudError';
 import { detachFrom } from './detachKeyPair';
 import type { KeyPairArgs } from '../commandArgs';
 import { localPrivateKey, managedBlockOf, SshPlaces, sshPlaces } from '../local/machine';
@@ -164,18 +162,11 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
   if (answer !== remove) {
     return { deleted: false, removedLocally: [] };
   }
-  let clientToken = randomUUID();
-  for (;;) {
-    try {
-      await prompter.progress(vscode.l10n.t('Deleting "{0}"…', name), () => client.deleteKeyPairs(regionId, [name], clientToken));
-      break;
-    } catch (error) {
-      if ((await showCloudError(services, error, regionId, { offerRetry: true })) !== 'retry') {
-        return { deleted: false, removedLocally: [] };
-      }
-      // A refusal the user fixed makes Retry a new request (see createKeyPair's callCreate).
-      if (!toCloudError(error, 'DeleteKeyPairs').transient) clientToken = randomUUID();
-    }
+  const deleted = await callWithRetry(services, regionId, (clientToken) =>
+    prompter.progress(vscode.l10n.t('Deleting "{0}"…', name), () => client.deleteKeyPairs(regionId, [name], clientToken)).then(() => true),
+  );
+  if (!deleted) {
+    return { deleted: false, removedLocally: [] };
   }
   services.log.info(`Deleted key pair ${regionId}/${name}.`);
   services.notifyChanged(regionId);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'crypto';
 import { registerSwasCommand, runCommand } from '../commandRegistry';
 import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
@@ -13,7 +12,7 @@ import { samePublicKey, sha256Fingerprint } from '../ssh/keyFormat';
 import { publicKeyOfPrivateKey } from '../ssh/localKey';
 import { describeCloudError } from '../ui/errorMessages';
 import { BACK } from '../ui/prompter';
-import { showCloudError } from '../ui/showCloudError';
+import { callWithRetry, showCloudError } from '../ui/showCloudError';
 import { keyPairNameProblemMessage } from '../ui/validation';
 import { sshPlaces } from '../local/machine';
 import { clientOrExplain, listKeyPairsOrExplain, pickRegion } from '../ui/pickers';
@@ -155,29 +154,27 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
     chosenPrivateKey = generated.privateKeyPath;
   }
 
-  let clientToken = randomUUID();
-  for (;;) {
-    try {
-      await prompter.progress(vscode.l10n.t('Importing "{0}" to {1}…', name, regionId), () => client.importKeyPair(regionId, name, publicKey!, clientToken));
-      break;
-    } catch (raw) {
+  const imported = await callWithRetry(
+    services,
+    regionId,
+    (clientToken) => prompter.progress(vscode.l10n.t('Importing "{0}" to {1}…', name, regionId), () => client.importKeyPair(regionId, name, publicKey!, clientToken)).then(() => true),
+    async (raw) => {
       const error = toCloudError(raw, 'ImportKeyPair');
-      const ed25519Refused = error.kind === 'invalidParameter' && publicKey!.startsWith('ssh-ed25519');
-      if (ed25519Refused) {
+      if (error.kind === 'invalidParameter' && publicKey!.startsWith('ssh-ed25519')) {
         void prompter.message('error', vscode.l10n.t('{0} refused the Ed25519 key: {1} Use an RSA key instead.', regionId, describeCloudError(error, regionId).text));
-      } else if ((await showCloudError(services, error, regionId, { offerRetry: true })) === 'retry') {
-        // A refusal the user fixed makes Retry a new request (see createKeyPair's callCreate).
-        if (!error.transient) clientToken = randomUUID();
-        continue;
+        return undefined;
       }
-      if (generated) {
-        // The pair was made for this import only; without it the files are of no use.
-        await Promise.all([fs.rm(generated.privateKeyPath, { force: true }), fs.rm(generated.publicKeyPath, { force: true })]);
-        await services.placedKeyFiles.forget(generated.privateKeyPath, generated.publicKeyPath);
-        log.info(`Import failed; removed the key generated for it (${generated.privateKeyPath}).`);
-      }
-      return undefined;
+      return showCloudError(services, error, regionId, { offerRetry: true });
+    },
+  );
+  if (!imported) {
+    if (generated) {
+      // The pair was made for this import only; without it the files are of no use.
+      await Promise.all([fs.rm(generated.privateKeyPath, { force: true }), fs.rm(generated.publicKeyPath, { force: true })]);
+      await services.placedKeyFiles.forget(generated.privateKeyPath, generated.publicKeyPath);
+      log.info(`Import failed; removed the key generated for it (${generated.privateKeyPath}).`);
     }
+    return undefined;
   }
   await services.regionCache.rememberRegion(regionId);
   const outcome: ImportOutcome = { regionId, keyPairName: name, publicKey: publicKey!, privateKeyPath: chosenPrivateKey };

@@ -1,6 +1,6 @@
-import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import { runCommand } from '../commandRegistry';
+import { ClientToken } from '../cloud/clientToken';
 import { CredentialsError } from '../cloud/credentials';
 import { toCloudError } from '../cloud/errors';
 import type { Services } from '../services';
@@ -46,9 +46,8 @@ export function retryHelps(error: unknown): boolean {
 
 /**
  * Runs `call` until it succeeds, or until the user does not take the Retry that `showCloudError`
- * (or the caller's `onFailure`) offers where retrying is safe (then undefined). After a transient
- * failure the ClientToken stays the same, so a request the service did act on is not done twice;
- * a refusal the user has fixed is sent again with a new one.
+ * (or the caller's `onFailure`) offers where retrying is safe (then undefined), by the ClientToken
+ * rule (src/cloud/clientToken.ts).
  */
 export async function callWithRetry<T>(
   services: Services,
@@ -56,17 +55,15 @@ export async function callWithRetry<T>(
   call: (clientToken: string) => Promise<T>,
   onFailure: (error: unknown) => Promise<'retry' | undefined> = (error) => showCloudError(services, error, regionId, { offerRetry: true }),
 ): Promise<T | undefined> {
-  let clientToken = randomUUID();
+  const clientToken = new ClientToken();
   for (;;) {
     try {
-      return await call(clientToken);
+      return await call(clientToken.value);
     } catch (error) {
       if ((await onFailure(error)) !== 'retry') {
         return undefined;
       }
-      if (error instanceof CredentialsError || !toCloudError(error, 'request').transient) {
-        clientToken = randomUUID();
-      }
+      clientToken.beforeRetryAfter(error);
     }
   }
 }

@@ -164,7 +164,8 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
       break;
     } catch (raw) {
       const error = toCloudError(raw, 'ImportKeyPair');
-      const ed25519Refused = error.kind === 'invalidParameter' && publicKey!.startsWith('ssh-ed25519');
+      // The code for a refused key type is undocumented (docs/swas-api.md, "Key pairs"): a 400 with an unplaced code counts too.
+      const ed25519Refused = publicKey!.startsWith('ssh-ed25519') && (error.kind === 'invalidParameter' || (error.kind === 'unknown' && error.details.statusCode === 400));
       if (ed25519Refused) {
         void prompter.message('error', vscode.l10n.t('{0} refused the Ed25519 key: {1} Use an RSA key instead.', regionId, describeCloudError(error, regionId).text));
       } else if ((await showCloudError(services, error, regionId, { offerRetry: true })) === 'retry') {

@@ -160,7 +160,9 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
     (clientToken) => prompter.progress(vscode.l10n.t('Importing "{0}" to {1}…', name, regionId), () => client.importKeyPair(regionId, name, publicKey!, clientToken)).then(() => true),
     async (raw) => {
       const error = toCloudError(raw, 'ImportKeyPair');
-      if (error.kind === 'invalidParameter' && publicKey!.startsWith('ssh-ed25519')) {
+      // The code for a refused key type is undocumented (docs/swas-api.md, "Key pairs"): a 400 with an unplaced code counts too.
+      const ed25519Refused = publicKey!.startsWith('ssh-ed25519') && (error.kind === 'invalidParameter' || (error.kind === 'unknown' && error.details.statusCode === 400));
+      if (ed25519Refused) {
         void prompter.message('error', vscode.l10n.t('{0} refused the Ed25519 key: {1} Use an RSA key instead.', regionId, describeCloudError(error, regionId).text));
         return undefined;
       }

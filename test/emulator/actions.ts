@@ -76,6 +76,8 @@ export interface ActionSettings {
   readonly reportFailure: (error: unknown) => void;
   /** List answers without TotalCount (see SwasEmulator.setOmitTotalCount). */
   readonly omitTotalCount: boolean;
+  /** ImportKeyPair refuses ssh-ed25519 (see SwasEmulator.setImportRefusesEd25519). */
+  readonly importRefusesEd25519: boolean;
 }
 
 /** TotalCount unless the emulator is told to leave it out. */
@@ -173,6 +175,9 @@ function importKeyPair(ctx: ActionContext): ResponseBody {
   const publicKeyBody = ctx.params.required('PublicKeyBody');
   let publicKey: string;
   try {
+    if (ctx.settings.importRefusesEd25519 && publicKeyBody.trim().startsWith('ssh-ed25519')) {
+      throw new Error('unsupported key type ssh-ed25519');
+    }
     publicKey = parseOpenSshPublicKey(publicKeyBody).publicKey;
   } catch (error) {
     throw new ApiError(400, 'InvalidPublicKeyBody.Malformed', `The specified PublicKeyBody is not valid: ${(error as Error).message}.`);

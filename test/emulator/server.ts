@@ -180,6 +180,7 @@ export class SwasEmulator {
   private createReplay: CreateReplay = 'sameResult';
   private rememberFailures = false;
   private omitTotalCount = false;
+  private importRefusesEd25519 = false;
   private readonly failedTokens = new Map<string, Outcome>();
   private latencyMs = 0;
   private readonly regionLatencyMs = new Map<string, number>();
@@ -386,6 +387,15 @@ export class SwasEmulator {
    */
   setRememberFailures(on: boolean): void {
     this.rememberFailures = on;
+  }
+
+  /**
+   * On: ImportKeyPair refuses ssh-ed25519 as it refuses ECDSA and DSA (keys.ts). Whether the service takes
+   * Ed25519 is not documented (docs/swas-api.md, "Key pairs": the Linux key pair page names RSA, DSA and
+   * ECDSA), so the product must survive both answers; off (accepting) is the default.
+   */
+  setImportRefusesEd25519(on: boolean): void {
+    this.importRefusesEd25519 = on;
   }
 
   // ---- faults and latency ------------------------------------------------------------------
@@ -620,6 +630,7 @@ export class SwasEmulator {
       rebootDelays: this.rebootDelays,
       stopping: this.stopping.signal,
       omitTotalCount: this.omitTotalCount,
+      importRefusesEd25519: this.importRefusesEd25519,
     reportFailure: (error) => this.log?.(`emulator failure in a restart: ${(error as Error).stack ?? String(error)}`),
     };
     const run = () => Promise.resolve(definition.handler({ state: this.state, params, regionId, settings }));

@@ -1,11 +1,18 @@
 import * as assert from 'assert';
+import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { suiteOn } from '../support/platform';
 import type { ScriptStep } from './scriptedPrompter';
 import { listFiles, sshG, sshKeygenPublic, World } from './world';
+
+const run = promisify(execFile);
+/** A valid public key that no key pair of the emulator holds. */
+const UNRELATED_PUBLIC_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
 async function create(args?: object): Promise<CreateKeyPairOutcome | undefined> {
   return vscode.commands.executeCommand<CreateKeyPairOutcome | undefined>('swas.createKeyPair', args);
@@ -99,6 +106,29 @@ suite('Create Key Pair: the whole flow', function () {
     assert.deepStrictEqual(resolved.get('hostname'), ['swas-no-server']);
   });
 
+  test('the public key Alibaba Cloud lists differs from the saved key: the final message says so', async () => {
+    // Fault injection (test/emulator/ASSUMPTIONS.md): every ListKeyPairs answer lists another public key for it.
+    world.emulator.injectFault({
+      action: 'ListKeyPairs',
+      kind: 'rewrite',
+      times: 100,
+      rewrite: (body) =>
+        Array.isArray(body.KeyPairs)
+          ? { ...body, KeyPairs: body.KeyPairs.map((k: { KeyPairName?: string }) => (k.KeyPairName === 'mismatched' ? { ...k, PublicKey: UNRELATED_PUBLIC_KEY } : k)) }
+          : body,
+    });
+    const prompter = world.script({ pick: DEMO_REGION_ID }, { type: ['mismatched'] }, { pick: 'Skip' });
+    const outcome = await create();
+    await outcome?.followUp;
+    assert.ok(outcome?.privateKeyPath, 'the key is still saved');
+    const created = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'mismatched')!;
+    assert.strictEqual((await sshKeygenPublic(outcome.privateKeyPath)).split(' ').slice(0, 2).join(' '), created.publicKey, 'the saved key is the created one; only the listing differs');
+    assert.ok(world.emulator.callsOf('ListKeyPairs').some((c) => c.query.KeyPairName === 'mismatched'), 'the key pair was listed after the create');
+    const final = prompter.lastMessage();
+    assert.strictEqual(final?.severity, 'warning');
+    assert.match(final.text, /the public key Alibaba Cloud lists for "mismatched" does not match the saved private key\. Do not rely on this key/);
+  });
+
   test('Back returns to the previous step and keeps the flow consistent', async () => {
     const prompter = world.script({ pick: DEMO_REGION_ID }, { type: ['first-name'] }, { pick: 'BACK' }, { type: 'BACK' }, { pick: 'cn-shanghai' }, { type: ['second-name'] }, { pick: 'Skip' });
     const outcome = await create();
@@ -142,4 +172,43 @@ suite('Create Key Pair: the whole flow', function () {
       assert.deepStrictEqual(await listFiles(world.sshDir), []);
     });
   }
+});
+
+// File modes: on Windows the key is guarded by its ACL (windows-acl), and the folder check is POSIX only.
+suiteOn(['linux', 'darwin'], 'Create Key Pair: file modes', function () {
+  this.timeout(120_000);
+  let world: World;
+  suiteSetup(async () => (world = await World.start()));
+  suiteTeardown(async () => world?.stop());
+  setup(async () => world.reset());
+
+  test('<name>.pub beside the key: mode 0644, OpenSSH format, comment swas:<region>/<name>, the key ssh-keygen -y derives', async () => {
+    world.script({ pick: DEMO_REGION_ID }, { type: ['pub-check'] }, { pick: 'Skip' });
+    const outcome = await create();
+    await outcome?.followUp;
+    const pem = path.join(world.sshDir, 'pub-check.pem');
+    const pub = path.join(world.sshDir, 'pub-check.pub');
+    assert.strictEqual(outcome?.privateKeyPath, pem);
+    assert.strictEqual((await fs.stat(pub)).mode & 0o777, 0o644);
+    const text = await fs.readFile(pub, 'utf8');
+    assert.match(text, /^ssh-rsa [A-Za-z0-9+/]+=* swas:cn-hangzhou\/pub-check\n$/, 'one OpenSSH line with the comment');
+    // OpenSSH reads the file as a public key and reports the comment as written.
+    assert.match((await run('ssh-keygen', ['-l', '-f', pub])).stdout, /^\d+ SHA256:\S+ swas:cn-hangzhou\/pub-check \(RSA\)\n$/);
+    assert.strictEqual(text.split(' ').slice(0, 2).join(' '), await sshKeygenPublic(pem), 'the public half of the saved private key');
+  });
+
+  test('a key folder others can write to: the key is saved, and the final message warns', async () => {
+    const folder = path.join(world.home, 'shared keys');
+    await fs.mkdir(folder);
+    await fs.chmod(folder, 0o777);
+    await world.configure({ sshKeyDirectory: '~/shared keys' });
+    const prompter = world.script({ pick: DEMO_REGION_ID }, { type: ['open-folder'] }, { pick: 'Skip' });
+    const outcome = await create();
+    await outcome?.followUp;
+    assert.strictEqual(outcome?.privateKeyPath, path.join(folder, 'open-folder.pem'));
+    assert.strictEqual((await fs.stat(folder)).mode & 0o777, 0o777, 'an existing folder is left alone');
+    const final = prompter.lastMessage();
+    assert.strictEqual(final?.severity, 'warning');
+    assert.ok(final.text.includes(`Warning: ${folder} can be written by other users (mode 777); OpenSSH may refuse keys there.`), final.text);
+  });
 });

@@ -299,6 +299,23 @@ suite('Key pair lifecycle from the sidebar', function () {
     assert.deepStrictEqual((await sshG(world.configPath, 'swas-again', world.home)).get('identityfile'), [keyFile]);
   });
 
+  test('Import: an Ed25519 key generated here that the service refuses: told, RSA suggested, the generated key deleted', async () => {
+    world.emulator.setImportRefusesEd25519(true);
+    const prompter = world.script({ pick: 'Generate Ed25519 Key' }, { type: ['edrefused'] });
+    assert.strictEqual(await vscode.commands.executeCommand('swas.importPublicKey', { regionId: DEMO_REGION_ID }), undefined);
+    const sent = world.emulator.callsOf('ImportKeyPair');
+    assert.strictEqual(sent.length, 1);
+    assert.match(sent[0].query.PublicKeyBody, /^ssh-ed25519 /);
+    assert.strictEqual(sent[0].status, 400, 'the service refused it');
+    const told = prompter.lastMessage()!;
+    assert.strictEqual(told.severity, 'error');
+    assert.match(told.text, /^cn-hangzhou refused the Ed25519 key: .*ssh-ed25519.* Use an RSA key instead\.$/);
+    assert.deepStrictEqual((await listFiles(world.sshDir)).filter((f) => f.startsWith('edrefused')), [], 'the generated key is deleted');
+    assert.ok(!keyPairNames().includes('edrefused'));
+    assert.doesNotMatch(await fs.readFile(world.configPath, 'utf8').catch(() => ''), /edrefused/, 'no SSH entry');
+    assert.strictEqual(prompter.remaining, 0);
+  });
+
   test('Import: a file that is not a public key is refused before any call', async () => {
     await fs.mkdir(world.sshDir, { recursive: true });
     const notAKey = path.join(world.sshDir, 'notes.pub');

@@ -267,4 +267,41 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 1, 'only the setup created a key pair');
     assert.strictEqual(world.emulator.callsOf('AttachKeyPair').length, 0);
   });
+  /** Every action the emulator was asked since the last clearCalls, none of which may change anything. */
+  const onlyLookups = () => world.emulator.calls.filter((c) => !/^(List|Describe)/.test(c.action)).map((c) => c.action);
+
+  test('a server without a public IP: refused before any question or change', async () => {
+    const hidden = world.emulator.addInstance(DEMO_REGION_ID, { instanceName: 'inner-1', publicIpAddress: '', osType: 'Linux' });
+    const colleague = path.join(world.home, 'inner');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', colleague]);
+    await world.emulator.addKeyPair(DEMO_REGION_ID, { keyPairName: 'inner-key', publicKey: (await fs.readFile(`${colleague}.pub`, 'utf8')).trim(), instanceIds: [hidden.instanceId] });
+    world.api.tree.refresh();
+    const node = await keyPairNode(world.api.tree, DEMO_REGION_ID, 'inner-key');
+    world.emulator.clearCalls();
+    const prompter = world.script();
+    assert.strictEqual(await vscode.commands.executeCommand('swas.rotateKeyPair', node), undefined);
+    assert.match(prompter.lastMessage()!.text, /^inner-1 has no public IP address, so a login with the new key could not be checked there\./);
+    assert.deepStrictEqual(prompter.shown.filter((s) => s.kind !== 'progress').map((s) => s.kind), ['message'], 'no question was asked');
+    assert.deepStrictEqual(onlyLookups(), [], 'no call that changes anything');
+    assert.strictEqual(instance(hidden.instanceId).keyPairName, 'inner-key');
+  });
+
+  test('a region that already holds 10 key pairs: stopped before CreateKeyPair, and told how to free one', async () => {
+    const existing = keyPair('existing-key')!;
+    assert.deepStrictEqual(existing.instanceIds, [WEB1.instanceId], 'a key pair on a running server with a public IP: only the quota stands in the way');
+    for (let i = world.emulator.keyPairs(DEMO_REGION_ID).length; i < 10; i++) {
+      await world.emulator.addKeyPair(DEMO_REGION_ID, { keyPairName: `filler-${i}`, publicKey: existing.publicKey });
+    }
+    assert.strictEqual(world.emulator.keyPairs(DEMO_REGION_ID).length, 10);
+    world.api.tree.refresh();
+    const node = await keyPairNode(world.api.tree, DEMO_REGION_ID, 'existing-key');
+    world.emulator.clearCalls();
+    const prompter = world.script();
+    assert.strictEqual(await vscode.commands.executeCommand('swas.rotateKeyPair', node), undefined);
+    assert.match(prompter.lastMessage()!.text, /^cn-hangzhou already has 10 key pairs, the most a region can hold, so the new one cannot be created\. Delete a key pair you no longer use, then rotate again\.$/);
+    assert.deepStrictEqual(prompter.shown.filter((s) => s.kind !== 'progress').map((s) => s.kind), ['message'], 'no question was asked');
+    assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 0);
+    assert.deepStrictEqual(onlyLookups(), [], 'no call that changes anything');
+    assert.strictEqual(world.emulator.keyPairs(DEMO_REGION_ID).length, 10);
+  });
 });

@@ -3,8 +3,9 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
-import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID } from '../emulator/demo';
+import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_EXISTING_KEY_PAIR, DEMO_REGION_ID } from '../emulator/demo';
 import { describeLeaks, findLeaks } from '../support/leakDetector';
+import { keyPairNode } from './treeSupport';
 import { filesUnder, World } from './world';
 
 suite('Security: secrets stay secret', function () {
@@ -44,6 +45,36 @@ suite('Security: secrets stay secret', function () {
     assert.strictEqual(await vscode.commands.executeCommand('swas.signIn'), false);
     assert.match(prompter.messages('error')[0]?.text ?? '', /signature/);
     assert.strictEqual(await world.api.services.signedInCredentials(), undefined);
+  });
+
+  test('the log names the credential source in use and the AccessKey ID\'s first 8 characters only', async () => {
+    const fromEnvironment = { id: 'LTAI5tEnvSource0000000001', secret: 'env-source-secret' };
+    const signedIn = { id: 'LTAI5tSignedIn00000000002', secret: 'signed-in-secret' };
+    world.emulator.addAccessKey(fromEnvironment);
+    world.emulator.addAccessKey(signedIn);
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = fromEnvironment.id;
+    process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = fromEnvironment.secret;
+    await world.configure({ regions: [DEMO_REGION_ID] });
+    await keyPairNode(world.api.tree, DEMO_REGION_ID, DEMO_EXISTING_KEY_PAIR);
+    await world.api.services.storeSignedInCredentials({ accessKeyId: signedIn.id, accessKeySecret: signedIn.secret });
+    world.api.tree.refresh();
+    await keyPairNode(world.api.tree, DEMO_REGION_ID, DEMO_EXISTING_KEY_PAIR);
+    assert.deepStrictEqual([...new Set(world.emulator.calls.map((c) => c.accessKeyId))], [fromEnvironment.id, signedIn.id], 'each source was used in turn');
+
+    const logsRoot = path.dirname(path.dirname(world.api.services.context.logUri.fsPath));
+    const wanted = [`Credentials: environment, AccessKey ID ${fromEnvironment.id.slice(0, 8)}…`, `Credentials: AccessKey signed in to VS Code, AccessKey ID ${signedIn.id.slice(0, 8)}…`];
+    let lines: string[] = [];
+    // The log channel writes its file a moment after the line is logged.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const files = (await filesUnder(logsRoot)).filter((f) => f.endsWith('.log'));
+      lines = (await Promise.all(files.map((f) => fs.readFile(f, 'utf8')))).join('\n').split('\n').filter((l) => l.includes('Credentials: '));
+      if (wanted.every((w) => lines.some((l) => l.endsWith(w)))) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    for (const line of wanted) {
+      assert.ok(lines.some((l) => l.endsWith(line)), `"${line}" in the log under ${logsRoot}; its Credentials lines:\n${lines.join('\n')}`);
+    }
+    assert.ok(!lines.some((l) => l.includes(fromEnvironment.id) || l.includes(signedIn.id)), 'never the whole AccessKey ID');
   });
 
   test('at trace level, no log, notification or message contains a private key, secret, token or signature', async () => {

@@ -4,7 +4,7 @@ import type { KeyPairNode, MessageNode, RegionNode, ServerNode } from '../../src
 import { DEMO_REGION_ID, DEMO_SECOND_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { DEFAULT_REGIONS } from '../emulator/state';
 import { groupChildren, keyPairNode, messages, regionChildren, serverNode } from './treeSupport';
-import { World } from './world';
+import { EXTENSION_ID, World } from './world';
 
 suite('Sidebar tree', function () {
   this.timeout(120_000);
@@ -174,6 +174,48 @@ suite('Sidebar tree', function () {
     } finally {
       await world.configure({ defaultRegion: '' });
     }
+  });
+
+  test('Refresh reloads every region, Refresh Region only its own; the title buttons are the ones the README lists', async () => {
+    await world.configure({ regions: [DEMO_REGION_ID, DEMO_SECOND_REGION_ID] });
+    const keyPairNames = async (regionId: string) =>
+      ((await groupChildren(tree(), regionId, 'keyPairs')) as KeyPairNode[]).filter((n) => n.kind === 'keyPair').map((k) => k.keyPair.keyPairName);
+    assert.deepStrictEqual(await keyPairNames(DEMO_REGION_ID), ['existing-key']);
+    assert.deepStrictEqual(await keyPairNames(DEMO_SECOND_REGION_ID), []);
+    // Made in the console: the extension hears nothing of it until a refresh.
+    const publicKey = world.emulator.keyPairs(DEMO_REGION_ID)[0].publicKey;
+    await world.emulator.addKeyPair(DEMO_REGION_ID, { keyPairName: 'console-one', publicKey });
+    await world.emulator.addKeyPair(DEMO_SECOND_REGION_ID, { keyPairName: 'console-two', publicKey });
+    world.emulator.clearCalls();
+    assert.deepStrictEqual(await keyPairNames(DEMO_REGION_ID), ['existing-key'], 'loaded once, kept');
+    assert.strictEqual(world.emulator.calls.length, 0, 'no call');
+
+    const region = ((await tree().getChildren()) as RegionNode[]).find((r) => r.regionId === DEMO_REGION_ID);
+    await vscode.commands.executeCommand('swas.refreshRegion', region);
+    assert.deepStrictEqual((await keyPairNames(DEMO_REGION_ID)).sort(), ['console-one', 'existing-key']);
+    assert.deepStrictEqual(await keyPairNames(DEMO_SECOND_REGION_ID), [], 'the other region is not reloaded');
+    assert.deepStrictEqual(world.emulator.calls.map((c) => [c.action, c.regionId]), [['ListKeyPairs', DEMO_REGION_ID]]);
+
+    world.emulator.clearCalls();
+    await vscode.commands.executeCommand('swas.refresh');
+    assert.deepStrictEqual(await keyPairNames(DEMO_SECOND_REGION_ID), ['console-two']);
+    assert.deepStrictEqual((await keyPairNames(DEMO_REGION_ID)).sort(), ['console-one', 'existing-key']);
+    assert.deepStrictEqual(world.emulator.callsOf('ListKeyPairs').map((c) => c.regionId).sort(), [DEMO_REGION_ID, DEMO_SECOND_REGION_ID]);
+
+    // The buttons VS Code draws come from the installed extension's manifest.
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+      contributes: { menus: { 'view/title': { command: string; when: string; group: string }[] }; commands: { command: string; icon?: string }[] };
+    };
+    const inTitle = manifest.contributes.menus['view/title'].filter((m) => /\bview == swas\.keyPairsAndServers\b/.test(m.when));
+    const icon = (command: string) => manifest.contributes.commands.find((c) => c.command === command)?.icon;
+    const shown = (signedIn: boolean, inline: boolean) =>
+      inTitle
+        .filter((m) => m.group.startsWith('navigation') === inline && (signedIn || !m.when.includes('!swas.noCredentials')))
+        .sort((a, b) => a.group.localeCompare(b.group))
+        .map((m) => (inline ? `${m.command} ${icon(m.command)}` : m.command));
+    assert.deepStrictEqual(shown(true, true), ['swas.createKeyPair $(key)', 'swas.addRegion $(add)', 'swas.refresh $(refresh)']);
+    assert.deepStrictEqual(shown(true, false), ['swas.signIn', 'swas.signOut'], 'under …');
+    assert.deepStrictEqual([...shown(false, true), ...shown(false, false)], ['swas.refresh $(refresh)', 'swas.signIn'], 'without credentials');
   });
 
   test('the tree refreshes itself after a change the extension makes', async () => {

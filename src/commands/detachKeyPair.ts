@@ -1,57 +1,16 @@
 import * as vscode from 'vscode';
 import { registerSwasCommand } from '../commandRegistry';
-import type { Instance, PerServerResult, SwasClient } from '../cloud/client';
+import type { Instance, PerServerResult } from '../cloud/client';
 import type { Services } from '../services';
-import { callWithRetry } from '../ui/showCloudError';
-import { restartServers } from './restartServer';
+import { restartServers } from '../operations/restart';
 import type { KeyPairArgs } from '../commandArgs';
-import { removeServerEntries } from '../local/sshEntries';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
-import { resultLines } from './attachKeyPair';
-import { sshPlaces } from '../local/machine';
-import { readSettings } from '../settings';
+import { resultLines } from '../operations/attach';
+import { detachFrom } from '../operations/detach';
 
 export interface DetachOutcome {
   results: PerServerResult[];
   restarted: Instance[];
-}
-
-/**
- * Detaches the key pair from `servers` after a modal naming them, then drops their SSH config
- * entries. Shared with Delete, which must detach first.
- */
-export async function detachFrom(services: Services, client: SwasClient, args: KeyPairArgs, servers: Instance[]): Promise<PerServerResult[] | undefined> {
-  const { prompter } = services;
-  const { regionId, keyPair } = args;
-  const detach = vscode.l10n.t('Detach');
-  const answer = await prompter.confirm(
-    vscode.l10n.t('Detach "{0}" from {1}?', keyPair.keyPairName, servers.map((s) => `${s.instanceName} (${s.instanceId})`).join(', ')),
-    vscode.l10n.t('After the restart, logging in to these servers with this key pair no longer works.'),
-    detach,
-  );
-  if (answer !== detach) {
-    return undefined;
-  }
-  const results = await callWithRetry(services, regionId, (clientToken) =>
-    prompter.progress(vscode.l10n.t('Detaching "{0}"…', keyPair.keyPairName), () =>
-      client.detachKeyPair(regionId, keyPair.keyPairName, servers.map((s) => s.instanceId), clientToken),
-    ),
-  );
-  if (!results) {
-    return undefined;
-  }
-  const detached = results.filter((r) => r.success).map((r) => r.instanceId);
-  for (const r of results) {
-    services.log.info(`DetachKeyPair ${regionId} ${keyPair.keyPairName} ✕ ${r.instanceId}: ${r.success ? 'ok' : `failed (${r.code ?? ''})`}`);
-  }
-  if (detached.length > 0) {
-    const problem = await removeServerEntries(services, await sshPlaces(readSettings()), regionId, keyPair.keyPairName, detached);
-    if (problem) {
-      void prompter.message('warning', problem);
-    }
-  }
-  services.notifyChanged(regionId);
-  return results;
 }
 
 /** SWAS: Detach Key Pair from Server… */

@@ -18,11 +18,11 @@ import { BACK } from '../ui/prompter';
 import { checkedSettings } from '../ui/settingsCheck';
 import { retryHelps, showCloudError } from '../ui/showCloudError';
 import { keyPairNameProblemMessage } from '../ui/validation';
-import { attachInBatches } from './attachKeyPair';
-import { callCreate } from './createKeyPair';
-import { deleteKeyPair } from './deleteKeyPair';
-import { restartAndWait, restartServers } from './restartServer';
-import { CONNECT_TIMEOUT_SECONDS, trustHostKey } from './testSshConnection';
+import { attachInBatches } from '../operations/attach';
+import { callCreate } from '../operations/create';
+import { deleteKeyPair } from '../operations/delete';
+import { restartAndWait, restartServers } from '../operations/restart';
+import { CONNECT_TIMEOUT_SECONDS, trustHostKey } from '../operations/trustHostKey';
 
 /** Where one server stands when the rotation ends, in the order the steps run. */
 export type ServerStage =

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import type { Instance, SwasClient } from '../cloud/client';
 import { allowsTcpPort, type FirewallRule } from '../cloud/firewall';
 import type { Services } from '../services';
-import { addKnownHosts, checkLogin, knownHostsName, scanHostKeys, sshTarget } from '../ssh/loginCheck';
+import { CONNECT_TIMEOUT_SECONDS, trustHostKey } from '../operations/trustHostKey';
+import { checkLogin, knownHostsName, sshTarget } from '../ssh/loginCheck';
 import { removeFromKnownHosts } from '../ssh/knownHosts';
 import type { SshDiagnosis } from '../ssh/sshDiagnosis';
 import type { ManagedBlock } from '../ssh/sshConfig';
@@ -16,8 +17,6 @@ import { listManagedBlocks } from '../ssh/sshConfig';
 import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
 import { dropStaleEntries } from '../ui/staleEntries';
 
-/** What ssh gets for the TCP connection; the whole check is bounded in loginCheck.ts. */
-export const CONNECT_TIMEOUT_SECONDS = 10;
 /** A fix (host key accepted, old key removed) is followed by one more check, not a loop. */
 const MAX_FOLLOW_UPS = 2;
 
@@ -269,37 +268,6 @@ async function explainChangedHostKey(
 
 async function offerHostKey(services: Services, target: Target, again: () => Promise<LoginCheckOutcome | undefined>): Promise<LoginCheckOutcome | undefined> {
   return (await trustHostKey(services, target.instance, target.alias, target.configFile)) ? again() : undefined;
-}
-
-/**
- * A first connection: reads the server's host key, shows its fingerprint and adds it to known_hosts
- * only when the user trusts it (as Remote-SSH asks). Resolves to whether it was added.
- */
-export async function trustHostKey(services: Services, instance: Instance, alias: string, configFile: string | undefined): Promise<boolean> {
-  const { prompter } = services;
-  const where = await sshTarget(alias, configFile);
-  const name = knownHostsName(where.hostName, where.port);
-  const scanned = await prompter.progress(vscode.l10n.t('Reading the host key of {0}…', name), () => scanHostKeys(where.hostName, where.port, where.hashKnownHosts, CONNECT_TIMEOUT_SECONDS));
-  if (scanned.lines.length === 0) {
-    void prompter.message('error', vscode.l10n.t('{0} ({1}) is not known yet, and its host key could not be read. Test again in a moment.', instance.instanceName, name));
-    return false;
-  }
-  const accept = vscode.l10n.t('Trust and Continue');
-  const choice = await prompter.confirm(
-    vscode.l10n.t('First connection to {0} ({1}): trust its host key?', instance.instanceName, name),
-    vscode.l10n.t(
-      'Fingerprint: {0}. To be sure it is your server, compare it with the output of ssh-keygen -lf on its host key (remote connection in the Simple Application Server console). Trusting adds it to {1}.',
-      scanned.fingerprints.join(', '),
-      where.knownHostsFile,
-    ),
-    accept,
-  );
-  if (choice !== accept) {
-    return false;
-  }
-  await addKnownHosts(where.knownHostsFile, scanned.lines);
-  services.log.info(`Trusted the host key of ${name} (${scanned.fingerprints.join(', ')}) in ${where.knownHostsFile}.`);
-  return true;
 }
 
 /** Our blocks in the config; none when its markers are broken (the other commands then explain the repair). */

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { AttachOutcome } from '../../src/commands/attachKeyPair';
 import type { ConnectServerOutcome } from '../../src/commands/connectServer';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
-import type { DeleteOutcome } from '../../src/commands/deleteKeyPair';
+import type { DeleteOutcome } from '../../src/operations/delete';
 import type { ImportOutcome } from '../../src/commands/importPublicKey';
 import type { LoginCheckOutcome } from '../../src/commands/testSshConnection';
 import { findManagedBlock, listManagedBlocks } from '../../src/ssh/sshConfig';

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
-import type { RestartOutcome } from '../../src/commands/restartServer';
+import type { RestartOutcome } from '../../src/operations/restart';
 import type { LoginCheckOutcome } from '../../src/commands/testSshConnection';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import type { ScriptStep } from './scriptedPrompter';

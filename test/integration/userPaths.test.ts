@@ -1,18 +1,15 @@
 import * as assert from 'assert';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
-import type { LoginCheckOutcome } from '../../src/commands/testSshConnection';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { suiteOn } from '../support/platform';
 import { Mounts } from './disk';
 import type { ScriptStep } from './scriptedPrompter';
 import { LocalSshd, SSHD } from './sshd';
-import { serverNode } from './treeSupport';
 import { sshG, World } from './world';
 
 const run = promisify(execFile);
@@ -46,39 +43,16 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
     sshd = undefined;
     await mounts.release();
     await world.configure({ defaultUser: undefined });
-    await setRemoteSshConfigFile(undefined);
   });
-
-  /**
-   * `remote.SSH.configFile` in the user's settings.json, as a user or Remote-SSH's settings page writes it: no
-   * remote-SSH extension runs here to register the setting, so the API refuses to write it, but VS Code
-   * reads it from the file like any other. Resolves once the extension host sees the new value.
-   */
-  async function setRemoteSshConfigFile(value: string | undefined): Promise<void> {
-    // globalStorage/<extension id> lives in the User folder, beside settings.json
-    const settingsFile = path.join(path.dirname(path.dirname(world.api.services.context.globalStorageUri.fsPath)), 'settings.json');
-    const settings = JSON.parse(await fs.readFile(settingsFile, 'utf8')) as Record<string, unknown>;
-    if (value === undefined) {
-      delete settings['remote.SSH.configFile'];
-    } else {
-      settings['remote.SSH.configFile'] = value;
-    }
-    await fs.writeFile(settingsFile, JSON.stringify(settings, null, 2));
-    for (let waited = 0; vscode.workspace.getConfiguration('remote.SSH').get<string>('configFile') !== value; waited += 100) {
-      assert.ok(waited < 20_000, `the host did not read remote.SSH.configFile = ${value} from ${settingsFile}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
   const knownHosts = () => path.join(world.home, '.ssh', 'known_hosts');
 
   /** web-1's sshd; off port 22 (not root) the user's own config names its port, as a real user's would. */
-  async function startSshd(config = world.configPath): Promise<LocalSshd> {
+  async function startSshd(): Promise<LocalSshd> {
     sshd = await LocalSshd.start(WEB1.publicIpAddress, authorizedKeys());
     if (sshd.port !== 22) {
-      await fs.mkdir(path.dirname(config), { recursive: true, mode: 0o700 });
-      await fs.appendFile(config, `Match host ${WEB1.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
+      await fs.appendFile(world.configPath, `Match host ${WEB1.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
     }
     return sshd;
   }
@@ -89,12 +63,12 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
     await fs.appendFile(knownHosts(), stdout, { mode: 0o600 });
   }
 
-  /** Plain `ssh [-F file] <alias> id -un`, batch mode, no agent: only the entry and the key can let it in. */
-  async function login(alias: string, configFile?: string): Promise<string> {
+  /** Plain `ssh <alias> id -un`, batch mode, no agent: only the entry and the key can let it in. */
+  async function login(alias: string): Promise<string> {
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: world.home };
     delete env.SSH_AUTH_SOCK;
     try {
-      const { stdout } = await run('ssh', [...(configFile ? ['-F', configFile] : []), '-o', 'BatchMode=yes', alias, 'id', '-un'], { env, timeout: 20_000 });
+      const { stdout } = await run('ssh', ['-o', 'BatchMode=yes', alias, 'id', '-un'], { env, timeout: 20_000 });
       return stdout.trim();
     } catch (error) {
       throw new Error(`ssh ${alias} failed: ${(error as { stderr?: string }).stderr ?? String(error)}\nsshd: ${sshd?.log ?? ''}`);
@@ -112,8 +86,8 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
   }
 
   /** What OpenSSH resolves for the alias: web-1's address, and our key first. */
-  async function assertResolvesToKey(alias: string, keyFile: string, configFile = world.configPath): Promise<void> {
-    const resolved = await sshG(configFile, alias, world.home);
+  async function assertResolvesToKey(alias: string, keyFile: string): Promise<void> {
+    const resolved = await sshG(world.configPath, alias, world.home);
     assert.deepStrictEqual(resolved.get('hostname'), [WEB1.publicIpAddress]);
     assert.strictEqual(resolved.get('identityfile')?.[0], keyFile);
   }
@@ -166,22 +140,4 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
     assert.deepStrictEqual(resolved.get('user'), ["o'brien"]);
   });
 
-  test('remote.SSH.configFile in a folder with a space: the entry goes there; Test SSH Connection trusts the host key and logs in with -F, as Remote-SSH does', async () => {
-    const configFile = path.join(world.home, 'remote ssh', 'config');
-    await setRemoteSshConfigFile('~/remote ssh/config');
-    await startSshd(configFile);
-    const outcome = await createAndRestart('remote-config');
-    await assertResolvesToKey(outcome.alias!, path.join(world.sshDir, 'remote-config.pem'), configFile);
-    assert.ok(!(await fs.readFile(world.configPath, 'utf8').catch(() => '')).includes('remote-config'), '~/.ssh/config is left alone');
-
-    const prompter = world.script({ answer: 'Trust and Continue' }, { answer: undefined });
-    const tested = await vscode.commands.executeCommand<LoginCheckOutcome>('swas.testSshConnection', await serverNode(world.api.tree, DEMO_REGION_ID, 'web-1'));
-    assert.strictEqual(tested.kind, 'hostKeyUnknown', prompter.shown.map((s) => s.text).join('\n'));
-    assert.match(prompter.lastMessage()?.text ?? '', /SSH login to web-1 works/, prompter.shown.map((s) => s.text).join('\n'));
-    const { stdout } = await run('ssh-keygen', ['-F', sshd!.port === 22 ? WEB1.publicIpAddress : `[${WEB1.publicIpAddress}]:${sshd!.port}`, '-f', knownHosts()]);
-    assert.ok(stdout.includes('ssh-ed25519'), 'the trusted key is in the known_hosts ssh reads, ~/.ssh/known_hosts');
-    assert.deepStrictEqual((await fs.readdir(path.dirname(world.home))).sort(), ['First Last'], 'nothing written beside the home (a path cut at its space)');
-    assert.strictEqual(await login(outcome.alias!, configFile), LocalSshd.loginUser());
-    assert.strictEqual(os.userInfo().homedir, world.home, 'the passwd home is HOME');
-  });
 });

@@ -13,7 +13,12 @@ export interface ProviderScenario {
 }
 
 export const PROVIDER_SCENARIOS: readonly ProviderScenario[] = [
-  { name: 'microsoft', installed: ['ms-vscode-remote.remote-ssh'], broken: [], titles: ['Remote-SSH provider: Microsoft'] },
+  {
+    name: 'microsoft',
+    installed: ['ms-vscode-remote.remote-ssh'],
+    broken: [],
+    titles: ['Remote-SSH provider: Microsoft', 'Remote-SSH provider: Microsoft, with remote.SSH.configFile set'],
+  },
   { name: 'open-remote-ssh', installed: ['jeanp413.open-remote-ssh'], broken: [], titles: ['Remote-SSH provider: open-remote-ssh'] },
   { name: 'cursor', installed: ['anysphere.remote-ssh'], broken: [], titles: ['Remote-SSH provider: Cursor'] },
   { name: 'cursor-unknown-commands', installed: ['anysphere.remote-ssh'], broken: [], silent: ['anysphere.remote-ssh'], titles: ['Remote-SSH provider: Cursor without the known command'] },

@@ -13,10 +13,10 @@ It is also possible that a host key has just been changed.
 The fingerprint for the ED25519 key sent by the remote host is
 SHA256:dSK8OcGOIxmN1i2WF/GOnCJMAbHs4EBggsxyUob+6g0.
 Please contact your system administrator.
-Add correct host key in /tmp/h12sshd/kh2 to get rid of this message.
-Offending ED25519 key in /tmp/h12sshd/kh2:1
+Add correct host key in /home/dev/.ssh/known_hosts2 to get rid of this message.
+Offending ED25519 key in /home/dev/.ssh/known_hosts2:1
   remove with:
-  ssh-keygen -f "/tmp/h12sshd/kh2" -R "[127.0.0.9]:2222"
+  ssh-keygen -f "/home/dev/.ssh/known_hosts2" -R "[127.0.0.9]:2222"
 Host key for [127.0.0.9]:2222 has changed and you have requested strict checking.
 Host key verification failed.
 `;
@@ -33,10 +33,10 @@ const CHANGED_CRLF = [
   'The fingerprint for the ED25519 key sent by the remote host is\n',
   'SHA256:3hAhImY+n32SbA+AOpmAch/g4cmZG3GJtYLoLYMvGjk.\r\n',
   'Please contact your system administrator.\r\n',
-  'Add correct host key in /tmp/h-login/sd/kh to get rid of this message.\r\n',
-  'Offending ED25519 key in /tmp/h-login/sd/kh:12\r\n',
+  'Add correct host key in /home/dev/.ssh/known_hosts to get rid of this message.\r\n',
+  'Offending ED25519 key in /home/dev/.ssh/known_hosts:12\r\n',
   '  remove with:\r\n',
-  '  ssh-keygen -f "/tmp/h-login/sd/kh" -R "[127.0.0.62]:2299"\r\n',
+  '  ssh-keygen -f "/home/dev/.ssh/known_hosts" -R "[127.0.0.62]:2299"\r\n',
   'Host key for [127.0.0.62]:2299 has changed and you have requested strict checking.\r\n',
   'Host key verification failed.\r\n',
 ].join('');
@@ -62,7 +62,7 @@ describe('ssh stderr → diagnosis', () => {
     assert.deepEqual(diagnoseSsh(255, CHANGED), {
       kind: 'hostKeyChanged',
       fingerprint: 'SHA256:dSK8OcGOIxmN1i2WF/GOnCJMAbHs4EBggsxyUob+6g0',
-      file: '/tmp/h12sshd/kh2',
+      file: '/home/dev/.ssh/known_hosts2',
       line: 1,
       knownHostsName: '[127.0.0.9]:2222',
     });
@@ -75,9 +75,9 @@ describe('ssh stderr → diagnosis', () => {
 
   test('an unresolvable name, and anything else with ssh\'s last lines', () => {
     assert.deepEqual(diagnoseSsh(255, 'ssh: Could not resolve hostname nohost.invalid: Name or service not known\n'), { kind: 'unresolved', host: 'nohost.invalid' });
-    assert.deepEqual(diagnoseSsh(255, '/root/.ssh/config: line 3: Bad configuration option: foo\n/root/.ssh/config: terminating, 1 bad configuration options\n'), {
+    assert.deepEqual(diagnoseSsh(255, '/home/dev/.ssh/config: line 3: Bad configuration option: foo\n/home/dev/.ssh/config: terminating, 1 bad configuration options\n'), {
       kind: 'other',
-      detail: '/root/.ssh/config: line 3: Bad configuration option: foo /root/.ssh/config: terminating, 1 bad configuration options',
+      detail: '/home/dev/.ssh/config: line 3: Bad configuration option: foo /home/dev/.ssh/config: terminating, 1 bad configuration options',
       exitCode: 255,
     });
     assert.deepEqual(diagnoseSsh(255, ''), { kind: 'other', detail: '', exitCode: 255 });
@@ -87,7 +87,7 @@ describe('ssh stderr → diagnosis', () => {
     assert.deepEqual(diagnoseSsh(255, CHANGED_CRLF), {
       kind: 'hostKeyChanged',
       fingerprint: 'SHA256:3hAhImY+n32SbA+AOpmAch/g4cmZG3GJtYLoLYMvGjk',
-      file: '/tmp/h-login/sd/kh',
+      file: '/home/dev/.ssh/known_hosts',
       line: 12,
       knownHostsName: '[127.0.0.62]:2299',
     });

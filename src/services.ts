@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { DEFAULT_TIMEOUTS, SwasClient } from './cloud/client';
+import { realClock, type Clock } from './cloud/clock';
 import { credentialInputs, resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
 import { PendingRestarts } from './cloud/pendingRestarts';
 import { RegionCache } from './cloud/regionCache';
@@ -17,6 +18,8 @@ export class Services {
   /** Opens a new window on a remote authority; integration tests record the call instead (a new window would leave the test host). */
   openRemoteWindow: (remoteAuthority: string) => Thenable<unknown> = (remoteAuthority) =>
     vscode.commands.executeCommand('vscode.newWindow', { remoteAuthority, reuseWindow: false });
+  /** What retries and restart waits wait on; the integration tests install a faster one. */
+  clock: Clock = realClock;
   readonly regionCache: RegionCache;
   /** Servers with a key pair attached here and no restart since. */
   readonly pendingRestarts: PendingRestarts;
@@ -138,6 +141,7 @@ export class Services {
       acceptLanguage: vscode.env.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en-US',
       logger: this.log,
       timeouts: { connectMs: Math.min(DEFAULT_TIMEOUTS.connectMs, settings.requestTimeoutMs), readMs: settings.requestTimeoutMs },
+      sleep: (ms) => this.clock.sleep(ms),
     });
   }
 }

@@ -1,3 +1,5 @@
+import { realClock, type Clock } from './clock';
+
 /** How a wait for a restarted server ended. */
 export type RestartWaitOutcome =
   | { kind: 'running' }
@@ -15,28 +17,14 @@ export interface RestartWaitOptions {
    */
   graceMs: number;
   signal?: AbortSignal;
-  now?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  clock?: Clock;
   onStatus?: (status: string | undefined) => void;
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done);
-  });
 }
 
 /** Follows a restarted server's status until it is Running again, the time is up, or the user cancels. */
 export async function waitUntilRunning(options: RestartWaitOptions): Promise<RestartWaitOutcome> {
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? abortableSleep;
-  const started = now();
+  const clock = options.clock ?? realClock;
+  const started = clock.now();
   let leftRunning = false;
   let lastStatus: string | undefined;
   for (;;) {
@@ -51,13 +39,13 @@ export async function waitUntilRunning(options: RestartWaitOptions): Promise<Res
     if (lastStatus !== undefined && lastStatus !== 'Running') {
       leftRunning = true;
     }
-    const elapsed = now() - started;
+    const elapsed = clock.now() - started;
     if (lastStatus === 'Running' && (leftRunning || elapsed >= options.graceMs)) {
       return { kind: 'running' };
     }
     if (elapsed >= options.timeoutMs) {
       return { kind: 'timeout', lastStatus };
     }
-    await sleep(Math.min(options.intervalMs, options.timeoutMs - elapsed), options.signal);
+    await clock.sleep(Math.min(options.intervalMs, options.timeoutMs - elapsed), options.signal);
   }
 }

@@ -86,6 +86,7 @@ export async function restartAndWait(
           intervalMs: POLL_INTERVAL_MS,
           graceMs: RUNNING_GRACE_MS,
           signal,
+          clock: services.clock,
           onStatus: (status) => {
             statuses.set(instance.instanceName, status ?? '?');
             report([...statuses].map(([name, s]) => `${name}: ${s}`).join(', '));

@@ -10,7 +10,7 @@ import type { ScriptStep } from './scriptedPrompter';
 import { suiteOn } from '../support/platform';
 import { LocalSshd, SSHD } from './sshd';
 import { keyPairNode } from './treeSupport';
-import { sshG, World } from './world';
+import { sshG, TEST_CLOCK_FACTOR, World } from './world';
 
 const run = promisify(execFile);
 const WEB1 = DEMO_SERVERS.web1;
@@ -231,7 +231,8 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     test(`a restart that never comes back (the failed boot ${keyTakesEffect ? 'applied' : 'did not apply'} the new key): named as not running, nothing deleted, the old pair attached again`, async () => {
       await trustedSshds(WEB1, DB1);
       const old = await oldKeyOnBothServers();
-      await world.configure({ restartTimeout: 4 });
+      // 4 s of the wall clock: web-1's real boot fits, db-1's never comes
+      await world.configure({ restartTimeout: 4 * TEST_CLOCK_FACTOR });
       world.emulator.failNextBoot(DB1.instanceId, { keyTakesEffect });
       const { prompter, outcome, texts } = await rotate({ answer: `Attach "${OLD}" Again` });
       assert.strictEqual(prompter.remaining, 0, texts);

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, seedDemo } from '../emulator/demo';
 import { SwasEmulator, type EmulatorOptions } from '../emulator/server';
+import { fastClock } from '../support/fastClock';
 import { makePasswdHome } from '../support/passwdHome';
 import { ScriptedPrompter, ScriptStep } from './scriptedPrompter';
 
@@ -51,6 +52,9 @@ async function userHome(): Promise<string> {
   return home;
 }
 
+/** How much faster than the wall clock the extension's retries and restart waits run in these tests. */
+export const TEST_CLOCK_FACTOR = 20;
+
 export class World {
   private constructor(
     readonly api: TestApi,
@@ -76,6 +80,7 @@ export class World {
     if (!api) throw new Error('The extension did not return its test API (not running in ExtensionMode.Test?)');
     const { emulator, authorizedKeysDir } = await World.freshEmulator(emulatorOptions);
     const world = new World(api, emulator, authorizedKeysDir, emulatorOptions);
+    api.services.clock = fastClock(TEST_CLOCK_FACTOR);
     await world.configure({ endpoint: emulator.url, requestTimeout: 2, defaultRegion: '', sshKeyDirectory: '~/.ssh' });
     return world;
   }

@@ -3,6 +3,7 @@ import { getEventListeners } from 'node:events';
 import { afterEach, describe, mock, test } from 'node:test';
 import { allowsTcpPort } from '../../src/cloud/firewall';
 import { PendingRestarts } from '../../src/cloud/pendingRestarts';
+import { realClock } from '../../src/cloud/clock';
 import { waitUntilRunning } from '../../src/cloud/restartWait';
 
 /** A clock that moves only when the wait sleeps, so no test depends on real time. */
@@ -30,21 +31,21 @@ describe('waiting for a restarted server', () => {
     const clock = fakeClock();
     const seen: Array<string | undefined> = [];
     const { status } = statuses('Running', 'Stopping', new Error('ECONNRESET'), 'Starting', 'Running');
-    const outcome = await waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 30_000, ...clock, onStatus: (s) => seen.push(s) });
+    const outcome = await waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 30_000, clock, onStatus: (s) => seen.push(s) });
     assert.deepEqual(outcome, { kind: 'running' });
     assert.deepEqual(seen, ['Running', 'Stopping', undefined, 'Starting', 'Running']);
   });
 
   test('a server seen only Running is done after the grace time (a restart quicker than the polls)', async () => {
     const clock = fakeClock();
-    const outcome = await waitUntilRunning({ status: async () => 'Running', timeoutMs: 60_000, intervalMs: 1_000, graceMs: 5_000, ...clock });
+    const outcome = await waitUntilRunning({ status: async () => 'Running', timeoutMs: 60_000, intervalMs: 1_000, graceMs: 5_000, clock });
     assert.deepEqual(outcome, { kind: 'running' });
     assert.equal(clock.now(), 5_000);
   });
 
   test('the time is up: the last status is reported', async () => {
     const clock = fakeClock();
-    const outcome = await waitUntilRunning({ status: async () => 'Starting', timeoutMs: 10_000, intervalMs: 3_000, graceMs: 1_000, ...clock });
+    const outcome = await waitUntilRunning({ status: async () => 'Starting', timeoutMs: 10_000, intervalMs: 3_000, graceMs: 1_000, clock });
     assert.deepEqual(outcome, { kind: 'timeout', lastStatus: 'Starting' });
     assert.equal(clock.now(), 10_000, 'the last sleep is cut to the deadline');
   });
@@ -55,7 +56,7 @@ describe('waiting for a restarted server: cancelling', () => {
     const controller = new AbortController();
     controller.abort();
     const { status, calls } = statuses('Running');
-    const outcome = await waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 0, signal: controller.signal, ...fakeClock() });
+    const outcome = await waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 0, signal: controller.signal, clock: fakeClock() });
     assert.deepEqual(outcome, { kind: 'cancelled' });
     assert.equal(calls.length, 0);
   });
@@ -74,7 +75,7 @@ describe('waiting for a restarted server: cancelling', () => {
       intervalMs: 1_000,
       graceMs: 1_000,
       signal: controller.signal,
-      ...clock,
+      clock,
     });
     assert.deepEqual(outcome, { kind: 'cancelled' });
     assert.equal(clock.now(), 1_000, 'no sleep after the cancel');
@@ -89,8 +90,7 @@ describe('waiting for a restarted server: cancelling', () => {
       intervalMs: 1_000,
       graceMs: 1_000,
       signal: controller.signal,
-      ...fakeClock(),
-      sleep: async () => controller.abort(),
+      clock: { ...fakeClock(), sleep: async () => controller.abort() },
     });
     assert.deepEqual(outcome, { kind: 'cancelled' });
     assert.equal(calls.length, 1);
@@ -101,20 +101,20 @@ describe('waiting for a restarted server: timing', () => {
   test('a failed poll is not taken as the server having left Running: the grace time still applies', async () => {
     const clock = fakeClock();
     const { status } = statuses('Running', new Error('ECONNRESET'), 'Running');
-    const outcome = await waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 5_000, ...clock });
+    const outcome = await waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 5_000, clock });
     assert.deepEqual(outcome, { kind: 'running' });
     assert.equal(clock.now(), 5_000);
   });
 
   test('time is counted from the start of the wait, on a clock that does not start at 0 (Date.now)', async () => {
     const clock = fakeClock(1_764_000_000_000);
-    const outcome = await waitUntilRunning({ status: async () => 'Starting', timeoutMs: 10_000, intervalMs: 3_000, graceMs: 1_000, ...clock });
+    const outcome = await waitUntilRunning({ status: async () => 'Starting', timeoutMs: 10_000, intervalMs: 3_000, graceMs: 1_000, clock });
     assert.deepEqual(outcome, { kind: 'timeout', lastStatus: 'Starting' });
     assert.equal(clock.now(), 1_764_000_000_000 + 10_000);
   });
 });
 
-// Without a `sleep` option the wait uses real timers: node:test's mock timers stand in, so the
+// Without a `clock` option the wait uses the real clock's timers: node:test's mock timers stand in, so the
 // tests move time by hand and nothing waits.
 describe('waiting for a restarted server: the built-in sleep', () => {
   afterEach(() => mock.timers.reset());
@@ -126,7 +126,7 @@ describe('waiting for a restarted server: the built-in sleep', () => {
       mock.timers.enable({ apis: ['setTimeout'] });
       const { status, calls } = statuses('Stopping', 'Starting', 'Running');
       let outcome: unknown;
-      void waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 0, signal, now: () => 0 }).then((o) => (outcome = o));
+      void waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 0, signal, clock: { ...realClock, now: () => 0 } }).then((o) => (outcome = o));
       await settle();
       assert.equal(calls.length, 1, 'the first poll at once');
       mock.timers.tick(999);
@@ -149,7 +149,7 @@ describe('waiting for a restarted server: the built-in sleep', () => {
     const { status, calls } = statuses('Stopping');
     let outcome: unknown;
     // the clock moves with each poll, so a sleep that does not wait still ends in a timeout rather than looping
-    void waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 0, signal: controller.signal, now: () => calls.length * 1_000 }).then((o) => (outcome = o));
+    void waitUntilRunning({ status, timeoutMs: 60_000, intervalMs: 1_000, graceMs: 0, signal: controller.signal, clock: { ...realClock, now: () => calls.length * 1_000 } }).then((o) => (outcome = o));
     await settle();
     controller.abort();
     await settle();

@@ -1,6 +1,6 @@
 // Line coverage of src/ merged across the unit, integration and UI suites, for `npm test`.
-// Every suite runs with NODE_V8_COVERAGE pointing at one raw folder; it reaches the node:test
-// processes, code-server and the extension host. After each suite, `keepOwnScripts` keeps only the
+// Every suite runs with NODE_V8_COVERAGE pointing at a raw folder of its own (the suites run side by side); it
+// reaches the node:test processes, code-server and the extension host. After each suite, `keepOwnScripts` keeps only the
 // entries for our own code and points them at a snapshot of the bundle that ran (the dev bundle in
 // dist/ for integration, the packaged production bundle for UI: dist/ is rebuilt in between, and the
 // UI host runs the copy installed from the VSIX). Each snapshot carries its esbuild source map with
@@ -37,8 +37,10 @@ export class CoverageRun {
   }
 
   /** Environment for a suite's processes. */
-  get env() {
-    return { NODE_V8_COVERAGE: this.raw };
+  envFor(suite) {
+    const raw = path.join(this.raw, suite);
+    fs.mkdirSync(raw, { recursive: true });
+    return { NODE_V8_COVERAGE: raw };
   }
 
   /**
@@ -72,8 +74,9 @@ export class CoverageRun {
       if (file.startsWith(`${suite}-`)) fs.rmSync(path.join(this.kept, file));
     }
     let scripts = 0;
-    for (const file of fs.readdirSync(this.raw)) {
-      const rawFile = path.join(this.raw, file);
+    const raw = path.join(this.raw, suite);
+    for (const file of fs.existsSync(raw) ? fs.readdirSync(raw) : []) {
+      const rawFile = path.join(raw, file);
       const text = fs.readFileSync(rawFile, 'utf8');
       fs.rmSync(rawFile);
       // most files come from code-server's own processes: skip them before parsing

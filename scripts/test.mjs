@@ -1,12 +1,16 @@
 // `npm test`: installs the offline VS Code host, builds, then runs every suite and prints the totals.
 //   0. choose    the integration host (scripts/testHost.mjs): code-server shim, or desktop VS Code downloaded by
 //                @vscode/test-electron (SWAS_TEST_HOST=desktop, SWAS_TEST_VSCODE=stable|floor; default off Linux)
-//   1. host      bash test/host/install.sh (idempotent; only when the UI suite or the code-server host runs)
-//   2. build     scripts/build.mjs, then `tsc -p .` (type errors fail the run)
+//   1. host      bash test/host/install.sh (idempotent; only when the UI suite or the code-server host runs),
+//                beside steps 2 and 3, which need no host
+//   2. build     scripts/build.mjs, then `tsc -p .` (type errors fail the run); with the UI suite, `npm run package`
+//                (the VSIX it installs), then the dev bundle again for the integration hosts
 //   3. unit      out/test/unit/**/*.test.js with node's test runner (spec to stdout, TAP to a file for counting)
-//   4. integration  out/test/integration/runTest.js: mocha inside the chosen real extension host
-//   5. ui        `npm run package`, then each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium),
+//   4. integration  out/test/integration/runTest.js: mocha inside real extension hosts, several side by side
+//   5. ui        each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium),
 //                in a mount namespace with a private /etc/passwd (test/host/private-passwd.sh)
+// Suites 3 to 5 run side by side (each waits mostly on sshd, the emulator and browsers, not the CPU); each one's
+// output is printed whole when it ends, with its time.
 // UI test contract: a test/ui/*.ui.mjs script prints exactly one line `UI-RESULT passed=N failed=N`
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
 // Coverage: every suite runs with NODE_V8_COVERAGE; before the summary a `coverage: src/ lines N%` line gives
@@ -71,15 +75,22 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
 // merged V8 line coverage of src/ (scripts/coverage.mjs); SWAS_TEST_COVERAGE=off skips it
 const coverage = process.env.SWAS_TEST_COVERAGE === 'off' ? undefined : new CoverageRun(scratch);
 
-/** Runs a command from the repo root; resolves { code, stdout } (stdout captured, still streamed, when `capture`). */
-function run(command, args, { env = {}, capture = false } = {}) {
+/**
+ * Runs a command from the repo root; resolves { code, stdout }. Its output goes to `sink` (an array of chunks,
+ * printed whole when the suite ends, as suites run side by side) or else straight to this process's; stdout is
+ * also returned when `capture`.
+ */
+function run(command, args, { env = {}, capture = false, sink } = {}) {
   return new Promise((resolve) => {
+    const piped = capture || sink;
     const child = spawn(command, args, {
-      cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+      cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', piped ? 'pipe' : 'inherit', sink ? 'pipe' : 'inherit'],
     });
     let stdout = '';
-    child.stdout?.on('data', (chunk) => { stdout += chunk; process.stdout.write(chunk); });
-    child.on('error', (error) => { console.error(`${command}: ${error.message}`); resolve({ code: 127, stdout }); });
+    const write = (chunk) => (sink ? sink.push(chunk) : process.stdout.write(chunk));
+    child.stdout?.on('data', (chunk) => { stdout += chunk; write(chunk); });
+    child.stderr?.on('data', (chunk) => sink.push(chunk));
+    child.on('error', (error) => { (sink ?? []).push(`${command}: ${error.message}\n`); if (!sink) console.error(`${command}: ${error.message}`); resolve({ code: 127, stdout }); });
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout }));
   });
 }
@@ -89,6 +100,20 @@ async function phase(name, action) {
   console.log(`\n=== ${name}`);
   const started = performance.now();
   const result = await action();
+  console.log(`=== ${name} done in ${seconds(started)}`);
+  return result;
+}
+
+/**
+ * A suite run beside the others: its output is kept and printed whole when it ends, between its own
+ * `=== name` lines, so the log reads suite by suite. Resolves with the suite's result.
+ */
+async function sideBySide(name, action) {
+  console.log(`=== ${name} started`);
+  const started = performance.now();
+  const sink = [];
+  const result = await action(sink);
+  process.stdout.write(`\n=== ${name}\n${sink.join('')}`);
   console.log(`=== ${name} done in ${seconds(started)}`);
   return result;
 }
@@ -119,7 +144,7 @@ function pruneStaleOutput() {
   }
 }
 
-async function runUnit() {
+async function runUnit(sink) {
   // compiled TypeScript tests, plus plain .mjs tests of the scripts' own modules (ESM, not compiled)
   const files = [...listFiles(path.join(repoRoot, 'out/test/unit'), '.test.js'), ...listFiles(path.join(repoRoot, 'test/unit'), '.test.mjs')];
   if (files.length === 0) return { passed: 0, failed: 0, pending: 0, crashed: 'no unit test files' };
@@ -128,40 +153,36 @@ async function runUnit() {
   const [command, ...prefix] = [...privileged, process.execPath];
   const { code } = await run(command, [...prefix, '--test',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files], { env: coverage?.env });
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files], { env: coverage?.envFor('unit'), sink });
   coverage?.keepOwnScripts('unit');
   return countNodeTap(fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '', code);
 }
 
-async function runIntegration(hostReady) {
+async function runIntegration(sink, hostReady, bundleUrl) {
   if (hostReady !== true) return { passed: 0, failed: 0, pending: 0, crashed: hostReady };
   const resultsFile = path.join(scratch, 'integration.json');
-  console.log(`integration host: ${hostChoice.description}`);
-  const bundleUrl = coverage?.snapshotBundle('integration');
+  sink.push(`integration host: ${hostChoice.description}\n`);
   const { code } = await run(process.execPath, ['out/test/integration/runTest.js'],
-    { env: { ...coverage?.env, SWAS_TEST_RESULTS: resultsFile, SWAS_HOST_CHOICE: JSON.stringify(hostChoice), ...(floor ? { SWAS_FLOOR_HOST_DIR: FLOOR_HOST_DIR } : {}) } });
+    { sink, env: { ...coverage?.envFor('integration'), SWAS_TEST_RESULTS: resultsFile, SWAS_HOST_CHOICE: JSON.stringify(hostChoice), ...(floor ? { SWAS_FLOOR_HOST_DIR: FLOOR_HOST_DIR } : {}) } });
   coverage?.keepOwnScripts('integration', bundleUrl);
   return countIntegration(fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : undefined, code);
 }
 
-async function runUi(hostReady) {
+async function runUi(sink, hostReady, bundleUrl) {
   const none = { passed: 0, failed: 0, pending: 0 };
   if (hostReady !== true) return { ...none, crashed: hostReady };
+  if (bundleUrl === PACKAGE_FAILED) return { ...none, crashed: 'npm run package failed: see its output above' };
   const wanted = (process.env.SWAS_TEST_UI ?? '').split(',');
   const scripts = fs.readdirSync(path.join(repoRoot, 'test/ui'))
     .filter((f) => f.endsWith('.ui.mjs') && wanted.some((part) => f.includes(part))).sort();
   if (scripts.length === 0) return { ...none, crashed: `no test/ui/*.ui.mjs files${process.env.SWAS_TEST_UI ? ` matching SWAS_TEST_UI=${process.env.SWAS_TEST_UI}` : ''}` };
-  // with coverage, the production build also writes its source map beside the bundle (not packaged)
-  const packaged = await run('npm', ['run', 'package', '--silent'], { env: coverage ? { SWAS_BUILD_SOURCEMAP: '1' } : {} });
-  if (packaged.code !== 0) return { ...none, crashed: `npm run package exited ${packaged.code}` };
-  const bundleUrl = coverage?.snapshotBundle('ui');
   const totals = { ...none };
   const crashes = [];
   for (const script of scripts) {
-    console.log(`--- ${script}`);
+    sink.push(`--- ${script}\n`);
     // a private /etc/passwd whose home for this user is the workbench's HOME (test/host/private-passwd.sh)
     const [command, ...args] = [...privateMountPrefix, 'sh', 'test/host/private-passwd.sh', HOST_NODE, path.join('test/ui', script)];
-    const { code, stdout } = await run(command, args, { capture: true, env: coverage?.env });
+    const { code, stdout } = await run(command, args, { capture: true, sink, env: coverage?.envFor('ui') });
     const counts = countUiScript(stdout, code);
     totals.passed += counts.passed;
     totals.failed += counts.failed;
@@ -183,21 +204,32 @@ function floorHostName() {
   return `code-server ${version('package.json')} (VS Code ${version('lib/vscode/package.json')})`;
 }
 
+/** What `runUi` gets instead of a bundle snapshot when packaging failed. */
+const PACKAGE_FAILED = Symbol('package failed');
+
+/** Builds the VSIX the UI suite installs (production bundle), then the dev bundle the integration hosts load again. */
+async function packageForUi() {
+  // with coverage, the production build also writes its source map beside the bundle (not packaged)
+  const packaged = await run('npm', ['run', 'package', '--silent'], { env: coverage ? { SWAS_BUILD_SOURCEMAP: '1' } : {} });
+  const uiBundle = packaged.code === 0 ? coverage?.snapshotBundle('ui') : PACKAGE_FAILED;
+  const rebuilt = await run(process.execPath, ['scripts/build.mjs']);
+  return { uiBundle, ok: packaged.code === 0 && rebuilt.code === 0 };
+}
+
+async function installHosts() {
+  for (const script of floor ? ['test/host/install.sh', 'test/host/install-floor.sh'] : ['test/host/install.sh']) {
+    const { code } = await run('bash', [script], { env: { SWAS_FLOOR_HOST_DIR: FLOOR_HOST_DIR } });
+    if (code !== 0) return `VS Code test host install failed (${script} exit ${code}): see output above`;
+  }
+  return true;
+}
+
 const results = {};
 const durations = {};
-let hostReady = true;
 try {
-  if (selected.includes('ui') || (selected.includes('integration') && hostChoice.host === 'code-server')) {
-    await phase('host install', async () => {
-      for (const script of floor ? ['test/host/install.sh', 'test/host/install-floor.sh'] : ['test/host/install.sh']) {
-        const { code } = await run('bash', [script], { env: { SWAS_FLOOR_HOST_DIR: FLOOR_HOST_DIR } });
-        if (code !== 0) {
-          hostReady = `VS Code test host install failed (${script} exit ${code}): see output above`;
-          break;
-        }
-      }
-    });
-  }
+  // the host install (minutes on a fresh machine) runs beside the build and the unit suite, which need no host
+  const needsHost = selected.includes('ui') || (selected.includes('integration') && hostChoice.host === 'code-server');
+  const hostInstall = needsHost ? phase('host install', installHosts) : Promise.resolve(true);
   const built = await phase('build', async () => {
     const bundle = await run(process.execPath, ['scripts/build.mjs']);
     const typecheck = await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
@@ -205,19 +237,31 @@ try {
     return bundle.code === 0 && typecheck.code === 0;
   });
   if (!built) {
+    await hostInstall;
     console.error('\nbuild or type check failed: no tests run');
     console.log(summarize({ build: { passed: 0, failed: 0, pending: 0, crashed: 'build or type check failed' } }).lines.at(-1));
     process.exitCode = 1;
   } else {
-    const runners = { unit: runUnit, integration: runIntegration, ui: runUi };
-    for (const suite of selected) {
+    const timed = (suite, action) => {
       const started = performance.now();
-      results[suite] = await phase(`${suite} tests`, () => runners[suite](hostReady));
-      durations[suite] = seconds(started);
-    }
+      return sideBySide(`${suite} tests`, action).then((result) => {
+        results[suite] = result;
+        durations[suite] = seconds(started);
+      });
+    };
+    const suites = [];
+    if (selected.includes('unit')) suites.push(timed('unit', runUnit));
+    // the UI suite's VSIX is built first: packaging rewrites dist/extension.js, which integration hosts load
+    const packaged = selected.includes('ui') ? await phase('package', packageForUi) : { ok: true };
+    const integrationBundle = selected.includes('integration') ? coverage?.snapshotBundle('integration') : undefined;
+    const hostReady = await hostInstall;
+    if (selected.includes('integration')) suites.push(timed('integration', (sink) => runIntegration(sink, packaged.ok ? hostReady : 'the dev bundle was not rebuilt after packaging', integrationBundle)));
+    if (selected.includes('ui')) suites.push(timed('ui', (sink) => runUi(sink, hostReady, packaged.uiBundle)));
+    await Promise.all(suites);
     if (coverage) console.log(`\n${await phase('coverage report', () => coverage.report())}`);
     console.log(`\n=== summary${floor ? ` (floor host: ${floorHostName()})` : ''}`);
-    const summary = summarize(results, durations, narrowing.narrowing, expected);
+    const ordered = Object.fromEntries(selected.filter((suite) => suite in results).map((suite) => [suite, results[suite]]));
+    const summary = summarize(ordered, durations, narrowing.narrowing, expected);
     for (const line of summary.lines) console.log(line);
     process.exitCode = summary.ok ? 0 : 1;
   }

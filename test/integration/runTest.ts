@@ -1,3 +1,4 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -5,44 +6,107 @@ import { runInRealHost } from '../host/runInHost';
 import { PROVIDER_SCENARIOS } from './providers/scenarios';
 
 /**
- * Runs the integration suites (out/test/integration/index.js) in the real extension host: once with
- * no other extension, then once per remote-SSH provider scenario with that scenario's stand-in
- * extensions installed (providers/). Env SWAS_TEST_RESULTS (optional) gets the summed counts.
+ * Runs the integration suites (out/test/integration/index.js) in real extension hosts: the main test files
+ * split over `SWAS_TEST_JOBS` hosts (default 3), then once per remote-SSH provider scenario with that
+ * scenario's stand-in extensions installed (providers/). The hosts run side by side, each in its own private
+ * network and mount namespace with its own profile, workspace and HOME (runInHost.ts, test/host), so no two
+ * share anything but the machine; most of a host's time is spent waiting on sshd, the emulator and the
+ * workbench, which is why a 2-core machine runs three at once. Each host's output is printed whole when it
+ * ends. Env SWAS_TEST_RESULTS (optional) gets the summed counts.
  */
+
+interface Job {
+  name: string;
+  env: Record<string, string>;
+  installedExtensionPaths: string[];
+}
+
+interface Counts {
+  passed: number;
+  failed: number;
+  pending: number;
+  notForPlatform: number;
+}
+
+const JOB_FLAG = '--job';
+
+/** The main test files (relative to this folder), spread over `shards` lists of about equal size (largest first). */
+function shardTestFiles(shards: number): string[][] {
+  const files = fs.readdirSync(__dirname).filter((file) => file.endsWith('.test.js'));
+  // compiled size stands in for running time: the long suites are the long files
+  const sized = files.map((file) => ({ file, size: fs.statSync(path.join(__dirname, file)).size })).sort((a, b) => b.size - a.size);
+  const lists = Array.from({ length: shards }, () => ({ files: [] as string[], size: 0 }));
+  for (const { file, size } of sized) {
+    const smallest = lists.reduce((a, b) => (b.size < a.size ? b : a));
+    smallest.files.push(file);
+    smallest.size += size;
+  }
+  return lists.map((list) => list.files.sort()).filter((list) => list.length > 0);
+}
+
+function jobs(repoRoot: string): Job[] {
+  const shards = Math.max(1, Number(process.env.SWAS_TEST_JOBS ?? 3) || 1);
+  // SWAS_CALLER_HOME lets smoke.test.ts check that the host got a sandbox HOME instead of the caller's
+  const main = shardTestFiles(shards).map((files, index, all) => ({
+    name: all.length === 1 ? 'main' : `main ${index + 1}/${all.length}`,
+    env: { SWAS_CALLER_HOME: os.homedir(), SWAS_TEST_FILES: files.join(',') },
+    installedExtensionPaths: [],
+  }));
+  const grep = process.env.SWAS_TEST_GREP;
+  const providers = PROVIDER_SCENARIOS.filter((scenario) => !grep || scenario.titles.some((title) => new RegExp(grep).test(title))).map((scenario) => ({
+    name: `providers-${scenario.name}`,
+    env: { SWAS_PROVIDER_SCENARIO: scenario.name, SWAS_STANDIN_BROKEN: scenario.broken.join(','), SWAS_STANDIN_SILENT: (scenario.silent ?? []).join(',') },
+    installedExtensionPaths: scenario.installed.map((id) => path.join(repoRoot, 'test/fixtures/remote-ssh-providers', id)),
+  }));
+  return [...main, ...providers];
+}
+
+/** One job in a child process of its own, its output kept until it ends; resolves with its counts or why it has none. */
+function runJob(job: Job, scratch: string): Promise<{ output: string; counts?: Counts; failure?: string; seconds: number }> {
+  const resultsFile = path.join(scratch, `${job.name.replace(/\W+/g, '-')}.json`);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [__filename, JOB_FLAG, JSON.stringify({ ...job, env: { ...job.env, SWAS_TEST_RESULTS: resultsFile } })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (code) => {
+      const seconds = (Date.now() - started) / 1000;
+      if (!fs.existsSync(resultsFile)) {
+        resolve({ output, seconds, failure: `${job.name}: no results from the extension host (exit ${code})` });
+        return;
+      }
+      const counts = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Counts;
+      const failure = code !== 0 ? `${job.name}: exit ${code}` : undefined;
+      resolve({ output, counts, seconds, failure });
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const repoRoot = path.resolve(__dirname, '../../..');
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-integration-'));
-  const totals = { passed: 0, failed: 0, pending: 0, notForPlatform: 0 };
+  const totals: Counts = { passed: 0, failed: 0, pending: 0, notForPlatform: 0 };
   const failures: string[] = [];
-  const runOnce = async (name: string, env: Record<string, string>, installedExtensionPaths: string[]) => {
-    const resultsFile = path.join(scratch, `${name}.json`);
-    try {
-      await runInRealHost(path.join(__dirname, 'index.js'), { ...env, SWAS_TEST_RESULTS: resultsFile }, installedExtensionPaths);
-    } catch (error) {
-      failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+  const queue = jobs(repoRoot);
+  const parallel = Math.max(1, Number(process.env.SWAS_TEST_JOBS ?? 3) || 1);
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const { output, counts, failure, seconds } = await runJob(job, scratch);
+      process.stdout.write(`\n--- integration host: ${job.name} (${seconds.toFixed(1)}s)\n${output}`);
+      if (failure) failures.push(failure);
+      if (!counts) continue;
+      totals.passed += counts.passed;
+      totals.failed += counts.failed;
+      totals.pending += counts.pending;
+      totals.notForPlatform += counts.notForPlatform;
+      // a scenario runs only when SWAS_TEST_GREP selects its suites: none ran means its test files were not found
+      if (job.name.startsWith('providers-') && counts.passed + counts.failed === 0) failures.push(`${job.name}: ran no tests`);
     }
-    if (!fs.existsSync(resultsFile)) {
-      failures.push(`${name}: no results from the extension host`);
-      return;
-    }
-    const counts = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as typeof totals;
-    totals.passed += counts.passed;
-    totals.failed += counts.failed;
-    totals.pending += counts.pending;
-    totals.notForPlatform += counts.notForPlatform;
-    // a scenario runs only when SWAS_TEST_GREP selects its suites: none ran means its test files were not found
-    if (name !== 'main' && counts.passed + counts.failed === 0) failures.push(`${name}: ran no tests`);
   };
-  // lets smoke.test.ts check that the host got a sandbox HOME instead of the caller's
-  await runOnce('main', { SWAS_CALLER_HOME: os.homedir() }, []);
-  const grep = process.env.SWAS_TEST_GREP;
-  for (const scenario of PROVIDER_SCENARIOS) {
-    if (grep && !scenario.titles.some((title) => new RegExp(grep).test(title))) {
-      continue;
-    }
-    const fixtures = scenario.installed.map((id) => path.join(repoRoot, 'test/fixtures/remote-ssh-providers', id));
-    await runOnce(`providers-${scenario.name}`, { SWAS_PROVIDER_SCENARIO: scenario.name, SWAS_STANDIN_BROKEN: scenario.broken.join(','), SWAS_STANDIN_SILENT: (scenario.silent ?? []).join(',') }, fixtures);
-  }
+  await Promise.all(Array.from({ length: parallel }, worker));
   fs.rmSync(scratch, { recursive: true, force: true });
   if (process.env.SWAS_TEST_RESULTS) {
     fs.writeFileSync(process.env.SWAS_TEST_RESULTS, JSON.stringify(totals));
@@ -52,7 +116,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+async function runOneJob(spec: string): Promise<void> {
+  const job = JSON.parse(spec) as Job;
+  await runInRealHost(path.join(__dirname, 'index.js'), job.env, job.installedExtensionPaths);
+}
+
+const jobAt = process.argv.indexOf(JOB_FLAG);
+(jobAt >= 0 ? runOneJob(process.argv[jobAt + 1]) : main()).catch((error: unknown) => {
   console.error(`integration tests failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

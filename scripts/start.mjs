@@ -70,6 +70,7 @@ for (const dir of [...Object.values(dirs), workspace]) fs.mkdirSync(dir, { recur
 let emulator;
 let server;
 let stopping = false;
+/** Stops code-server and the emulator, then exits. Never rejects (code-server's stop() does not), so handlers fire and forget it. */
 async function stopAll(exitCode) {
   if (stopping) return;
   stopping = true;
@@ -78,13 +79,13 @@ async function stopAll(exitCode) {
   emulator?.child.kill('SIGTERM');
   process.exit(exitCode);
 }
-process.on('SIGINT', () => stopAll(0));
-process.on('SIGTERM', () => stopAll(0));
-process.on('SIGHUP', () => stopAll(0));
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+process.on('SIGHUP', () => void stopAll(0));
 
 try {
   emulator = await startEmulator();
-  emulator.child.once('exit', (code) => { console.error(`[start] the emulator exited (${code})`); stopAll(1); });
+  emulator.child.once('exit', (code) => { console.error(`[start] the emulator exited (${code})`); void stopAll(1); });
   writeUserSettings(dirs.userDataDir, { 'swas.endpoint': emulator.url, 'swas.defaultRegion': 'cn-hangzhou' });
   installVsix({ vsix: VSIX, ...dirs });
   const port = await freePort(Number(process.env.PORT || 8080));

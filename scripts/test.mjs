@@ -2,14 +2,15 @@
 //   0. choose    the integration host (scripts/testHost.mjs): code-server shim, or desktop VS Code downloaded by
 //                @vscode/test-electron (SWAS_TEST_HOST=desktop, SWAS_TEST_VSCODE=stable|floor; default off Linux)
 //   1. host      bash test/host/install.sh (idempotent; only when the UI suite or the code-server host runs),
-//                beside steps 2 and 3, which need no host
+//                beside steps 2 to 4, which need no host
 //   2. build     scripts/build.mjs, then `tsc -p .` (type errors fail the run); with the UI suite, `npm run package`
 //                (the VSIX it installs), then the dev bundle again for the integration hosts
-//   3. unit      out/test/unit/**/*.test.js with node's test runner (spec to stdout, TAP to a file for counting)
-//   4. integration  out/test/integration/runTest.js: mocha inside real extension hosts, several side by side
-//   5. ui        each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium),
+//   3. lint      ESLint over the repository (eslint.config.mjs), in a process of its own; one test per linted file
+//   4. unit      out/test/unit/**/*.test.js with node's test runner (spec to stdout, TAP to a file for counting)
+//   5. integration  out/test/integration/runTest.js: mocha inside real extension hosts, several side by side
+//   6. ui        each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium),
 //                in a mount namespace with a private /etc/passwd (test/host/private-passwd.sh)
-// Suites 3 to 5 run side by side (each waits mostly on sshd, the emulator and browsers, not the CPU); each one's
+// Suites 3 to 6 run side by side (each waits mostly on sshd, the emulator and browsers, not the CPU); each one's
 // output is printed whole when it ends, with its time.
 // UI test contract: a test/ui/*.ui.mjs script prints exactly one line `UI-RESULT passed=N failed=N`
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
@@ -19,7 +20,7 @@
 // oldest VS Code that engines.vscode admits and the npm registry has), after installing both hosts.
 // Last two lines printed: `S skipped, W not for this platform`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
 // adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
-// variables that narrow the run (SWAS_TEST_ONLY=unit|integration|ui runs one suite, SWAS_TEST_GREP a
+// variables that narrow the run (SWAS_TEST_ONLY=lint|unit|integration|ui runs one suite, SWAS_TEST_GREP a
 // mocha grep over the integration tests, SWAS_TEST_UI parts of the UI scripts' file names, comma-separated) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
 // The rules themselves are in scripts/testRun.mjs (unit-tested by test/unit/testRun.test.mjs).
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,9 +28,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
 import { CoverageRun } from './coverage.mjs';
 import {
-  FLOOR_FLAG, FLOOR_SUITES, SUITES, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
+  FLOOR_FLAG, FLOOR_SUITES, SUITES, checkNarrowing, countIntegration, countLint, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
   userNamespaceAdvice,
 } from './testRun.mjs';
 import { chooseTestHost } from './testHost.mjs';
@@ -144,6 +146,18 @@ function pruneStaleOutput() {
   }
 }
 
+async function runLint(sink) {
+  const resultsFile = path.join(scratch, 'lint.json');
+  const { code } = await run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.', '--format', 'json', '--output-file', resultsFile], { sink });
+  const resultsJson = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8') : undefined;
+  // the problems as `npm run lint` prints them (the JSON above is for counting)
+  if (resultsJson) {
+    const report = await (await new ESLint({ cwd: repoRoot }).loadFormatter('stylish')).format(JSON.parse(resultsJson));
+    if (report) sink.push(`${report}\n`);
+  }
+  return countLint(resultsJson, code);
+}
+
 async function runUnit(sink) {
   // compiled TypeScript tests, plus plain .mjs tests of the scripts' own modules (ESM, not compiled)
   const files = [...listFiles(path.join(repoRoot, 'out/test/unit'), '.test.js'), ...listFiles(path.join(repoRoot, 'test/unit'), '.test.mjs')];
@@ -250,6 +264,7 @@ try {
       });
     };
     const suites = [];
+    if (selected.includes('lint')) suites.push(timed('lint', runLint));
     if (selected.includes('unit')) suites.push(timed('unit', runUnit));
     // the UI suite's VSIX is built first: packaging rewrites dist/extension.js, which integration hosts load
     const packaged = selected.includes('ui') ? await phase('package', packageForUi) : { ok: true };

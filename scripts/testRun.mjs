@@ -2,7 +2,7 @@
 // refused, how each suite's output is counted and what the last line says. No I/O here, so
 // test/unit/testRun.test.mjs can check every rule.
 
-export const SUITES = ['unit', 'integration', 'ui'];
+export const SUITES = ['lint', 'unit', 'integration', 'ui'];
 /**
  * `npm run test:floor` (`npm test -- --floor`) runs these on the floor host (test/host/install-floor.sh): only the
  * integration suite depends on the VS Code version; unit tests run on plain Node, the UI tests on the main host.
@@ -12,7 +12,7 @@ export const FLOOR_FLAG = '--floor';
 
 /** Variables that run fewer tests than `npm test` normally does, with what each one does. */
 export const NARROWING_VARIABLES = {
-  SWAS_TEST_ONLY: 'runs one suite (unit|integration|ui)',
+  SWAS_TEST_ONLY: 'runs one suite (lint|unit|integration|ui)',
   SWAS_TEST_GREP: 'runs only the integration tests whose full title matches (mocha grep)',
   SWAS_TEST_UI: 'runs only the UI scripts (test/ui/*.ui.mjs) whose file name contains one of its comma-separated parts',
 };
@@ -105,6 +105,20 @@ export function countUiScript(stdout, exitCode) {
   const counts = { passed: Number(result[1]), failed: Number(result[2]), pending: Number(result[3] ?? 0) };
   if (counts.passed + counts.failed === 0) return { ...counts, crashed: 'ran 0 tests' };
   if (exitCode !== 0 && counts.failed === 0) return { ...counts, crashed: `exited ${exitCode}` };
+  return counts;
+}
+
+/**
+ * Counts the lint suite from `eslint --format json` output (undefined when ESLint wrote none) and its exit code. Each
+ * linted file is one test, failed when ESLint reports an error in it (what fails `npm run lint`; every rule of
+ * eslint.config.mjs is an error). ESLint exits 2 when it could not lint at all (a broken config): a crash.
+ */
+export function countLint(resultsJson, exitCode) {
+  if (resultsJson === undefined) return { passed: 0, failed: 0, pending: 0, crashed: `eslint wrote no results (exit ${exitCode})` };
+  const results = JSON.parse(resultsJson);
+  const failed = results.filter((result) => result.errorCount > 0).length;
+  const counts = { passed: results.length - failed, failed, pending: 0 };
+  if (exitCode !== 0 && failed === 0) return { ...counts, crashed: `eslint exited ${exitCode}` };
   return counts;
 }
 

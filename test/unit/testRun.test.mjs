@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FLOOR_SUITES, NOT_FOR_PLATFORM, checkNarrowing, countIntegration, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
+  FLOOR_SUITES, NOT_FOR_PLATFORM, SUITES, checkNarrowing, countIntegration, countLint, countNodeTap, countUiScript, findExclusiveTests, privilegedPrefix, summarize,
   userNamespaceAdvice,
 } from '../../scripts/testRun.mjs';
 import { NOT_FOR_PLATFORM as TEST_SUPPORT_REASON } from '../../out/test/support/platform.js';
@@ -43,13 +43,15 @@ describe('checkNarrowing', () => {
   test('an unknown SWAS_TEST_ variable, an unknown argument or a bad suite name is refused', () => {
     assert.match(checkNarrowing({ SWAS_TEST_GERP: 'x' }, ['--narrow']).error ?? '', /SWAS_TEST_GERP/);
     assert.match(checkNarrowing({}, ['--narow']).error ?? '', /--narow/);
-    assert.match(checkNarrowing({ SWAS_TEST_ONLY: 'e2e' }, ['--narrow']).error ?? '', /unit\|integration\|ui/);
+    assert.match(checkNarrowing({ SWAS_TEST_ONLY: 'e2e' }, ['--narrow']).error ?? '', /lint\|unit\|integration\|ui/);
+    assert.deepEqual(checkNarrowing({ SWAS_TEST_ONLY: 'lint' }, ['--narrow']), { narrowing: ['SWAS_TEST_ONLY=lint'] });
   });
 
   test('--floor is known, and its run has only the floor suites to narrow to', () => {
     assert.deepEqual(checkNarrowing({}, ['--floor']), { narrowing: [] });
     assert.deepEqual(checkNarrowing({ SWAS_TEST_GREP: 'smoke' }, ['--floor', '--narrow']), { narrowing: ['SWAS_TEST_GREP=smoke'] });
     assert.match(checkNarrowing({ SWAS_TEST_ONLY: 'ui' }, ['--floor', '--narrow']).error ?? '', /one of integration, got "ui"/);
+    assert.match(checkNarrowing({ SWAS_TEST_ONLY: 'lint' }, ['--floor', '--narrow']).error ?? '', /one of integration, got "lint"/);
   });
 });
 
@@ -127,6 +129,25 @@ describe('countUiScript / countIntegration', () => {
   });
 });
 
+describe('countLint', () => {
+  const file = (errorCount, warningCount = 0) => ({ filePath: '/repo/src/a.ts', messages: [], errorCount, warningCount });
+
+  test('each linted file is a test: passed without errors, failed with any (a warning alone does not fail it)', () => {
+    const results = JSON.stringify([file(0), file(3), file(0, 2), file(1)]);
+    assert.deepEqual(countLint(results, 1), { passed: 2, failed: 2, pending: 0 });
+    assert.deepEqual(countLint(JSON.stringify([file(0), file(0)]), 0), { passed: 2, failed: 0, pending: 0 });
+  });
+
+  test('no results (ESLint could not run), or a non-zero exit with no failed file, is a crash', () => {
+    assert.match(countLint(undefined, 2).crashed, /no results \(exit 2\)/);
+    assert.match(countLint(JSON.stringify([file(0)]), 2).crashed, /exited 2/);
+  });
+
+  test('no linted file at all counts as a failed suite in the summary', () => {
+    assert.equal(summarize({ lint: countLint('[]', 0) }).lines.at(-1), '0 passed, 1 failed');
+  });
+});
+
 describe('summarize', () => {
   const clean = { passed: 10, failed: 0, pending: 0 };
 
@@ -161,9 +182,16 @@ describe('summarize', () => {
   });
 
   test('a clean full run is ok and says nothing about narrowing', () => {
-    const { lines, ok } = summarize({ unit: clean, integration: clean, ui: clean });
+    const { lines, ok } = summarize({ lint: clean, unit: clean, integration: clean, ui: clean });
     assert.equal(ok, true);
     assert.deepEqual(lines.filter((line) => line.includes('NARROWED')), []);
+    assert.equal(lines.at(-1), '40 passed, 0 failed');
+  });
+
+  test('a run without the lint suite is a narrowed run', () => {
+    assert.deepEqual(SUITES, ['lint', 'unit', 'integration', 'ui']);
+    const { lines } = summarize({ unit: clean, integration: clean, ui: clean });
+    assert.match(lines.at(-3), /^NARROWED RUN \(not every suite ran\): not run: lint$/);
   });
 
   test('a whole floor run (only the floor suites) is not reported as narrowed', () => {
@@ -176,7 +204,7 @@ describe('summarize', () => {
   test('a narrowed run says so just above the totals', () => {
     const { lines, ok } = summarize({ integration: clean }, {}, ['SWAS_TEST_ONLY=integration']);
     assert.equal(ok, true);
-    assert.match(lines.at(-3), /^NARROWED RUN \(SWAS_TEST_ONLY=integration\): not run: unit, ui$/);
+    assert.match(lines.at(-3), /^NARROWED RUN \(SWAS_TEST_ONLY=integration\): not run: lint, unit, ui$/);
   });
 });
 

@@ -273,7 +273,7 @@ try {
     if (selected.includes('integration')) suites.push(timed('integration', (sink) => runIntegration(sink, packaged.ok ? hostReady : 'the dev bundle was not rebuilt after packaging', integrationBundle)));
     if (selected.includes('ui')) suites.push(timed('ui', (sink) => runUi(sink, hostReady, packaged.uiBundle)));
     await Promise.all(suites);
-    if (coverage) console.log(`\n${await phase('coverage report', () => coverage.report())}`);
+    if (coverage && selected.some((suite) => suite !== 'lint')) console.log(`\n${await phase('coverage report', () => coverage.report())}`);
     console.log(`\n=== summary${floor ? ` (floor host: ${floorHostName()})` : ''}`);
     const ordered = Object.fromEntries(selected.filter((suite) => suite in results).map((suite) => [suite, results[suite]]));
     const summary = summarize(ordered, durations, narrowing.narrowing, expected);

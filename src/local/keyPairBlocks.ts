@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Instance } from '../cloud/client';
 import type { Services } from '../services';
 import { blockWithoutServers, blockWithServers } from '../ssh/hostEntries';
-import { publicKeyOfPrivateKey } from '../ssh/localKey';
+import { publicKeyOfPrivateKey } from '../ssh/keyFormat';
 import { identityFileForConfig } from '../ssh/paths';
 import {
   formatProblems,

@@ -264,9 +264,9 @@ function openSshFormatPublicKey(text: string): string | undefined {
   if (offset + 4 > data.length || data.readUInt32BE(offset) < 1) {
     return undefined;
   }
-  const blob = readSshString(data, offset + 4);
-  const type = blob && readSshString(blob.value, 0);
-  return blob && type ? `${type.value.toString('latin1')} ${blob.value.toString('base64')}` : undefined;
+  const blob = readSshString(data, offset + 4)?.value;
+  const type = blob && blobKeyType(blob);
+  return type && `${type} ${blob!.toString('base64')}`;
 }
 
 /** The OpenSSH public key line of a private key file's content (PEM or OpenSSH format), if it is one. */

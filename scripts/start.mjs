@@ -27,6 +27,25 @@ function step(label, command, args) {
   return result.status;
 }
 
+/**
+ * Packages the VSIX as `npm run package` does. vsce lists every file it puts in; a newcomer needs one
+ * line (its "Packaged: <vsix> (N files, size)"), and all of the output only when packaging fails.
+ */
+function packageVsix() {
+  const started = performance.now();
+  const result = spawnSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '');
+  if (result.status !== 0) {
+    process.stdout.write(output);
+    console.log(`[start] package failed (${seconds}s)`);
+    return false;
+  }
+  const packaged = /Packaged: (.+)$/m.exec(output)?.[1] ?? `${path.relative(REPO_ROOT, VSIX)} (${(fs.statSync(VSIX).size / 1024).toFixed(1)} KB)`;
+  console.log(`[start] package: ${packaged.trim()} (${seconds}s)`);
+  return true;
+}
+
 /** Starts the emulator and resolves its base URL from the `SWAS emulator listening on <url>` line. */
 function startEmulator() {
   const child = spawn(process.execPath, [EMULATOR_CLI, '--demo', '--port', '0'], {
@@ -48,7 +67,7 @@ function startEmulator() {
 }
 
 if (step('host install', 'bash', ['test/host/install.sh']) !== 0) process.exit(1);
-if (step('package', 'npm', ['run', 'package', '--silent']) !== 0) process.exit(1);
+if (!packageVsix()) process.exit(1);
 // the emulator is compiled with the tests; a colleague's type error elsewhere must not block the demo
 step('compile (tsc)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
 if (!fs.existsSync(EMULATOR_CLI)) {

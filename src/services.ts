@@ -5,7 +5,7 @@ import { credentialInputs, resolveCredentials, ResolvedCredentials, StaticCreden
 import { PendingRestarts } from './cloud/pendingRestarts';
 import { RegionCache } from './cloud/regionCache';
 import { readSettings, Settings } from './settings';
-import { PlacedKeyFiles } from './ssh/placedKeyFiles';
+import { WrittenKeyFiles } from './ssh/writtenKeyFiles';
 import { describeCredentialSource } from './ui/errorMessages';
 import { settingsProblem } from './ui/settingsCheck';
 import { Prompter, VsCodePrompter } from './ui/prompter';
@@ -24,7 +24,7 @@ export class Services {
   /** Servers with a key pair attached here and no restart since. */
   readonly pendingRestarts: PendingRestarts;
   /** The key files this extension wrote: the only ones Delete offers to remove. */
-  readonly placedKeyFiles: PlacedKeyFiles;
+  readonly writtenKeyFiles: WrittenKeyFiles;
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   private cachedClient: { key: string; client: SwasClient } | undefined;
   private signedIn: Promise<StaticCredentials | undefined> | undefined;
@@ -45,7 +45,7 @@ export class Services {
     };
     this.regionCache = new RegionCache(memento);
     this.pendingRestarts = new PendingRestarts(memento);
-    this.placedKeyFiles = new PlacedKeyFiles(memento);
+    this.writtenKeyFiles = new WrittenKeyFiles(memento);
     // Another window may sign in or out: forget the copy kept here.
     context.subscriptions.push(
       context.secrets.onDidChange((event) => {

@@ -5,8 +5,8 @@ import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
 import { attachInBatches, resultLines } from '../operations/attach';
 import { restartServers } from '../operations/restart';
-import { localPrivateKey, sshPlaces } from '../local/machine';
-import { removeEntriesUnderOtherKeyPairs, writeKeyPairEntry } from '../local/sshEntries';
+import { localPrivateKey, readSshConfig, sshPaths } from '../local/machine';
+import { removeEntriesUnderOtherKeyPairs, writeKeyPairBlock } from '../local/keyPairBlocks';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
 import type { KeyPairArgs } from '../commandArgs';
 import { readSettings } from '../settings';
@@ -84,17 +84,19 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
   const attached = chosen.filter((i) => results.some((r) => r.success && r.instanceId === i.instanceId));
 
   const lines = resultLines(results, chosen);
-  const places = await sshPlaces(readSettings());
-  const moved = await removeEntriesUnderOtherKeyPairs(services, places, regionId, keyPair.keyPairName, attached.map((i) => i.instanceId));
+  const settings = readSettings();
+  const paths = sshPaths(settings);
+  const config = await readSshConfig(paths);
+  const moved = await removeEntriesUnderOtherKeyPairs(services, paths, regionId, keyPair.keyPairName, attached.map((i) => i.instanceId));
   lines.push(...moved.problems);
   let aliases = new Map<string, string>();
-  const privateKey = attached.length > 0 ? await localPrivateKey(places, services.placedKeyFiles, regionId, keyPair) : undefined;
+  const privateKey = attached.length > 0 ? await localPrivateKey(paths, config, services.writtenKeyFiles, regionId, keyPair) : undefined;
   if (privateKey) {
-    const entries = await writeKeyPairEntry(services, places, { regionId, keyPairName: keyPair.keyPairName, privateKeyPath: privateKey, servers: attached });
-    if ('problem' in entries) {
-      lines.push(entries.problem);
+    const block = await writeKeyPairBlock(services, paths, { regionId, keyPairName: keyPair.keyPairName, privateKeyPath: privateKey, user: settings.defaultUser, servers: attached });
+    if ('problem' in block) {
+      lines.push(block.problem);
     } else {
-      aliases = entries.aliases;
+      aliases = block.aliases;
       const written = attached.filter((i) => aliases.has(i.instanceId)).map((i) => aliases.get(i.instanceId)!);
       if (written.length > 0) {
         lines.push(vscode.l10n.t('SSH hosts: {0}.', written.join(', ')));

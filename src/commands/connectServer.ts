@@ -5,8 +5,8 @@ import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
 import { callWithRetry } from '../ui/showCloudError';
 import type { ServerArgs } from '../commandArgs';
-import { localPrivateKey, sshPlaces } from '../local/machine';
-import { writeKeyPairEntry } from '../local/sshEntries';
+import { localPrivateKey, readSshConfig, sshPaths } from '../local/machine';
+import { writeKeyPairBlock } from '../local/keyPairBlocks';
 import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
 import { dropStaleEntries } from '../ui/staleEntries';
 import { readSettings } from '../settings';
@@ -58,8 +58,10 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
     return undefined;
   }
   const { keyPair } = lookedUp;
-  const places = await sshPlaces(readSettings());
-  const stale = await dropStaleEntries(services, places, region, server, keyPair?.keyPairName);
+  const settings = readSettings();
+  const paths = sshPaths(settings);
+  const config = await readSshConfig(paths);
+  const stale = await dropStaleEntries(services, paths, region, server, keyPair?.keyPairName);
   if (stale.sentences.length > 0) {
     void prompter.message(stale.failed ? 'warning' : 'info', stale.sentences.join(' '));
   }
@@ -75,7 +77,7 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
     }
     return { kind: 'noKeyPair' };
   }
-  const privateKey = await localPrivateKey(places, services.placedKeyFiles, region, keyPair);
+  const privateKey = await localPrivateKey(paths, config, services.writtenKeyFiles, region, keyPair);
   if (!privateKey) {
     void prompter.message(
       'warning',
@@ -83,7 +85,7 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
         '{0} uses key pair "{1}", whose private key is not on this machine (looked in {2} and the SSH config). Copy that key into {2} as {1}.pem, or attach a key pair whose key is here and restart the server.',
         server.instanceName,
         keyPair.keyPairName,
-        places.keyDirectory,
+        paths.keyDirectory,
       ),
     );
     return { kind: 'keyNotLocal' };
@@ -107,13 +109,13 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
       return { kind: 'restartPending' };
     }
   }
-  const entries = await writeKeyPairEntry(services, places, { regionId: region, keyPairName: keyPair.keyPairName, privateKeyPath: privateKey, servers: [server] });
-  if ('problem' in entries) {
-    void prompter.message('error', entries.problem);
+  const written = await writeKeyPairBlock(services, paths, { regionId: region, keyPairName: keyPair.keyPairName, privateKeyPath: privateKey, user: settings.defaultUser, servers: [server] });
+  if ('problem' in written) {
+    void prompter.message('error', written.problem);
     return { kind: 'configProblem' };
   }
   services.notifyChanged(region);
-  const alias = entries.aliases.get(server.instanceId)!;
+  const alias = written.aliases.get(server.instanceId)!;
   await runCommand('swas.connectWithRemoteSsh', { alias });
   return { kind: 'connecting', alias, keyPairName: keyPair.keyPairName };
 }

@@ -6,8 +6,8 @@ import type { Instance, PerServerResult, SwasClient } from '../cloud/client';
 import { CloudError, toCloudError } from '../cloud/errors';
 import type { ResolvedCredentials } from '../cloud/credentials';
 import { isPlausibleRegionId } from '../cloud/regions';
-import { sshPlaces } from '../local/machine';
-import { removeEntriesUnderOtherKeyPairs, writeKeyPairEntry } from '../local/sshEntries';
+import { sshPaths } from '../local/machine';
+import { removeEntriesUnderOtherKeyPairs, writeKeyPairBlock } from '../local/keyPairBlocks';
 import type { CreateKeyPairArgs } from '../commandArgs';
 import type { Services } from '../services';
 import { homeDirectory, Settings } from '../settings';
@@ -139,25 +139,26 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
     await services.pendingRestarts.attached(region, [server.instanceId], keyPairName);
   }
 
-  const places = await sshPlaces(settings);
+  const paths = sshPaths(settings);
   if (attached && server) {
     // As Attach does: the server's entry under the key pair it had would no longer log in.
-    warnings.push(...(await removeEntriesUnderOtherKeyPairs(services, places, region, keyPairName, [server.instanceId])).problems);
+    warnings.push(...(await removeEntriesUnderOtherKeyPairs(services, paths, region, keyPairName, [server.instanceId])).problems);
   }
   if (kept.path) {
-    const entry = await writeKeyPairEntry(services, places, {
+    const written = await writeKeyPairBlock(services, paths, {
       regionId: region,
       keyPairName,
       privateKeyPath: kept.path,
+      user: settings.defaultUser,
       servers: server && attached ? [server] : [],
       fresh: true,
     });
-    if ('problem' in entry) {
-      warnings.push(entry.problem);
+    if ('problem' in written) {
+      warnings.push(written.problem);
     } else {
-      outcome.alias = (server && entry.aliases.get(server.instanceId)) ?? entry.firstAlias;
-      outcome.configPath = places.configPath;
-      if (entry.verified === 'skipped-no-ssh') {
+      outcome.alias = (server && written.aliases.get(server.instanceId)) ?? written.firstAlias;
+      outcome.configPath = paths.configPath;
+      if (written.verified === 'skipped-no-ssh') {
         notes.config.push(vscode.l10n.t('OpenSSH (ssh) was not found, so the new entry could not be checked with "ssh -G".'));
       }
     }

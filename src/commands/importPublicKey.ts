@@ -8,15 +8,14 @@ import type { Services } from '../services';
 import { readSettings } from '../settings';
 import { generateLocalKeyPair, LocalKeyType } from '../ssh/generateKey';
 import { sshKeygenAvailable } from '../ssh/knownHosts';
-import { samePublicKey, sha256Fingerprint } from '../ssh/keyFormat';
-import { publicKeyOfPrivateKey } from '../ssh/localKey';
+import { publicKeyOfPrivateKey, samePublicKey, sha256Fingerprint } from '../ssh/keyFormat';
 import { describeCloudError } from '../ui/errorMessages';
 import { BACK } from '../ui/prompter';
 import { callWithRetry, showCloudError } from '../ui/showCloudError';
 import { keyPairNameProblemMessage } from '../ui/validation';
-import { sshPlaces } from '../local/machine';
+import { sshPaths } from '../local/machine';
 import { clientOrExplain, listKeyPairsOrExplain, pickRegion } from '../ui/pickers';
-import { writeKeyPairEntry } from '../local/sshEntries';
+import { writeKeyPairBlock } from '../local/keyPairBlocks';
 
 export interface ImportOutcome {
   regionId: string;
@@ -89,11 +88,11 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
     return undefined;
   }
 
-  const places = await sshPlaces(settings);
+  const paths = sshPaths(settings);
   let publicKey: string | undefined;
   let chosenPrivateKey: string | undefined;
   if (source.kind === 'file') {
-    const file = await prompter.openDialog(vscode.l10n.t('Choose Public Key'), places.keyDirectory, { [vscode.l10n.t('Public keys')]: ['pub'] });
+    const file = await prompter.openDialog(vscode.l10n.t('Choose Public Key'), paths.keyDirectory, { [vscode.l10n.t('Public keys')]: ['pub'] });
     if (!file) {
       return undefined;
     }
@@ -139,14 +138,14 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
   if (source.kind === 'generate') {
     try {
       generated = await prompter.progress(vscode.l10n.t('Generating a key with ssh-keygen…'), () =>
-        generateLocalKeyPair({ directory: places.keyDirectory, keyPairName: name, region: regionId, type: source.type }),
+        generateLocalKeyPair({ directory: paths.keyDirectory, keyPairName: name, region: regionId, type: source.type }),
       );
     } catch (error) {
       void prompter.message('error', vscode.l10n.t('The key could not be generated: {0}', error instanceof Error ? error.message : String(error)));
       return undefined;
     }
     log.info(`Generated a ${source.type} key pair on this machine: ${generated.privateKeyPath} (fingerprint ${generated.fingerprint}).`);
-    await services.placedKeyFiles.remember(generated.privateKeyPath, generated.publicKeyPath);
+    await services.writtenKeyFiles.remember(generated.privateKeyPath, generated.publicKeyPath);
     for (const stray of generated.strayTempFiles) {
       log.warn(`The temporary name ${stray} of the generated key could not be removed.`);
     }
@@ -173,7 +172,7 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
     if (generated) {
       // The pair was made for this import only; without it the files are of no use.
       await Promise.all([fs.rm(generated.privateKeyPath, { force: true }), fs.rm(generated.publicKeyPath, { force: true })]);
-      await services.placedKeyFiles.forget(generated.privateKeyPath, generated.publicKeyPath);
+      await services.writtenKeyFiles.forget(generated.privateKeyPath, generated.publicKeyPath);
       log.info(`Import failed; removed the key generated for it (${generated.privateKeyPath}).`);
     }
     return undefined;
@@ -185,12 +184,12 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
   let configProblem = false;
   if (chosenPrivateKey) {
     parts.push(vscode.l10n.t('Private key: {0}.', chosenPrivateKey));
-    const entry = await writeKeyPairEntry(services, places, { regionId, keyPairName: name, privateKeyPath: chosenPrivateKey, servers: [], fresh: true });
-    if ('problem' in entry) {
-      parts.push(entry.problem);
+    const written = await writeKeyPairBlock(services, paths, { regionId, keyPairName: name, privateKeyPath: chosenPrivateKey, user: settings.defaultUser, servers: [], fresh: true });
+    if ('problem' in written) {
+      parts.push(written.problem);
       configProblem = true;
     } else {
-      outcome.alias = entry.firstAlias;
+      outcome.alias = written.firstAlias;
       parts.push(vscode.l10n.t('SSH host: {0}.', outcome.alias ?? ''));
     }
   }

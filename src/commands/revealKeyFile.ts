@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { registerSwasCommand } from '../commandRegistry';
 import type { Services } from '../services';
 import type { KeyPairArgs } from '../commandArgs';
-import { localPrivateKey, sshPlaces } from '../local/machine';
+import { localPrivateKey, readSshConfig, sshPaths } from '../local/machine';
 import { keyPairTarget } from '../ui/pickers';
 import { readSettings } from '../settings';
 
@@ -12,7 +12,8 @@ export async function revealKeyFile(services: Services, args?: KeyPairArgs & { l
   if (!target) {
     return undefined;
   }
-  const file = args?.localKeyPath ?? (await localPrivateKey(await sshPlaces(readSettings()), services.placedKeyFiles, target.regionId, target.keyPair));
+  const paths = sshPaths(readSettings());
+  const file = args?.localKeyPath ?? (await localPrivateKey(paths, await readSshConfig(paths), services.writtenKeyFiles, target.regionId, target.keyPair));
   if (!file) {
     void services.prompter.message('info', vscode.l10n.t('The private key of "{0}" is not on this machine.', target.keyPair.keyPairName));
     return undefined;

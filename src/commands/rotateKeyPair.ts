@@ -4,8 +4,8 @@ import type { Instance, KeyPair, SwasClient } from '../cloud/client';
 import { toCloudError } from '../cloud/errors';
 import { checkKeyPairName, KEY_PAIR_NAME_MAX, KEY_PAIR_QUOTA, rotatedName } from '../cloud/keyPairName';
 import type { KeyPairArgs } from '../commandArgs';
-import { sshPlaces, type SshPlaces } from '../local/machine';
-import { removeServerEntries, writeKeyPairEntry } from '../local/sshEntries';
+import { sshPaths, type SshPaths } from '../local/machine';
+import { removeServerEntries, writeKeyPairBlock } from '../local/keyPairBlocks';
 import type { Services } from '../services';
 import { homeDirectory, readSettings } from '../settings';
 import { checkLogin } from '../ssh/loginCheck';
@@ -248,15 +248,16 @@ async function rotateServers(services: Services, client: SwasClient, plan: Rotat
   if (attached.length === 0) {
     return [...rotations.values()];
   }
-  // The entry is written before the restart, so the check logs in through exactly the entry that stays.
-  const places = await sshPlaces(readSettings());
-  const entries = await writeKeyPairEntry(services, places, { regionId, keyPairName: newName, privateKeyPath: plan.privateKeyPath, servers: attached, fresh: true });
-  if ('problem' in entries) {
-    attached.forEach((s) => set(s, 'configFailed', entries.problem));
+  // The block is written before the restart, so the check logs in through exactly the Host entries that stay.
+  const settings = readSettings();
+  const paths = sshPaths(settings);
+  const written = await writeKeyPairBlock(services, paths, { regionId, keyPairName: newName, privateKeyPath: plan.privateKeyPath, user: settings.defaultUser, servers: attached, fresh: true });
+  if ('problem' in written) {
+    attached.forEach((s) => set(s, 'configFailed', written.problem));
     return [...rotations.values()];
   }
   for (const server of attached) {
-    rotations.get(server.instanceId)!.alias = entries.aliases.get(server.instanceId);
+    rotations.get(server.instanceId)!.alias = written.aliases.get(server.instanceId);
   }
   const restarts = await restartAndWait(services, client, regionId, attached, async (instance, error) => {
     // Only a failure that Retry can fix is shown now; the summary names every other refusal.
@@ -273,20 +274,20 @@ async function rotateServers(services: Services, client: SwasClient, plan: Rotat
       continue;
     }
     const alias = rotations.get(instance.instanceId)!.alias!;
-    const diagnosis = await loginWithNewKey(services, instance, alias, places);
+    const diagnosis = await loginWithNewKey(services, instance, alias, paths);
     set(instance, diagnosis.kind === 'ok' ? 'verified' : 'loginFailed', diagnosis.kind === 'ok' ? undefined : loginProblem(diagnosis));
   }
   return [...rotations.values()];
 }
 
 /** Batch-mode `ssh <alias> exit 0`; a first connection asks to trust the host key, then tries once more. */
-async function loginWithNewKey(services: Services, instance: Instance, alias: string, places: SshPlaces): Promise<SshDiagnosis> {
+async function loginWithNewKey(services: Services, instance: Instance, alias: string, paths: SshPaths): Promise<SshDiagnosis> {
   const check = () =>
     services.prompter.progress(vscode.l10n.t('Logging in to {0} with the new key ({1})…', instance.instanceName, alias), () =>
-      checkLogin(alias, { configFile: places.remoteSshConfigFile, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
+      checkLogin(alias, { configFile: paths.remoteSshConfigFile, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
     );
   let { diagnosis } = await check();
-  if (diagnosis.kind === 'hostKeyUnknown' && (await trustHostKey(services, instance, alias, places.remoteSshConfigFile))) {
+  if (diagnosis.kind === 'hostKeyUnknown' && (await trustHostKey(services, instance, alias, paths.remoteSshConfigFile))) {
     ({ diagnosis } = await check());
   }
   services.log.info(`Rotate: login to ${instance.instanceId} as ${alias}: ${diagnosis.kind}.`);
@@ -301,9 +302,9 @@ async function finishRotation(services: Services, client: SwasClient, outcome: R
   const { prompter } = services;
   const { regionId, oldKeyPairName: oldName, newKeyPairName: newName } = outcome;
   const lines = outcome.servers.map((s) => stageLine(s, newName));
-  const places = await sshPlaces(readSettings());
+  const paths = sshPaths(readSettings());
   const verified = outcome.servers.filter((s) => s.stage === 'verified').map((s) => s.instance.instanceId);
-  const problem = verified.length > 0 ? await removeServerEntries(services, places, regionId, oldName, verified) : undefined;
+  const problem = verified.length > 0 ? await removeServerEntries(services, paths, regionId, oldName, verified) : undefined;
   services.notifyChanged(regionId);
   if (verified.length === outcome.servers.length) {
     outcome.completed = true;
@@ -332,7 +333,7 @@ async function finishRotation(services: Services, client: SwasClient, outcome: R
     ...(stranded.length > 0 ? [reattach] : []),
   );
   if (choice === reattach) {
-    outcome.reattached = await reattachOld(services, client, outcome, stranded, places);
+    outcome.reattached = await reattachOld(services, client, outcome, stranded, paths);
   }
   return outcome;
 }
@@ -342,7 +343,7 @@ async function finishRotation(services: Services, client: SwasClient, outcome: R
  * the old key in effect, so no restart is pending there; a running one that did gets a Restart
  * offer; one not running again takes the old key when it next boots.
  */
-async function reattachOld(services: Services, client: SwasClient, outcome: RotateOutcome, stranded: ServerRotation[], places: SshPlaces): Promise<string[]> {
+async function reattachOld(services: Services, client: SwasClient, outcome: RotateOutcome, stranded: ServerRotation[], paths: SshPaths): Promise<string[]> {
   const { prompter } = services;
   const { regionId, oldKeyPairName: oldName, newKeyPairName: newName } = outcome;
   const results = await attachInBatches(services, client, regionId, oldName, stranded.map((s) => s.instance));
@@ -350,7 +351,7 @@ async function reattachOld(services: Services, client: SwasClient, outcome: Rota
   for (const server of back.filter((s) => !s.restarted)) {
     await services.pendingRestarts.restarted(regionId, server.instance.instanceId);
   }
-  const problem = back.length > 0 ? await removeServerEntries(services, places, regionId, newName, back.map((s) => s.instance.instanceId)) : undefined;
+  const problem = back.length > 0 ? await removeServerEntries(services, paths, regionId, newName, back.map((s) => s.instance.instanceId)) : undefined;
   services.notifyChanged(regionId);
   const names = (servers: ServerRotation[]) => servers.map((s) => s.instance.instanceName).join(', ');
   const failed = stranded.filter((s) => !back.includes(s));

@@ -11,7 +11,7 @@ import type { SshDiagnosis } from '../ssh/sshDiagnosis';
 import type { ManagedBlock } from '../ssh/sshConfig';
 import { showCloudError } from '../ui/showCloudError';
 import type { ServerArgs } from '../commandArgs';
-import { sshPlaces } from '../local/machine';
+import { readSshConfig, sshPaths } from '../local/machine';
 import { readSettings } from '../settings';
 import { listManagedBlocks } from '../ssh/sshConfig';
 import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
@@ -61,14 +61,14 @@ export async function testSshConnection(services: Services, args?: ServerArgs, f
     }
   }
   const server = instance;
-  const places = await sshPlaces(readSettings());
-  const block = managedBlocksIn(places.configText).find((b) => b.region === regionId && b.hosts.some((h) => h.instanceId === server.instanceId));
+  const paths = sshPaths(readSettings());
+  const block = managedBlocksIn((await readSshConfig(paths)).text).find((b) => b.region === regionId && b.hosts.some((h) => h.instanceId === server.instanceId));
   const alias = block?.hosts.find((h) => h.instanceId === server.instanceId)?.alias;
   if (!block || !alias) {
     const connect = vscode.l10n.t('Connect to Server with Remote-SSH');
     const choice = await prompter.message(
       'info',
-      vscode.l10n.t('{0} has no SSH host in {1} yet. Connect to it once (that writes the host entry when its key pair\'s private key is here), then test again.', server.instanceName, places.configPath),
+      vscode.l10n.t('{0} has no SSH host in {1} yet. Connect to it once (that writes the host entry when its key pair\'s private key is here), then test again.', server.instanceName, paths.configPath),
       connect,
     );
     if (choice === connect) {
@@ -91,7 +91,7 @@ export async function testSshConnection(services: Services, args?: ServerArgs, f
     return undefined;
   }
   if (current !== block.keyPairName) {
-    const stale = await dropStaleEntries(services, places, regionId, server, current);
+    const stale = await dropStaleEntries(services, paths, regionId, server, current);
     const connect = vscode.l10n.t('Connect to Server with Remote-SSH');
     const next = current
       ? vscode.l10n.t('Connect to the server once: that writes its SSH host for "{0}" when the private key of "{0}" is on this machine. Then test again.', current)
@@ -102,9 +102,9 @@ export async function testSshConnection(services: Services, args?: ServerArgs, f
     }
     return { kind: 'staleEntry', alias, keyPairName: current };
   }
-  const target: Target = { regionId, instance: server, alias, block, configFile: places.remoteSshConfigFile };
+  const target: Target = { regionId, instance: server, alias, block, configFile: paths.remoteSshConfigFile };
   const { diagnosis, stderr } = await prompter.progress(vscode.l10n.t('Testing the SSH connection to {0} ({1})…', server.instanceName, alias), () =>
-    checkLogin(alias, { configFile: places.remoteSshConfigFile, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
+    checkLogin(alias, { configFile: paths.remoteSshConfigFile, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
   );
   services.log.info(`Login check ${alias}: ${diagnosis.kind}${stderr.trim() ? ` (ssh: ${stderr.trim().split(/\r?\n/).slice(-2).join(' | ')})` : ''}`);
   const again = async (): Promise<LoginCheckOutcome | undefined> =>

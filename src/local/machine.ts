@@ -4,7 +4,7 @@ import type { KeyPair } from '../cloud/client';
 import { regionsToShow } from '../cloud/regionList';
 import { findLocalPrivateKey } from '../ssh/localKey';
 import { expandHome } from '../ssh/paths';
-import type { PlacedKeyFiles } from '../ssh/placedKeyFiles';
+import type { WrittenKeyFiles } from '../ssh/writtenKeyFiles';
 import { findManagedBlock, ManagedBlock, resolveSshConfigPath } from '../ssh/sshConfig';
 import type { Services } from '../services';
 import { homeDirectory, readSettings, Settings, sshTildeDirectory } from '../settings';
@@ -29,8 +29,8 @@ export async function shownRegions(services: Services): Promise<string[]> {
   return regionsToShow(configured, [settings.defaultRegion || cliRegion, services.regionCache.lastRegion()]);
 }
 
-export interface SshPlaces {
-  home: string;
+/** Where this machine's SSH files are. */
+export interface SshPaths {
   /** What OpenSSH expands `~` to in the config (may differ from $HOME). */
   tildeHome: string;
   keyDirectory: string;
@@ -38,33 +38,35 @@ export interface SshPlaces {
   /** `remote.SSH.configFile` resolved, the file Remote-SSH passes to ssh with -F; unset, plain ssh. */
   remoteSshConfigFile: string | undefined;
   knownHostsPath: string;
-  /** Current text of the SSH config ('' when missing or unreadable). */
-  configText: string;
-  /** `User` of new entries (`swas.defaultUser`). */
-  defaultUser: string;
 }
 
 /** Where the SSH files are, from the settings the caller read once for its whole run. */
-export async function sshPlaces(settings: Settings): Promise<SshPlaces> {
+export function sshPaths(settings: Settings): SshPaths {
   const home = homeDirectory();
   const configPath = resolveSshConfigPath(settings.remoteSshConfigFile, home);
-  const configText = await fs.readFile(configPath, 'utf8').catch(() => '');
   return {
-    home,
     tildeHome: sshTildeDirectory(),
     keyDirectory: expandHome(settings.sshKeyDirectory, home),
     configPath,
     remoteSshConfigFile: settings.remoteSshConfigFile ? configPath : undefined,
     knownHostsPath: expandHome('~/.ssh/known_hosts', home),
-    configText,
-    defaultUser: settings.defaultUser,
   };
 }
 
+/** What the SSH config said when it was read: a write since then is not in it. */
+export interface SshConfigSnapshot {
+  /** '' when the file is missing or unreadable. */
+  text: string;
+}
+
+export async function readSshConfig(paths: SshPaths): Promise<SshConfigSnapshot> {
+  return { text: await fs.readFile(paths.configPath, 'utf8').catch(() => '') };
+}
+
 /** Our block for the key pair, or undefined (also when the config's markers are broken). */
-export function managedBlockOf(places: SshPlaces, regionId: string, keyPairName: string): ManagedBlock | undefined {
+export function managedBlockOf(config: SshConfigSnapshot, regionId: string, keyPairName: string): ManagedBlock | undefined {
   try {
-    return findManagedBlock(places.configText, regionId, keyPairName);
+    return findManagedBlock(config.text, regionId, keyPairName);
   } catch {
     return undefined;
   }
@@ -75,15 +77,21 @@ export function managedBlockOf(places: SshPlaces, regionId: string, keyPairName:
  * wherever this extension saved it (a Save As elsewhere, found even after the block is gone). Each
  * candidate counts only if its public half is the key pair's.
  */
-export async function localPrivateKey(places: SshPlaces, placed: PlacedKeyFiles, regionId: string, keyPair: KeyPair): Promise<string | undefined> {
+export async function localPrivateKey(
+  paths: SshPaths,
+  config: SshConfigSnapshot,
+  written: WrittenKeyFiles,
+  regionId: string,
+  keyPair: KeyPair,
+): Promise<string | undefined> {
   if (!keyPair.publicKey) {
     return undefined;
   }
-  const block = managedBlockOf(places, regionId, keyPair.keyPairName);
+  const block = managedBlockOf(config, regionId, keyPair.keyPairName);
   return findLocalPrivateKey({
-    directory: places.keyDirectory,
+    directory: paths.keyDirectory,
     keyPairName: keyPair.keyPairName,
     publicKey: keyPair.publicKey,
-    extraCandidates: [...(block ? [expandHome(block.identityFile, places.tildeHome)] : []), ...placed.privateKeys()],
+    extraCandidates: [...(block ? [expandHome(block.identityFile, paths.tildeHome)] : []), ...written.privateKeys()],
   });
 }

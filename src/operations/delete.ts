@@ -9,9 +9,9 @@ import type { ManagedBlock } from '../ssh/sshConfig';
 import { callWithRetry } from '../ui/showCloudError';
 import { detachFrom } from '../operations/detach';
 import type { KeyPairArgs } from '../commandArgs';
-import { localPrivateKey, managedBlockOf, SshPlaces, sshPlaces } from '../local/machine';
+import { localPrivateKey, managedBlockOf, readSshConfig, SshPaths, sshPaths } from '../local/machine';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
-import { removeKeyPairEntry } from '../local/sshEntries';
+import { removeKeyPairBlock } from '../local/keyPairBlocks';
 import { readSettings } from '../settings';
 
 /* Delete Key Pair's whole flow: the command runs it, and Rotate offers it for the old key pair. */
@@ -40,28 +40,29 @@ async function existing(file: string): Promise<boolean> {
  * block, known_hosts lines of its servers.
  */
 async function localLeftovers(services: Services, regionId: string, keyPair: KeyPair, serverIps: string[]): Promise<LocalLeftover[]> {
-  const places = await sshPlaces(readSettings());
+  const paths = sshPaths(readSettings());
+  const config = await readSshConfig(paths);
   const leftovers: LocalLeftover[] = [];
-  const privateKey = await localPrivateKey(places, services.placedKeyFiles, regionId, keyPair);
-  if (privateKey && services.placedKeyFiles.wasPlaced(privateKey)) {
+  const privateKey = await localPrivateKey(paths, config, services.writtenKeyFiles, regionId, keyPair);
+  if (privateKey && services.writtenKeyFiles.wasPlaced(privateKey)) {
     const publicKey = privateKey.replace(/\.pem$/, '') + '.pub';
-    const withPublic = publicKey !== privateKey && services.placedKeyFiles.wasPlaced(publicKey) && (await existing(publicKey));
+    const withPublic = publicKey !== privateKey && services.writtenKeyFiles.wasPlaced(publicKey) && (await existing(publicKey));
     for (const file of [privateKey, ...(withPublic ? [publicKey] : [])]) {
       leftovers.push({
         label: vscode.l10n.t('Key file {0}', file),
         remove: async () => {
           await fs.rm(file);
-          await services.placedKeyFiles.forget(file);
+          await services.writtenKeyFiles.forget(file);
         },
       });
     }
   }
-  const block = managedBlockOf(places, regionId, keyPair.keyPairName);
+  const block = managedBlockOf(config, regionId, keyPair.keyPairName);
   if (block) {
     leftovers.push({
-      label: vscode.l10n.t('SSH config entry for "{0}" ({1}) in {2}', keyPair.keyPairName, block.hosts.map((h) => h.alias).join(', '), places.configPath),
+      label: vscode.l10n.t('SSH config entry for "{0}" ({1}) in {2}', keyPair.keyPairName, block.hosts.map((h) => h.alias).join(', '), paths.configPath),
       remove: async () => {
-        const problem = await removeKeyPairEntry(services, places, regionId, keyPair.keyPairName);
+        const problem = await removeKeyPairBlock(services, paths, regionId, keyPair.keyPairName);
         if (problem) {
           throw new Error(problem);
         }
@@ -70,12 +71,12 @@ async function localLeftovers(services: Services, regionId: string, keyPair: Key
   }
   const ownHostNames = block?.hosts.flatMap((h) => (h.hostName ? [h.hostName] : [])) ?? [];
   const candidates = [...new Set([...serverIps, ...ownHostNames])];
-  const hosts = hostsNamedNowhereElse(places.configText, candidates, ownHostNames);
+  const hosts = hostsNamedNowhereElse(config.text, candidates, ownHostNames);
   if (hosts.length < candidates.length) {
     services.log.info(`Keeping known_hosts lines for ${candidates.filter((h) => !hosts.includes(h)).join(', ')}: other SSH config entries connect there.`);
   }
   if (hosts.length > 0 && (await sshKeygenAvailable())) {
-    for (const [file, names] of await knownHostsNames(services, places, block, hosts)) {
+    for (const [file, names] of await knownHostsNames(services, paths, block, hosts)) {
       const known = (await existing(file)) ? await hostsInKnownHosts(names, file) : [];
       if (known.length > 0) {
         leftovers.push({
@@ -95,18 +96,18 @@ async function localLeftovers(services: Services, regionId: string, keyPair: Key
  * through our alias for the host when the block has one, else the bare address, so the user's
  * `UserKnownHostsFile` and `Port` count, and a host off port 22 is `[ip]:port`.
  */
-async function knownHostsNames(services: Services, places: SshPlaces, block: ManagedBlock | undefined, hosts: string[]): Promise<Map<string, string[]>> {
+async function knownHostsNames(services: Services, paths: SshPaths, block: ManagedBlock | undefined, hosts: string[]): Promise<Map<string, string[]>> {
   const byFile = new Map<string, string[]>();
   const add = (file: string, name: string) => byFile.set(file, [...new Set([...(byFile.get(file) ?? []), name])]);
   for (const host of hosts) {
     const alias = block?.hosts.find((h) => h.hostName === host)?.alias ?? host;
     try {
-      const where = await sshTarget(alias, places.remoteSshConfigFile);
-      where.knownHostsFiles.forEach((file) => add(expandHome(file, places.tildeHome), knownHostsName(where.hostName, where.port)));
+      const where = await sshTarget(alias, paths.remoteSshConfigFile);
+      where.knownHostsFiles.forEach((file) => add(expandHome(file, paths.tildeHome), knownHostsName(where.hostName, where.port)));
     } catch (error) {
       // No ssh to ask: OpenSSH's default file and name.
-      services.log.warn(`ssh -G ${alias} failed (${error instanceof Error ? error.message : String(error)}); looking in ${places.knownHostsPath} only.`);
-      add(places.knownHostsPath, host);
+      services.log.warn(`ssh -G ${alias} failed (${error instanceof Error ? error.message : String(error)}); looking in ${paths.knownHostsPath} only.`);
+      add(paths.knownHostsPath, host);
     }
   }
   return byFile;

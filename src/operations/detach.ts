@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import type { Instance, PerServerResult, SwasClient } from '../cloud/client';
 import type { KeyPairArgs } from '../commandArgs';
-import { sshPlaces } from '../local/machine';
-import { removeServerEntries } from '../local/sshEntries';
+import { sshPaths } from '../local/machine';
+import { removeServerEntries } from '../local/keyPairBlocks';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
 import { callWithRetry } from '../ui/showCloudError';
@@ -36,7 +36,7 @@ export async function detachFrom(services: Services, client: SwasClient, args: K
     services.log.info(`DetachKeyPair ${regionId} ${keyPair.keyPairName} ✕ ${r.instanceId}: ${r.success ? 'ok' : `failed (${r.code ?? ''})`}`);
   }
   if (detached.length > 0) {
-    const problem = await removeServerEntries(services, await sshPlaces(readSettings()), regionId, keyPair.keyPairName, detached);
+    const problem = await removeServerEntries(services, sshPaths(readSettings()), regionId, keyPair.keyPairName, detached);
     if (problem) {
       void prompter.message('warning', problem);
     }

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { normalizePrivateKey, openSshPublicKey, sha256Fingerprint } from './keyFormat';
-import { errnoCode as errnoCodeOf } from './errno';
+import { errnoCode } from './errno';
 import { runProcess } from './process';
 import { RenameError, renameWithRetry } from './renameRetry';
 import { assertRestricted, CommandRunner, restrictToCurrentUser } from './windowsAcl';
@@ -58,15 +58,11 @@ export function keyFileBaseName(keyPairName: string): string {
   return WINDOWS_RESERVED_NAME.test(name) ? `${name}_` : name;
 }
 
-function errnoCode(error: unknown): string {
-  return errnoCodeOf(error) ?? 'UNKNOWN';
-}
-
 function saveError(error: unknown, filePath: string, action: string): KeySaveError {
   if (error instanceof KeySaveError) {
     return error;
   }
-  const code = errnoCode(error);
+  const code = errnoCode(error) ?? 'UNKNOWN';
   // Errno messages name a syscall and a path, never file content, so they are safe to show.
   const cause = error instanceof Error ? error.message : String(error);
   return new KeySaveError(code, filePath, `Could not ${action} ${filePath} (${code}): ${cause}`);
@@ -151,7 +147,7 @@ async function placeWithoutOverwrite(tmp: string, final: string): Promise<'linke
   return 'renamed';
 }
 
-const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP']);
+const LINK_UNSUPPORTED = new Set<string | undefined>(['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP']);
 
 async function fsyncDirectory(dir: string): Promise<void> {
   // Makes the new name durable; not possible on every platform (Windows), hence best effort.
@@ -263,7 +259,7 @@ export async function writeSecretFileExclusive(
   return placeNewFile(filePath, content, { mode: 0o600, secret: true, run });
 }
 
-export interface PlacedKeyFiles {
+export interface KeyPairPlacement {
   privateKeyPath: string;
   publicKeyPath: string;
   /** True when `<base>.pem` was taken and a `-2`, `-3`, … name was used. */
@@ -286,7 +282,7 @@ export async function placeKeyFiles(
   privateKey: string,
   publicKeyFile: string,
   run: CommandRunner = defaultCommandRunner,
-): Promise<PlacedKeyFiles> {
+): Promise<KeyPairPlacement> {
   for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
     const stem = attempt === 1 ? base : `${base}-${attempt}`;
     const privateKeyPath = path.join(directory, `${stem}.pem`);
@@ -308,7 +304,7 @@ export async function placeKeyFiles(
       }
       throw error;
     }
-    const placed: PlacedKeyFiles = { privateKeyPath, publicKeyPath, renamed: attempt > 1, strayTempFiles: [] };
+    const placed: KeyPairPlacement = { privateKeyPath, publicKeyPath, renamed: attempt > 1, strayTempFiles: [] };
     try {
       const publicPlaced = await placeNewFile(publicKeyPath, publicKeyFile, { mode: 0o644, secret: false, run });
       placed.strayTempFiles.push(...(publicPlaced.strayTemp ? [publicPlaced.strayTemp] : []));

@@ -89,7 +89,7 @@ const PROBLEM_LINE = /^(.*?):? line (\d+): (.*)$/;
 /** Lines that add nothing to what the others say. */
 const NOISE = /terminating, \d+ bad configuration options|^Pseudo-terminal will not be allocated/;
 
-/** What OpenSSH said about a config it refused, one entry per line of its complaint. */
+/** What OpenSSH said about a config it refused, one problem per line of its complaint. */
 export function openSshProblems(error: unknown): OpenSshProblem[] {
   const stderr = error instanceof SshRunError ? error.stderr : '';
   const problems = stderr.split(/\r?\n/).map((line) => line.trim()).filter((line) => line && !NOISE.test(line)).map((line): OpenSshProblem => {

@@ -3,7 +3,7 @@ import type { Instance, KeyPair } from '../cloud/client';
 import { CredentialsError } from '../cloud/credentials';
 import { toCloudError } from '../cloud/errors';
 import { supportsKeyPairs } from '../cloud/regionList';
-import { localPrivateKey, shownRegions, sshPlaces } from '../local/machine';
+import { localPrivateKey, readSshConfig, shownRegions, sshPaths } from '../local/machine';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
 import { sha256Fingerprint, md5Fingerprint } from '../ssh/keyFormat';
@@ -119,11 +119,12 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
 
   private async fetchKeyPairs(regionId: string): Promise<KeyPairData> {
     const client = this.services.client(await this.services.credentials());
-    const [keyPairs, places] = await Promise.all([client.listKeyPairs(regionId), sshPlaces(readSettings())]);
+    const paths = sshPaths(readSettings());
+    const [keyPairs, config] = await Promise.all([client.listKeyPairs(regionId), readSshConfig(paths)]);
     const localKeys = new Map<string, string>();
     await Promise.all(
       keyPairs.map(async (k) => {
-        const found = await localPrivateKey(places, this.services.placedKeyFiles, regionId, k);
+        const found = await localPrivateKey(paths, config, this.services.writtenKeyFiles, regionId, k);
         if (found) {
           localKeys.set(k.keyPairName, found);
         }

@@ -29,7 +29,7 @@ export async function keepPrivateKey(services: Services, input: KeyToKeep): Prom
   try {
     const saved = await saveKeyPair({ directory: input.keyDirectory, keyPairName: input.keyPairName, region: input.region, privateKeyBody: input.privateKeyBody });
     log.info(`Key file written: ${saved.privateKeyPath} (fingerprint ${saved.fingerprint}).`);
-    await services.placedKeyFiles.remember(saved.privateKeyPath, ...(saved.publicKeyError ? [] : [saved.publicKeyPath]));
+    await services.writtenKeyFiles.remember(saved.privateKeyPath, ...(saved.publicKeyError ? [] : [saved.publicKeyPath]));
     return { path: saved.privateKeyPath, saved };
   } catch (error) {
     if (error instanceof KeyFormatError) {
@@ -65,7 +65,7 @@ export async function keepPrivateKey(services: Services, input: KeyToKeep): Prom
         if (placed.strayTemp) {
           log.warn(`The temporary name ${placed.strayTemp} of the key file could not be removed.`);
         }
-        await services.placedKeyFiles.remember(target);
+        await services.writtenKeyFiles.remember(target);
         return { path: target };
       } catch (error) {
         failure = error instanceof KeySaveError ? describeKeySaveError(error) : String(error);

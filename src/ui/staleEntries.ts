@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { SshPlaces } from '../local/machine';
-import { removeEntriesUnderOtherKeyPairs } from '../local/sshEntries';
+import type { SshPaths } from '../local/machine';
+import { removeEntriesUnderOtherKeyPairs } from '../local/keyPairBlocks';
 import type { Services } from '../services';
 
 /**
@@ -10,19 +10,19 @@ import type { Services } from '../services';
  */
 export async function dropStaleEntries(
   services: Services,
-  places: SshPlaces,
+  paths: SshPaths,
   regionId: string,
   server: { instanceId: string; instanceName: string },
   current: string | undefined,
 ): Promise<{ sentences: string[]; failed: boolean }> {
-  const { removed, problems } = await removeEntriesUnderOtherKeyPairs(services, places, regionId, current, [server.instanceId]);
+  const { removed, problems } = await removeEntriesUnderOtherKeyPairs(services, paths, regionId, current, [server.instanceId]);
   if (removed.length > 0) {
     services.notifyChanged(regionId);
   }
   const sentences = removed.map(({ keyPairName, aliases }) =>
     current
-      ? vscode.l10n.t('{0} now uses key pair "{1}", not "{2}": {3}, which logs in with the key of "{2}", was removed from {4}.', server.instanceName, current, keyPairName, aliases.join(', '), places.configPath)
-      : vscode.l10n.t('{0} has no key pair now, not "{1}": {2}, which logs in with the key of "{1}", was removed from {3}.', server.instanceName, keyPairName, aliases.join(', '), places.configPath),
+      ? vscode.l10n.t('{0} now uses key pair "{1}", not "{2}": {3}, which logs in with the key of "{2}", was removed from {4}.', server.instanceName, current, keyPairName, aliases.join(', '), paths.configPath)
+      : vscode.l10n.t('{0} has no key pair now, not "{1}": {2}, which logs in with the key of "{1}", was removed from {3}.', server.instanceName, keyPairName, aliases.join(', '), paths.configPath),
   );
   return { sentences: [...sentences, ...problems], failed: problems.length > 0 };
 }

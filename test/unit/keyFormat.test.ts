@@ -5,7 +5,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KeyFormatError, md5Fingerprint, normalizePrivateKey, openSshPublicKey, samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFormat';
+import { KeyFormatError, md5Fingerprint, normalizePrivateKey, openSshPublicKey, publicKeyOfPrivateKey, samePublicKey, sha256Fingerprint } from '../../src/ssh/keyFormat';
 
 const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const otherRsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
@@ -29,6 +29,8 @@ function wrap(base64: string, width: number): string {
 function sshKeygen(args: string[]): string {
   return execFileSync('ssh-keygen', args, { encoding: 'utf8' }).trim();
 }
+
+const sshKeygenPublic = (file: string) => sshKeygen(['-y', '-f', file]);
 
 after(() => {
   for (const dir of tempRoots) {
@@ -247,5 +249,61 @@ describe('public key blobs that are not keys', () => {
     const blob = rfc4251String('ssh-ed25519').toString('base64');
     assert.ok(samePublicKey(`ssh-ed25519 ${blob}`, blob));
     assert.ok(!samePublicKey(`ssh-rsa ${blob}`, blob));
+  });
+});
+
+describe('publicKeyOfPrivateKey', () => {
+  test('reads a PEM RSA key like ssh-keygen -y does', () => {
+    const dir = tempDir();
+    const pem = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
+    const file = path.join(dir, 'k.pem');
+    fs.writeFileSync(file, pem, { mode: 0o600 });
+    assert.equal(publicKeyOfPrivateKey(pem), sshKeygenPublic(file));
+  });
+
+  for (const type of ['ed25519', 'rsa']) {
+    test(`reads the clear public part of an OpenSSH-format ${type} key, even with a passphrase`, () => {
+      const dir = tempDir();
+      const file = path.join(dir, 'k');
+      execFileSync('ssh-keygen', ['-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', 'secret phrase', '-q', '-f', file]);
+      const fromFile = publicKeyOfPrivateKey(fs.readFileSync(file, 'utf8'));
+      assert.ok(fromFile);
+      assert.ok(samePublicKey(fromFile, fs.readFileSync(`${file}.pub`, 'utf8')));
+    });
+  }
+
+  // An unencrypted ed25519 key from ssh-keygen, re-armored after each change to its openssh-key-v1 bytes (PROTOCOL.key).
+  const openSshKeyData = (): Buffer => {
+    const file = path.join(tempDir(), 'k');
+    execFileSync('ssh-keygen', ['-t', 'ed25519', '-N', '', '-q', '-f', file]);
+    const body = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(fs.readFileSync(file, 'utf8'))![1];
+    return Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  };
+  const armored = (data: Buffer) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${data.toString('base64')}\n-----END OPENSSH PRIVATE KEY-----\n`;
+  // "openssh-key-v1\0" (15 bytes), then cipher "none" (4+4), KDF "none" (4+4), KDF options "" (4), key count (4), public key blob.
+  const COUNT_AT = 15 + 8 + 8 + 4;
+
+  test('a truncated OpenSSH-format key is not a private key, wherever it is cut', () => {
+    const data = openSshKeyData();
+    for (const cut of [17, 20, 25, 31, COUNT_AT + 2, COUNT_AT + 6, COUNT_AT + 12, COUNT_AT + 30]) {
+      assert.equal(publicKeyOfPrivateKey(armored(data.subarray(0, cut))), undefined, `cut at ${cut}`);
+    }
+  });
+
+  test('an OpenSSH-format key with another format version, no keys, or a broken key type is not read', () => {
+    const otherVersion = openSshKeyData();
+    otherVersion.write('openssh-key-v2', 0, 'latin1');
+    assert.equal(publicKeyOfPrivateKey(armored(otherVersion)), undefined);
+    const noKeys = openSshKeyData();
+    noKeys.writeUInt32BE(0, COUNT_AT);
+    assert.equal(publicKeyOfPrivateKey(armored(noKeys)), undefined);
+    const brokenType = openSshKeyData();
+    brokenType.writeUInt32BE(0xffff, COUNT_AT + 8);
+    assert.equal(publicKeyOfPrivateKey(armored(brokenType)), undefined);
+  });
+
+  test('anything else is not a private key', () => {
+    assert.equal(publicKeyOfPrivateKey('ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ comment'), undefined);
+    assert.equal(publicKeyOfPrivateKey('-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n'), undefined);
   });
 });

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import type { Memento } from '../cloud/regionCache';
 
-const PLACED_KEY = 'swas.placedKeyFiles';
+// The globalState key keeps its first name, so the record of existing installs is still found.
+const STATE_KEY = 'swas.placedKeyFiles';
 
 /**
  * The key files this extension wrote on this machine (private keys and their `.pub`), kept in
@@ -9,17 +10,17 @@ const PLACED_KEY = 'swas.placedKeyFiles';
  * the user had before (an imported `id_ed25519.pub` and its private half) is never offered,
  * whatever its name. A file written before this record existed is not offered either (safe side).
  */
-export class PlacedKeyFiles {
+export class WrittenKeyFiles {
   constructor(private readonly memento: Memento) {}
 
   private list(): string[] {
-    return this.memento.get<string[]>(PLACED_KEY) ?? [];
+    return this.memento.get<string[]>(STATE_KEY) ?? [];
   }
 
   async remember(...files: string[]): Promise<void> {
     const known = new Set(this.list());
     for (const file of files) known.add(path.resolve(file));
-    await this.memento.update(PLACED_KEY, [...known]);
+    await this.memento.update(STATE_KEY, [...known]);
   }
 
   /** The private keys among them (a Save As may have put one anywhere), newest first. */
@@ -33,6 +34,6 @@ export class PlacedKeyFiles {
 
   async forget(...files: string[]): Promise<void> {
     const gone = new Set(files.map((file) => path.resolve(file)));
-    await this.memento.update(PLACED_KEY, this.list().filter((file) => !gone.has(file)));
+    await this.memento.update(STATE_KEY, this.list().filter((file) => !gone.has(file)));
   }
 }

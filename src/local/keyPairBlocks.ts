@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Instance } from '../cloud/client';
 import type { Services } from '../services';
 import { blockWithoutServers, blockWithServers } from '../ssh/hostEntries';
-import { publicKeyOfPrivateKey } from '../ssh/localKey';
+import { publicKeyOfPrivateKey } from '../ssh/keyFormat';
 import { identityFileForConfig } from '../ssh/paths';
 import {
   formatProblems,
@@ -16,7 +16,7 @@ import {
   UpdateSshConfigOptions,
   UpdateSshConfigResult,
 } from '../ssh/sshConfig';
-import type { SshPlaces } from './machine';
+import type { SshPaths } from './machine';
 import { describeSshConfigError } from '../ui/errorMessages';
 
 /** The repair that makes OpenSSH accept the file, when the refusal has one. */
@@ -74,10 +74,12 @@ async function updateSshConfigWithRepairs(
   }
 }
 
-export interface KeyPairEntry {
+export interface KeyPairBlockRequest {
   regionId: string;
   keyPairName: string;
   privateKeyPath: string;
+  /** `User` of a new block (`swas.defaultUser`); a block that has one keeps it. */
+  user: string;
   /** Servers that use the key pair now: one Host each (those without a public IP are left out). */
   servers: readonly Instance[];
   /**
@@ -87,35 +89,35 @@ export interface KeyPairEntry {
   fresh?: boolean;
 }
 
-export type KeyPairEntryResult =
+export type KeyPairBlockResult =
   | { aliases: Map<string, string>; firstAlias?: string; verified: UpdateSshConfigResult['verified'] }
   | { problem: string };
 
-function problemOf(services: Services, places: SshPlaces, error: unknown): { problem: string } {
+function problemOf(services: Services, paths: SshPaths, error: unknown): { problem: string } {
   services.log.error(`SSH config not updated: ${error instanceof Error ? error.message : String(error)}`);
-  return { problem: vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', places.configPath, describeSshConfigError(error, places.configPath)) };
+  return { problem: vscode.l10n.t('The SSH config ({0}) was not changed: {1}.', paths.configPath, describeSshConfigError(error, paths.configPath)) };
 }
 
 /**
  * The one way every command writes a key pair's block: IdentityFile pointing at the local private
- * key, one Host per server (a "no server yet" entry when there is none). Returns the alias of each
+ * key, one Host entry per server (a "no server yet" one when there is none). Returns the alias of each
  * server, or why the config was not changed.
  */
-export async function writeKeyPairEntry(services: Services, places: SshPlaces, entry: KeyPairEntry): Promise<KeyPairEntryResult> {
-  const { regionId, keyPairName } = entry;
-  const targets = entry.servers
+export async function writeKeyPairBlock(services: Services, paths: SshPaths, request: KeyPairBlockRequest): Promise<KeyPairBlockResult> {
+  const { regionId, keyPairName } = request;
+  const targets = request.servers
     .filter((s) => s.publicIpAddress)
     .map((s) => ({ instanceId: s.instanceId, instanceName: s.instanceName, publicIpAddress: s.publicIpAddress! }));
   try {
     // Every key written here was matched or made by its public key; the path stands in for a key file unreadable now.
-    const publicKey = publicKeyOfPrivateKey(await fs.readFile(entry.privateKeyPath, 'utf8').catch(() => '')) ?? entry.privateKeyPath;
-    const identityFile = identityFileForConfig(entry.privateKeyPath, places.tildeHome, process.platform);
-    const base = { region: regionId, keyPairName, user: places.defaultUser, identityFile };
+    const publicKey = publicKeyOfPrivateKey(await fs.readFile(request.privateKeyPath, 'utf8').catch(() => '')) ?? request.privateKeyPath;
+    const identityFile = identityFileForConfig(request.privateKeyPath, paths.tildeHome, process.platform);
+    const base = { region: regionId, keyPairName, user: request.user, identityFile };
     const result = await updateSshConfigWithRepairs(
       services,
-      places.configPath,
+      paths.configPath,
       (current, text) => {
-        const kept = current && entry.fresh ? { ...current, hosts: current.hosts.slice(0, 1).map((h) => ({ alias: h.alias })) } : current;
+        const kept = current && request.fresh ? { ...current, hosts: current.hosts.slice(0, 1).map((h) => ({ alias: h.alias })) } : current;
         return blockWithServers(text, kept, base, targets, publicKey);
       },
       { region: regionId, keyPairName, logger: services.log },
@@ -128,31 +130,31 @@ export async function writeKeyPairEntry(services: Services, places: SshPlaces, e
     }
     return { aliases, firstAlias: result.block?.hosts[0]?.alias, verified: result.verified };
   } catch (error) {
-    return problemOf(services, places, error);
+    return problemOf(services, paths, error);
   }
 }
 
 /** Drops the servers' Host entries from the key pair's block, if it has any. */
-export async function removeServerEntries(services: Services, places: SshPlaces, regionId: string, keyPairName: string, instanceIds: string[]): Promise<string | undefined> {
+export async function removeServerEntries(services: Services, paths: SshPaths, regionId: string, keyPairName: string, instanceIds: string[]): Promise<string | undefined> {
   try {
-    await updateSshConfigWithRepairs(services, places.configPath, (current) => current && blockWithoutServers(current, instanceIds), {
+    await updateSshConfigWithRepairs(services, paths.configPath, (current) => current && blockWithoutServers(current, instanceIds), {
       region: regionId,
       keyPairName,
       logger: services.log,
     });
     return undefined;
   } catch (error) {
-    return problemOf(services, places, error).problem;
+    return problemOf(services, paths, error).problem;
   }
 }
 
 /** Removes the key pair's whole block. */
-export async function removeKeyPairEntry(services: Services, places: SshPlaces, regionId: string, keyPairName: string): Promise<string | undefined> {
+export async function removeKeyPairBlock(services: Services, paths: SshPaths, regionId: string, keyPairName: string): Promise<string | undefined> {
   try {
-    await updateSshConfigWithRepairs(services, places.configPath, () => undefined, { region: regionId, keyPairName, logger: services.log });
+    await updateSshConfigWithRepairs(services, paths.configPath, () => undefined, { region: regionId, keyPairName, logger: services.log });
     return undefined;
   } catch (error) {
-    return problemOf(services, places, error).problem;
+    return problemOf(services, paths, error).problem;
   }
 }
 
@@ -171,7 +173,7 @@ export interface EntriesRemoved {
  */
 export async function removeEntriesUnderOtherKeyPairs(
   services: Services,
-  places: SshPlaces,
+  paths: SshPaths,
   regionId: string,
   keyPairName: string | undefined,
   instanceIds: readonly string[],
@@ -179,8 +181,8 @@ export async function removeEntriesUnderOtherKeyPairs(
   const result: EntriesRemoved = { removed: [], problems: [] };
   let blocks: ManagedBlock[];
   try {
-    // Read now, not from `places`: the command may have written the file since.
-    blocks = listManagedBlocks(await fs.readFile(places.configPath, 'utf8'));
+    // Read now: the command may have written the file since it started.
+    blocks = listManagedBlocks(await fs.readFile(paths.configPath, 'utf8'));
   } catch {
     // No file, or broken markers: nothing to remove here; a write reports the markers.
     return result;
@@ -190,7 +192,7 @@ export async function removeEntriesUnderOtherKeyPairs(
     if (block.region !== regionId || block.keyPairName === keyPairName || stale.length === 0) {
       continue;
     }
-    const problem = await removeServerEntries(services, places, regionId, block.keyPairName, stale.map((h) => h.instanceId!));
+    const problem = await removeServerEntries(services, paths, regionId, block.keyPairName, stale.map((h) => h.instanceId!));
     if (problem) {
       result.problems.push(problem);
     } else {

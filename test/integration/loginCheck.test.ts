@@ -10,7 +10,7 @@ import type { LoginCheckOutcome } from '../../src/commands/testSshConnection';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import type { ScriptStep } from './scriptedPrompter';
 import { suiteOn } from '../support/platform';
-import { LocalSshd, SSHD } from './sshd';
+import { sshdSuite } from './sshdSuite';
 import { serverNode } from './treeSupport';
 import { World } from './world';
 
@@ -25,38 +25,11 @@ const WEB1 = DEMO_SERVERS.web1;
  */
 suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local sshd', function () {
   this.timeout(120_000);
+  const sshds = sshdSuite();
   let world: World;
-  let sshd: LocalSshd | undefined;
-
-  suiteSetup(async () => {
-    assert.ok(LocalSshd.available(), `${SSHD} is missing: install openssh-server (test/host/install.sh does)`);
-    world = await World.start();
-  });
-  suiteTeardown(async () => world?.stop());
-  setup(async () => {
-    await world.resetShowing([DEMO_REGION_ID]);
-    // a normal user's sshd (started as that user again) lets in only that user, not the namespace's root
-    await world.configure({ defaultUser: LocalSshd.loginUser() });
-    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
-  });
-  teardown(async () => {
-    await sshd?.stop();
-    sshd = undefined;
-    await world.configure({ defaultUser: undefined, restartTimeout: undefined });
-  });
+  suiteSetup(() => (world = sshds.world));
 
   const knownHosts = () => path.join(world.home, '.ssh', 'known_hosts');
-  /** How ssh names web-1's sshd in known_hosts and messages: the bare IP on port 22, `[IP]:port` on a high port. */
-  const sshdHost = () => (sshd!.port === 22 ? WEB1.publicIpAddress : `[${WEB1.publicIpAddress}]:${sshd!.port}`);
-  const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
-  const startSshd = async () => {
-    sshd = await LocalSshd.start(WEB1.publicIpAddress, authorizedKeys());
-    if (sshd.port !== 22) {
-      // Not root: sshd listens on a high port, which the user's own config names, as a real user's would.
-      await fs.appendFile(world.configPath, `Match host ${WEB1.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
-    }
-    return sshd;
-  };
   const web1Node = () => serverNode(world.api.tree, DEMO_REGION_ID, 'web-1');
   const testConnection = async () => vscode.commands.executeCommand<LoginCheckOutcome>('swas.testSshConnection', await web1Node());
   const publicKeyOf = (name: string) => world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === name)!.publicKey.split(' ')[1];
@@ -73,13 +46,8 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
   /** Create with web-1, then Restart Server from the final message (the "running again" message dismissed). */
   const createAndRestart = (name: string) => create(name, { answer: 'Restart' }, { answer: 'Restart' }, { answer: undefined });
 
-  async function trustHostKeyOutsideTheProduct(): Promise<void> {
-    const { stdout } = await run('ssh-keyscan', ['-T', '5', '-p', String(sshd!.port), WEB1.publicIpAddress]);
-    await fs.writeFile(knownHosts(), stdout, { mode: 0o600 });
-  }
-
   test('Create → attach → Restart Server → wait → Test SSH Connection: trust the shown host key, then the login works', async () => {
-    await startSshd();
+    await sshds.start();
     const prompter = world.script(
       { type: ['flow-key'] },
       { pick: 'web-1' },
@@ -89,7 +57,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
       { answer: 'Trust and Continue' },
     );
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
-    assert.ok(!(await fs.readFile(authorizedKeys(), 'utf8')).includes(publicKeyOf('flow-key')), 'attached, not yet effective');
+    assert.ok(!(await fs.readFile(sshds.authorizedKeys(), 'utf8')).includes(publicKeyOf('flow-key')), 'attached, not yet effective');
     await outcome.followUp;
     const texts = prompter.shown.map((s) => `${s.kind}: ${s.text}`);
     assert.strictEqual(prompter.remaining, 0, texts.join('\n'));
@@ -98,22 +66,22 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     assert.ok(waiting, texts.join('\n'));
     assert.strictEqual(waiting.reports?.at(-1), 'web-1: Running');
     assert.strictEqual(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceId === WEB1.instanceId)?.rebootCount, 1);
-    assert.ok((await fs.readFile(authorizedKeys(), 'utf8')).includes(publicKeyOf('flow-key')), 'the restart made the key effective');
+    assert.ok((await fs.readFile(sshds.authorizedKeys(), 'utf8')).includes(publicKeyOf('flow-key')), 'the restart made the key effective');
 
     const back = prompter.messages('info').find((m) => /web-1 running again/.test(m.text));
     assert.deepStrictEqual(back?.actions, ['Test SSH Connection', 'Connect with Remote-SSH']);
-    const trust = prompter.shown.find((s) => s.kind === 'confirm' && s.text.includes(`First connection to web-1 (${sshdHost()}): trust its host key?`));
+    const trust = prompter.shown.find((s) => s.kind === 'confirm' && s.text.includes(`First connection to web-1 (${sshds.knownHostsName()}): trust its host key?`));
     assert.ok(trust, texts.join('\n'));
-    assert.ok(trust.text.includes(await sshd!.fingerprint()), `the real host key's fingerprint is shown: ${trust.text}`);
+    assert.ok(trust.text.includes(await sshds.sshdOf().fingerprint()), `the real host key's fingerprint is shown: ${trust.text}`);
     assert.match(prompter.lastMessage()!.text, /SSH login to web-1 works \(swas-flow-key, user /);
-    const { stdout } = await run('ssh-keygen', ['-F', sshdHost(), '-f', knownHosts()]);
+    const { stdout } = await run('ssh-keygen', ['-F', sshds.knownHostsName(), '-f', knownHosts()]);
     assert.ok(stdout.includes('ssh-ed25519'), 'the accepted key is in the known_hosts ssh uses');
   });
 
   test('restart pending: Permission denied (publickey) says the attach has not taken effect, and Restart Server fixes it', async () => {
-    await startSshd();
+    await sshds.start();
     await create('pending-key', { answer: undefined });
-    await trustHostKeyOutsideTheProduct();
+    await sshds.trustHostKey();
     const prompter = world.script({ answer: 'Restart Server' }, { answer: 'Restart' }, { answer: 'Test SSH Connection' });
     const outcome = await testConnection();
     assert.deepStrictEqual({ kind: outcome.kind, cause: 'cause' in outcome ? outcome.cause : undefined }, { kind: 'permissionDenied', cause: 'restartPending' });
@@ -125,9 +93,9 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
   });
 
   test('another key pair on the server, attached and restarted elsewhere: no login through the stale entry, which is removed', async () => {
-    await startSshd();
+    await sshds.start();
     await createAndRestart('mine');
-    await trustHostKeyOutsideTheProduct();
+    await sshds.trustHostKey();
     const colleague = path.join(world.home, 'colleague');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', colleague, '-C', 'colleague']);
     // Someone attached another key pair and restarted outside this extension: the server trusts only that one now.
@@ -143,14 +111,14 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
   test('UserKnownHostsFile with a space in its path: Trust and Continue writes the host key there, and the login works', async () => {
     const spaced = path.join(world.home, 'known hosts dir', 'known_hosts');
     await fs.writeFile(world.configPath, `UserKnownHostsFile "${spaced}"\n`, { mode: 0o600 });
-    await startSshd();
+    await sshds.start();
     await createAndRestart('spaced');
     const prompter = world.script({ answer: 'Trust and Continue' });
     const outcome = await testConnection();
     assert.strictEqual(outcome.kind, 'hostKeyUnknown', JSON.stringify(prompter.shown.map((s) => s.text)));
     assert.ok(prompter.shown.find((s) => s.kind === 'confirm')?.text.includes(`Trusting adds it to ${spaced}.`));
     assert.strictEqual(outcome.kind === 'hostKeyUnknown' && outcome.after?.kind, 'ok');
-    const { stdout } = await run('ssh-keygen', ['-F', sshdHost(), '-f', spaced]);
+    const { stdout } = await run('ssh-keygen', ['-F', sshds.knownHostsName(), '-f', spaced]);
     assert.ok(stdout.includes('ssh-ed25519'), 'the accepted key is in the file ssh reads');
     await assert.rejects(fs.access(path.join(world.home, 'known')), 'nothing written to the path cut at the space');
   });
@@ -192,17 +160,17 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
   });
 
   test('known_hosts holds another key for the IP: explained (IP reused, re-imaged), old line removed on request, new key trusted, login works', async () => {
-    await startSshd();
+    await sshds.start();
     await createAndRestart('reused-ip');
     const other = path.join(world.home, 'old_host_key');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-    const oldLine = `${sshdHost()} ${(await fs.readFile(`${other}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ')}\n`;
+    const oldLine = `${sshds.knownHostsName()} ${(await fs.readFile(`${other}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ')}\n`;
     await fs.writeFile(knownHosts(), oldLine, { mode: 0o600 });
     const prompter = world.script({ answer: 'Remove Old Key' }, { answer: 'Trust and Continue' });
     const outcome = await testConnection();
     assert.strictEqual(outcome.kind, 'hostKeyChanged');
     const warning = prompter.messages('warning')[0];
-    assert.ok(warning.text.includes(`The host key of web-1 (${sshdHost()}) is not the one saved in ${knownHosts()} (line 1)`), warning.text);
+    assert.ok(warning.text.includes(`The host key of web-1 (${sshds.knownHostsName()}) is not the one saved in ${knownHosts()} (line 1)`), warning.text);
     assert.match(warning.text, /belonged to another server before, or the server was re-imaged/);
     assert.deepStrictEqual(warning.actions, ['Remove Old Key']);
     assert.strictEqual(outcome.kind === 'hostKeyChanged' && outcome.after?.kind, 'hostKeyUnknown');

@@ -8,7 +8,8 @@ import type { RotateOutcome } from '../../src/commands/rotateKeyPair';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import type { ScriptStep } from './scriptedPrompter';
 import { suiteOn } from '../support/platform';
-import { LocalSshd, SSHD } from './sshd';
+import { LocalSshd } from './sshd';
+import { sshdSuite } from './sshdSuite';
 import { keyPairNode } from './treeSupport';
 import { sshG, World } from './world';
 
@@ -26,68 +27,20 @@ const NEW = 'team-key-new';
  */
 suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
   this.timeout(180_000);
+  const sshds = sshdSuite();
   let world: World;
-  const sshds = new Map<string, LocalSshd>();
-  const ports = new Map<string, number>();
+  suiteSetup(() => (world = sshds.world));
 
-  suiteSetup(async () => {
-    assert.ok(LocalSshd.available(), `${SSHD} is missing: install openssh-server (test/host/install.sh does)`);
-    world = await World.start();
-  });
-  suiteTeardown(async () => world?.stop());
-  setup(async () => {
-    await world.resetShowing([DEMO_REGION_ID]);
-    await world.configure({ defaultUser: LocalSshd.loginUser() });
-    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
-  });
-  teardown(async () => {
-    for (const sshd of sshds.values()) await sshd.stop();
-    sshds.clear();
-    ports.clear();
-    await world.configure({ defaultUser: undefined, restartTimeout: undefined });
-  });
-
-  const knownHosts = () => path.join(world.home, '.ssh', 'known_hosts');
-  const authorizedKeys = (server: string) => path.join(world.authorizedKeysDir, server, 'authorized_keys');
   const instance = (id: string) => world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceId === id)!;
   const keyPair = (name: string) => world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === name);
   const publicKeyOf = (name: string) => keyPair(name)!.publicKey.split(' ')[1];
 
-  /**
-   * An sshd for `server`. One that comes back after a stop listens on its earlier port, as root's does on 22: ssh
-   * takes the first Port the config gives a host, so a second `Match host … Port` line would never be used.
-   */
-  async function startSshd(server: DemoServer): Promise<void> {
-    const earlierPort = ports.get(server.instanceName);
-    const sshd = await LocalSshd.start(server.publicIpAddress, authorizedKeys(server.instanceName), earlierPort);
-    sshds.set(server.instanceName, sshd);
-    ports.set(server.instanceName, sshd.port);
-    if (earlierPort === undefined && sshd.port !== 22) {
-      // Not root: sshd listens on a high port, which the user's own config names, as a real user's would.
-      await fs.appendFile(world.configPath, `Match host ${server.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
-    }
-  }
-
-  async function trustHostKey(server: DemoServer): Promise<void> {
-    const sshd = sshds.get(server.instanceName)!;
-    const { stdout } = await run('ssh-keyscan', ['-T', '5', '-p', String(sshd.port), server.publicIpAddress]);
-    await fs.appendFile(knownHosts(), stdout, { mode: 0o600 });
-  }
-
   /** An sshd for each server, its host key already in known_hosts (as after an earlier connection). */
   async function trustedSshds(...servers: DemoServer[]): Promise<void> {
     for (const server of servers) {
-      await startSshd(server);
-      await trustHostKey(server);
+      await sshds.start(server);
+      await sshds.trustHostKey(server);
     }
-  }
-
-  /** `ssh <alias> id -un` as Remote-SSH runs ssh (no -F: the user's own config and known_hosts), batch mode, no agent. */
-  async function login(alias: string): Promise<string> {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: world.home };
-    delete env.SSH_AUTH_SOCK;
-    const { stdout } = await run('ssh', ['-o', 'BatchMode=yes', alias, 'id', '-un'], { env, timeout: 20_000 });
-    return stdout.trim();
   }
 
   /** The Host of `server` inside the key pair's marked block, read from the file as text. */
@@ -126,11 +79,11 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
   }
 
   test('both servers log in with the new key before anything old goes; then the old pair and its files are deleted on request', async () => {
-    await startSshd(WEB1);
-    await startSshd(DB1);
-    await trustHostKey(WEB1);
+    await sshds.start(WEB1);
+    await sshds.start(DB1);
+    await sshds.trustHostKey(WEB1);
     const old = await oldKeyOnBothServers();
-    assert.strictEqual(await login(old.aliases['web-1']), LocalSshd.loginUser(), 'the old key works before the rotation');
+    assert.strictEqual(await sshds.login(old.aliases['web-1']), LocalSshd.loginUser(), 'the old key works before the rotation');
 
     // db-1's host key is not known yet: the rotation asks, as a first connection does.
     const { prompter, outcome, texts } = await rotate({ answer: 'Trust and Continue' }, { answer: `Delete "${OLD}"…` }, { answer: 'Delete' }, { answer: 'Remove These' });
@@ -144,9 +97,9 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     for (const server of [WEB1, DB1]) {
       assert.strictEqual(instance(server.instanceId).keyPairName, NEW);
       assert.strictEqual(instance(server.instanceId).rebootCount, 2, 'one restart for the old key, one for the new');
-      assert.strictEqual((await fs.readFile(authorizedKeys(server.instanceName), 'utf8')).trim().split(' ')[1], publicKeyOf(NEW));
+      assert.strictEqual((await fs.readFile(sshds.authorizedKeys(server), 'utf8')).trim().split(' ')[1], publicKeyOf(NEW));
       const alias = outcome.servers.find((s) => s.instance.instanceId === server.instanceId)!.alias!;
-      assert.strictEqual(await login(alias), LocalSshd.loginUser(), `${alias} logs in with the new key`);
+      assert.strictEqual(await sshds.login(alias), LocalSshd.loginUser(), `${alias} logs in with the new key`);
       assert.strictEqual((await sshG(world.configPath, old.aliases[server.instanceName], world.home)).get('hostname')?.[0], old.aliases[server.instanceName], 'the old Host entry is gone');
     }
     const done = prompter.messages('info').find((m) => m.text.startsWith(`Rotated "${OLD}" to "${NEW}".`));
@@ -195,10 +148,10 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     assert.strictEqual(instance(WEB1.instanceId).rebootCount, 1, 'no second restart');
     assert.ok(keyPair(OLD), 'the old pair is kept');
     assert.ok((await fs.stat(old.privateKey)).isFile(), 'the old private key is kept');
-    assert.strictEqual(await login(old.aliases['web-1']), LocalSshd.loginUser(), 'the old entry still logs in to web-1');
+    assert.strictEqual(await sshds.login(old.aliases['web-1']), LocalSshd.loginUser(), 'the old entry still logs in to web-1');
     assert.match(prompter.lastMessage()!.text, new RegExp(`"${OLD}" is attached again to web-1\\.$`));
     const db1Alias = outcome.servers.find((s) => s.instance.instanceId === DB1.instanceId)!.alias!;
-    assert.strictEqual(await login(db1Alias), LocalSshd.loginUser(), 'db-1 logs in with the new key');
+    assert.strictEqual(await sshds.login(db1Alias), LocalSshd.loginUser(), 'db-1 logs in with the new key');
     assert.strictEqual(await aliasFor(DB1, OLD), undefined, 'db-1 has left the old block');
     assert.strictEqual(await aliasFor(WEB1, NEW), undefined, 'web-1 has left the new block');
     // Connect (server) would remind of a restart only where one is still needed: nowhere here.
@@ -209,8 +162,7 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     await trustedSshds(WEB1, DB1);
     const old = await oldKeyOnBothServers();
     // db-1's sshd goes away for the rotation's login check (port closed), and comes back afterwards.
-    await sshds.get('db-1')!.stop();
-    sshds.delete('db-1');
+    await sshds.stop(DB1);
     const { prompter, outcome, texts } = await rotate({ answer: `Attach "${OLD}" Again` }, { answer: 'Restart Servers…' }, { answer: 'Restart' }, { answer: undefined });
     assert.strictEqual(prompter.remaining, 0, texts);
     assert.deepStrictEqual(outcome.servers.map((s) => [s.instance.instanceName, s.stage]), [['web-1', 'verified'], ['db-1', 'loginFailed']]);
@@ -218,11 +170,11 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     assert.match(texts, /db-1 restarted with "team-key-new": restart again for "team-key" to take effect/);
     assert.strictEqual(instance(DB1.instanceId).keyPairName, OLD);
     assert.strictEqual(instance(DB1.instanceId).rebootCount, 3, 'old, new, and old again');
-    assert.strictEqual((await fs.readFile(authorizedKeys('db-1'), 'utf8')).trim().split(' ')[1], publicKeyOf(OLD));
+    assert.strictEqual((await fs.readFile(sshds.authorizedKeys(DB1), 'utf8')).trim().split(' ')[1], publicKeyOf(OLD));
     // a new sshd has a new host key: trusted as the user would after checking it
-    await startSshd(DB1);
-    await trustHostKey(DB1);
-    assert.strictEqual(await login(old.aliases['db-1']), LocalSshd.loginUser(), 'the old key logs in to db-1 again');
+    await sshds.start(DB1);
+    await sshds.trustHostKey(DB1);
+    assert.strictEqual(await sshds.login(old.aliases['db-1']), LocalSshd.loginUser(), 'the old key logs in to db-1 again');
     assert.ok(keyPair(NEW), 'the new pair stays on web-1');
     assert.strictEqual(instance(WEB1.instanceId).keyPairName, NEW);
   });

@@ -1,37 +1,25 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { SwasClient } from '../../../src/cloud/client';
-import { resolveCredentials } from '../../../src/cloud/credentials';
-import { parseEndpointSetting } from '../../../src/cloud/endpoint';
+import { before, beforeEach, describe, test } from 'node:test';
+import type { SwasClient } from '../../../src/cloud/client';
 import { CloudError } from '../../../src/cloud/errors';
-import { silentLogger } from '../../../src/logger';
-import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID, DEMO_SERVERS, seedDemo } from '../../emulator/demo';
+import { DEMO_REGION_ID, DEMO_SERVERS, seedDemo } from '../../emulator/demo';
 import { generateRsaKeyPair } from '../../emulator/keys';
 import { SwasEmulator } from '../../emulator/server';
+import { demoEmulator, emulatorClient } from '../../support/emulatorClient';
 
 describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
+  const demo = demoEmulator();
   let emulator: SwasEmulator;
   let client: SwasClient;
   // Seeded key pairs share one public key: paging is about names, and generating 42 RSA keys takes seconds.
   let publicKey: string;
 
   before(async () => {
-    emulator = await SwasEmulator.start();
-    await seedDemo(emulator);
+    emulator = demo.emulator;
     ({ publicKey } = await generateRsaKeyPair('pkcs1-pem'));
   });
-  after(async () => emulator.stop());
   beforeEach(async () => {
-    emulator.clearFaults();
-    emulator.clearCalls();
-    client = new SwasClient({
-      credentials: await resolveCredentials({ accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET }),
-      endpointOverride: parseEndpointSetting(emulator.url).endpoint,
-      acceptLanguage: 'en-US',
-      logger: silentLogger,
-      timeouts: { connectMs: 1000, readMs: 1000 },
-      retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
-    });
+    client = await emulatorClient(emulator, { timeouts: { connectMs: 1000, readMs: 1000 }, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 } });
   });
 
   test('a lost answer after CreateKeyPair acted: the retry with the same token returns the same key', async () => {
@@ -102,12 +90,7 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
     const roomy = await SwasEmulator.start({ quota: 25 });
     try {
       await seedDemo(roomy);
-      const roomyClient = new SwasClient({
-        credentials: await resolveCredentials({ accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET }),
-        endpointOverride: parseEndpointSetting(roomy.url).endpoint,
-        acceptLanguage: 'en-US',
-        logger: silentLogger,
-      });
+      const roomyClient = await emulatorClient(roomy);
       for (let i = 0; i < 22; i++) await roomy.addKeyPair('cn-shenzhen', { keyPairName: `paged-${i}`, publicKey });
       const listed = await roomyClient.listKeyPairs('cn-shenzhen');
       assert.equal(new Set(listed.map((k) => k.keyPairName)).size, 22);
@@ -124,12 +107,7 @@ describe('SwasClient against the emulator (real SDK, real HTTP)', () => {
     try {
       await seedDemo(roomy);
       roomy.setOmitTotalCount(true);
-      const roomyClient = new SwasClient({
-        credentials: await resolveCredentials({ accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET }),
-        endpointOverride: parseEndpointSetting(roomy.url).endpoint,
-        acceptLanguage: 'en-US',
-        logger: silentLogger,
-      });
+      const roomyClient = await emulatorClient(roomy);
       for (let i = 0; i < 20; i++) await roomy.addKeyPair('cn-shenzhen', { keyPairName: `untotalled-${i}`, publicKey });
       for (let i = 0; i < 200; i++) {
         roomy.addInstance('cn-shenzhen', { instanceName: `untotalled-${i}`, publicIpAddress: `127.0.2.${i % 250}`, osType: 'Linux' });

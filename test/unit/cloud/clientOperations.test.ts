@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, beforeEach, describe, test } from 'node:test';
 import { MissingPrivateKeyError, type SwasClient } from '../../../src/cloud/client';
 import { CloudError } from '../../../src/cloud/errors';
-import { DEMO_EXISTING_KEY_PAIR, DEMO_REGION_ID, DEMO_SERVERS, seedDemo } from '../../emulator/demo';
+import { DEMO_EXISTING_KEY_PAIR, DEMO_REGION_ID, DEMO_SERVERS } from '../../emulator/demo';
 import { generateRsaKeyPair } from '../../emulator/keys';
-import { SwasEmulator } from '../../emulator/server';
+import type { SwasEmulator } from '../../emulator/server';
 import { DEFAULT_REGIONS, type EmulatorRegion } from '../../emulator/state';
-import { capturingLogger, emulatorClient, recordingSleep, type LoggedLine } from '../../support/emulatorClient';
+import { capturingLogger, demoEmulator, emulatorClient, recordingSleep, type LoggedLine } from '../../support/emulatorClient';
 
 // Each SwasClient operation through the real SDK against the emulator: what it sends, what it
 // returns, and the log line naming it. Regions without demo servers hold each test's own world.
@@ -17,21 +17,18 @@ const keyPairRegion = (count: number) => `cn-keypairs-${count}`;
 const serverRegion = (count: number) => `cn-servers-${count}`;
 
 describe('SwasClient operations', () => {
+  const pagingRegions = [...KEY_PAIR_COUNTS.map(([count]) => keyPairRegion(count)), ...SERVER_COUNTS.map(([count]) => serverRegion(count))];
+  const demo = demoEmulator({ quota: 25, regions: [...DEFAULT_REGIONS, ...pagingRegions.map(pagingRegion)] });
   let emulator: SwasEmulator;
   let client: SwasClient;
   let lines: LoggedLine[];
   let publicKey: string;
 
   before(async () => {
-    const pagingRegions = [...KEY_PAIR_COUNTS.map(([count]) => keyPairRegion(count)), ...SERVER_COUNTS.map(([count]) => serverRegion(count))];
-    emulator = await SwasEmulator.start({ quota: 25, regions: [...DEFAULT_REGIONS, ...pagingRegions.map(pagingRegion)] });
-    await seedDemo(emulator);
+    emulator = demo.emulator;
     ({ publicKey } = await generateRsaKeyPair('pkcs1-pem'));
   });
-  after(async () => emulator.stop());
   beforeEach(async () => {
-    emulator.clearFaults();
-    emulator.clearCalls();
     const captured = capturingLogger();
     lines = captured.lines;
     client = await emulatorClient(emulator, { logger: captured.logger, sleep: recordingSleep().sleep, retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 10 } });

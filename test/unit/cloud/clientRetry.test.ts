@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { CloudError } from '../../../src/cloud/errors';
-import { DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID, seedDemo } from '../../emulator/demo';
-import { SwasEmulator } from '../../emulator/server';
-import { capturingLogger, emulatorClient, recordingSleep } from '../../support/emulatorClient';
+import { DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID } from '../../emulator/demo';
+import type { SwasEmulator } from '../../emulator/server';
+import { capturingLogger, demoEmulator, emulatorClient, recordingSleep } from '../../support/emulatorClient';
 
 // How SwasClient.call retries, waits and logs, through the real SDK against the emulator.
 describe('SwasClient retries, waits and logs', () => {
+  const demo = demoEmulator();
   let emulator: SwasEmulator;
-
-  before(async () => {
-    emulator = await SwasEmulator.start();
-    await seedDemo(emulator);
-  });
-  after(async () => emulator.stop());
-  beforeEach(() => {
-    emulator.clearFaults();
-    emulator.clearCalls();
-  });
+  before(() => (emulator = demo.emulator));
 
   test('transient failures back off from baseDelayMs, doubling up to maxDelayMs, for `attempts` tries in all', async () => {
     const { sleep, delays } = recordingSleep();

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { SwasClient } from '../../../src/cloud/client';
-import { resolveCredentials } from '../../../src/cloud/credentials';
-import { parseEndpointSetting } from '../../../src/cloud/endpoint';
 import { CloudError, CloudErrorKind, toCloudError } from '../../../src/cloud/errors';
-import { silentLogger } from '../../../src/logger';
-import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID, seedDemo } from '../../emulator/demo';
-import { SwasEmulator } from '../../emulator/server';
+import { DEMO_REGION_ID } from '../../emulator/demo';
+import type { SwasEmulator } from '../../emulator/server';
+import { demoEmulator, emulatorClient } from '../../support/emulatorClient';
 
 // Every refusal goes through the real SDK (its ClientError/ServerError/ThrottlingError) and real HTTP;
 // the codes and statuses are the table in docs/swas-api.md, "Errors", except where marked.
@@ -47,16 +45,12 @@ const REFUSALS: Array<{ code: string; status: number; kind: CloudErrorKind }> = 
 const TRANSIENT: CloudErrorKind[] = ['throttled', 'serverError', 'timeout', 'network', 'connectionRefused', 'badResponse'];
 
 describe('CloudError kinds from real SDK errors', () => {
+  const demo = demoEmulator();
   let emulator: SwasEmulator;
-  const clientFor = async (endpoint: string, readMs = 1000) => new SwasClient({
-    credentials: await resolveCredentials({ accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET }),
-    endpointOverride: parseEndpointSetting(endpoint).endpoint,
-    acceptLanguage: 'en-US',
-    logger: silentLogger,
-    timeouts: { connectMs: 1000, readMs },
-    // one attempt: the error the SDK threw is the one classified
-    retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
-  });
+  before(() => (emulator = demo.emulator));
+  // one attempt: the error the SDK threw is the one classified
+  const clientFor = (endpoint: string, readMs = 1000) =>
+    emulatorClient(endpoint, { timeouts: { connectMs: 1000, readMs }, retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 } });
   const failure = async (client: SwasClient): Promise<CloudError> => {
     try {
       await client.listKeyPairs(DEMO_REGION_ID);
@@ -67,12 +61,6 @@ describe('CloudError kinds from real SDK errors', () => {
     assert.fail('the call succeeded');
   };
 
-  before(async () => {
-    emulator = await SwasEmulator.start();
-    await seedDemo(emulator);
-  });
-  after(async () => emulator.stop());
-  beforeEach(() => emulator.clearFaults());
 
   for (const { code, status, kind } of REFUSALS) {
     test(`${code} (HTTP ${status}) is ${kind}, with the code, status, request id and the server's message`, async () => {

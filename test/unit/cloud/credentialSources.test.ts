@@ -4,23 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { CredentialsError, credentialInputs, redactSecrets, resolveCredentials } from '../../../src/cloud/credentials';
+import { credentialsSandbox, restoreEnvironment } from '../../support/credentialsSandbox';
 import { CredentialsUriServer } from '../../emulator/roleSources';
 import { answerRoleRequests, METADATA_HOST, metadataService, notFound, stsKey, type RoleAnswer, type RoleRequest } from '../../support/roleTransport';
 
 // Which source the user configured, and which one is named when it fails: through the public
 // functions, with a temporary HOME and ALIBABA_CLOUD_* variables. The metadata service stays off
 // (ALIBABA_CLOUD_ECS_METADATA_DISABLED), so nothing leaves the machine.
-const saved = { ...process.env };
-async function setup(files: Record<string, string>, env: Record<string, string> = {}): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-cred-src-'));
-  for (const [name, content] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await fs.writeFile(path.join(dir, name), content);
-  }
-  for (const name of Object.keys(process.env)) if (name.startsWith('ALIBABA_CLOUD_')) delete process.env[name];
-  Object.assign(process.env, { HOME: dir, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' }, env);
-  return dir;
-}
 
 const cliConfig = (profiles: object[], current = 'default') => JSON.stringify({ current, profiles });
 const akProfile = (name: string, id: string, region = '') => ({ name, mode: 'AK', access_key_id: id, access_key_secret: `${id}-secret`, region_id: region });
@@ -36,20 +26,17 @@ const rejectsWith = (culprit: CredentialsError['culprit'], reason: CredentialsEr
   });
 
 describe('credential sources and what a failure names', () => {
-  afterEach(() => {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-  });
+  afterEach(restoreEnvironment);
 
   test('a credentials file is reported with its path and the [default] section', async () => {
-    const home = await setup({ '.alibabacloud/credentials': credentialsFile('default') });
+    const home = await credentialsSandbox({ '.alibabacloud/credentials': credentialsFile('default') });
     const resolved = await resolveCredentials(undefined);
     assert.deepEqual(resolved.source, { kind: 'credentialsFile', file: path.join(home, '.alibabacloud', 'credentials'), profile: 'default' });
     assert.equal(resolved.accessKeyId, 'default-id');
   });
 
   test('ALIBABA_CLOUD_CREDENTIALS_FILE moves the credentials file, and ALIBABA_CLOUD_PROFILE picks its section', async () => {
-    const home = await setup({ 'elsewhere/creds.ini': credentialsFile('default', 'work') });
+    const home = await credentialsSandbox({ 'elsewhere/creds.ini': credentialsFile('default', 'work') });
     const file = path.join(home, 'elsewhere/creds.ini');
     Object.assign(process.env, { ALIBABA_CLOUD_CREDENTIALS_FILE: file, ALIBABA_CLOUD_PROFILE: 'work' });
     const resolved = await resolveCredentials(undefined);
@@ -58,19 +45,19 @@ describe('credential sources and what a failure names', () => {
   });
 
   test('a credentials file without the asked section is named with its path and that section', async () => {
-    const home = await setup({ '.alibabacloud/credentials': credentialsFile('default') }, { ALIBABA_CLOUD_PROFILE: 'gone' });
+    const home = await credentialsSandbox({ '.alibabacloud/credentials': credentialsFile('default') }, { ALIBABA_CLOUD_PROFILE: 'gone' });
     await rejectsWith({ kind: 'file', path: path.join(home, '.alibabacloud', 'credentials'), profile: 'gone' });
   });
 
   test('ALIBABA_CLOUD_CREDENTIALS_FILE naming a missing file is the culprit, with the default section', async () => {
-    const home = await setup({});
+    const home = await credentialsSandbox({});
     const file = path.join(home, 'no-such-credentials');
     process.env.ALIBABA_CLOUD_CREDENTIALS_FILE = file;
     await rejectsWith({ kind: 'file', path: file, profile: 'default' });
   });
 
   test('ALIBABA_CLOUD_PROFILE picks the CLI profile over the file\'s current one, with its mode and region', async () => {
-    const home = await setup(
+    const home = await credentialsSandbox(
       { '.aliyun/config.json': cliConfig([{ name: 'default', mode: 'StsToken', access_key_id: 'sts', access_key_secret: 's', sts_token: 't', region_id: 'cn-beijing' }, akProfile('work', 'wa', 'cn-shanghai')]) },
       { ALIBABA_CLOUD_PROFILE: 'work' },
     );
@@ -81,12 +68,12 @@ describe('credential sources and what a failure names', () => {
   });
 
   test('the CLI profile\'s region is the default region only when it names one', async () => {
-    await setup({ '.aliyun/config.json': cliConfig([akProfile('default', 'a', '')]) });
+    await credentialsSandbox({ '.aliyun/config.json': cliConfig([akProfile('default', 'a', '')]) });
     assert.equal((await resolveCredentials(undefined)).cliRegionId, undefined);
   });
 
   test('ALIBABA_CLOUD_CLI_PROFILE_DISABLED (any case) also keeps the CLI profile\'s region out', async () => {
-    await setup(
+    await credentialsSandbox(
       { '.aliyun/config.json': cliConfig([akProfile('default', 'cli', 'cn-beijing')]), '.alibabacloud/credentials': credentialsFile('default') },
       { ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'TRUE' },
     );
@@ -96,7 +83,7 @@ describe('credential sources and what a failure names', () => {
   });
 
   test('a CLI config without profiles gives no region and does not stop the chain', async () => {
-    await setup({ '.aliyun/config.json': '{"current":"default"}', '.alibabacloud/credentials': credentialsFile('default') });
+    await credentialsSandbox({ '.aliyun/config.json': '{"current":"default"}', '.alibabacloud/credentials': credentialsFile('default') });
     const resolved = await resolveCredentials(undefined);
     assert.equal(resolved.source.kind, 'credentialsFile');
     assert.equal(resolved.accessKeyId, 'default-id');
@@ -104,12 +91,12 @@ describe('credential sources and what a failure names', () => {
   });
 
   test('a broken CLI file the user disabled is not blamed', async () => {
-    await setup({ '.aliyun/config.json': '{ not json' }, { ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'True' });
+    await credentialsSandbox({ '.aliyun/config.json': '{ not json' }, { ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'True' });
     await rejectsWith(undefined, 'none');
   });
 
   test('a broken CLI file is named, and the message shows none of its content', async () => {
-    const home = await setup({ '.aliyun/config.json': '{"profiles":[{"name":"default","mode":"AK","access_key_id":"LEAKED-ID"' });
+    const home = await credentialsSandbox({ '.aliyun/config.json': '{"profiles":[{"name":"default","mode":"AK","access_key_id":"LEAKED-ID"' });
     const file = path.join(home, '.aliyun', 'config.json');
     await assert.rejects(resolveCredentials(undefined), (e: CredentialsError) => {
       assert.deepEqual(e.culprit, { kind: 'file', path: file, profile: 'default' });
@@ -119,7 +106,7 @@ describe('credential sources and what a failure names', () => {
   });
 
   test('only an AccessKey secret in the environment names the missing ID', async () => {
-    await setup({}, { ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret' });
+    await credentialsSandbox({}, { ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret' });
     await rejectsWith({ kind: 'variable', name: 'ALIBABA_CLOUD_ACCESS_KEY_ID' });
   });
 
@@ -131,18 +118,18 @@ describe('credential sources and what a failure names', () => {
     [['ALIBABA_CLOUD_OIDC_TOKEN_FILE'], 'ALIBABA_CLOUD_ROLE_ARN'],
   ] as const) {
     test(`an OIDC setup with only ${set.join(' and ')} names ${missing}`, async () => {
-      await setup({}, Object.fromEntries(set.map((name) => [name, `acs:ram::1:${name.toLowerCase()}`])));
+      await credentialsSandbox({}, Object.fromEntries(set.map((name) => [name, `acs:ram::1:${name.toLowerCase()}`])));
       await rejectsWith({ kind: 'variable', name: missing });
     });
   }
 
   test('an ECS role name is not blamed while the metadata service is disabled', async () => {
-    await setup({}, { ALIBABA_CLOUD_ECS_METADATA: 'swas-role' });
+    await credentialsSandbox({}, { ALIBABA_CLOUD_ECS_METADATA: 'swas-role' });
     await rejectsWith(undefined, 'none');
   });
 
   test('nothing configured: the message says so, in one sentence', async () => {
-    await setup({});
+    await credentialsSandbox({});
     await assert.rejects(resolveCredentials(undefined), (e: CredentialsError) => {
       assert.match(e.message, /^No Alibaba Cloud credentials are configured \(.+\)\.$/s);
       return true;
@@ -157,7 +144,7 @@ describe('credential sources and what a failure names', () => {
     after(async () => uri.stop());
 
     test('that hands out a key is the source, with its address', async () => {
-      await setup({}, { ALIBABA_CLOUD_CREDENTIALS_URI: uri.url });
+      await credentialsSandbox({}, { ALIBABA_CLOUD_CREDENTIALS_URI: uri.url });
       uri.issued = { id: 'STS.uri', secret: 'uri-secret', securityToken: 'uri-token' };
       const resolved = await resolveCredentials(undefined);
       assert.deepEqual(resolved.source, { kind: 'credentialsUri', uri: uri.url });
@@ -165,7 +152,7 @@ describe('credential sources and what a failure names', () => {
     });
 
     test('that fails is the culprit', async () => {
-      await setup({}, { ALIBABA_CLOUD_CREDENTIALS_URI: uri.url });
+      await credentialsSandbox({}, { ALIBABA_CLOUD_CREDENTIALS_URI: uri.url });
       uri.issued = undefined;
       await rejectsWith({ kind: 'variable', name: 'ALIBABA_CLOUD_CREDENTIALS_URI' });
     });
@@ -178,14 +165,13 @@ describe('role sources: which one signs, and which one a failure names', () => {
   afterEach(() => {
     transport?.restore();
     transport = undefined;
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
+    restoreEnvironment();
   });
   // the metadata service is on in these tests: every request is answered here
   const enableMetadata = () => delete process.env.ALIBABA_CLOUD_ECS_METADATA_DISABLED;
 
   test('an OIDC role that gets a key is the source, with its token file', async () => {
-    const home = await setup({ 'oidc-token': 'eyJ.oidc.token' });
+    const home = await credentialsSandbox({ 'oidc-token': 'eyJ.oidc.token' });
     const tokenFile = path.join(home, 'oidc-token');
     Object.assign(process.env, { ALIBABA_CLOUD_ROLE_ARN: 'acs:ram::1:role/oidc', ALIBABA_CLOUD_OIDC_PROVIDER_ARN: 'acs:ram::1:oidc-provider/p', ALIBABA_CLOUD_OIDC_TOKEN_FILE: tokenFile });
     const { requests } = answer((request) => (request.action === 'AssumeRoleWithOIDC' ? stsKey('STS.oidc') : notFound));
@@ -196,7 +182,7 @@ describe('role sources: which one signs, and which one a failure names', () => {
   });
 
   test('the ECS instance role named by ALIBABA_CLOUD_ECS_METADATA is the source when the metadata service hands out its key', async () => {
-    await setup({}, { ALIBABA_CLOUD_ECS_METADATA: 'swas-role' });
+    await credentialsSandbox({}, { ALIBABA_CLOUD_ECS_METADATA: 'swas-role' });
     enableMetadata();
     answer((request) => (request.host === METADATA_HOST ? metadataService('swas-role', 'STS.ecs')(request) : notFound));
     const resolved = await resolveCredentials(undefined);
@@ -205,14 +191,14 @@ describe('role sources: which one signs, and which one a failure names', () => {
   });
 
   test('an ECS role the metadata service does not know is the culprit, named by its variable', async () => {
-    await setup({}, { ALIBABA_CLOUD_ECS_METADATA: 'no-such-role' });
+    await credentialsSandbox({}, { ALIBABA_CLOUD_ECS_METADATA: 'no-such-role' });
     enableMetadata();
     answer((request) => (request.host === METADATA_HOST ? metadataService('swas-role', 'STS.ecs')(request) : notFound));
     await rejectsWith({ kind: 'variable', name: 'ALIBABA_CLOUD_ECS_METADATA' });
   });
 
   test('a key from the chain\'s credentials URI step without ALIBABA_CLOUD_CREDENTIALS_URI (the library then asks https://undefined/) names no URI', async () => {
-    await setup({});
+    await credentialsSandbox({});
     answer((request) => (request.url === 'https://undefined/' ? { status: 200, body: JSON.stringify({ Code: 'Success', AccessKeyId: 'STS.uri', AccessKeySecret: 's', SecurityToken: 't', Expiration: '2099-01-01T00:00:00Z' }) } : notFound));
     const resolved = await resolveCredentials(undefined);
     assert.deepEqual(resolved.source, { kind: 'credentialsUri', uri: '' });
@@ -228,7 +214,7 @@ describe('role sources: which one signs, and which one a failure names', () => {
     ['left without that profile', (file: string) => fs.writeFile(file, cliConfig([akProfile('other', 'o')]))],
   ] as const) {
     test(`a CLI config ${what} while its RAM role key is fetched: the CLI profile is still the source`, async () => {
-      const home = await setup({ '.aliyun/config.json': cliConfig([ramRoleProfile]) });
+      const home = await credentialsSandbox({ '.aliyun/config.json': cliConfig([ramRoleProfile]) });
       const file = path.join(home, '.aliyun', 'config.json');
       answer(async (request) => {
         if (request.action !== 'AssumeRole') return notFound;
@@ -244,20 +230,17 @@ describe('role sources: which one signs, and which one a failure names', () => {
 });
 
 describe('credentialInputs: what makes the resolved credentials change', () => {
-  afterEach(() => {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-  });
+  afterEach(restoreEnvironment);
 
   test('the same inputs give the same value; an unrelated variable does not change it', async () => {
-    await setup({ '.aliyun/config.json': cliConfig([akProfile('default', 'a')]) });
+    await credentialsSandbox({ '.aliyun/config.json': cliConfig([akProfile('default', 'a')]) });
     const first = await credentialInputs(undefined);
     process.env.SWAS_UNRELATED_VARIABLE = 'x';
     assert.equal(await credentialInputs(undefined), first);
   });
 
   test('a variable the library reads, the signed-in key, HOME and each file change it', async () => {
-    const home = await setup({});
+    const home = await credentialsSandbox({});
     const values = new Set<string>();
     const record = async (signedIn?: { accessKeyId: string; accessKeySecret: string }) => values.add(await credentialInputs(signedIn));
     await record();
@@ -279,7 +262,7 @@ describe('credentialInputs: what makes the resolved credentials change', () => {
   });
 
   test('the order variables were set in does not matter', async () => {
-    await setup({});
+    await credentialsSandbox({});
     const names = ['ALIBABA_CLOUD_PROFILE', 'ALIBABA_CLOUD_REGION_ID', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_CLI_PROFILE_DISABLED'];
     const setInOrder = async (order: readonly string[]) => {
       for (const name of names) delete process.env[name];

@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { CredentialsError, redactSecrets, resolveCredentials } from '../../../src/cloud/credentials';
+import { credentialsSandbox, restoreEnvironment } from '../../support/credentialsSandbox';
 
 // The library reads process.env and the home folder itself: each test sets both, and no
 // metadata-service probe leaves the machine (the parity test in the real host covers that source).
-const saved = { ...process.env };
-async function setup(files: Record<string, string>, env: Record<string, string> = {}): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-cred-'));
-  for (const [name, content] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await fs.writeFile(path.join(dir, name), content);
-  }
-  for (const name of Object.keys(process.env)) if (name.startsWith('ALIBABA_CLOUD_')) delete process.env[name];
-  Object.assign(process.env, { HOME: dir, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' }, env);
-  return dir;
-}
 
 const cliConfig = (profiles: object[], current = 'default') => JSON.stringify({ current, profiles });
 const keyOf = async (r: Awaited<ReturnType<typeof resolveCredentials>>) => {
@@ -26,40 +14,37 @@ const keyOf = async (r: Awaited<ReturnType<typeof resolveCredentials>>) => {
 };
 
 describe('resolveCredentials (the @alicloud/credentials default chain)', () => {
-  afterEach(() => {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-  });
+  afterEach(restoreEnvironment);
 
   test('nothing configured: reason none, and no "undefined" from the chain reaches the message shown', async () => {
-    await setup({});
+    await credentialsSandbox({});
     await assert.rejects(resolveCredentials(undefined), (e: CredentialsError) => e.reason === 'none' && e.culprit === undefined);
   });
   test('signed-in AccessKey wins over the environment', async () => {
-    await setup({}, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'envid', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'envsecret' });
+    await credentialsSandbox({}, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'envid', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'envsecret' });
     const r = await resolveCredentials({ accessKeyId: 'signed', accessKeySecret: 's' });
     assert.equal(r.source.kind, 'signedIn');
     assert.deepEqual(await keyOf(r), { id: 'signed', secret: 's', token: undefined });
   });
   test('a signed-in STS key signs with its security token', async () => {
-    await setup({});
+    await credentialsSandbox({});
     const r = await resolveCredentials({ accessKeyId: 'STS.signed', accessKeySecret: 's', securityToken: 'tok' });
     assert.equal(r.source.kind, 'signedIn');
     assert.deepEqual(await keyOf(r), { id: 'STS.signed', secret: 's', token: 'tok' });
   });
   test('environment with STS token', async () => {
-    await setup({}, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' });
+    await credentialsSandbox({}, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' });
     const r = await resolveCredentials(undefined);
     assert.deepEqual(r.source, { kind: 'environment' });
     assert.deepEqual(await keyOf(r), { id: 'id', secret: 'secret', token: 'tok' });
   });
   test('an id without a secret names the missing variable', async () => {
-    await setup({}, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id' });
+    await credentialsSandbox({}, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id' });
     await assert.rejects(resolveCredentials(undefined), (e: CredentialsError) =>
       e.reason === 'broken' && e.culprit?.kind === 'variable' && e.culprit.name === 'ALIBABA_CLOUD_ACCESS_KEY_SECRET');
   });
   test('aliyun CLI current profile, with its region', async () => {
-    const h = await setup({
+    const h = await credentialsSandbox({
       '.aliyun/config.json': cliConfig([
         { name: 'default', mode: 'AK', access_key_id: 'a', access_key_secret: 'b', region_id: 'cn-beijing' },
         { name: 'work', mode: 'AK', access_key_id: 'wa', access_key_secret: 'wb', region_id: 'cn-shanghai' },
@@ -71,7 +56,7 @@ describe('resolveCredentials (the @alicloud/credentials default chain)', () => {
     assert.deepEqual(r.source, { kind: 'cliProfile', file: path.join(h, '.aliyun/config.json'), profile: 'work', mode: 'AK' });
   });
   test('ALIBABA_CLOUD_PROFILE picks the credentials file section, not [default]', async () => {
-    await setup(
+    await credentialsSandbox(
       { '.alibabacloud/credentials': '[default]\ntype = access_key\naccess_key_id = did\naccess_key_secret = dsecret\n[work]\ntype = access_key\naccess_key_id = wid\naccess_key_secret = wsecret\n' },
       { ALIBABA_CLOUD_PROFILE: 'work' },
     );
@@ -80,19 +65,19 @@ describe('resolveCredentials (the @alicloud/credentials default chain)', () => {
     assert.deepEqual(await keyOf(r), { id: 'wid', secret: 'wsecret', token: undefined });
   });
   test('a missing CLI profile is named with its file', async () => {
-    const h = await setup({ '.aliyun/config.json': cliConfig([{ name: 'default', mode: 'AK', access_key_id: 'a', access_key_secret: 'b' }], 'gone') });
+    const h = await credentialsSandbox({ '.aliyun/config.json': cliConfig([{ name: 'default', mode: 'AK', access_key_id: 'a', access_key_secret: 'b' }], 'gone') });
     await assert.rejects(resolveCredentials(undefined), (e: CredentialsError) =>
       e.reason === 'broken' && e.culprit?.kind === 'file' && e.culprit.path === path.join(h, '.aliyun/config.json') && e.culprit.profile === 'gone');
   });
   test('a broken CLI file does not stop the chain: the credentials file signs, as with every other Alibaba tool', async () => {
-    await setup({
+    await credentialsSandbox({
       '.aliyun/config.json': '{ not json',
       '.alibabacloud/credentials': '[default]\ntype = access_key\naccess_key_id = fid\naccess_key_secret = fsecret\n',
     });
     assert.equal((await keyOf(await resolveCredentials(undefined))).id, 'fid');
   });
   test('ALIBABA_CLOUD_CLI_PROFILE_DISABLED skips a valid CLI profile', async () => {
-    await setup(
+    await credentialsSandbox(
       {
         '.aliyun/config.json': cliConfig([{ name: 'default', mode: 'AK', access_key_id: 'cli', access_key_secret: 'b' }]),
         '.alibabacloud/credentials': '[default]\ntype = access_key\naccess_key_id = fid\naccess_key_secret = fsecret\n',
@@ -102,7 +87,7 @@ describe('resolveCredentials (the @alicloud/credentials default chain)', () => {
     assert.equal((await keyOf(await resolveCredentials(undefined))).id, 'fid');
   });
   test('a broken CLI file alone is the culprit, and its content (a secret) is not repeated', async () => {
-    const h = await setup({ '.aliyun/config.json': '{"profiles":[{"name":"default","access_key_secret":"TOPSECRET"' });
+    const h = await credentialsSandbox({ '.aliyun/config.json': '{"profiles":[{"name":"default","access_key_secret":"TOPSECRET"' });
     await assert.rejects(resolveCredentials(undefined), (e: CredentialsError) =>
       e.culprit?.kind === 'file' && e.culprit.path === path.join(h, '.aliyun/config.json') && !e.message.includes('TOPSECRET'));
   });

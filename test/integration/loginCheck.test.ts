@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -39,7 +39,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     const prompter = world.script({ type: [name] }, { pick: 'web-1' }, ...after);
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
     await outcome.followUp;
-    assert.strictEqual(prompter.remaining, 0, JSON.stringify(prompter.shown.map((s) => s.text)));
+    assert.equal(prompter.remaining, 0, JSON.stringify(prompter.shown.map((s) => s.text)));
     return outcome;
   }
 
@@ -60,16 +60,16 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     assert.ok(!(await fs.readFile(sshds.authorizedKeys(), 'utf8')).includes(publicKeyOf('flow-key')), 'attached, not yet effective');
     await outcome.followUp;
     const texts = prompter.shown.map((s) => `${s.kind}: ${s.text}`);
-    assert.strictEqual(prompter.remaining, 0, texts.join('\n'));
+    assert.equal(prompter.remaining, 0, texts.join('\n'));
 
     const waiting = prompter.shown.find((s) => s.kind === 'progress' && /Waiting for web-1 to be running again/.test(s.text));
     assert.ok(waiting, texts.join('\n'));
-    assert.strictEqual(waiting.reports?.at(-1), 'web-1: Running');
-    assert.strictEqual(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceId === WEB1.instanceId)?.rebootCount, 1);
+    assert.equal(waiting.reports?.at(-1), 'web-1: Running');
+    assert.equal(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceId === WEB1.instanceId)?.rebootCount, 1);
     assert.ok((await fs.readFile(sshds.authorizedKeys(), 'utf8')).includes(publicKeyOf('flow-key')), 'the restart made the key effective');
 
     const back = prompter.messages('info').find((m) => /web-1 running again/.test(m.text));
-    assert.deepStrictEqual(back?.actions, ['Test SSH Connection', 'Connect with Remote-SSH']);
+    assert.deepEqual(back?.actions, ['Test SSH Connection', 'Connect with Remote-SSH']);
     const trust = prompter.shown.find((s) => s.kind === 'confirm' && s.text.includes(`First connection to web-1 (${sshds.knownHostsName()}): trust its host key?`));
     assert.ok(trust, texts.join('\n'));
     assert.ok(trust.text.includes(await sshds.sshdOf().fingerprint()), `the real host key's fingerprint is shown: ${trust.text}`);
@@ -84,11 +84,11 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     await sshds.trustHostKey();
     const prompter = world.script({ answer: 'Restart Server' }, { answer: 'Restart' }, { answer: 'Test SSH Connection' });
     const outcome = await testConnection();
-    assert.deepStrictEqual({ kind: outcome.kind, cause: 'cause' in outcome ? outcome.cause : undefined }, { kind: 'permissionDenied', cause: 'restartPending' });
+    assert.deepEqual({ kind: outcome.kind, cause: 'cause' in outcome ? outcome.cause : undefined }, { kind: 'permissionDenied', cause: 'restartPending' });
     const denied = prompter.messages('warning')[0];
     assert.match(denied.text, /web-1 refused the key: key pair "pending-key" was attached to it on .+ and the server has not restarted since/);
-    assert.deepStrictEqual(denied.actions, ['Restart Server']);
-    assert.strictEqual(prompter.remaining, 0);
+    assert.deepEqual(denied.actions, ['Restart Server']);
+    assert.equal(prompter.remaining, 0);
     assert.match(prompter.lastMessage()!.text, /SSH login to web-1 works/);
   });
 
@@ -103,7 +103,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     await world.emulator.addKeyPair(DEMO_REGION_ID, { keyPairName: 'colleagues-key', publicKey, instanceIds: [WEB1.instanceId] });
     const prompter = world.script();
     const outcome = await testConnection();
-    assert.deepStrictEqual(outcome, { kind: 'staleEntry', alias: 'swas-mine', keyPairName: 'colleagues-key' });
+    assert.deepEqual(outcome, { kind: 'staleEntry', alias: 'swas-mine', keyPairName: 'colleagues-key' });
     assert.match(prompter.lastMessage()!.text, /web-1 now uses key pair "colleagues-key", not "mine": swas-mine, which logs in with the key of "mine", was removed/);
     assert.doesNotMatch(await fs.readFile(world.configPath, 'utf8'), new RegExp(WEB1.instanceId));
   });
@@ -115,9 +115,9 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     await createAndRestart('spaced');
     const prompter = world.script({ answer: 'Trust and Continue' });
     const outcome = await testConnection();
-    assert.strictEqual(outcome.kind, 'hostKeyUnknown', JSON.stringify(prompter.shown.map((s) => s.text)));
+    assert.equal(outcome.kind, 'hostKeyUnknown', JSON.stringify(prompter.shown.map((s) => s.text)));
     assert.ok(prompter.shown.find((s) => s.kind === 'confirm')?.text.includes(`Trusting adds it to ${spaced}.`));
-    assert.strictEqual(outcome.kind === 'hostKeyUnknown' && outcome.after?.kind, 'ok');
+    assert.equal(outcome.kind === 'hostKeyUnknown' && outcome.after?.kind, 'ok');
     const { stdout } = await run('ssh-keygen', ['-F', sshds.knownHostsName(), '-f', spaced]);
     assert.ok(stdout.includes('ssh-ed25519'), 'the accepted key is in the file ssh reads');
     await assert.rejects(fs.access(path.join(world.home, 'known')), 'nothing written to the path cut at the space');
@@ -127,12 +127,12 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     await createAndRestart('no-sshd');
     const prompter = world.script();
     const outcome = await testConnection();
-    assert.strictEqual(outcome.kind, 'refused');
-    assert.strictEqual(world.emulator.callsOf('ListFirewallRules').length, 1);
+    assert.equal(outcome.kind, 'refused');
+    assert.equal(world.emulator.callsOf('ListFirewallRules').length, 1);
     const warning = prompter.messages('warning')[0];
     assert.match(warning.text, /web-1 did not accept SSH on port 22 \(the connection was refused\)\. Its SWAS firewall allows TCP 22, so the server may still be starting or sshd is not running/);
-    assert.deepStrictEqual(warning.actions, ['Test Again']);
-    assert.strictEqual(world.emulator.callsOf('CreateFirewallRule').length, 0);
+    assert.deepEqual(warning.actions, ['Test Again']);
+    assert.equal(world.emulator.callsOf('CreateFirewallRule').length, 0);
   });
 
   test('firewall rule for TCP 22 missing: the user is asked, then CreateFirewallRule opens TCP 22 for that server', async () => {
@@ -140,12 +140,12 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     world.emulator.removeFirewallRules(DEMO_REGION_ID, WEB1.instanceId, '22');
     const prompter = world.script({ answer: 'Add Firewall Rule' }, { answer: undefined });
     const outcome = await testConnection();
-    assert.strictEqual(outcome.kind, 'refused');
+    assert.equal(outcome.kind, 'refused');
     const warning = prompter.messages('warning')[0];
     assert.match(warning.text, /web-1 did not accept SSH on port 22 \(the connection was refused\), and its SWAS firewall does not allow TCP 22\. Add a rule/);
-    assert.deepStrictEqual(warning.actions, ['Add Firewall Rule']);
+    assert.deepEqual(warning.actions, ['Add Firewall Rule']);
     const [call] = world.emulator.callsOf('CreateFirewallRule');
-    assert.deepStrictEqual([call.query.InstanceId, call.query.RuleProtocol, call.query.Port, call.signatureValid], [WEB1.instanceId, 'TCP', '22', true]);
+    assert.deepEqual([call.query.InstanceId, call.query.RuleProtocol, call.query.Port, call.signatureValid], [WEB1.instanceId, 'TCP', '22', true]);
     assert.ok(world.emulator.firewallRules(DEMO_REGION_ID, WEB1.instanceId).some((r) => r.ruleProtocol === 'TCP' && r.port === '22'));
     assert.match(prompter.lastMessage()!.text, /The firewall of web-1 now allows TCP 22\./);
   });
@@ -155,7 +155,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     world.emulator.removeFirewallRules(DEMO_REGION_ID, WEB1.instanceId, '22');
     world.script({ answer: undefined });
     await testConnection();
-    assert.strictEqual(world.emulator.callsOf('CreateFirewallRule').length, 0);
+    assert.equal(world.emulator.callsOf('CreateFirewallRule').length, 0);
     assert.ok(!world.emulator.firewallRules(DEMO_REGION_ID, WEB1.instanceId).some((r) => r.port === '22'));
   });
 
@@ -168,14 +168,14 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     await fs.writeFile(knownHosts(), oldLine, { mode: 0o600 });
     const prompter = world.script({ answer: 'Remove Old Key' }, { answer: 'Trust and Continue' });
     const outcome = await testConnection();
-    assert.strictEqual(outcome.kind, 'hostKeyChanged');
+    assert.equal(outcome.kind, 'hostKeyChanged');
     const warning = prompter.messages('warning')[0];
     assert.ok(warning.text.includes(`The host key of web-1 (${sshds.knownHostsName()}) is not the one saved in ${knownHosts()} (line 1)`), warning.text);
     assert.match(warning.text, /belonged to another server before, or the server was re-imaged/);
-    assert.deepStrictEqual(warning.actions, ['Remove Old Key']);
-    assert.strictEqual(outcome.kind === 'hostKeyChanged' && outcome.after?.kind, 'hostKeyUnknown');
+    assert.deepEqual(warning.actions, ['Remove Old Key']);
+    assert.equal(outcome.kind === 'hostKeyChanged' && outcome.after?.kind, 'hostKeyUnknown');
     assert.match(prompter.lastMessage()!.text, /SSH login to web-1 works/);
-    assert.strictEqual(await fs.readFile(`${knownHosts()}.old`, 'utf8'), oldLine, 'ssh-keygen -R kept the old file');
+    assert.equal(await fs.readFile(`${knownHosts()}.old`, 'utf8'), oldLine, 'ssh-keygen -R kept the old file');
     assert.ok(!(await fs.readFile(knownHosts(), 'utf8')).includes(oldLine.trim()));
   });
 
@@ -184,7 +184,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     await world.configure({ restartTimeout: 3 });
     const prompter = world.script({ answer: 'Restart' });
     const outcome = await vscode.commands.executeCommand<RestartOutcome>('swas.restartServer', await web1Node());
-    assert.deepStrictEqual(outcome.wait, { kind: 'timeout', lastStatus: 'Stopping' });
+    assert.deepEqual(outcome.wait, { kind: 'timeout', lastStatus: 'Stopping' });
     assert.match(prompter.messages('warning')[0].text, /web-1 \(Stopping\) not running again after 3 seconds\. .*check the server in the Simple Application Server console, and once it shows Running, use Test SSH Connection/);
   });
 
@@ -192,8 +192,8 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     world.emulator.setRebootDelays({ stoppingMs: 60_000, startingMs: 60_000 });
     const prompter = world.script({ answer: 'Restart' }, { cancelProgress: true });
     const outcome = await vscode.commands.executeCommand<RestartOutcome>('swas.restartServer', await web1Node());
-    assert.deepStrictEqual(outcome.wait, { kind: 'cancelled' });
+    assert.deepEqual(outcome.wait, { kind: 'cancelled' });
     assert.match(prompter.lastMessage()!.text, /Stopped waiting for web-1; the restart goes on/);
-    assert.strictEqual(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceId === WEB1.instanceId)?.status, 'Stopping');
+    assert.equal(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceId === WEB1.instanceId)?.status, 'Stopping');
   });
 });

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -32,7 +32,7 @@ suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local s
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair');
     assert.ok(outcome?.alias, 'an SSH host entry was written');
     await outcome.followUp;
-    assert.strictEqual(prompter.remaining, 0, 'restarted through the product');
+    assert.equal(prompter.remaining, 0, 'restarted through the product');
     assert.match(prompter.lastMessage()?.text ?? '', /web-1 running again/);
     const listed = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === name)!;
     assert.ok((await fs.readFile(sshds.authorizedKeys(), 'utf8')).includes(listed.publicKey.split(' ')[1]), 'the restart put the public key on the server');
@@ -43,7 +43,7 @@ suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local s
     await sshds.start();
     await sshds.trustHostKey();
     const outcome = await createAttachAndRestart();
-    assert.strictEqual(await sshds.login(outcome.alias!), LocalSshd.loginUser());
+    assert.equal(await sshds.login(outcome.alias!), LocalSshd.loginUser());
   });
 
   test('six unrelated keys offered to every host in the user\'s config: ours is still offered first and the login works', async () => {
@@ -61,7 +61,7 @@ suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local s
       'the six keys are real keys this sshd rejects');
 
     const outcome = await createAttachAndRestart();
-    assert.strictEqual(await sshds.login(outcome.alias!), user);
+    assert.equal(await sshds.login(outcome.alias!), user);
     assert.ok((await fs.readFile(world.configPath, 'utf8')).includes(`\n${userConfig}`), 'the user\'s lines are kept as they were');
   });
 });

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -32,7 +32,7 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
     const prompter = world.script({ type: [name] }, { pick: 'web-1' }, ...rescue, { answer: 'Restart' }, { answer: 'Restart' }, { answer: undefined });
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
     await outcome.followUp;
-    assert.strictEqual(prompter.remaining, 0, prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n'));
+    assert.equal(prompter.remaining, 0, prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n'));
     assert.ok(outcome.alias, `an SSH host entry was written: ${prompter.shown.map((s) => s.text).join('\n')}`);
     return outcome;
   }
@@ -40,8 +40,8 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
   /** What OpenSSH resolves for the alias: web-1's address, and our key first. */
   async function assertResolvesToKey(alias: string, keyFile: string): Promise<void> {
     const resolved = await sshG(world.configPath, alias, world.home);
-    assert.deepStrictEqual(resolved.get('hostname'), [WEB1.publicIpAddress]);
-    assert.strictEqual(resolved.get('identityfile')?.[0], keyFile);
+    assert.deepEqual(resolved.get('hostname'), [WEB1.publicIpAddress]);
+    assert.equal(resolved.get('identityfile')?.[0], keyFile);
   }
 
   const cases: { folder: string; name: string; file: string }[] = [
@@ -57,11 +57,11 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
       await sshds.trustHostKey();
       const outcome = await createAndRestart(name);
       const keyFile = path.join(world.home, folder.slice(2), file);
-      assert.strictEqual(outcome.privateKeyPath, keyFile);
-      assert.strictEqual((await fs.stat(keyFile)).mode & 0o777, 0o600);
+      assert.equal(outcome.privateKeyPath, keyFile);
+      assert.equal((await fs.stat(keyFile)).mode & 0o777, 0o600);
       assert.match(outcome.alias!, /^swas-[a-z0-9._-]+$/, 'a plain ASCII host name that ssh and Remote-SSH accept');
       await assertResolvesToKey(outcome.alias!, keyFile);
-      assert.strictEqual(await sshds.login(outcome.alias!), LocalSshd.loginUser());
+      assert.equal(await sshds.login(outcome.alias!), LocalSshd.loginUser());
     });
   }
 
@@ -76,9 +76,9 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
       await sshds.start();
       await sshds.trustHostKey();
       const outcome = await createAndRestart(`rescued-${target.length}`, { answer: 'Save As…' }, { saveAs: rescue });
-      assert.strictEqual(outcome.privateKeyPath, rescue);
+      assert.equal(outcome.privateKeyPath, rescue);
       await assertResolvesToKey(outcome.alias!, rescue);
-      assert.strictEqual(await sshds.login(outcome.alias!), LocalSshd.loginUser());
+      assert.equal(await sshds.login(outcome.alias!), LocalSshd.loginUser());
     });
   }
 
@@ -89,7 +89,7 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
     await outcome.followUp;
     assert.ok(outcome.alias, 'an entry was written');
     const resolved = await sshG(world.configPath, outcome.alias, world.home);
-    assert.deepStrictEqual(resolved.get('user'), ["o'brien"]);
+    assert.deepEqual(resolved.get('user'), ["o'brien"]);
   });
 
 });

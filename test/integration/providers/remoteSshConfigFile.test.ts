@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -39,22 +39,22 @@ if (currentScenario().titles.includes(TITLE)) {
       const created = world.script({ type: ['remote-config'] }, { pick: 'web-1' }, { answer: 'Restart' }, { answer: 'Restart' }, { answer: undefined });
       const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
       await outcome.followUp;
-      assert.strictEqual(created.remaining, 0, created.shown.map((s) => s.text).join('\n'));
+      assert.equal(created.remaining, 0, created.shown.map((s) => s.text).join('\n'));
       const resolved = await sshG(configFile, outcome.alias!, world.home);
-      assert.deepStrictEqual(resolved.get('hostname'), [WEB1.publicIpAddress]);
-      assert.strictEqual(resolved.get('identityfile')?.[0], path.join(world.sshDir, 'remote-config.pem'));
+      assert.deepEqual(resolved.get('hostname'), [WEB1.publicIpAddress]);
+      assert.equal(resolved.get('identityfile')?.[0], path.join(world.sshDir, 'remote-config.pem'));
       assert.ok(!(await fs.readFile(world.configPath, 'utf8').catch(() => '')).includes('remote-config'), '~/.ssh/config is left alone');
 
       const prompter = world.script({ answer: 'Trust and Continue' }, { answer: undefined });
       const tested = await vscode.commands.executeCommand<LoginCheckOutcome>('swas.testSshConnection', await serverNode(world.api.tree, DEMO_REGION_ID, 'web-1'));
-      assert.strictEqual(tested?.kind, 'hostKeyUnknown', prompter.shown.map((s) => s.text).join('\n'));
+      assert.equal(tested?.kind, 'hostKeyUnknown', prompter.shown.map((s) => s.text).join('\n'));
       assert.match(prompter.lastMessage()?.text ?? '', /SSH login to web-1 works/, prompter.shown.map((s) => s.text).join('\n'));
       const known = path.join(world.sshDir, 'known_hosts');
       const { stdout } = await run('ssh-keygen', ['-F', sshds.knownHostsName(), '-f', known]);
       assert.ok(stdout.includes('ssh-ed25519'), 'the trusted key is in the known_hosts ssh reads, ~/.ssh/known_hosts');
-      assert.deepStrictEqual(await fs.readdir(path.dirname(world.home)), ['First Last'], 'nothing written beside the home (a path cut at its space)');
+      assert.deepEqual(await fs.readdir(path.dirname(world.home)), ['First Last'], 'nothing written beside the home (a path cut at its space)');
 
-      assert.strictEqual(await sshds.login(outcome.alias!, configFile), LocalSshd.loginUser());
+      assert.equal(await sshds.login(outcome.alias!, configFile), LocalSshd.loginUser());
     });
   });
 }

@@ -1,6 +1,6 @@
 // ESLint (flat config), run by `npm test` (the lint suite) and `npm run lint`. A small rule set, all errors:
 // promises that are neither awaited nor handled, and the layers of docs/architecture.md. No style presets.
-// test/unit/lintRules.test.mjs shows each rule flagging a snippet placed where it is forbidden.
+// test/tooling/lintRules.test.mjs shows each rule flagging a snippet placed where it is forbidden.
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 

@@ -2,23 +2,24 @@
 // Unit tests are node:test files; the tap runner runs each compiled test file on its own, which gives
 // per-file coverage, so a mutant runs only the test files that reach it. Mutated sources are compiled
 // in Stryker's sandbox by `tsc` (Stryker adds `// @ts-nocheck` to them).
-import fs from 'node:fs';
 import { mutationGroups } from './scripts/pureModules.mjs';
+import { compiledTestName, unitTestSources } from './scripts/mutationState.mjs';
 
 // scripts/mutate.mjs runs one group at a time (SWAS_MUTATE_GROUP); each keeps its own report
 const group = process.env.SWAS_MUTATE_GROUP ?? 'ssh-config';
 const groups = mutationGroups();
 if (!groups[group]) throw new Error(`SWAS_MUTATE_GROUP=${group}: not one of ${Object.keys(groups).join(', ')}`);
 
-// The compiled unit tests. l10n.test reads src/ as text, and in the sandbox src/ is Stryker's
-// instrumented copy rather than the source it checks. A mutant runs the files that reach it in this
-// order and stops at the first failure, so the files that take seconds (real ssh -G over a corpus,
-// SDK calls to the emulator) come last.
-const SLOW_LAST = ['client.test.ts', 'emulator.test.ts', 'sshConfigCorpus.test.ts', 'loginCheck.test.ts', 'loginCheckTimeout.test.ts'];
-const unitTests = fs.readdirSync('test/unit')
-  .filter((file) => file.endsWith('.test.ts') && file !== 'l10n.test.ts')
+// The compiled unit suite (test/unit and test/tooling). l10n.test reads src/ as text, and in the sandbox
+// src/ is Stryker's instrumented copy rather than the source it checks. A mutant runs the files that
+// reach it in this order and stops at the first failure, so the files that take seconds (real ssh -G
+// over a corpus, SDK calls to the emulator) come last.
+const SLOW_LAST = ['test/unit/cloud/client.test.ts', 'test/tooling/emulator.test.ts', 'test/unit/ssh/sshConfigCorpus.test.ts',
+  'test/unit/ssh/loginCheck.test.ts', 'test/unit/ssh/loginCheckTimeout.test.ts'];
+const unitTests = unitTestSources()
+  .filter((file) => file !== 'test/tooling/l10n.test.ts')
   .sort((a, b) => SLOW_LAST.indexOf(a) - SLOW_LAST.indexOf(b) || a.localeCompare(b))
-  .map((file) => `out/test/unit/${file.replace(/\.ts$/, '.js')}`);
+  .map(compiledTestName);
 
 export default {
   mutate: groups[group],

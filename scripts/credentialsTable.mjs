@@ -1,6 +1,6 @@
 // Writes the README's Credentials table from the parity test's setup list
 // (test/integration/credentialSetups.ts, compiled to out/ by `npm run compile-tests`), between the
-// `credentials-table` markers. test/unit/readmeCredentials.test.ts fails when the two differ.
+// `credentials-table` markers. test/tooling/readmeCredentials.test.ts fails when the two differ.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';

@@ -11,7 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SUPPORT_DIRS = ['test/unit/support', 'test/emulator', 'test/support'];
+const SUPPORT_DIRS = ['test/emulator', 'test/support'];
+// the unit suite's TypeScript tests: of src/ (test/unit), and of the tooling and the repository (test/tooling)
+const TEST_DIRS = ['test/unit', 'test/tooling'];
 
 export const incrementalFile = (group) => path.join(repoRoot, `test/mutation/${group}.incremental.json`);
 const stateFile = (group) => path.join(repoRoot, `test/mutation/${group}.state.json`);
@@ -31,14 +33,22 @@ function sourcesUnder(dir) {
     .map((file) => fs.readFileSync(path.join(absolute, file)));
 }
 
-/** { 'out/test/unit/x.test.js': hash of its source and of every support file }: the names Stryker's tap runner uses. */
+/** The unit suite's TypeScript test files, repo-relative posix paths (`test/unit/cloud/client.test.ts`), sorted. */
+export function unitTestSources() {
+  return TEST_DIRS.flatMap((dir) => fs.readdirSync(path.join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => path.posix.join(dir, file.split(path.sep).join('/'))))
+    .sort();
+}
+
+/** `test/unit/cloud/client.test.ts` → `out/test/unit/cloud/client.test.js`: the name Stryker's tap runner gives its tests. */
+export const compiledTestName = (source) => `out/${source.replace(/\.ts$/, '.js')}`;
+
+/** { 'out/test/unit/cloud/client.test.js': hash of its source and of every support file }: the names Stryker's tap runner uses. */
 export function testFileHashes() {
   const support = sha256(...SUPPORT_DIRS.flatMap(sourcesUnder));
-  const unitDir = path.join(repoRoot, 'test/unit');
-  return Object.fromEntries(fs.readdirSync(unitDir)
-    .filter((file) => file.endsWith('.test.ts'))
-    .sort()
-    .map((file) => [`out/test/unit/${file.replace(/\.ts$/, '.js')}`, sha256(fs.readFileSync(path.join(unitDir, file)), support)]));
+  return Object.fromEntries(unitTestSources()
+    .map((file) => [compiledTestName(file), sha256(fs.readFileSync(path.join(repoRoot, file)), support)]));
 }
 
 export function readState(group) {

@@ -1,6 +1,6 @@
 // `node scripts/releaseNotes.mjs v0.2.0` prints CHANGELOG.md's entry for that tag (the GitHub release text) and
 // fails unless the tag is `v` + package.json's version and the entry exists (release.yml). releaseNotes() is pure,
-// unit-tested by test/unit/releaseNotes.test.mjs.
+// tested by test/tooling/releaseNotes.test.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -6,7 +6,8 @@
 //   2. build     scripts/build.mjs, then `tsc -p .` (type errors fail the run); with the UI suite, `npm run package`
 //                (the VSIX it installs), then the dev bundle again for the integration hosts
 //   3. lint      ESLint over the repository (eslint.config.mjs), in a process of its own; one test per linted file
-//   4. unit      out/test/unit/**/*.test.js with node's test runner (spec to stdout, TAP to a file for counting)
+//   4. unit      out/test/{unit,tooling}/**/*.test.js (and test/tooling/*.test.mjs) with node's test runner
+//                (spec to stdout, TAP to a file for counting)
 //   5. integration  out/test/integration/runTest.js: mocha inside real extension hosts, several side by side
 //   6. ui        each test/ui/*.ui.mjs on the host's Node 24 (playwright-core + chromium),
 //                in a mount namespace with a private /etc/passwd (test/host/private-passwd.sh)
@@ -22,7 +23,7 @@
 // adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
 // variables that narrow the run (SWAS_TEST_ONLY=lint|unit|integration|ui runs one suite, SWAS_TEST_GREP a
 // mocha grep over the integration tests, SWAS_TEST_UI parts of the UI scripts' file names, comma-separated) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
-// The rules themselves are in scripts/testRun.mjs (unit-tested by test/unit/testRun.test.mjs).
+// The rules themselves are in scripts/testRun.mjs (tested by test/tooling/testRun.test.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -159,8 +160,10 @@ async function runLint(sink) {
 }
 
 async function runUnit(sink) {
-  // compiled TypeScript tests, plus plain .mjs tests of the scripts' own modules (ESM, not compiled)
-  const files = [...listFiles(path.join(repoRoot, 'out/test/unit'), '.test.js'), ...listFiles(path.join(repoRoot, 'test/unit'), '.test.mjs')];
+  // the compiled TypeScript tests of src/ (test/unit) and of the tooling and repository (test/tooling), plus
+  // plain .mjs tests of the scripts' own modules (ESM, not compiled)
+  const files = ['unit', 'tooling'].flatMap((dir) => [
+    ...listFiles(path.join(repoRoot, 'out/test', dir), '.test.js'), ...listFiles(path.join(repoRoot, 'test', dir), '.test.mjs')]);
   if (files.length === 0) return { passed: 0, failed: 0, pending: 0, crashed: 'no unit test files' };
   const tapFile = path.join(scratch, 'unit.tap');
   // Node 20's runner takes no globs: pass the file list

@@ -1,4 +1,4 @@
-// Which VS Code the integration suite runs in (pure; unit-tested by test/unit/testHost.test.mjs).
+// Which VS Code the integration suite runs in (pure; tested by test/tooling/testHost.test.mjs).
 // - `code-server`: test/host/code-test-shim, an offline Linux host (code-server + headless chromium in a private
 //   network namespace); the default on Linux, where this project's machines have no network.
 // - `desktop`: desktop VS Code downloaded by @vscode/test-electron (needs the network); the default on Windows

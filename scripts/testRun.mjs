@@ -1,6 +1,6 @@
 // Pure rules of `npm test` (scripts/test.mjs): which environment may narrow a run, which test sources are
 // refused, how each suite's output is counted and what the last line says. No I/O here, so
-// test/unit/testRun.test.mjs can check every rule.
+// test/tooling/testRun.test.mjs can check every rule.
 
 export const SUITES = ['lint', 'unit', 'integration', 'ui'];
 /**

@@ -3,7 +3,7 @@ import type { ConnectArgs, CreateKeyPairArgs, ImportArgs, KeyPairArgs, RegionArg
 /**
  * Every command the extension contributes, with the arguments it takes (undefined when run from the
  * palette: then it asks). package.json's `contributes.commands` and menus must name exactly these
- * (test/unit/commandIds.test.ts); src/commandRegistry.ts registers and runs them by these types.
+ * (test/tooling/commandIds.test.ts); src/commandRegistry.ts registers and runs them by these types.
  */
 export interface SwasCommands {
   'swas.createKeyPair': [args?: CreateKeyPairArgs];

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -39,56 +39,56 @@ suite('Across commands: aliases, servers moving between key pairs, known_hosts',
     const prompter = world.script({ type: [name] }, { pick: server }, ...after);
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
     await outcome.followUp;
-    assert.strictEqual(prompter.remaining, 0, JSON.stringify(prompter.shown.map((s) => s.text)));
+    assert.equal(prompter.remaining, 0, JSON.stringify(prompter.shown.map((s) => s.text)));
     return outcome;
   }
 
   async function deleteLocally(name: string): Promise<void> {
     world.script({ answer: 'Delete' }, { answer: 'Remove These' });
     const outcome = await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, name));
-    assert.strictEqual(outcome.deleted, true);
+    assert.equal(outcome.deleted, true);
   }
 
   test('Chinese key pair names get readable ASCII aliases that OpenSSH resolves and no later key pair reuses', async () => {
     const plain = await create('plain-key', 'Skip');
-    assert.strictEqual(plain.alias, 'swas-plain-key', 'ASCII names keep the alias users already have');
+    assert.equal(plain.alias, 'swas-plain-key', 'ASCII names keep the alias users already have');
 
     const first = await create('生产服务器', 'Skip');
     assert.match(first.alias ?? '', /^swas-[0-9a-f]{6}$/);
     const mixed = await create('web服务器01', 'Skip');
     assert.match(mixed.alias ?? '', /^swas-web-01-[0-9a-f]{6}$/, 'the ASCII part stays readable');
     for (const alias of [first.alias!, mixed.alias!]) {
-      assert.deepStrictEqual((await sshG(world.configPath, alias, world.home)).get('identityfile')?.length, 1, `ssh -G ${alias}`);
+      assert.deepEqual((await sshG(world.configPath, alias, world.home)).get('identityfile')?.length, 1, `ssh -G ${alias}`);
     }
 
     await deleteLocally('生产服务器');
     const other = await create('测试服务器', 'Skip');
     assert.match(other.alias ?? '', /^swas-[0-9a-f]{6}$/);
-    assert.notStrictEqual(other.alias, first.alias, 'another key pair does not take the alias of the deleted one');
+    assert.notEqual(other.alias, first.alias, 'another key pair does not take the alias of the deleted one');
     const again = await create('生产服务器', 'Skip');
-    assert.notStrictEqual(again.alias, first.alias, 'a new key pair of the same name is another key pair');
+    assert.notEqual(again.alias, first.alias, 'a new key pair of the same name is another key pair');
 
     // A second server's Host: the server's name is Chinese too.
     world.emulator.addInstance(DEMO_REGION_ID, { instanceName: '数据库', publicIpAddress: '127.0.0.7', osType: 'Linux' });
     world.script({ picks: ['web-1', '数据库'] }, { answer: 'Attach and Replace' }, { answer: undefined });
     const attached = await vscode.commands.executeCommand<AttachOutcome>('swas.attachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, '测试服务器'));
     const aliases = [...attached.aliases.values()];
-    assert.strictEqual(aliases.length, 2);
-    assert.strictEqual(aliases[0], other.alias);
+    assert.equal(aliases.length, 2);
+    assert.equal(aliases[0], other.alias);
     assert.match(aliases[1], new RegExp(`^${other.alias}-[0-9a-f]{6}$`));
-    assert.deepStrictEqual((await sshG(world.configPath, aliases[1], world.home)).get('hostname'), ['127.0.0.7']);
+    assert.deepEqual((await sshG(world.configPath, aliases[1], world.home)).get('hostname'), ['127.0.0.7']);
   });
 
   test('Create with a server that uses another key pair of ours moves its Host entry, as Attach does', async () => {
     await create('first-pair', 'web-1');
-    assert.deepStrictEqual((await hostsOf('first-pair')).map((h) => h.instanceId), [WEB1.instanceId]);
+    assert.deepEqual((await hostsOf('first-pair')).map((h) => h.instanceId), [WEB1.instanceId]);
     await create('second-pair', 'web-1');
-    assert.deepStrictEqual((await hostsOf('second-pair')).map((h) => h.instanceId), [WEB1.instanceId]);
+    assert.deepEqual((await hostsOf('second-pair')).map((h) => h.instanceId), [WEB1.instanceId]);
     const left = await hostsOf('first-pair');
     assert.ok(!left.some((h) => h.instanceId === WEB1.instanceId), `web-1 left under first-pair: ${JSON.stringify(left)}`);
-    assert.deepStrictEqual(left.map((h) => h.alias), ['swas-first-pair'], 'the key stays usable once attached again');
+    assert.deepEqual(left.map((h) => h.alias), ['swas-first-pair'], 'the key stays usable once attached again');
     const hostsFor = listManagedBlocks(await config()).flatMap((b) => b.hosts).filter((h) => h.instanceId === WEB1.instanceId);
-    assert.strictEqual(hostsFor.length, 1, 'one Host for web-1 in the whole file');
+    assert.equal(hostsFor.length, 1, 'one Host for web-1 in the whole file');
   });
 
   test('Connect after the key pair changed in the console: the entry follows the cloud, the stale one goes, the user is told', async () => {
@@ -97,9 +97,9 @@ suite('Across commands: aliases, servers moving between key pairs, known_hosts',
     await world.emulator.attachKeyPairInConsole(DEMO_REGION_ID, 'new-pair', WEB1.instanceId);
     const prompter = world.script();
     const outcome = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'web-1'));
-    assert.deepStrictEqual(outcome, { kind: 'connecting', alias: 'swas-new-pair', keyPairName: 'new-pair' });
+    assert.deepEqual(outcome, { kind: 'connecting', alias: 'swas-new-pair', keyPairName: 'new-pair' });
     assert.ok(!(await hostsOf('old-pair')).some((h) => h.instanceId === WEB1.instanceId), 'the stale Host entry is gone');
-    assert.deepStrictEqual((await sshG(world.configPath, 'swas-new-pair', world.home)).get('hostname'), [WEB1.publicIpAddress]);
+    assert.deepEqual((await sshG(world.configPath, 'swas-new-pair', world.home)).get('hostname'), [WEB1.publicIpAddress]);
     const told = prompter.messages().find((m) => /old-pair/.test(m.text));
     assert.ok(told, JSON.stringify(prompter.shown.map((s) => s.text)));
     assert.match(told.text, /web-1 now uses key pair "new-pair"/);
@@ -111,11 +111,11 @@ suite('Across commands: aliases, servers moving between key pairs, known_hosts',
     await world.emulator.attachKeyPairInConsole(DEMO_REGION_ID, 'new-pair', WEB1.instanceId);
     const prompter = world.script({ answer: undefined });
     const outcome = await vscode.commands.executeCommand<LoginCheckOutcome>('swas.testSshConnection', await serverNode(tree(), DEMO_REGION_ID, 'web-1'));
-    assert.deepStrictEqual(outcome, { kind: 'staleEntry', alias: 'swas-old-pair', keyPairName: 'new-pair' });
+    assert.deepEqual(outcome, { kind: 'staleEntry', alias: 'swas-old-pair', keyPairName: 'new-pair' });
     assert.ok(!(await hostsOf('old-pair')).some((h) => h.instanceId === WEB1.instanceId), 'the stale Host entry is gone');
     const told = prompter.lastMessage()!;
     assert.match(told.text, /web-1 now uses key pair "new-pair", not "old-pair"/);
-    assert.deepStrictEqual(told.actions, ['Connect to Server with Remote-SSH']);
+    assert.deepEqual(told.actions, ['Connect to Server with Remote-SSH']);
     assert.ok(!prompter.shown.some((s) => /Testing the SSH connection/.test(s.text)), 'ssh did not run');
   });
 
@@ -126,7 +126,7 @@ suite('Across commands: aliases, servers moving between key pairs, known_hosts',
     const final = prompter.lastMessage()!;
     assert.ok(!final.actions?.includes('Connect'), `actions: ${final.actions}`);
     assert.match(final.text, /Restart private-1 for the key to take effect\. It has no public IP address yet/);
-    assert.strictEqual(outcome.attachResults?.[0].success, true);
+    assert.equal(outcome.attachResults?.[0].success, true);
   });
 
   test('Delete finds known_hosts lines in the UserKnownHostsFile OpenSSH uses (a path with a space), under [IP]:port', async () => {
@@ -138,10 +138,10 @@ suite('Across commands: aliases, servers moving between key pairs, known_hosts',
     await create('gone', 'web-1');
     const prompter = world.script({ answer: 'Detach and Continue…' }, { answer: 'Detach' }, { answer: 'Delete' }, { answer: 'Remove These' });
     const outcome = await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'gone'));
-    assert.strictEqual(outcome.deleted, true);
+    assert.equal(outcome.deleted, true);
     const offer = prompter.shown.filter((s) => s.kind === 'confirm')[2].text;
     assert.ok(offer.includes(`known_hosts lines for [${WEB1.publicIpAddress}]:2222 in ${knownHosts}`), offer);
-    assert.strictEqual(await fs.readFile(knownHosts, 'utf8'), `127.0.0.9 ${HOST_KEY}\n`);
+    assert.equal(await fs.readFile(knownHosts, 'utf8'), `127.0.0.9 ${HOST_KEY}\n`);
     await assert.rejects(fs.access(path.join(world.home, 'my')), 'nothing written to the path cut at the space');
   });
 
@@ -152,9 +152,9 @@ suite('Across commands: aliases, servers moving between key pairs, known_hosts',
     await run('ssh-keygen', ['-t', 'rsa', '-b', '2048', '-N', '', '-q', '-f', keyFile]);
     const prompter = world.script({ pick: 'Choose a .pub File…' }, { open: `${keyFile}.pub` }, { type: ['warned'] });
     const outcome = await vscode.commands.executeCommand<ImportOutcome>('swas.importPublicKey', { regionId: DEMO_REGION_ID });
-    assert.strictEqual(outcome.alias, undefined);
+    assert.equal(outcome.alias, undefined);
     const final = prompter.lastMessage()!;
     assert.match(final.text, /SSH config .* was not changed/);
-    assert.strictEqual(final.severity, 'warning');
+    assert.equal(final.severity, 'warning');
   });
 });

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -34,7 +34,7 @@ suite('ClientToken rule: Retry after a failure the service may have acted on', f
     assert.match(prompter.messages('error')[0]?.text ?? '', /Retrying is safe/);
     assert.ok(outcome?.privateKeyPath, 'the retried create saved the key');
     assert.ok(world.emulator.callsOf('CreateKeyPair').length > 4, 'retried after the message');
-    assert.strictEqual(tokensOf('CreateKeyPair').size, 1);
+    assert.equal(tokensOf('CreateKeyPair').size, 1);
   });
 
   test('Delete: answers lost after acting on every try, then Retry: deleted once, one ClientToken', async () => {
@@ -46,7 +46,7 @@ suite('ClientToken rule: Retry after a failure the service may have acted on', f
     assert.match(prompter.messages('error')[0]?.text ?? '', /Retrying is safe/);
     assert.ok(!world.emulator.keyPairs(DEMO_REGION_ID).some((k) => k.keyPairName === 'retried-delete'), 'deleted');
     assert.ok(world.emulator.callsOf('DeleteKeyPairs').length > 4, 'retried after the message');
-    assert.strictEqual(tokensOf('DeleteKeyPairs').size, 1);
+    assert.equal(tokensOf('DeleteKeyPairs').size, 1);
   });
 
   test('Import: answers lost after acting on every try, then Retry: imported once, one ClientToken', async () => {
@@ -57,9 +57,9 @@ suite('ClientToken rule: Retry after a failure the service may have acted on', f
     const prompter = world.script({ pick: 'Choose a .pub File…' }, { open: `${keyFile}.pub` }, { type: ['retried-import'] }, { answer: 'Retry' });
     const outcome = await vscode.commands.executeCommand<ImportOutcome>('swas.importPublicKey', { regionId: DEMO_REGION_ID });
     assert.match(prompter.messages('error')[0]?.text ?? '', /Retrying is safe/);
-    assert.strictEqual(outcome?.keyPairName, 'retried-import');
-    assert.strictEqual(world.emulator.keyPairs(DEMO_REGION_ID).filter((k) => k.keyPairName === 'retried-import').length, 1);
+    assert.equal(outcome?.keyPairName, 'retried-import');
+    assert.equal(world.emulator.keyPairs(DEMO_REGION_ID).filter((k) => k.keyPairName === 'retried-import').length, 1);
     assert.ok(world.emulator.callsOf('ImportKeyPair').length > 4, 'retried after the message');
-    assert.strictEqual(tokensOf('ImportKeyPair').size, 1);
+    assert.equal(tokensOf('ImportKeyPair').size, 1);
   });
 });

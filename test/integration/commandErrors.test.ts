@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -19,11 +19,11 @@ suite('Commands: one error boundary', function () {
   test('an error no step handles (another extension calls Connect without its arguments): one message with Show Log, the stack in the log', async () => {
     const prompter = world.script({ answer: 'Show Log' });
     const result = await vscode.commands.executeCommand('swas.connectWithRemoteSsh');
-    assert.strictEqual(result, undefined, 'the command resolves; it does not reject into VS Code\'s generic error');
+    assert.equal(result, undefined, 'the command resolves; it does not reject into VS Code\'s generic error');
     const [shown] = prompter.messages('error');
     assert.match(shown?.text ?? '', /^The command stopped on an unexpected error: .*needsRestart.*\. Nothing more was done\. The log \(Output → SWAS Key Pairs\) has the details/);
-    assert.deepStrictEqual(shown.actions, ['Show Log']);
-    assert.strictEqual(prompter.remaining, 0);
+    assert.deepEqual(shown.actions, ['Show Log']);
+    assert.equal(prompter.remaining, 0);
 
     const logsRoot = path.dirname(path.dirname(world.api.services.context.logUri.fsPath));
     let logged = '';

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -32,46 +32,46 @@ suite('Create Key Pair: the whole flow', function () {
     assert.ok(outcome, 'the flow finished');
 
     const creates = world.emulator.callsOf('CreateKeyPair');
-    assert.strictEqual(creates.length, 1, 'exactly one CreateKeyPair');
+    assert.equal(creates.length, 1, 'exactly one CreateKeyPair');
     assert.ok(creates[0].signatureValid, 'signed correctly');
     assert.ok(creates[0].clientToken && creates[0].clientToken.length <= 64, 'with a ClientToken');
-    assert.strictEqual(creates[0].query.KeyPairName, 'laptop-key');
+    assert.equal(creates[0].query.KeyPairName, 'laptop-key');
 
     const keyPath = path.join(world.sshDir, 'laptop-key.pem');
-    assert.strictEqual(outcome.privateKeyPath, keyPath);
+    assert.equal(outcome.privateKeyPath, keyPath);
     const stat = await fs.stat(keyPath);
-    assert.strictEqual(stat.mode & 0o777, 0o600, 'private key readable by its owner only');
+    assert.equal(stat.mode & 0o777, 0o600, 'private key readable by its owner only');
     const listed = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'laptop-key');
     assert.ok(listed);
-    assert.strictEqual((await sshKeygenPublic(keyPath)).split(' ').slice(0, 2).join(' '), listed.publicKey.split(' ').slice(0, 2).join(' '));
+    assert.equal((await sshKeygenPublic(keyPath)).split(' ').slice(0, 2).join(' '), listed.publicKey.split(' ').slice(0, 2).join(' '));
 
     const attaches = world.emulator.callsOf('AttachKeyPair');
-    assert.strictEqual(attaches.length, 1);
-    assert.strictEqual(outcome.attachResults?.[0].success, true);
+    assert.equal(attaches.length, 1);
+    assert.equal(outcome.attachResults?.[0].success, true);
     const authorized = await fs.readFile(path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys'), 'utf8');
     assert.ok(!authorized.includes(listed.publicKey.split(' ')[1]), 'attached, but the server trusts the new key only after a restart');
 
-    assert.strictEqual(outcome.alias, 'swas-laptop-key');
+    assert.equal(outcome.alias, 'swas-laptop-key');
     const resolved = await sshG(world.configPath, 'swas-laptop-key', world.home);
-    assert.deepStrictEqual(resolved.get('hostname'), [DEMO_SERVERS.web1.publicIpAddress]);
-    assert.deepStrictEqual(resolved.get('user'), ['root']);
+    assert.deepEqual(resolved.get('hostname'), [DEMO_SERVERS.web1.publicIpAddress]);
+    assert.deepEqual(resolved.get('user'), ['root']);
     // HOME is the passwd home, as on a user's machine: the entry names the key with ~, which ssh expands to it.
     assert.match(await fs.readFile(world.configPath, 'utf8'), /^ {2}IdentityFile ~\/\.ssh\/laptop-key\.pem$/m);
-    assert.deepStrictEqual(resolved.get('identityfile'), [keyPath]);
-    assert.deepStrictEqual(resolved.get('identitiesonly'), ['yes']);
+    assert.deepEqual(resolved.get('identityfile'), [keyPath]);
+    assert.deepEqual(resolved.get('identitiesonly'), ['yes']);
 
     const final = prompter.lastMessage();
     assert.ok(final);
-    assert.strictEqual(final.severity, 'info');
-    assert.strictEqual(final.text, 'Key pair "laptop-key" is ready. Restart web-1 for the key to take effect, then connect.', 'one thing: ready, and what next');
-    assert.deepStrictEqual(final.actions, ['Restart', 'Connect', 'More…']);
+    assert.equal(final.severity, 'info');
+    assert.equal(final.text, 'Key pair "laptop-key" is ready. Restart web-1 for the key to take effect, then connect.', 'one thing: ready, and what next');
+    assert.deepEqual(final.actions, ['Restart', 'Connect', 'More…']);
     const more = prompter.shown.at(-1);
-    assert.deepStrictEqual(more?.items, ['Open SSH Config', 'Reveal Key File']);
-    assert.strictEqual(more?.details?.[0], `SSH host swas-laptop-key in ${world.configPath}.`);
+    assert.deepEqual(more?.items, ['Open SSH Config', 'Reveal Key File']);
+    assert.equal(more?.details?.[0], `SSH host swas-laptop-key in ${world.configPath}.`);
     // the machine that holds the file, where the extension host is remote (code-server's is)
     const machine = vscode.env.remoteName ? ` (${vscode.env.remoteName})` : '';
     assert.match(more?.details?.[1] ?? '', new RegExp(`^${`${keyPath}${machine}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} · SHA256:[A-Za-z0-9+/]{43}$`));
-    assert.strictEqual(prompter.remaining, 0);
+    assert.equal(prompter.remaining, 0);
   });
 
   test('the name is validated as the user types, by the API rules and the names in use', async () => {
@@ -87,23 +87,23 @@ suite('Create Key Pair: the whole flow', function () {
     assert.match(url!, /http:\/\//);
     assert.match(space!, /"space" is not allowed/);
     assert.match(taken!, /"existing-key" already exists in cn-hangzhou/);
-    assert.strictEqual(ok, undefined);
+    assert.equal(ok, undefined);
     assert.match(box.text, new RegExp(`${inUse} of 10 key pairs used in cn-hangzhou`));
-    assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 1);
+    assert.equal(world.emulator.callsOf('CreateKeyPair').length, 1);
   });
 
   test('no server chosen: entry without HostName, with a note to attach it', async () => {
     world.script({ pick: DEMO_REGION_ID }, { type: ['no-server'] }, { pick: 'Skip' });
     const outcome = await create();
     assert.ok(outcome);
-    assert.strictEqual(world.emulator.callsOf('AttachKeyPair').length, 0);
+    assert.equal(world.emulator.callsOf('AttachKeyPair').length, 0);
     const config = await fs.readFile(world.configPath, 'utf8');
     assert.match(config, /Host swas-no-server/);
     assert.doesNotMatch(config, /^\s*HostName\s/m);
     assert.match(config, /attach this key pair to a server/i);
     const resolved = await sshG(world.configPath, 'swas-no-server', world.home);
-    assert.deepStrictEqual(resolved.get('identityfile'), [path.join(world.sshDir, 'no-server.pem')]);
-    assert.deepStrictEqual(resolved.get('hostname'), ['swas-no-server']);
+    assert.deepEqual(resolved.get('identityfile'), [path.join(world.sshDir, 'no-server.pem')]);
+    assert.deepEqual(resolved.get('hostname'), ['swas-no-server']);
   });
 
   test('the public key Alibaba Cloud lists differs from the saved key: the final message says so', async () => {
@@ -122,26 +122,26 @@ suite('Create Key Pair: the whole flow', function () {
     await outcome?.followUp;
     assert.ok(outcome?.privateKeyPath, 'the key is still saved');
     const created = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'mismatched')!;
-    assert.strictEqual((await sshKeygenPublic(outcome.privateKeyPath)).split(' ').slice(0, 2).join(' '), created.publicKey, 'the saved key is the created one; only the listing differs');
+    assert.equal((await sshKeygenPublic(outcome.privateKeyPath)).split(' ').slice(0, 2).join(' '), created.publicKey, 'the saved key is the created one; only the listing differs');
     assert.ok(world.emulator.callsOf('ListKeyPairs').some((c) => c.query.KeyPairName === 'mismatched'), 'the key pair was listed after the create');
     const final = prompter.lastMessage();
-    assert.strictEqual(final?.severity, 'warning');
+    assert.equal(final?.severity, 'warning');
     assert.match(final.text, /the public key Alibaba Cloud lists for "mismatched" does not match the saved private key\. Do not rely on this key/);
   });
 
   test('Back returns to the previous step and keeps the flow consistent', async () => {
     const prompter = world.script({ pick: DEMO_REGION_ID }, { type: ['first-name'] }, { pick: 'BACK' }, { type: 'BACK' }, { pick: 'cn-shanghai' }, { type: ['second-name'] }, { pick: 'Skip' });
     const outcome = await create();
-    assert.strictEqual(outcome?.regionId, 'cn-shanghai', JSON.stringify(prompter.shown));
-    assert.strictEqual(outcome?.keyPairName, 'second-name');
+    assert.equal(outcome?.regionId, 'cn-shanghai', JSON.stringify(prompter.shown));
+    assert.equal(outcome?.keyPairName, 'second-name');
     const creates = world.emulator.callsOf('CreateKeyPair');
-    assert.deepStrictEqual(creates.map((c) => [c.regionId, c.query.KeyPairName]), [['cn-shanghai', 'second-name']]);
+    assert.deepEqual(creates.map((c) => [c.regionId, c.query.KeyPairName]), [['cn-shanghai', 'second-name']]);
   });
 
   test('a region node preselects the region (two steps only)', async () => {
     const prompter = world.script({ type: ['from-tree'] }, { pick: 'Skip' });
     const outcome = await create({ regionId: 'cn-hangzhou' });
-    assert.strictEqual(outcome?.regionId, 'cn-hangzhou');
+    assert.equal(outcome?.regionId, 'cn-hangzhou');
     assert.ok(!prompter.shown.some((s) => s.kind === 'quickPick' && s.items?.includes('cn-shanghai')));
   });
 
@@ -151,12 +151,12 @@ suite('Create Key Pair: the whole flow', function () {
     world.emulator.clearCalls();
     const prompter = world.script({ pick: 'cn-shanghai' }, { type: ['warm-2'] }, { pick: 'Skip' });
     await create();
-    assert.strictEqual(prompter.shown[0].items?.[0], 'cn-shanghai');
-    assert.strictEqual(world.emulator.callsOf('ListRegions').length, 0);
+    assert.equal(prompter.shown[0].items?.[0], 'cn-shanghai');
+    assert.equal(world.emulator.callsOf('ListRegions').length, 0);
     const actions = world.emulator.calls.map((c) => c.action);
     // The name step lists key pairs and servers at once: their order on the wire is not fixed.
-    assert.deepStrictEqual(actions.slice(0, 2).sort(), ['ListInstances', 'ListKeyPairs']);
-    assert.deepStrictEqual(actions.slice(2), ['CreateKeyPair', 'ListKeyPairs']);
+    assert.deepEqual(actions.slice(0, 2).sort(), ['ListInstances', 'ListKeyPairs']);
+    assert.deepEqual(actions.slice(2), ['CreateKeyPair', 'ListKeyPairs']);
   });
 
   for (const [label, step] of [
@@ -167,9 +167,9 @@ suite('Create Key Pair: the whole flow', function () {
     test(`Esc at the ${label} step changes nothing`, async () => {
       const steps: ScriptStep[] = [{ pick: DEMO_REGION_ID }, { type: ['esc-test'] }, { pick: 'Skip' }];
       world.script(...steps.slice(0, step), 'pick' in steps[step] ? { pick: 'ESC' } : { type: 'ESC' });
-      assert.strictEqual(await create(), undefined);
-      assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 0);
-      assert.deepStrictEqual(await listFiles(world.sshDir), []);
+      assert.equal(await create(), undefined);
+      assert.equal(world.emulator.callsOf('CreateKeyPair').length, 0);
+      assert.deepEqual(await listFiles(world.sshDir), []);
     });
   }
 });
@@ -188,13 +188,13 @@ suiteOn(['linux', 'darwin'], 'Create Key Pair: file modes', function () {
     await outcome?.followUp;
     const pem = path.join(world.sshDir, 'pub-check.pem');
     const pub = path.join(world.sshDir, 'pub-check.pub');
-    assert.strictEqual(outcome?.privateKeyPath, pem);
-    assert.strictEqual((await fs.stat(pub)).mode & 0o777, 0o644);
+    assert.equal(outcome?.privateKeyPath, pem);
+    assert.equal((await fs.stat(pub)).mode & 0o777, 0o644);
     const text = await fs.readFile(pub, 'utf8');
     assert.match(text, /^ssh-rsa [A-Za-z0-9+/]+=* swas:cn-hangzhou\/pub-check\n$/, 'one OpenSSH line with the comment');
     // OpenSSH reads the file as a public key and reports the comment as written.
     assert.match((await run('ssh-keygen', ['-l', '-f', pub])).stdout, /^\d+ SHA256:\S+ swas:cn-hangzhou\/pub-check \(RSA\)\n$/);
-    assert.strictEqual(text.split(' ').slice(0, 2).join(' '), await sshKeygenPublic(pem), 'the public half of the saved private key');
+    assert.equal(text.split(' ').slice(0, 2).join(' '), await sshKeygenPublic(pem), 'the public half of the saved private key');
   });
 
   test('a key folder others can write to: the key is saved, and the final message warns', async () => {
@@ -205,10 +205,10 @@ suiteOn(['linux', 'darwin'], 'Create Key Pair: file modes', function () {
     const prompter = world.script({ pick: DEMO_REGION_ID }, { type: ['open-folder'] }, { pick: 'Skip' });
     const outcome = await create();
     await outcome?.followUp;
-    assert.strictEqual(outcome?.privateKeyPath, path.join(folder, 'open-folder.pem'));
-    assert.strictEqual((await fs.stat(folder)).mode & 0o777, 0o777, 'an existing folder is left alone');
+    assert.equal(outcome?.privateKeyPath, path.join(folder, 'open-folder.pem'));
+    assert.equal((await fs.stat(folder)).mode & 0o777, 0o777, 'an existing folder is left alone');
     const final = prompter.lastMessage();
-    assert.strictEqual(final?.severity, 'warning');
+    assert.equal(final?.severity, 'warning');
     assert.ok(final.text.includes(`Warning: ${folder} can be written by other users (mode 777); OpenSSH may refuse keys there.`), final.text);
   });
 });

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -95,19 +95,19 @@ suiteOn(['linux'], 'Credentials: the extension signs with exactly what @alicloud
         assert.ok(!messages(nodes).join('\n').includes('undefined'), messages(nodes).join('\n'));
         return;
       }
-      assert.strictEqual(library.error, undefined);
-      assert.strictEqual(library.id, setup.keyId, 'the library yields the key the README table names');
+      assert.equal(library.error, undefined);
+      assert.equal(library.id, setup.keyId, 'the library yields the key the README table names');
       await regionChildren(world.api.tree, DEMO_REGION_ID);
       const signed = world.emulator.callsOf('ListKeyPairs');
       assert.ok(signed.length > 0, 'the sidebar called ListKeyPairs');
       for (const call of signed) {
-        assert.deepStrictEqual(
+        assert.deepEqual(
           { id: call.accessKeyId, token: call.securityToken, valid: call.signatureValid },
           { id: library.id, token: library.token, valid: true },
         );
       }
-      assert.strictEqual(world.emulator.accessKey(library.id ?? '')?.secret, library.secret, 'the library\'s secret is the one the emulator checked the signature with');
-      assert.strictEqual(world.api.tree.sourceDescription, setup.source);
+      assert.equal(world.emulator.accessKey(library.id ?? '')?.secret, library.secret, 'the library\'s secret is the one the emulator checked the signature with');
+      assert.equal(world.api.tree.sourceDescription, setup.source);
     });
   }
 });

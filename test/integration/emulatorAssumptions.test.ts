@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -31,14 +31,14 @@ suite('Emulator assumptions, the other way: the create flow still loses nothing'
       assert.ok(outcome?.privateKeyPath, `finished with a key: ${JSON.stringify(prompter.shown.map((s) => s.text))}`);
       assert.match(prompter.messages('error')[0]?.text ?? '', /private key was lost on the way/);
       const tokens = world.emulator.callsOf('CreateKeyPair').map((c) => c.clientToken);
-      assert.strictEqual(tokens.length, 3, 'first try, its same-token replay, then the new create');
-      assert.strictEqual(tokens[0], tokens[1], 'the replay used the same token');
-      assert.notStrictEqual(tokens[2], tokens[0], 'the new create used a fresh token');
-      assert.strictEqual(world.emulator.callsOf('DeleteKeyPairs').length, 1);
+      assert.equal(tokens.length, 3, 'first try, its same-token replay, then the new create');
+      assert.equal(tokens[0], tokens[1], 'the replay used the same token');
+      assert.notEqual(tokens[2], tokens[0], 'the new create used a fresh token');
+      assert.equal(world.emulator.callsOf('DeleteKeyPairs').length, 1);
       const left = named('replayed');
-      assert.strictEqual(left.length, 1, 'exactly one key pair, no orphan');
-      assert.strictEqual((await sshKeygenPublic(outcome.privateKeyPath)).split(' ')[1], left[0].publicKey.split(' ')[1], 'the saved key is the listed one');
-      assert.strictEqual(prompter.remaining, 0);
+      assert.equal(left.length, 1, 'exactly one key pair, no orphan');
+      assert.equal((await sshKeygenPublic(outcome.privateKeyPath)).split(' ')[1], left[0].publicKey.split(' ')[1], 'the saved key is the listed one');
+      assert.equal(prompter.remaining, 0);
     });
   }
 
@@ -46,9 +46,9 @@ suite('Emulator assumptions, the other way: the create flow still loses nothing'
     world.emulator.setCreateReplay('emptyKey');
     world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'dropAfterAct' });
     const prompter = world.script({ type: ['declined'] }, { pick: 'Skip' }, { answer: undefined });
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(prompter.messages('warning').map((m) => m.text).join('\n'), /"declined" is left in cn-hangzhou without its private key and takes one of the 10/);
-    assert.deepStrictEqual((await fs.readdir(world.sshDir).catch(() => [])).filter((f) => f.startsWith('declined')), []);
+    assert.deepEqual((await fs.readdir(world.sshDir).catch(() => [])).filter((f) => f.startsWith('declined')), []);
   });
 
   test('a name someone else took meanwhile is not mistaken for our orphan: asked for another name', async () => {
@@ -56,9 +56,9 @@ suite('Emulator assumptions, the other way: the create flow still loses nothing'
     world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'error', status: 400, code: 'KeyPairNameAlreadyExist', message: 'The specified key pair name already exists.' });
     const prompter = world.script({ type: ['taken-meanwhile'] }, { pick: 'Skip' }, { type: ['second-name'] }, { pick: 'Skip' });
     const outcome = await create();
-    assert.strictEqual(outcome?.keyPairName, 'second-name');
-    assert.strictEqual(world.emulator.callsOf('DeleteKeyPairs').length, 0, 'nothing deleted');
-    assert.strictEqual(prompter.messages('error').length, 0);
+    assert.equal(outcome?.keyPairName, 'second-name');
+    assert.equal(world.emulator.callsOf('DeleteKeyPairs').length, 0, 'nothing deleted');
+    assert.equal(prompter.messages('error').length, 0);
   });
 
   for (const refusal of [
@@ -72,8 +72,8 @@ suite('Emulator assumptions, the other way: the create flow still loses nothing'
       const outcome = await create();
       assert.ok(outcome?.privateKeyPath, JSON.stringify(prompter.shown.map((s) => s.text)));
       const tokens = world.emulator.callsOf('CreateKeyPair').map((c) => c.clientToken);
-      assert.strictEqual(tokens.length, 2);
-      assert.notStrictEqual(tokens[1], tokens[0]);
+      assert.equal(tokens.length, 2);
+      assert.notEqual(tokens[1], tokens[0]);
     });
   }
 
@@ -85,8 +85,8 @@ suite('Emulator assumptions, the other way: the create flow still loses nothing'
     const outcome = await create();
     assert.ok(outcome?.privateKeyPath, JSON.stringify(prompter.shown.map((s) => s.text)));
     const tokens = new Set(world.emulator.callsOf('CreateKeyPair').map((c) => c.clientToken));
-    assert.strictEqual(tokens.size, 1, 'one token for every try');
-    assert.strictEqual(named('kept-token').length, 1);
+    assert.equal(tokens.size, 1, 'one token for every try');
+    assert.equal(named('kept-token').length, 1);
     assert.ok(path.isAbsolute(outcome.privateKeyPath));
   });
 });

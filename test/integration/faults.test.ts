@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -57,7 +57,7 @@ async function privateKeysAreOwnerOnly(...dirs: string[]): Promise<string[]> {
       const full = path.join(dir, file);
       const stat = await fs.lstat(full);
       if (stat.isFile() && /\.pem$|\.tmp|swas/.test(file) && !file.endsWith('.pub') && file !== 'config' && !file.startsWith('config')) {
-        assert.strictEqual(stat.mode & 0o077, 0, `${full} is readable by others (mode ${(stat.mode & 0o777).toString(8)})`);
+        assert.equal(stat.mode & 0o077, 0, `${full} is readable by others (mode ${(stat.mode & 0o777).toString(8)})`);
         found.push(full);
       }
     }
@@ -70,12 +70,12 @@ async function keyMatchesCloud(keyPath: string, name: string): Promise<void> {
   const listed = world.emulator.keyPairs(REGION).find((k) => k.keyPairName === name);
   assert.ok(listed, `${name} exists in the cloud`);
   const local = (await sshKeygenPublic(keyPath)).split(' ')[1];
-  assert.strictEqual(local, listed.publicKey.split(' ')[1], 'saved private key belongs to the cloud key pair');
+  assert.equal(local, listed.publicKey.split(' ')[1], 'saved private key belongs to the cloud key pair');
 }
 
 async function configOutsideBlockUnchanged(original: string, name: string): Promise<void> {
   const now = await fs.readFile(world.configPath, 'utf8');
-  assert.strictEqual(changedOutsideBlock(original, now, REGION, name), undefined, 'bytes outside our block changed');
+  assert.equal(changedOutsideBlock(original, now, REGION, name), undefined, 'bytes outside our block changed');
 }
 
 function errorText(prompter: ScriptedPrompter): string {
@@ -110,12 +110,12 @@ suite('Fault suite: API failures during Create Key Pair', function () {
       assert.ok(outcome?.privateKeyPath, JSON.stringify(prompter.shown.map((s) => s.text)));
       const calls = world.emulator.callsOf('CreateKeyPair');
       assert.ok(calls.length >= 2, 'retried');
-      assert.strictEqual(new Set(calls.map((c) => c.clientToken)).size, 1, 'every retry used the same ClientToken');
-      assert.strictEqual(await cloudKeyPairs(name), 1, 'exactly one key pair');
+      assert.equal(new Set(calls.map((c) => c.clientToken)).size, 1, 'every retry used the same ClientToken');
+      assert.equal(await cloudKeyPairs(name), 1, 'exactly one key pair');
       await keyMatchesCloud(outcome.privateKeyPath, name);
       await privateKeysAreOwnerOnly(world.sshDir);
       await configOutsideBlockUnchanged(SAMPLE_CONFIG, name);
-      assert.strictEqual(prompter.messages('error').length, 0);
+      assert.equal(prompter.messages('error').length, 0);
     });
   }
 
@@ -127,10 +127,10 @@ suite('Fault suite: API failures during Create Key Pair', function () {
     const text = errorText(prompter);
     assert.match(text, /did not answer in time/);
     assert.match(text, /Retrying is safe/);
-    assert.deepStrictEqual(prompter.messages('error')[0].actions?.[0], 'Retry');
+    assert.deepEqual(prompter.messages('error')[0].actions?.[0], 'Retry');
     assert.ok(outcome?.privateKeyPath);
-    assert.strictEqual(await cloudKeyPairs(name), 1);
-    assert.strictEqual(new Set(world.emulator.callsOf('CreateKeyPair').map((c) => c.clientToken)).size, 1);
+    assert.equal(await cloudKeyPairs(name), 1);
+    assert.equal(new Set(world.emulator.callsOf('CreateKeyPair').map((c) => c.clientToken)).size, 1);
     await keyMatchesCloud(outcome.privateKeyPath, name);
   });
 
@@ -141,7 +141,7 @@ suite('Fault suite: API failures during Create Key Pair', function () {
     const outcome = await create();
     assert.match(errorText(prompter), /not an API response/);
     assert.ok(outcome?.privateKeyPath);
-    assert.strictEqual(await cloudKeyPairs(name), 1);
+    assert.equal(await cloudKeyPairs(name), 1);
     await keyMatchesCloud(outcome.privateKeyPath, name);
   });
 
@@ -149,44 +149,44 @@ suite('Fault suite: API failures during Create Key Pair', function () {
     const name = uniqueName('html');
     world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'html', times: 4 });
     const prompter = world.script(...plainFlow(name), { answer: undefined });
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /not an API response \(a proxy or gateway page\?\)/);
-    assert.strictEqual(await cloudKeyPairs(name), 0);
-    assert.deepStrictEqual(await listFiles(world.sshDir), ['config']);
-    assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+    assert.equal(await cloudKeyPairs(name), 0);
+    assert.deepEqual(await listFiles(world.sshDir), ['config']);
+    assert.equal(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
   });
 
   test('connection refused: names the endpoint setting, offers Open Settings, falls back to built-in regions', async () => {
     await world.configure({ endpoint: 'http://127.0.0.1:9' });
     const prompter = world.script({ pick: REGION });
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /connection to the SWAS endpoint was refused.*swas\.endpoint/);
     assert.ok(prompter.messages('error')[0].actions?.includes('Open Settings'));
     assert.ok((prompter.shown[0].items ?? []).includes('cn-wulanchabu'), 'the built-in region list was offered');
-    assert.deepStrictEqual(await listFiles(world.sshDir), ['config']);
+    assert.deepEqual(await listFiles(world.sshDir), ['config']);
   });
 
   test('DNS failure: says the endpoint could not be found', async () => {
     await world.configure({ endpoint: 'http://swas-emulator.invalid:8080' });
     const prompter = world.script({ pick: REGION });
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /could not be found \(DNS\)/);
   });
 
   test('wrong AccessKey secret: signature rejected, Sign In offered, nothing written', async () => {
     process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'not-the-secret-at-all';
     const prompter = world.script({ pick: REGION });
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /signature: the AccessKey secret is probably wrong/);
     assert.ok(prompter.messages('error')[0].actions?.includes('Sign In'));
-    assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 0);
+    assert.equal(world.emulator.callsOf('CreateKeyPair').length, 0);
     assert.ok(world.emulator.calls.every((c) => !c.signatureValid));
   });
 
   test('unknown AccessKey ID', async () => {
     process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = 'LTAI5tNobodyKnowsThis00';
     const prompter = world.script({ pick: REGION });
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /AccessKey ID is not known/);
   });
 
@@ -194,7 +194,7 @@ suite('Fault suite: API failures during Create Key Pair', function () {
     world.emulator.setAccessKeyActive(DEMO_ACCESS_KEY_ID, false);
     try {
       const prompter = world.script({ pick: REGION });
-      assert.strictEqual(await create(), undefined);
+      assert.equal(await create(), undefined);
       assert.match(errorText(prompter), /AccessKey is disabled/);
     } finally {
       world.emulator.setAccessKeyActive(DEMO_ACCESS_KEY_ID, true);
@@ -209,12 +209,12 @@ suite('Fault suite: API failures during Create Key Pair', function () {
     process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = 'ram-user-secret-0001';
     const name = uniqueName('denied');
     const prompter = world.script(...plainFlow(name));
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     const text = errorText(prompter);
     assert.match(text, /not allowed to perform swas-open:CreateKeyPair/);
     assert.match(text, /ImplicitDeny|AccountLevelIdentityBasedPolicy/);
     assert.match(text, /Request ID/);
-    assert.strictEqual(await cloudKeyPairs(name), 0);
+    assert.equal(await cloudKeyPairs(name), 0);
   });
 
   test('STS token expires while the user is choosing the server', async () => {
@@ -225,16 +225,16 @@ suite('Fault suite: API failures during Create Key Pair', function () {
     process.env.ALIBABA_CLOUD_SECURITY_TOKEN = 'token-abc-123';
     const name = uniqueName('sts');
     const prompter = world.script({ pick: REGION }, { type: [name] }, { pick: 'Skip', before: () => world.emulator.expireSecurityToken(id) });
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /STS security token has expired/);
-    assert.strictEqual(await cloudKeyPairs(name), 0);
+    assert.equal(await cloudKeyPairs(name), 0);
     assert.ok(world.emulator.callsOf('ListKeyPairs').some((c) => c.signatureValid && c.status === 200), 'the token worked before it expired');
   });
 
   test('clock more than 15 minutes off: says to correct the system time', async () => {
     world.emulator.injectFault({ action: 'ListKeyPairs', kind: 'error', status: 400, code: 'InvalidTimeStamp.Expired', message: 'Specified time stamp or date value is expired.' });
     const prompter = world.script({ pick: REGION });
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /clock differs from Alibaba Cloud's by more than 15 minutes/);
   });
 
@@ -242,19 +242,19 @@ suite('Fault suite: API failures during Create Key Pair', function () {
     const name = uniqueName('throttled');
     world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'throttle', retryAfter: 50, times: 4 });
     const prompter = world.script(...plainFlow(name), { answer: undefined });
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     const text = errorText(prompter);
     assert.match(text, /throttling requests from this account\. Wait a minute/);
-    assert.deepStrictEqual(prompter.messages('error')[0].actions?.[0], 'Retry');
-    assert.strictEqual(await cloudKeyPairs(name), 0);
+    assert.deepEqual(prompter.messages('error')[0].actions?.[0], 'Retry');
+    assert.equal(await cloudKeyPairs(name), 0);
   });
 
   test('quota reached between the check and the call', async () => {
     world.emulator.injectFault({ action: 'CreateKeyPair', kind: 'error', status: 403, code: 'QuotaExceed.KeyPair', message: 'The key pair quota is exceeded.' });
     const prompter = world.script(...plainFlow(uniqueName('quota')));
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /maximum number of key pairs\. Delete one/);
-    assert.deepStrictEqual(await listFiles(world.sshDir), ['config']);
+    assert.deepEqual(await listFiles(world.sshDir), ['config']);
   });
 
   test('quota already full: the flow stops before CreateKeyPair and says how to free one', async () => {
@@ -263,9 +263,9 @@ suite('Fault suite: API failures during Create Key Pair', function () {
       await world.emulator.addKeyPair(region, { keyPairName: `filler-${i}`, publicKey: (await generateRsaKeyPair('pkcs1-pem')).publicKey });
     }
     const prompter = world.script({ pick: region });
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /10 of 10 key pairs are used in cn-beijing.*Delete a key pair/);
-    assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 0);
+    assert.equal(world.emulator.callsOf('CreateKeyPair').length, 0);
   });
 
   test('name taken between the check and the call: the name step reopens with the value and the reason', async () => {
@@ -275,11 +275,11 @@ suite('Fault suite: API failures during Create Key Pair', function () {
     const prompter = world.script(...plainFlow(first), { type: [second] }, { pick: 'Skip' });
     const outcome = await create();
     const boxes = prompter.shown.filter((s) => s.kind === 'inputBox');
-    assert.strictEqual(boxes.length, 2);
-    assert.strictEqual(boxes[1].value, first);
+    assert.equal(boxes.length, 2);
+    assert.equal(boxes[1].value, first);
     assert.match(boxes[1].initialError ?? '', /already exists/);
-    assert.strictEqual(outcome?.keyPairName, second);
-    assert.strictEqual(await cloudKeyPairs(second), 1);
+    assert.equal(outcome?.keyPairName, second);
+    assert.equal(await cloudKeyPairs(second), 1);
   });
 
   test('AttachKeyPair fails: key and config entry kept, the warning says what failed', async () => {
@@ -289,12 +289,12 @@ suite('Fault suite: API failures during Create Key Pair', function () {
     const outcome = await create();
     assert.ok(outcome?.privateKeyPath);
     const final = prompter.lastMessage();
-    assert.strictEqual(final?.severity, 'warning');
+    assert.equal(final?.severity, 'warning');
     assert.match(final?.text ?? '', /Attaching to web-1 failed/);
     await keyMatchesCloud(outcome.privateKeyPath, name);
     const block = findManagedBlock(await fs.readFile(world.configPath, 'utf8'), REGION, name);
     assert.ok(block, 'our entry was written');
-    assert.strictEqual(block.hosts[0].hostName, undefined, 'no HostName for a server that does not trust the key');
+    assert.equal(block.hosts[0].hostName, undefined, 'no HostName for a server that does not trust the key');
     await configOutsideBlockUnchanged(SAMPLE_CONFIG, name);
   });
 });
@@ -311,8 +311,8 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     world.script(...plainFlow(uniqueName('fresh')));
     const outcome = await create();
     assert.ok(outcome?.privateKeyPath);
-    assert.strictEqual((await fs.stat(world.sshDir)).mode & 0o777, 0o700);
-    assert.strictEqual((await fs.stat(world.configPath)).mode & 0o777, 0o600);
+    assert.equal((await fs.stat(world.sshDir)).mode & 0o777, 0o700);
+    assert.equal((await fs.stat(world.configPath)).mode & 0o777, 0o600);
   });
 
   test('a file already at the key path: saved under a free name, and the user is told', async () => {
@@ -322,8 +322,8 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     const prompter = world.script(...plainFlow(name), { answer: 'More…' }, { pick: 'ESC' });
     const outcome = await create();
     await outcome?.followUp;
-    assert.strictEqual(outcome?.privateKeyPath, path.join(world.sshDir, `${name}-2.pem`));
-    assert.strictEqual(await fs.readFile(path.join(world.sshDir, `${name}.pem`), 'utf8'), 'someone else\'s key\n');
+    assert.equal(outcome?.privateKeyPath, path.join(world.sshDir, `${name}-2.pem`));
+    assert.equal(await fs.readFile(path.join(world.sshDir, `${name}.pem`), 'utf8'), 'someone else\'s key\n');
     assert.match(prompter.shown.at(-1)?.details?.join('\n') ?? '', new RegExp(`saved as ${name}-2\\.pem`), 'More… tells which file');
     await keyMatchesCloud(outcome.privateKeyPath, name);
   });
@@ -333,7 +333,7 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     await fs.mkdir(path.join(world.sshDir, `${name}.pem`), { recursive: true });
     world.script(...plainFlow(name));
     const outcome = await create();
-    assert.strictEqual(outcome?.privateKeyPath, path.join(world.sshDir, `${name}-2.pem`));
+    assert.equal(outcome?.privateKeyPath, path.join(world.sshDir, `${name}-2.pem`));
   });
 
   test('key folder not writable: Save As… keeps the key (0600) and the config points at it', async () => {
@@ -346,13 +346,13 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     await fs.mkdir(path.dirname(rescue), { recursive: true });
     const prompter = world.script(...plainFlow(name), { answer: 'Save As…' }, { saveAs: rescue });
     const outcome = await create();
-    assert.strictEqual(outcome?.privateKeyPath, rescue);
+    assert.equal(outcome?.privateKeyPath, rescue);
     assert.match(prompter.shown.find((s) => s.kind === 'confirm')?.text ?? '', /could not be saved.*only once/s);
-    assert.strictEqual((await fs.stat(rescue)).mode & 0o777, 0o600);
+    assert.equal((await fs.stat(rescue)).mode & 0o777, 0o600);
     await keyMatchesCloud(rescue, name);
-    assert.deepStrictEqual(await listFiles(keys), [], 'nothing partial left in the read-only folder');
+    assert.deepEqual(await listFiles(keys), [], 'nothing partial left in the read-only folder');
     const resolved = await sshG(world.configPath, outcome.alias!, world.home);
-    assert.deepStrictEqual(resolved.get('identityfile'), [rescue]);
+    assert.deepEqual(resolved.get('identityfile'), [rescue]);
   });
 
   test('a key saved with Save As… is found by its record after its SSH entry is gone: the tree and Connect use it', async () => {
@@ -364,19 +364,19 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     const rescue = path.join(world.home, 'elsewhere', `${name}.pem`);
     await fs.mkdir(path.dirname(rescue), { recursive: true });
     world.script(...plainFlow(name), { answer: 'Save As…' }, { saveAs: rescue });
-    assert.strictEqual((await create())?.privateKeyPath, rescue);
+    assert.equal((await create())?.privateKeyPath, rescue);
     // the entry that pointed at the saved key is gone (the user cleaned up the config)
     await fs.rm(world.configPath);
     world.api.tree.refresh();
     const node = await keyPairNode(world.api.tree, REGION, name);
-    assert.strictEqual(node.localKeyPath, rescue, 'the tree shows the saved key as this machine\'s');
+    assert.equal(node.localKeyPath, rescue, 'the tree shows the saved key as this machine\'s');
     world.script({ picks: ['db-1'] }, { answer: 'Restart Servers…' }, { answer: 'Restart' });
     await vscode.commands.executeCommand('swas.attachKeyPair', node);
 
     world.script();
     const connected = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(world.api.tree, REGION, 'db-1'));
-    assert.strictEqual(connected?.kind, 'connecting', `Connect gave ${JSON.stringify(connected)}`);
-    assert.deepStrictEqual((await sshG(world.configPath, connected.alias, world.home)).get('identityfile'), [rescue]);
+    assert.equal(connected?.kind, 'connecting', `Connect gave ${JSON.stringify(connected)}`);
+    assert.deepEqual((await sshG(world.configPath, connected.alias, world.home)).get('identityfile'), [rescue]);
   });
 
   test('disk full while writing the key: Copy to Clipboard keeps it, no partial file left', async () => {
@@ -388,12 +388,12 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     const prompter = world.script(...plainFlow(name), { answer: 'Copy to Clipboard' });
     const outcome = await create();
     assert.ok(outcome);
-    assert.strictEqual(outcome.privateKeyPath, undefined);
+    assert.equal(outcome.privateKeyPath, undefined);
     assert.match(prompter.shown.find((s) => s.kind === 'confirm')?.text ?? '', /ENOSPC|no space|full/i);
-    assert.strictEqual(prompter.clipboard.length, 1);
+    assert.equal(prompter.clipboard.length, 1);
     assert.match(prompter.clipboard[0], /^-----BEGIN (RSA )?PRIVATE KEY-----\n/);
-    assert.deepStrictEqual(await listFiles(keys), ['.filler']);
-    assert.strictEqual(await cloudKeyPairs(name), 1);
+    assert.deepEqual(await listFiles(keys), ['.filler']);
+    assert.equal(await cloudKeyPairs(name), 1);
   });
 
   test('disk full and the clipboard refuses: the user is told and offered the rescue again, then Copy works', async () => {
@@ -407,12 +407,12 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     const outcome = await create();
     assert.ok(outcome);
     const rescues = prompter.shown.filter((s) => s.kind === 'confirm');
-    assert.strictEqual(rescues.length, 2, 'the rescue is offered again after the clipboard failed');
+    assert.equal(rescues.length, 2, 'the rescue is offered again after the clipboard failed');
     assert.match(rescues[1].text, /could not be copied to the clipboard either \(Write permission denied\.\)/);
-    assert.deepStrictEqual(rescues[1].actions, rescues[0].actions);
-    assert.strictEqual(prompter.clipboard.length, 1);
+    assert.deepEqual(rescues[1].actions, rescues[0].actions);
+    assert.equal(prompter.clipboard.length, 1);
     assert.match(prompter.clipboard[0], /^-----BEGIN (RSA )?PRIVATE KEY-----\n/);
-    assert.strictEqual(await cloudKeyPairs(name), 1);
+    assert.equal(await cloudKeyPairs(name), 1);
   });
 
   test('disk full, user discards the key after a second confirmation', async () => {
@@ -423,9 +423,9 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     const prompter = world.script(...plainFlow(uniqueName('discard')), { answer: 'Discard Key…' }, { answer: undefined }, { answer: 'Discard Key…' }, { answer: 'Discard' });
     const outcome = await create();
     assert.ok(outcome);
-    assert.strictEqual(outcome.privateKeyPath, undefined);
-    assert.strictEqual(prompter.shown.filter((s) => s.kind === 'confirm').length, 4, 'asked again after the first "no"');
-    assert.deepStrictEqual(await listFiles(keys), ['.filler']);
+    assert.equal(outcome.privateKeyPath, undefined);
+    assert.equal(prompter.shown.filter((s) => s.kind === 'confirm').length, 4, 'asked again after the first "no"');
+    assert.deepEqual(await listFiles(keys), ['.filler']);
   });
 
   test('disk full while writing the config: key saved, config unchanged, warning names the config', async () => {
@@ -439,11 +439,11 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     const outcome = await create();
     assert.ok(outcome?.privateKeyPath);
     await keyMatchesCloud(outcome.privateKeyPath, name);
-    assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+    assert.equal(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
     // The backup comes after the new config text is written and checked: none means the config write failed.
-    assert.deepStrictEqual((await listFiles(world.sshDir)).filter((f) => f !== '.filler'), ['config'], 'it failed writing the config, before any backup');
+    assert.deepEqual((await listFiles(world.sshDir)).filter((f) => f !== '.filler'), ['config'], 'it failed writing the config, before any backup');
     assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed/);
-    assert.strictEqual(prompter.lastMessage()?.severity, 'warning');
+    assert.equal(prompter.lastMessage()?.severity, 'warning');
   });
 
   test('config is a symlink: edited through the link, the link stays', async () => {
@@ -457,7 +457,7 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
     const outcome = await create();
     assert.ok(outcome?.alias);
     assert.ok((await fs.lstat(world.configPath)).isSymbolicLink(), 'still a link');
-    assert.strictEqual(changedOutsideBlock(SAMPLE_CONFIG, await fs.readFile(real, 'utf8'), REGION, name), undefined);
+    assert.equal(changedOutsideBlock(SAMPLE_CONFIG, await fs.readFile(real, 'utf8'), REGION, name), undefined);
   });
 
   for (const [label, prepare] of [
@@ -475,12 +475,12 @@ suiteOn(['linux'], 'Fault suite: disk failures', function () {
       const outcome = await create();
       assert.ok(outcome?.privateKeyPath);
       await keyMatchesCloud(outcome.privateKeyPath, name);
-      assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
+      assert.equal(await fs.readFile(world.configPath, 'utf8'), SAMPLE_CONFIG);
       if (label.includes('append-only')) {
         // The backup is the last step before the rename: it is there, so the rename is what failed.
-        assert.strictEqual(await fs.readFile(`${world.configPath}.swas-backup`, 'utf8'), SAMPLE_CONFIG, 'it got as far as the rename');
+        assert.equal(await fs.readFile(`${world.configPath}.swas-backup`, 'utf8'), SAMPLE_CONFIG, 'it got as far as the rename');
       }
-      assert.strictEqual(prompter.lastMessage()?.severity, 'warning');
+      assert.equal(prompter.lastMessage()?.severity, 'warning');
       assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed/);
     });
   }
@@ -512,32 +512,32 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
     cases.forEach(([value, expected], index) => {
       const message = box?.validation?.[index];
       if (expected) assert.match(message ?? '', expected, `for ${JSON.stringify(value)}`);
-      else assert.strictEqual(message, undefined, `for ${JSON.stringify(value)}`);
+      else assert.equal(message, undefined, `for ${JSON.stringify(value)}`);
     });
-    assert.strictEqual(world.emulator.callsOf('CreateKeyPair').length, 0);
+    assert.equal(world.emulator.callsOf('CreateKeyPair').length, 0);
   });
 
   test('a region id that is not in the list: the service refuses, the message says so, nothing written', async () => {
     const prompter = world.script();
-    assert.strictEqual(await create({ regionId: 'mars-north-1' }), undefined);
+    assert.equal(await create({ regionId: 'mars-north-1' }), undefined);
     assert.match(errorText(prompter), /refused the request/);
-    assert.deepStrictEqual(await listFiles(world.sshDir), []);
+    assert.deepEqual(await listFiles(world.sshDir), []);
   });
 
   test('a malformed region id is refused before any call', async () => {
     const prompter = world.script();
-    assert.strictEqual(await create({ regionId: 'Not A Region' }), undefined);
+    assert.equal(await create({ regionId: 'Not A Region' }), undefined);
     assert.match(errorText(prompter), /is not a region id/);
-    assert.strictEqual(world.emulator.calls.length, 0);
+    assert.equal(world.emulator.calls.length, 0);
   });
 
   test('swas.endpoint that is not a URL: Open Settings, no call made', async () => {
     await world.configure({ endpoint: 'swas.cn-hangzhou.aliyuncs.com' });
     const prompter = world.script();
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /"swas\.endpoint" setting .* is not a usable URL/);
-    assert.deepStrictEqual(prompter.messages('error')[0].actions, ['Open Settings']);
-    assert.strictEqual(world.emulator.calls.length, 0);
+    assert.deepEqual(prompter.messages('error')[0].actions, ['Open Settings']);
+    assert.equal(world.emulator.calls.length, 0);
   });
 
   test('swas.endpoint that is not a URL stops every other command too, and the sidebar says so: never the public endpoint instead', async () => {
@@ -555,12 +555,12 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
       const prompter = world.script();
       await vscode.commands.executeCommand(command, args);
       assert.match(errorText(prompter), /"swas\.endpoint" setting .* is not a usable URL/, command);
-      assert.deepStrictEqual(prompter.messages('error')[0].actions, ['Open Settings'], command);
+      assert.deepEqual(prompter.messages('error')[0].actions, ['Open Settings'], command);
     }
     const nodes = await regionChildren(world.api.tree, REGION);
     assert.match(messages(nodes)[0], /"swas\.endpoint" setting .* is not a usable URL/);
-    assert.deepStrictEqual(nodes.flatMap((n) => (n.kind === 'message' && n.command ? [n.command] : [])), [{ command: 'workbench.action.openSettings', arguments: ['swas.endpoint'] }]);
-    assert.strictEqual(world.emulator.calls.length, 0, 'no request went anywhere');
+    assert.deepEqual(nodes.flatMap((n) => (n.kind === 'message' && n.command ? [n.command] : [])), [{ command: 'workbench.action.openSettings', arguments: ['swas.endpoint'] }]);
+    assert.equal(world.emulator.calls.length, 0, 'no request went anywhere');
   });
 
   test('plain http:// to a non-loopback host: warned that signed traffic is unencrypted', async () => {
@@ -574,9 +574,9 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
   test('a relative swas.sshKeyDirectory is refused before any question', async () => {
     await world.configure({ sshKeyDirectory: 'keys/here' });
     const prompter = world.script();
-    assert.strictEqual(await create(), undefined);
+    assert.equal(await create(), undefined);
     assert.match(errorText(prompter), /must be an absolute path or start with ~/);
-    assert.strictEqual(world.emulator.calls.length, 0);
+    assert.equal(world.emulator.calls.length, 0);
   });
 
   test('a swas.sshKeyDirectory that does not exist yet is created 0700', async () => {
@@ -584,8 +584,8 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
     await world.configure({ sshKeyDirectory: keys });
     world.script(...plainFlow(uniqueName('newdir')));
     const outcome = await create();
-    assert.strictEqual(path.dirname(outcome?.privateKeyPath ?? ''), keys);
-    assert.strictEqual((await fs.stat(keys)).mode & 0o777, 0o700);
+    assert.equal(path.dirname(outcome?.privateKeyPath ?? ''), keys);
+    assert.equal((await fs.stat(keys)).mode & 0o777, 0o700);
   });
 
   const fixtures = path.resolve(__dirname, '../../../test/fixtures/ssh-config');
@@ -609,16 +609,16 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
       assert.ok(outcome?.privateKeyPath, 'the key is saved whatever the config holds');
       await keyMatchesCloud(outcome.privateKeyPath, name);
       if (expectation === 'refused') {
-        assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), original);
+        assert.equal(await fs.readFile(world.configPath, 'utf8'), original);
         assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed: .*marker|SSH config .* was not changed: .*(BEGIN|END|twice|duplicat)/i);
       } else {
         await configOutsideBlockUnchanged(original, name);
         const resolved = await sshG(world.configPath, outcome.alias!, world.home);
-        assert.deepStrictEqual(resolved.get('hostname'), ['127.0.0.2']);
+        assert.deepEqual(resolved.get('hostname'), ['127.0.0.2']);
         // IdentityFile adds up in OpenSSH: ours must be first (and IdentitiesOnly keeps agent keys out).
-        assert.strictEqual(resolved.get('identityfile')?.[0], outcome.privateKeyPath);
-        assert.deepStrictEqual(resolved.get('user'), ['root']);
-        assert.deepStrictEqual(resolved.get('identitiesonly'), ['yes']);
+        assert.equal(resolved.get('identityfile')?.[0], outcome.privateKeyPath);
+        assert.deepEqual(resolved.get('user'), ['root']);
+        assert.deepEqual(resolved.get('identitiesonly'), ['yes']);
       }
     });
   }
@@ -632,7 +632,7 @@ suite('Fault suite: bad input and unusual SSH configs', function () {
     const prompter = world.script(...plainFlow(name));
     const outcome = await create();
     assert.ok(outcome?.privateKeyPath);
-    assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), loop, 'restored byte for byte');
+    assert.equal(await fs.readFile(world.configPath, 'utf8'), loop, 'restored byte for byte');
     assert.match(prompter.lastMessage()?.text ?? '', /SSH config .* was not changed: .*(ssh -G|OpenSSH)/);
   });
 

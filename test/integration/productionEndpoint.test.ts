@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as http from 'http';
@@ -112,7 +112,7 @@ suiteOn(['linux'], 'Production endpoint path: no swas.endpoint, HTTPS to swas.<r
   setup(async () => {
     await world.resetShowing([DEMO_REGION_ID]);
     await world.configure({ endpoint: undefined });
-    assert.strictEqual(vscode.workspace.getConfiguration('swas').get('endpoint'), '', 'swas.endpoint is not set');
+    assert.equal(vscode.workspace.getConfiguration('swas').get('endpoint'), '', 'swas.endpoint is not set');
   });
 
   const hostsOf = (action: string) => [...new Set(world.emulator.callsOf(action).map((c) => c.host))];
@@ -125,7 +125,7 @@ suiteOn(['linux'], 'Production endpoint path: no swas.endpoint, HTTPS to swas.<r
     await outcome.followUp;
     assert.ok(world.emulator.keyPairs(DEMO_REGION_ID).some((k) => k.keyPairName === 'tls-key'));
     for (const action of ['ListRegions', 'CreateKeyPair', 'AttachKeyPair']) {
-      assert.deepStrictEqual(hostsOf(action), [`swas.${DEMO_REGION_ID}.aliyuncs.com`], action);
+      assert.deepEqual(hostsOf(action), [`swas.${DEMO_REGION_ID}.aliyuncs.com`], action);
     }
     assert.ok(world.emulator.calls.every((c) => c.signatureValid && c.status === 200), JSON.stringify(world.emulator.calls.map((c) => [c.action, c.status, c.code])));
   });
@@ -134,10 +134,10 @@ suiteOn(['linux'], 'Production endpoint path: no swas.endpoint, HTTPS to swas.<r
     world.script({ pick: DEMO_SECOND_REGION_ID });
     await vscode.commands.executeCommand('swas.addRegion');
     const servers = await groupChildren(world.api.tree, DEMO_SECOND_REGION_ID, 'servers');
-    assert.deepStrictEqual(messages(servers), [], 'no error node');
-    assert.strictEqual(servers.length, 1);
+    assert.deepEqual(messages(servers), [], 'no error node');
+    assert.equal(servers.length, 1);
     assert.ok((await groupChildren(world.api.tree, DEMO_REGION_ID, 'servers')).length > 0);
-    assert.deepStrictEqual(
+    assert.deepEqual(
       world.emulator.callsOf('ListInstances').map((c) => `${c.regionId} ${c.host}`).sort(),
       [`${DEMO_REGION_ID} swas.${DEMO_REGION_ID}.aliyuncs.com`, `${DEMO_SECOND_REGION_ID} ${SHANGHAI_ENDPOINT}`],
     );
@@ -146,9 +146,9 @@ suiteOn(['linux'], 'Production endpoint path: no swas.endpoint, HTTPS to swas.<r
   test('lifecycle: Restart Server from the sidebar reaches the server over TLS', async () => {
     world.script({ answer: 'Restart' });
     const restarted = await vscode.commands.executeCommand<{ wait: { kind: string } } | undefined>('swas.restartServer', await serverNode(world.api.tree, DEMO_REGION_ID, 'db-1'));
-    assert.strictEqual(restarted?.wait.kind, 'running', 'followed over TLS until running again');
-    assert.strictEqual(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceName === 'db-1')?.rebootCount, 1);
-    assert.deepStrictEqual(hostsOf('RebootInstance'), [`swas.${DEMO_REGION_ID}.aliyuncs.com`]);
+    assert.equal(restarted?.wait.kind, 'running', 'followed over TLS until running again');
+    assert.equal(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceName === 'db-1')?.rebootCount, 1);
+    assert.deepEqual(hostsOf('RebootInstance'), [`swas.${DEMO_REGION_ID}.aliyuncs.com`]);
   });
 
   test('the emulator refuses a call sent to a host that does not serve its RegionId', async () => {
@@ -167,7 +167,7 @@ suiteOn(['linux'], 'Production endpoint path: no swas.endpoint, HTTPS to swas.<r
       await mapHosts(DEAD_ADDRESS, HOSTS);
       await updateUserSetting('http', 'proxy', proxy.url);
       const groups = await regionChildren(world.api.tree, DEMO_REGION_ID);
-      assert.deepStrictEqual(messages(groups), [], 'the region loaded');
+      assert.deepEqual(messages(groups), [], 'the region loaded');
       assert.ok(world.emulator.callsOf('ListKeyPairs').length > 0);
       assert.ok(proxy.seen.length > 0 && proxy.seen.every((line) => line === `CONNECT swas.${DEMO_REGION_ID}.aliyuncs.com:443`), JSON.stringify(proxy.seen));
     } finally {
@@ -181,7 +181,7 @@ suiteOn(['linux'], 'Production endpoint path: no swas.endpoint, HTTPS to swas.<r
   // extension request (@vscode/proxy-agent 0.45 never reads it), so what counts is that the tunnel
   // leaves TLS verification on: a proxy that hands us another server's certificate is refused.
   test('http.proxy: through the tunnel the certificate is still checked (a self-signed impostor gets nothing)', async () => {
-    assert.strictEqual(vscode.workspace.getConfiguration('http').get('proxyStrictSSL'), true);
+    assert.equal(vscode.workspace.getConfiguration('http').get('proxyStrictSSL'), true);
     const impostor = await startImpostor(HOSTS);
     const proxy = await startConnectProxy({ host: '127.0.0.1', port: impostor.port });
     try {
@@ -189,8 +189,8 @@ suiteOn(['linux'], 'Production endpoint path: no swas.endpoint, HTTPS to swas.<r
       await updateUserSetting('http', 'proxy', proxy.url);
       const groups = await regionChildren(world.api.tree, DEMO_REGION_ID);
       assert.ok(proxy.seen.some((line) => line === `CONNECT swas.${DEMO_REGION_ID}.aliyuncs.com:443`), JSON.stringify(proxy.seen));
-      assert.strictEqual(impostor.requests(), 0, 'no request (and no signature) reached the impostor');
-      assert.strictEqual(world.emulator.calls.length, 0);
+      assert.equal(impostor.requests(), 0, 'no request (and no signature) reached the impostor');
+      assert.equal(world.emulator.calls.length, 0);
       assert.ok(messages(groups).length > 0, 'the region shows an error, not an empty list');
     } finally {
       await updateUserSetting('http', 'proxy', undefined);

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import * as http from 'http';
 import * as net from 'net';
 import * as vscode from 'vscode';
@@ -63,7 +63,7 @@ suite('Proxy: VS Code\'s http.proxy carries the API calls', function () {
       const apiCalls = world.emulator.calls.length;
       assert.ok(apiCalls >= 3);
       const proxied = proxy.seen.filter((line) => line.includes('swas.cn-hangzhou.aliyuncs.com'));
-      assert.strictEqual(proxied.length, apiCalls, `proxy saw: ${JSON.stringify(proxy.seen)}`);
+      assert.equal(proxied.length, apiCalls, `proxy saw: ${JSON.stringify(proxy.seen)}`);
     } finally {
       await proxy.close();
     }

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { World } from './world';
 
@@ -16,19 +16,19 @@ suite('Connect with Remote-SSH', function () {
   setup(async () => world.reset());
 
   test('without Remote-SSH installed: offers to install it; declining connects nothing', async () => {
-    assert.strictEqual(vscode.extensions.getExtension('ms-vscode-remote.remote-ssh'), undefined, 'this host has no Remote-SSH');
+    assert.equal(vscode.extensions.getExtension('ms-vscode-remote.remote-ssh'), undefined, 'this host has no Remote-SSH');
     const prompter = world.script({ answer: undefined });
     const connected = await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias: 'swas-demo' });
-    assert.strictEqual(connected, false);
+    assert.equal(connected, false);
     const offer = prompter.messages()[0];
     assert.match(offer.text, /needs a Remote - SSH extension\. Install Open Remote - SSH now\?/);
-    assert.deepStrictEqual(offer.actions, ['Install Remote-SSH']);
+    assert.deepEqual(offer.actions, ['Install Remote-SSH']);
   });
 
   test('a server that still needs a restart: the user is warned before connecting', async () => {
     const prompter = world.script({ answer: undefined });
     const connected = await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias: 'swas-demo', needsRestart: true });
-    assert.strictEqual(connected, false);
+    assert.equal(connected, false);
     assert.match(prompter.messages('warning')[0].text, /must be restarted before the new key works/);
   });
 });

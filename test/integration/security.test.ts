@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -22,10 +22,10 @@ suite('Security: secrets stay secret', function () {
     delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
     delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
     const signIn = world.script({ type: ['bad id', DEMO_ACCESS_KEY_ID] }, { type: [DEMO_ACCESS_KEY_SECRET] });
-    assert.strictEqual(await vscode.commands.executeCommand('swas.signIn'), true);
+    assert.equal(await vscode.commands.executeCommand('swas.signIn'), true);
     assert.match(signIn.shown[0].validation?.[0] ?? '', /AccessKey ID is 16 or more/);
     const stored = await world.api.services.signedInCredentials();
-    assert.deepStrictEqual(stored, { accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET });
+    assert.deepEqual(stored, { accessKeyId: DEMO_ACCESS_KEY_ID, accessKeySecret: DEMO_ACCESS_KEY_SECRET });
     assert.ok(!(await fs.stat(path.join(world.home, '.aliyun')).catch(() => undefined)), 'never writes the aliyun CLI config');
     const userSettings = vscode.workspace.getConfiguration();
     assert.ok(!JSON.stringify(userSettings).includes(DEMO_ACCESS_KEY_SECRET), 'secret not in settings');
@@ -37,14 +37,14 @@ suite('Security: secrets stay secret', function () {
 
     world.script();
     await vscode.commands.executeCommand('swas.signOut');
-    assert.strictEqual(await world.api.services.signedInCredentials(), undefined);
+    assert.equal(await world.api.services.signedInCredentials(), undefined);
   });
 
   test('a wrong secret at Sign In is refused and not stored', async () => {
     const prompter = world.script({ type: [DEMO_ACCESS_KEY_ID] }, { type: ['wrong-secret-wrong-secret'] }, { type: 'ESC' });
-    assert.strictEqual(await vscode.commands.executeCommand('swas.signIn'), false);
+    assert.equal(await vscode.commands.executeCommand('swas.signIn'), false);
     assert.match(prompter.messages('error')[0]?.text ?? '', /signature/);
-    assert.strictEqual(await world.api.services.signedInCredentials(), undefined);
+    assert.equal(await world.api.services.signedInCredentials(), undefined);
   });
 
   test('the log names the credential source in use and the AccessKey ID\'s first 8 characters only', async () => {
@@ -59,7 +59,7 @@ suite('Security: secrets stay secret', function () {
     await world.api.services.storeSignedInCredentials({ accessKeyId: signedIn.id, accessKeySecret: signedIn.secret });
     world.api.tree.refresh();
     await keyPairNode(world.api.tree, DEMO_REGION_ID, DEMO_EXISTING_KEY_PAIR);
-    assert.deepStrictEqual([...new Set(world.emulator.calls.map((c) => c.accessKeyId))], [fromEnvironment.id, signedIn.id], 'each source was used in turn');
+    assert.deepEqual([...new Set(world.emulator.calls.map((c) => c.accessKeyId))], [fromEnvironment.id, signedIn.id], 'each source was used in turn');
 
     const logsRoot = path.dirname(path.dirname(world.api.services.context.logUri.fsPath));
     const wanted = [`Credentials: environment, AccessKey ID ${fromEnvironment.id.slice(0, 8)}…`, `Credentials: AccessKey signed in to VS Code, AccessKey ID ${signedIn.id.slice(0, 8)}…`];
@@ -126,7 +126,7 @@ suite('Security: secrets stay secret', function () {
       const text = await fs.readFile(file, 'utf8');
       if (text.includes('CreateKeyPair')) ours.push(file);
       const leaks = findLeaks(text, sources);
-      assert.deepStrictEqual(leaks, [], describeLeaks(file, leaks));
+      assert.deepEqual(leaks, [], describeLeaks(file, leaks));
     }
     assert.ok(ours.length > 0, `the extension's log was found under ${logsRoot}`);
     const ourLog = (await Promise.all(ours.map((f) => fs.readFile(f, 'utf8')))).join('\n');
@@ -134,7 +134,7 @@ suite('Security: secrets stay secret', function () {
     assert.match(ourLog, /Key pair cn-hangzhou\/leak-check ready: key \S.*\/leak-check\.pem(?: \([^)]+\))?, SHA256:\S+, SSH host swas-leak-check\./, 'the details the final message leaves out are in the log');
     for (const text of seen) {
       const leaks = findLeaks(text, sources);
-      assert.deepStrictEqual(leaks, [], describeLeaks('a message', leaks));
+      assert.deepEqual(leaks, [], describeLeaks('a message', leaks));
     }
   });
 });

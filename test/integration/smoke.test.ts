@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import * as os from 'os';
 import * as vscode from 'vscode';
 

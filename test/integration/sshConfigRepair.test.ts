@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
@@ -49,9 +49,9 @@ suite('SSH configs OpenSSH rejects: refusal, consent, repair', function () {
     assert.ok(result?.alias, 'the entry was written after the repair');
     const written = await fs.readFile(world.configPath, 'utf8');
     assert.ok(written.endsWith(`\nIgnoreUnknown UseKeychain\n${MAC_CONFIG}`), 'the user\'s bytes follow the IgnoreUnknown line');
-    assert.strictEqual(await fs.readFile(`${world.configPath}.swas-backup-ignore-unknown`, 'utf8'), MAC_CONFIG);
+    assert.equal(await fs.readFile(`${world.configPath}.swas-backup-ignore-unknown`, 'utf8'), MAC_CONFIG);
     const resolved = await sshG(world.configPath, result.alias, world.home);
-    assert.strictEqual(resolved.get('identityfile')?.[0], result.privateKeyPath);
+    assert.equal(resolved.get('identityfile')?.[0], result.privateKeyPath);
   });
 
   test('UseKeychain, offer declined: nothing written, the warning names the line and the fix', async () => {
@@ -59,9 +59,9 @@ suite('SSH configs OpenSSH rejects: refusal, consent, repair', function () {
     const { prompter, outcome } = create(uniqueName(), { answer: undefined });
     const result = await outcome;
     assert.ok(result?.privateKeyPath, 'the key is saved whatever the config holds');
-    assert.strictEqual(result.alias, undefined);
-    assert.strictEqual(await fs.readFile(world.configPath, 'utf8'), MAC_CONFIG);
-    assert.deepStrictEqual((await listFiles(world.sshDir)).filter((file) => file.startsWith('config')), ['config'], 'no backup, no candidate');
+    assert.equal(result.alias, undefined);
+    assert.equal(await fs.readFile(world.configPath, 'utf8'), MAC_CONFIG);
+    assert.deepEqual((await listFiles(world.sshDir)).filter((file) => file.startsWith('config')), ['config'], 'no backup, no candidate');
     const warning = prompter.lastMessage()?.text ?? '';
     assert.match(warning, /SSH config .* was not changed: .* already fails OpenSSH's own check/);
     assert.match(warning, /line 4: Bad configuration option: usekeychain/);
@@ -77,17 +77,17 @@ suite('SSH configs OpenSSH rejects: refusal, consent, repair', function () {
     assert.ok(result?.alias);
     const written = await fs.readFile(world.configPath, 'utf8');
     assert.ok(!written.startsWith('\uFEFF') && written.endsWith(BOM_CONFIG.slice(1)));
-    assert.strictEqual(await fs.readFile(`${world.configPath}.swas-backup-bom`, 'utf8'), BOM_CONFIG);
-    assert.deepStrictEqual((await sshG(world.configPath, result.alias, world.home)).get('hostname'), [result.alias]);
+    assert.equal(await fs.readFile(`${world.configPath}.swas-backup-bom`, 'utf8'), BOM_CONFIG);
+    assert.deepEqual((await sshG(world.configPath, result.alias, world.home)).get('hostname'), [result.alias]);
   });
 
   test('a BOM, offer declined: byte-for-byte unchanged, the warning says why', async () => {
     await writeConfig(BOM_CONFIG);
     const { prompter, outcome } = create(uniqueName(), { answer: undefined });
     const result = await outcome;
-    assert.strictEqual(result?.alias, undefined);
-    assert.deepStrictEqual(await fs.readFile(world.configPath), Buffer.from(BOM_CONFIG, 'utf8'));
-    assert.deepStrictEqual((await listFiles(world.sshDir)).filter((file) => file.startsWith('config')), ['config']);
+    assert.equal(result?.alias, undefined);
+    assert.deepEqual(await fs.readFile(world.configPath), Buffer.from(BOM_CONFIG, 'utf8'));
+    assert.deepEqual((await listFiles(world.sshDir)).filter((file) => file.startsWith('config')), ['config']);
     assert.match(prompter.lastMessage()?.text ?? '', /was not changed: .*byte order mark \(BOM\), which OpenSSH reads as part of the first keyword/);
   });
 });

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { suiteOn } from '../support/platform';
-import { LocalSshd, SSHD } from './sshd';
+import { LocalSshd } from './sshd';
+import { sshdSuite } from './sshdSuite';
 import { World } from './world';
 
 const run = promisify(execFile);
@@ -20,46 +21,9 @@ const run = promisify(execFile);
  */
 suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local sshd', function () {
   this.timeout(120_000);
+  const sshds = sshdSuite();
   let world: World;
-  let sshd: LocalSshd | undefined;
-
-  suiteSetup(async () => {
-    assert.ok(LocalSshd.available(), `${SSHD} is missing: install openssh-server (test/host/install.sh does)`);
-    world = await World.start();
-  });
-  suiteTeardown(async () => world?.stop());
-  teardown(async () => {
-    await sshd?.stop();
-    sshd = undefined;
-  });
-
-  /**
-   * The sshd playing web-1, its host key in the user's ~/.ssh/known_hosts (as after a first connection
-   * the user accepted) and, off port 22 (not root), its port in the user's own config, as a user's would.
-   */
-  async function startSshd(): Promise<{ log: () => string }> {
-    const started = await LocalSshd.start(DEMO_SERVERS.web1.publicIpAddress, authorizedKeys());
-    sshd = started;
-    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
-    const { stdout } = await run('ssh-keyscan', ['-T', '5', '-p', String(started.port), DEMO_SERVERS.web1.publicIpAddress]);
-    await fs.appendFile(path.join(world.sshDir, 'known_hosts'), stdout, { mode: 0o600 });
-    if (started.port !== 22) {
-      await fs.appendFile(world.configPath, `Match host ${DEMO_SERVERS.web1.publicIpAddress}\n  Port ${started.port}\n`, { mode: 0o600 });
-    }
-    return { log: () => started.log };
-  }
-
-  const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
-
-  /**
-   * `ssh <alias> echo logged-in-as $(id -un)` as Remote-SSH runs ssh: no -F, the user's own config and
-   * known_hosts, StrictHostKeyChecking as the user has it; batch mode and no agent so nothing else helps.
-   */
-  function login(alias: string) {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: world.home };
-    delete env.SSH_AUTH_SOCK;
-    return run('ssh', ['-o', 'BatchMode=yes', alias, 'echo', 'logged-in-as', '$(id -un)'], { env, timeout: 20_000 });
-  }
+  suiteSetup(() => (world = sshds.world));
 
   /** Create with web-1, then Restart Server from the final message: the key takes effect at that restart. */
   async function createAttachAndRestart(): Promise<CreateKeyPairOutcome> {
@@ -68,46 +32,36 @@ suiteOn(['linux'], 'Real login: create, attach, restart, then ssh into a local s
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair');
     assert.ok(outcome?.alias, 'an SSH host entry was written');
     await outcome.followUp;
-    assert.strictEqual(prompter.remaining, 0, 'restarted through the product');
+    assert.equal(prompter.remaining, 0, 'restarted through the product');
     assert.match(prompter.lastMessage()?.text ?? '', /web-1 running again/);
     const listed = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === name)!;
-    assert.ok((await fs.readFile(authorizedKeys(), 'utf8')).includes(listed.publicKey.split(' ')[1]), 'the restart put the public key on the server');
+    assert.ok((await fs.readFile(sshds.authorizedKeys(), 'utf8')).includes(listed.publicKey.split(' ')[1]), 'the restart put the public key on the server');
     return outcome;
   }
 
   test('plain ssh swas-<name> (as Remote-SSH runs it) logs in with the new key', async () => {
-    await world.reset();
-    const user = LocalSshd.loginUser();
-    await world.configure({ defaultUser: user });
-    const { log } = await startSshd();
+    await sshds.start();
+    await sshds.trustHostKey();
     const outcome = await createAttachAndRestart();
-    const { stdout } = await login(outcome.alias!).catch((e) => {
-      throw new Error(`ssh failed: ${e.stderr ?? e.message}\nsshd: ${log()}`);
-    });
-    assert.strictEqual(stdout.trim(), `logged-in-as ${user}`);
+    assert.equal(await sshds.login(outcome.alias!), LocalSshd.loginUser());
   });
 
   test('six unrelated keys offered to every host in the user\'s config: ours is still offered first and the login works', async () => {
-    await world.reset();
     const user = LocalSshd.loginUser();
-    await world.configure({ defaultUser: user });
     // Six real keys the server does not know, each offered to every host by a top-level line
     // (as dotfiles often do): one more failure than sshd's default MaxAuthTries allows before ours.
-    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
     for (let index = 1; index <= 6; index++) {
       await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `unrelated-${index}`, '-f', path.join(world.sshDir, `id_unrelated_${index}`)]);
     }
     const userConfig = `${[1, 2, 3, 4, 5, 6].map((index) => `IdentityFile ~/.ssh/id_unrelated_${index}`).join('\n')}\n\nHost web-1-direct\n  HostName ${DEMO_SERVERS.web1.publicIpAddress}\n  User ${user}\n`;
     await fs.writeFile(world.configPath, userConfig, { mode: 0o600 });
-    const { log } = await startSshd();
-    await assert.rejects(login('web-1-direct'), (e: { stderr?: string }) => /Too many authentication failures|Permission denied/.test(e.stderr ?? ''),
+    await sshds.start();
+    await sshds.trustHostKey();
+    await assert.rejects(sshds.login('web-1-direct'), (e: { stderr?: string }) => /Too many authentication failures|Permission denied/.test(e.stderr ?? ''),
       'the six keys are real keys this sshd rejects');
 
     const outcome = await createAttachAndRestart();
-    const { stdout } = await login(outcome.alias!).catch((e) => {
-      throw new Error(`ssh failed: ${e.stderr ?? e.message}\nsshd: ${log()}`);
-    });
-    assert.strictEqual(stdout.trim(), `logged-in-as ${user}`);
+    assert.equal(await sshds.login(outcome.alias!), user);
     assert.ok((await fs.readFile(world.configPath, 'utf8')).includes(`\n${userConfig}`), 'the user\'s lines are kept as they were');
   });
 });

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { KeyPairNode, MessageNode, RegionNode, ServerNode } from '../../src/tree/nodes';
 import { DEMO_REGION_ID, DEMO_SECOND_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
@@ -17,13 +17,13 @@ suite('Sidebar tree', function () {
 
   test('a region shows its key pairs and servers with descriptions and tooltips', async () => {
     const groups = await regionChildren(tree(), DEMO_REGION_ID);
-    assert.deepStrictEqual(groups.map((g) => tree().getTreeItem(g).label), ['Key Pairs', 'Servers']);
+    assert.deepEqual(groups.map((g) => tree().getTreeItem(g).label), ['Key Pairs', 'Servers']);
 
     const keyPair = await keyPairNode(tree(), DEMO_REGION_ID, 'existing-key');
     const keyItem = tree().getTreeItem(keyPair);
-    assert.strictEqual(keyItem.description, '1 server · private key not on this machine');
-    assert.strictEqual(keyItem.contextValue, 'swas.keyPair');
-    assert.strictEqual(keyItem.tooltip, undefined, 'the servers are not loaded yet: the tooltip is resolved on hover');
+    assert.equal(keyItem.description, '1 server · private key not on this machine');
+    assert.equal(keyItem.contextValue, 'swas.keyPair');
+    assert.equal(keyItem.tooltip, undefined, 'the servers are not loaded yet: the tooltip is resolved on hover');
     await tree().resolveTreeItem(keyItem, keyPair);
     const listed = world.emulator.keyPairs(DEMO_REGION_ID)[0];
     assert.match(String(keyItem.tooltip), new RegExp(`Created: ${listed.creationTime}`));
@@ -33,15 +33,15 @@ suite('Sidebar tree', function () {
     assert.match(String(keyItem.tooltip), /Servers: web-1/);
 
     const servers = (await groupChildren(tree(), DEMO_REGION_ID, 'servers')) as ServerNode[];
-    assert.deepStrictEqual(servers.map((s) => tree().getTreeItem(s).label).sort(), ['db-1', 'web-1', 'win-1']);
+    assert.deepEqual(servers.map((s) => tree().getTreeItem(s).label).sort(), ['db-1', 'web-1', 'win-1']);
     const web = tree().getTreeItem(await serverNode(tree(), DEMO_REGION_ID, 'web-1'));
-    assert.strictEqual(web.description, `${DEMO_SERVERS.web1.publicIpAddress} · Running`);
+    assert.equal(web.description, `${DEMO_SERVERS.web1.publicIpAddress} · Running`);
     assert.match(String(web.tooltip), /Image: Alibaba Cloud Linux/);
     assert.match(String(web.tooltip), /OS: Linux/);
     assert.match(String(web.tooltip), /Key pair: existing-key/);
-    assert.strictEqual(web.contextValue, 'swas.server.linux');
+    assert.equal(web.contextValue, 'swas.server.linux');
     const win = tree().getTreeItem(await serverNode(tree(), DEMO_REGION_ID, 'win-1'));
-    assert.strictEqual(win.contextValue, 'swas.server.windows');
+    assert.equal(win.contextValue, 'swas.server.windows');
     assert.match(String(win.description), /no key pairs \(Windows\)/);
     assert.match(String(win.tooltip), /not supported on Windows/);
   });
@@ -49,15 +49,15 @@ suite('Sidebar tree', function () {
   test('opening the view lists key pairs only; the collapsed Servers group loads its servers once, when expanded', async () => {
     world.emulator.clearCalls();
     const groups = await regionChildren(tree(), DEMO_REGION_ID);
-    assert.deepStrictEqual(world.emulator.calls.map((c) => c.action), ['ListKeyPairs']);
+    assert.deepEqual(world.emulator.calls.map((c) => c.action), ['ListKeyPairs']);
     const serversItem = tree().getTreeItem(groups[1]);
-    assert.strictEqual(serversItem.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
-    assert.strictEqual(tree().getTreeItem(groups[0]).collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
-    assert.strictEqual(serversItem.description, undefined, 'no count before the servers are loaded');
-    assert.strictEqual((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
-    assert.strictEqual((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
-    assert.deepStrictEqual(world.emulator.calls.map((c) => c.action), ['ListKeyPairs', 'ListInstances']);
-    assert.strictEqual(tree().getTreeItem(groups[1]).description, '3');
+    assert.equal(serversItem.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    assert.equal(tree().getTreeItem(groups[0]).collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+    assert.equal(serversItem.description, undefined, 'no count before the servers are loaded');
+    assert.equal((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
+    assert.equal((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
+    assert.deepEqual(world.emulator.calls.map((c) => c.action), ['ListKeyPairs', 'ListInstances']);
+    assert.equal(tree().getTreeItem(groups[1]).description, '3');
   });
 
   test('a create reloads only its own region, once', async () => {
@@ -72,15 +72,15 @@ suite('Sidebar tree', function () {
     const outcome = await vscode.commands.executeCommand<{ followUp: Promise<void> } | undefined>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
     await outcome?.followUp;
     listener.dispose();
-    assert.deepStrictEqual(changes, [DEMO_REGION_ID], 'one change, naming the region');
+    assert.deepEqual(changes, [DEMO_REGION_ID], 'one change, naming the region');
     await regionChildren(tree(), DEMO_REGION_ID);
     await regionChildren(tree(), DEMO_SECOND_REGION_ID);
     await groupChildren(tree(), DEMO_SECOND_REGION_ID, 'servers');
-    assert.deepStrictEqual(world.emulator.calls.filter((c) => c.regionId === DEMO_SECOND_REGION_ID), [], 'the other region is not reloaded');
+    assert.deepEqual(world.emulator.calls.filter((c) => c.regionId === DEMO_SECOND_REGION_ID), [], 'the other region is not reloaded');
     const created = world.emulator.calls.findIndex((c) => c.action === 'CreateKeyPair');
     assert.ok(created >= 0);
     const listsAfterCreate = world.emulator.calls.slice(created).filter((c) => c.action === 'ListKeyPairs' && !c.query.KeyPairName);
-    assert.strictEqual(listsAfterCreate.length, 1, 'the touched region is reloaded once');
+    assert.equal(listsAfterCreate.length, 1, 'the touched region is reloaded once');
     assert.ok(await keyPairNode(tree(), DEMO_REGION_ID, 'refresh-one'));
   });
 
@@ -90,7 +90,7 @@ suite('Sidebar tree', function () {
     assert.match(String(item.tooltip), /Key pair: none/);
     world.emulator.clearCalls();
     await tree().resolveTreeItem(item, db);
-    assert.strictEqual(world.emulator.callsOf('DescribeInstanceKeyPair').length, 1);
+    assert.equal(world.emulator.callsOf('DescribeInstanceKeyPair').length, 1);
     assert.match(String(item.tooltip), /Key pair: none/);
   });
 
@@ -98,8 +98,8 @@ suite('Sidebar tree', function () {
     world.script({ type: ['local-one'] }, { pick: 'Skip' });
     await vscode.commands.executeCommand('swas.createKeyPair', { regionId: DEMO_REGION_ID });
     const item = tree().getTreeItem(await keyPairNode(tree(), DEMO_REGION_ID, 'local-one'));
-    assert.strictEqual(item.description, 'not attached · private key on this machine');
-    assert.strictEqual(item.contextValue, 'swas.keyPair.local');
+    assert.equal(item.description, 'not attached · private key on this machine');
+    assert.equal(item.contextValue, 'swas.keyPair.local');
     assert.match(String(item.tooltip), new RegExp(`Local key: ${world.sshDir}/local-one\\.pem`));
   });
 
@@ -110,12 +110,12 @@ suite('Sidebar tree', function () {
     await world.configure({ regions: ['cn-beijing'] });
     world.emulator.clearCalls();
     const servers = await groupChildren(tree(), 'cn-beijing', 'servers');
-    assert.strictEqual(servers.length, 150);
-    assert.strictEqual(tree().getTreeItem(servers[149]).label, 'node-150');
-    assert.strictEqual(world.emulator.callsOf('ListInstances').length, 2, 'two pages of 100');
+    assert.equal(servers.length, 150);
+    assert.equal(tree().getTreeItem(servers[149]).label, 'node-150');
+    assert.equal(world.emulator.callsOf('ListInstances').length, 2, 'two pages of 100');
     const group = (await regionChildren(tree(), 'cn-beijing'))[1];
-    assert.strictEqual(tree().getTreeItem(group).description, '150');
-    assert.deepStrictEqual(messages(await groupChildren(tree(), 'cn-beijing', 'keyPairs')), ['No key pairs in cn-beijing.', 'Create Key Pair']);
+    assert.equal(tree().getTreeItem(group).description, '150');
+    assert.deepEqual(messages(await groupChildren(tree(), 'cn-beijing', 'keyPairs')), ['No key pairs in cn-beijing.', 'Create Key Pair']);
   });
 
   test('a failing region shows an error with Retry, the others load, and Retry reloads it', async () => {
@@ -124,12 +124,12 @@ suite('Sidebar tree', function () {
     assert.match(messages(failing)[0], /refused the request: .*xx-nowhere-1/i);
     const retry = failing.find((n): n is MessageNode => n.kind === 'message' && n.text === 'Retry');
     assert.ok(retry?.command);
-    assert.strictEqual(retry.command.command, 'swas.refreshRegion');
-    assert.strictEqual((await groupChildren(tree(), DEMO_REGION_ID, 'keyPairs')).length, 1, 'the healthy region loaded');
+    assert.equal(retry.command.command, 'swas.refreshRegion');
+    assert.equal((await groupChildren(tree(), DEMO_REGION_ID, 'keyPairs')).length, 1, 'the healthy region loaded');
 
     world.emulator.setRegions([...DEFAULT_REGIONS, { regionId: 'xx-nowhere-1', localName: { 'zh-CN': 'x', 'en-US': 'x' } }]);
     await vscode.commands.executeCommand(retry.command.command, ...(retry.command.arguments ?? []));
-    assert.deepStrictEqual(messages(await groupChildren(tree(), 'xx-nowhere-1', 'servers')), ['No servers in xx-nowhere-1.']);
+    assert.deepEqual(messages(await groupChildren(tree(), 'xx-nowhere-1', 'servers')), ['No servers in xx-nowhere-1.']);
   });
 
   test('a slow region shows Loading… without holding back the others', async () => {
@@ -137,9 +137,9 @@ suite('Sidebar tree', function () {
     await world.configure({ regions: [DEMO_SECOND_REGION_ID, DEMO_REGION_ID] });
     const roots = (await tree().getChildren()) as RegionNode[];
     await tree().settled(DEMO_REGION_ID);
-    assert.deepStrictEqual(messages(await tree().getChildren(roots[0])), ['Loading…'], 'Shanghai is still loading');
-    assert.strictEqual((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
-    assert.strictEqual((await groupChildren(tree(), DEMO_SECOND_REGION_ID, 'servers')).length, 1);
+    assert.deepEqual(messages(await tree().getChildren(roots[0])), ['Loading…'], 'Shanghai is still loading');
+    assert.equal((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
+    assert.equal((await groupChildren(tree(), DEMO_SECOND_REGION_ID, 'servers')).length, 1);
   });
 
   test('an API refusal (RAM) becomes an error node with its explanation and Retry', async () => {
@@ -152,25 +152,25 @@ suite('Sidebar tree', function () {
   test('without credentials the tree is empty, so the welcome view with Sign In shows', async () => {
     delete process.env.ALIBABA_CLOUD_ACCESS_KEY_ID;
     delete process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-    assert.deepStrictEqual(await tree().getChildren(), []);
+    assert.deepEqual(await tree().getChildren(), []);
   });
 
   test('Add Region and Remove Region edit swas.regions; the tree follows', async () => {
     world.script({ pick: 'ap-southeast-1' });
     await vscode.commands.executeCommand('swas.addRegion');
-    assert.deepStrictEqual(vscode.workspace.getConfiguration('swas').get('regions'), [DEMO_REGION_ID, 'ap-southeast-1']);
-    assert.deepStrictEqual(((await tree().getChildren()) as RegionNode[]).map((r) => r.regionId), [DEMO_REGION_ID, 'ap-southeast-1']);
+    assert.deepEqual(vscode.workspace.getConfiguration('swas').get('regions'), [DEMO_REGION_ID, 'ap-southeast-1']);
+    assert.deepEqual(((await tree().getChildren()) as RegionNode[]).map((r) => r.regionId), [DEMO_REGION_ID, 'ap-southeast-1']);
     await vscode.commands.executeCommand('swas.removeRegion', { regionId: DEMO_REGION_ID });
-    assert.deepStrictEqual(((await tree().getChildren()) as RegionNode[]).map((r) => r.regionId), ['ap-southeast-1']);
+    assert.deepEqual(((await tree().getChildren()) as RegionNode[]).map((r) => r.regionId), ['ap-southeast-1']);
     await vscode.commands.executeCommand('swas.removeRegion', { regionId: 'ap-southeast-1' });
-    assert.deepStrictEqual(messages(await tree().getChildren()), ['Add Region…'], 'an emptied list stays empty');
+    assert.deepEqual(messages(await tree().getChildren()), ['Add Region…'], 'an emptied list stays empty');
   });
 
   test('with swas.regions unset, the default and the last used region are shown', async () => {
     await world.configure({ regions: undefined, defaultRegion: DEMO_SECOND_REGION_ID });
     await world.api.services.regionCache.rememberRegion(DEMO_REGION_ID);
     try {
-      assert.deepStrictEqual(((await tree().getChildren()) as RegionNode[]).map((r) => r.regionId), [DEMO_SECOND_REGION_ID, DEMO_REGION_ID]);
+      assert.deepEqual(((await tree().getChildren()) as RegionNode[]).map((r) => r.regionId), [DEMO_SECOND_REGION_ID, DEMO_REGION_ID]);
     } finally {
       await world.configure({ defaultRegion: '' });
     }
@@ -180,27 +180,27 @@ suite('Sidebar tree', function () {
     await world.configure({ regions: [DEMO_REGION_ID, DEMO_SECOND_REGION_ID] });
     const keyPairNames = async (regionId: string) =>
       ((await groupChildren(tree(), regionId, 'keyPairs')) as KeyPairNode[]).filter((n) => n.kind === 'keyPair').map((k) => k.keyPair.keyPairName);
-    assert.deepStrictEqual(await keyPairNames(DEMO_REGION_ID), ['existing-key']);
-    assert.deepStrictEqual(await keyPairNames(DEMO_SECOND_REGION_ID), []);
+    assert.deepEqual(await keyPairNames(DEMO_REGION_ID), ['existing-key']);
+    assert.deepEqual(await keyPairNames(DEMO_SECOND_REGION_ID), []);
     // Made in the console: the extension hears nothing of it until a refresh.
     const publicKey = world.emulator.keyPairs(DEMO_REGION_ID)[0].publicKey;
     await world.emulator.addKeyPair(DEMO_REGION_ID, { keyPairName: 'console-one', publicKey });
     await world.emulator.addKeyPair(DEMO_SECOND_REGION_ID, { keyPairName: 'console-two', publicKey });
     world.emulator.clearCalls();
-    assert.deepStrictEqual(await keyPairNames(DEMO_REGION_ID), ['existing-key'], 'loaded once, kept');
-    assert.strictEqual(world.emulator.calls.length, 0, 'no call');
+    assert.deepEqual(await keyPairNames(DEMO_REGION_ID), ['existing-key'], 'loaded once, kept');
+    assert.equal(world.emulator.calls.length, 0, 'no call');
 
     const region = ((await tree().getChildren()) as RegionNode[]).find((r) => r.regionId === DEMO_REGION_ID);
     await vscode.commands.executeCommand('swas.refreshRegion', region);
-    assert.deepStrictEqual((await keyPairNames(DEMO_REGION_ID)).sort(), ['console-one', 'existing-key']);
-    assert.deepStrictEqual(await keyPairNames(DEMO_SECOND_REGION_ID), [], 'the other region is not reloaded');
-    assert.deepStrictEqual(world.emulator.calls.map((c) => [c.action, c.regionId]), [['ListKeyPairs', DEMO_REGION_ID]]);
+    assert.deepEqual((await keyPairNames(DEMO_REGION_ID)).sort(), ['console-one', 'existing-key']);
+    assert.deepEqual(await keyPairNames(DEMO_SECOND_REGION_ID), [], 'the other region is not reloaded');
+    assert.deepEqual(world.emulator.calls.map((c) => [c.action, c.regionId]), [['ListKeyPairs', DEMO_REGION_ID]]);
 
     world.emulator.clearCalls();
     await vscode.commands.executeCommand('swas.refresh');
-    assert.deepStrictEqual(await keyPairNames(DEMO_SECOND_REGION_ID), ['console-two']);
-    assert.deepStrictEqual((await keyPairNames(DEMO_REGION_ID)).sort(), ['console-one', 'existing-key']);
-    assert.deepStrictEqual(world.emulator.callsOf('ListKeyPairs').map((c) => c.regionId).sort(), [DEMO_REGION_ID, DEMO_SECOND_REGION_ID]);
+    assert.deepEqual(await keyPairNames(DEMO_SECOND_REGION_ID), ['console-two']);
+    assert.deepEqual((await keyPairNames(DEMO_REGION_ID)).sort(), ['console-one', 'existing-key']);
+    assert.deepEqual(world.emulator.callsOf('ListKeyPairs').map((c) => c.regionId).sort(), [DEMO_REGION_ID, DEMO_SECOND_REGION_ID]);
 
     // The buttons VS Code draws come from the installed extension's manifest.
     const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
@@ -213,9 +213,9 @@ suite('Sidebar tree', function () {
         .filter((m) => m.group.startsWith('navigation') === inline && (signedIn || !m.when.includes('!swas.noCredentials')))
         .sort((a, b) => a.group.localeCompare(b.group))
         .map((m) => (inline ? `${m.command} ${icon(m.command)}` : m.command));
-    assert.deepStrictEqual(shown(true, true), ['swas.createKeyPair $(key)', 'swas.addRegion $(add)', 'swas.refresh $(refresh)']);
-    assert.deepStrictEqual(shown(true, false), ['swas.signIn', 'swas.signOut'], 'under …');
-    assert.deepStrictEqual([...shown(false, true), ...shown(false, false)], ['swas.refresh $(refresh)', 'swas.signIn'], 'without credentials');
+    assert.deepEqual(shown(true, true), ['swas.createKeyPair $(key)', 'swas.addRegion $(add)', 'swas.refresh $(refresh)']);
+    assert.deepEqual(shown(true, false), ['swas.signIn', 'swas.signOut'], 'under …');
+    assert.deepEqual([...shown(false, true), ...shown(false, false)], ['swas.refresh $(refresh)', 'swas.signIn'], 'without credentials');
   });
 
   test('the tree refreshes itself after a change the extension makes', async () => {
@@ -230,6 +230,6 @@ suite('Sidebar tree', function () {
     await vscode.commands.executeCommand('swas.createKeyPair', { regionId: DEMO_REGION_ID });
     await fired;
     const names = ((await groupChildren(tree(), DEMO_REGION_ID, 'keyPairs')) as KeyPairNode[]).map((k) => k.keyPair.keyPairName);
-    assert.deepStrictEqual(names, ['after-change', 'existing-key']);
+    assert.deepEqual(names, ['after-change', 'existing-key']);
   });
 });

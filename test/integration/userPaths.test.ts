@@ -1,18 +1,16 @@
-import * as assert from 'assert';
-import { execFile } from 'child_process';
+import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { suiteOn } from '../support/platform';
 import { Mounts } from './disk';
 import type { ScriptStep } from './scriptedPrompter';
-import { LocalSshd, SSHD } from './sshd';
+import { LocalSshd } from './sshd';
+import { sshdSuite } from './sshdSuite';
 import { sshG, World } from './world';
 
-const run = promisify(execFile);
 const WEB1 = DEMO_SERVERS.web1;
 
 /**
@@ -23,64 +21,18 @@ const WEB1 = DEMO_SERVERS.web1;
  */
 suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users have them', function () {
   this.timeout(180_000);
+  const sshds = sshdSuite();
   let world: World;
-  let sshd: LocalSshd | undefined;
   const mounts = new Mounts();
-
-  suiteSetup(async () => {
-    assert.ok(LocalSshd.available(), `${SSHD} is missing: install openssh-server (test/host/install.sh does)`);
-    world = await World.start();
-  });
-  suiteTeardown(async () => world?.stop());
-  setup(async () => {
-    await world.resetShowing([DEMO_REGION_ID]);
-    // a normal user's sshd (started as that user again) lets in only that user, not the namespace's root
-    await world.configure({ defaultUser: LocalSshd.loginUser() });
-    await fs.mkdir(world.sshDir, { recursive: true, mode: 0o700 });
-  });
-  teardown(async () => {
-    await sshd?.stop();
-    sshd = undefined;
-    await mounts.release();
-    await world.configure({ defaultUser: undefined });
-  });
-
-  const authorizedKeys = () => path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
-  const knownHosts = () => path.join(world.home, '.ssh', 'known_hosts');
-
-  /** web-1's sshd; off port 22 (not root) the user's own config names its port, as a real user's would. */
-  async function startSshd(): Promise<LocalSshd> {
-    sshd = await LocalSshd.start(WEB1.publicIpAddress, authorizedKeys());
-    if (sshd.port !== 22) {
-      await fs.appendFile(world.configPath, `Match host ${WEB1.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
-    }
-    return sshd;
-  }
-
-  /** Trusts web-1's host key as a user who accepted the first connection would: in ~/.ssh/known_hosts. */
-  async function trustWeb1(): Promise<void> {
-    const { stdout } = await run('ssh-keyscan', ['-T', '5', '-p', String(sshd!.port), WEB1.publicIpAddress]);
-    await fs.appendFile(knownHosts(), stdout, { mode: 0o600 });
-  }
-
-  /** Plain `ssh <alias> id -un`, batch mode, no agent: only the entry and the key can let it in. */
-  async function login(alias: string): Promise<string> {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: world.home };
-    delete env.SSH_AUTH_SOCK;
-    try {
-      const { stdout } = await run('ssh', ['-o', 'BatchMode=yes', alias, 'id', '-un'], { env, timeout: 20_000 });
-      return stdout.trim();
-    } catch (error) {
-      throw new Error(`ssh ${alias} failed: ${(error as { stderr?: string }).stderr ?? String(error)}\nsshd: ${sshd?.log ?? ''}`);
-    }
-  }
+  suiteSetup(() => (world = sshds.world));
+  teardown(async () => mounts.release());
 
   /** Create with web-1 and Restart from the final message; `rescue` answers the disk's refusal. */
   async function createAndRestart(name: string, ...rescue: ScriptStep[]): Promise<CreateKeyPairOutcome> {
     const prompter = world.script({ type: [name] }, { pick: 'web-1' }, ...rescue, { answer: 'Restart' }, { answer: 'Restart' }, { answer: undefined });
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
     await outcome.followUp;
-    assert.strictEqual(prompter.remaining, 0, prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n'));
+    assert.equal(prompter.remaining, 0, prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n'));
     assert.ok(outcome.alias, `an SSH host entry was written: ${prompter.shown.map((s) => s.text).join('\n')}`);
     return outcome;
   }
@@ -88,8 +40,8 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
   /** What OpenSSH resolves for the alias: web-1's address, and our key first. */
   async function assertResolvesToKey(alias: string, keyFile: string): Promise<void> {
     const resolved = await sshG(world.configPath, alias, world.home);
-    assert.deepStrictEqual(resolved.get('hostname'), [WEB1.publicIpAddress]);
-    assert.strictEqual(resolved.get('identityfile')?.[0], keyFile);
+    assert.deepEqual(resolved.get('hostname'), [WEB1.publicIpAddress]);
+    assert.equal(resolved.get('identityfile')?.[0], keyFile);
   }
 
   const cases: { folder: string; name: string; file: string }[] = [
@@ -101,15 +53,15 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
   for (const { folder, name, file } of cases) {
     test(`key folder ${JSON.stringify(folder)}, key pair ${JSON.stringify(name)}: key saved 0600, entry OpenSSH resolves, plain ssh logs in`, async () => {
       await world.configure({ sshKeyDirectory: folder });
-      await startSshd();
-      await trustWeb1();
+      await sshds.start();
+      await sshds.trustHostKey();
       const outcome = await createAndRestart(name);
       const keyFile = path.join(world.home, folder.slice(2), file);
-      assert.strictEqual(outcome.privateKeyPath, keyFile);
-      assert.strictEqual((await fs.stat(keyFile)).mode & 0o777, 0o600);
+      assert.equal(outcome.privateKeyPath, keyFile);
+      assert.equal((await fs.stat(keyFile)).mode & 0o777, 0o600);
       assert.match(outcome.alias!, /^swas-[a-z0-9._-]+$/, 'a plain ASCII host name that ssh and Remote-SSH accept');
       await assertResolvesToKey(outcome.alias!, keyFile);
-      assert.strictEqual(await login(outcome.alias!), LocalSshd.loginUser());
+      assert.equal(await sshds.login(outcome.alias!), LocalSshd.loginUser());
     });
   }
 
@@ -121,12 +73,12 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
       await world.configure({ sshKeyDirectory: keys });
       const rescue = path.join(world.home, target);
       await fs.mkdir(path.dirname(rescue), { recursive: true });
-      await startSshd();
-      await trustWeb1();
+      await sshds.start();
+      await sshds.trustHostKey();
       const outcome = await createAndRestart(`rescued-${target.length}`, { answer: 'Save As…' }, { saveAs: rescue });
-      assert.strictEqual(outcome.privateKeyPath, rescue);
+      assert.equal(outcome.privateKeyPath, rescue);
       await assertResolvesToKey(outcome.alias!, rescue);
-      assert.strictEqual(await login(outcome.alias!), LocalSshd.loginUser());
+      assert.equal(await sshds.login(outcome.alias!), LocalSshd.loginUser());
     });
   }
 
@@ -137,7 +89,7 @@ suiteOn(['linux'], 'The user\'s whole path: names, folders and homes as users ha
     await outcome.followUp;
     assert.ok(outcome.alias, 'an entry was written');
     const resolved = await sshG(world.configPath, outcome.alias, world.home);
-    assert.deepStrictEqual(resolved.get('user'), ["o'brien"]);
+    assert.deepEqual(resolved.get('user'), ["o'brien"]);
   });
 
 });

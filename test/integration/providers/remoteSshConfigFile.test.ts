@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -8,7 +8,8 @@ import type { CreateKeyPairOutcome } from '../../../src/commands/createKeyPair';
 import type { LoginCheckOutcome } from '../../../src/commands/testSshConnection';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../../emulator/demo';
 import { suiteOn } from '../../support/platform';
-import { LocalSshd, SSHD } from '../sshd';
+import { LocalSshd } from '../sshd';
+import { sshdSuite } from '../sshdSuite';
 import { serverNode } from '../treeSupport';
 import { sshG, updateUserSetting, World } from '../world';
 import { currentScenario } from './scenarios';
@@ -26,56 +27,34 @@ const TITLE = 'Remote-SSH provider: Microsoft, with remote.SSH.configFile set';
 if (currentScenario().titles.includes(TITLE)) {
   suiteOn(['linux'], TITLE, function () {
     this.timeout(120_000);
+    const sshds = sshdSuite();
     let world: World;
-    let sshd: LocalSshd | undefined;
-    suiteSetup(async () => {
-      assert.ok(LocalSshd.available(), `${SSHD} is missing: install openssh-server (test/host/install.sh does)`);
-      world = await World.start();
-    });
-    suiteTeardown(async () => world?.stop());
-    setup(async () => {
-      await world.resetShowing([DEMO_REGION_ID]);
-      // a normal user's sshd (started as that user again) lets in only that user, not the namespace's root
-      await world.configure({ defaultUser: LocalSshd.loginUser() });
-    });
-    teardown(async () => {
-      await sshd?.stop();
-      sshd = undefined;
-      await world.configure({ defaultUser: undefined });
-      await updateUserSetting('remote.SSH', 'configFile', undefined);
-    });
+    suiteSetup(() => (world = sshds.world));
+    teardown(async () => updateUserSetting('remote.SSH', 'configFile', undefined));
 
     test('the entry goes there; Test SSH Connection trusts the host key and logs in with -F', async () => {
       const configFile = path.join(world.home, 'remote ssh', 'config');
       await updateUserSetting('remote.SSH', 'configFile', '~/remote ssh/config');
-      sshd = await LocalSshd.start(WEB1.publicIpAddress, path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys'));
-      if (sshd.port !== 22) {
-        // off port 22 (not root) the user's own config names the port, as a real user's would
-        await fs.mkdir(path.dirname(configFile), { recursive: true, mode: 0o700 });
-        await fs.appendFile(configFile, `Match host ${WEB1.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
-      }
+      await sshds.start(WEB1, configFile);
       const created = world.script({ type: ['remote-config'] }, { pick: 'web-1' }, { answer: 'Restart' }, { answer: 'Restart' }, { answer: undefined });
       const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
       await outcome.followUp;
-      assert.strictEqual(created.remaining, 0, created.shown.map((s) => s.text).join('\n'));
+      assert.equal(created.remaining, 0, created.shown.map((s) => s.text).join('\n'));
       const resolved = await sshG(configFile, outcome.alias!, world.home);
-      assert.deepStrictEqual(resolved.get('hostname'), [WEB1.publicIpAddress]);
-      assert.strictEqual(resolved.get('identityfile')?.[0], path.join(world.sshDir, 'remote-config.pem'));
+      assert.deepEqual(resolved.get('hostname'), [WEB1.publicIpAddress]);
+      assert.equal(resolved.get('identityfile')?.[0], path.join(world.sshDir, 'remote-config.pem'));
       assert.ok(!(await fs.readFile(world.configPath, 'utf8').catch(() => '')).includes('remote-config'), '~/.ssh/config is left alone');
 
       const prompter = world.script({ answer: 'Trust and Continue' }, { answer: undefined });
       const tested = await vscode.commands.executeCommand<LoginCheckOutcome>('swas.testSshConnection', await serverNode(world.api.tree, DEMO_REGION_ID, 'web-1'));
-      assert.strictEqual(tested?.kind, 'hostKeyUnknown', prompter.shown.map((s) => s.text).join('\n'));
+      assert.equal(tested?.kind, 'hostKeyUnknown', prompter.shown.map((s) => s.text).join('\n'));
       assert.match(prompter.lastMessage()?.text ?? '', /SSH login to web-1 works/, prompter.shown.map((s) => s.text).join('\n'));
       const known = path.join(world.sshDir, 'known_hosts');
-      const { stdout } = await run('ssh-keygen', ['-F', sshd.port === 22 ? WEB1.publicIpAddress : `[${WEB1.publicIpAddress}]:${sshd.port}`, '-f', known]);
+      const { stdout } = await run('ssh-keygen', ['-F', sshds.knownHostsName(), '-f', known]);
       assert.ok(stdout.includes('ssh-ed25519'), 'the trusted key is in the known_hosts ssh reads, ~/.ssh/known_hosts');
-      assert.deepStrictEqual(await fs.readdir(path.dirname(world.home)), ['First Last'], 'nothing written beside the home (a path cut at its space)');
+      assert.deepEqual(await fs.readdir(path.dirname(world.home)), ['First Last'], 'nothing written beside the home (a path cut at its space)');
 
-      const env: NodeJS.ProcessEnv = { ...process.env, HOME: world.home };
-      delete env.SSH_AUTH_SOCK;
-      const login = await run('ssh', ['-F', configFile, '-o', 'BatchMode=yes', outcome.alias!, 'id', '-un'], { env, timeout: 20_000 });
-      assert.strictEqual(login.stdout.trim(), LocalSshd.loginUser());
+      assert.equal(await sshds.login(outcome.alias!, configFile), LocalSshd.loginUser());
     });
   });
 }

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { World } from '../world';
 import { currentScenario } from './scenarios';
@@ -64,27 +64,27 @@ async function connect(world: World, alias = ALIAS): Promise<unknown> {
 
 providerSuite('Remote-SSH provider: Microsoft', (world, opened) => {
   test('calls opensshremotes.openEmptyWindow with { host } keeping the alias as written (capital letters)', async () => {
-    assert.strictEqual(await connect(world()), true);
-    assert.deepStrictEqual(await callsOf('ms-vscode-remote.remote-ssh'), [{ command: 'opensshremotes.openEmptyWindow', args: [{ host: ALIAS }] }]);
-    assert.deepStrictEqual(opened, []);
+    assert.equal(await connect(world()), true);
+    assert.deepEqual(await callsOf('ms-vscode-remote.remote-ssh'), [{ command: 'opensshremotes.openEmptyWindow', args: [{ host: ALIAS }] }]);
+    assert.deepEqual(opened, []);
   });
 });
 
 providerSuite('Remote-SSH provider: Cursor', (world, opened) => {
   test("calls the fork's opensshremotes.openEmptyWindow with { host }", async () => {
-    assert.strictEqual(await connect(world()), true);
-    assert.deepStrictEqual(await callsOf('anysphere.remote-ssh'), [{ command: 'opensshremotes.openEmptyWindow', args: [{ host: ALIAS }] }]);
-    assert.deepStrictEqual(opened, []);
+    assert.equal(await connect(world()), true);
+    assert.deepEqual(await callsOf('anysphere.remote-ssh'), [{ command: 'opensshremotes.openEmptyWindow', args: [{ host: ALIAS }] }]);
+    assert.deepEqual(opened, []);
   });
 });
 
 providerSuite('Remote-SSH provider: Cursor without the known command', (world, opened) => {
   test('a command that is not registered is not called: the ssh-remote authority is opened instead', async () => {
-    assert.strictEqual(await connect(world()), true);
+    assert.equal(await connect(world()), true);
     assert.ok(!(await vscode.commands.getCommands(true)).includes('opensshremotes.openEmptyWindow'));
-    assert.deepStrictEqual(await callsOf('anysphere.remote-ssh'), []);
-    assert.strictEqual(opened.length, 1);
-    assert.deepStrictEqual(decodeAuthority(opened[0]), { hostName: ALIAS });
+    assert.deepEqual(await callsOf('anysphere.remote-ssh'), []);
+    assert.equal(opened.length, 1);
+    assert.deepEqual(decodeAuthority(opened[0]), { hostName: ALIAS });
   });
 });
 
@@ -94,22 +94,22 @@ for (const [title, extensionId] of [
 ] as const) {
   providerSuite(title, (world, opened) => {
     test('opens a new window on ssh-remote+<hex of {"hostName"}> that keeps capital letters; calls none of its commands', async () => {
-      assert.strictEqual(await connect(world()), true);
-      assert.strictEqual(opened.length, 1);
-      assert.deepStrictEqual(decodeAuthority(opened[0]), { hostName: ALIAS });
-      assert.strictEqual(opened[0], opened[0].toLowerCase(), 'the authority survives lowercasing');
-      assert.deepStrictEqual(await callsOf(extensionId), []);
+      assert.equal(await connect(world()), true);
+      assert.equal(opened.length, 1);
+      assert.deepEqual(decodeAuthority(opened[0]), { hostName: ALIAS });
+      assert.equal(opened[0], opened[0].toLowerCase(), 'the authority survives lowercasing');
+      assert.deepEqual(await callsOf(extensionId), []);
     });
   });
 }
 
 providerSuite('Remote-SSH provider: all installed', (world, opened) => {
   test("this editor's own (code-server: Open VSX's open-remote-ssh) wins over Cursor's registered command; no other provider is called", async () => {
-    assert.strictEqual(await connect(world(), 'swas-demo'), true);
-    assert.strictEqual(opened.length, 1);
-    assert.deepStrictEqual(decodeAuthority(opened[0]), { hostName: 'swas-demo' });
+    assert.equal(await connect(world(), 'swas-demo'), true);
+    assert.equal(opened.length, 1);
+    assert.deepEqual(decodeAuthority(opened[0]), { hostName: 'swas-demo' });
     for (const id of ALL_PROVIDER_IDS.filter((id) => id !== 'ms-vscode-remote.remote-ssh')) {
-      assert.deepStrictEqual(await callsOf(id), [], `${id} was not called`);
+      assert.deepEqual(await callsOf(id), [], `${id} was not called`);
     }
     assert.ok((await vscode.commands.getCommands(true)).includes('opensshremotes.openEmptyWindow'), "Cursor's command was there to be (wrongly) chosen");
   });
@@ -120,9 +120,9 @@ providerSuite('Remote-SSH provider: Microsoft refusing to run', (world, opened) 
     const registered = await vscode.commands.getCommands(true);
     const prompter = world().script({ answer: undefined });
     const connected = await vscode.commands.executeCommand('swas.connectWithRemoteSsh', { alias: ALIAS });
-    assert.strictEqual(connected, false);
+    assert.equal(connected, false);
     assert.ok(!ALL_PROVIDER_COMMANDS.some((c) => registered.includes(c)), 'the refusing stand-in registered nothing');
     assert.match(prompter.messages()[0].text, /needs a Remote - SSH extension\. Install Open Remote - SSH now\?/);
-    assert.deepStrictEqual(opened, []);
+    assert.deepEqual(opened, []);
   });
 });

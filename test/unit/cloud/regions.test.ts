@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isPlausibleRegionId, KNOWN_REGIONS } from '../../../src/cloud/regions';
+import { regionsToShow, supportsKeyPairs, withoutRegion, withRegion } from '../../../src/cloud/regionList';
+
+// The regions of the endpoint table (docs/swas-api.md, "Regions", from the public Endpoints page), written out
+const ENDPOINT_TABLE_REGIONS = [
+  'cn-qingdao', 'cn-beijing', 'cn-zhangjiakou', 'cn-huhehaote', 'cn-wulanchabu', 'cn-hangzhou', 'cn-shanghai',
+  'cn-nanjing', 'cn-fuzhou', 'cn-shenzhen', 'cn-heyuan', 'cn-guangzhou', 'cn-wuhan-lr', 'cn-chengdu', 'cn-hongkong',
+  'ap-southeast-1', 'ap-southeast-3', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ap-northeast-1', 'ap-northeast-2',
+];
+
+describe('KNOWN_REGIONS (the offline fallback of the region picker)', () => {
+  test('holds every region of the SWAS endpoint table, in its order', () => {
+    const ids = KNOWN_REGIONS.map((region) => region.regionId);
+    assert.deepEqual(ids.filter((id) => ENDPOINT_TABLE_REGIONS.includes(id)), ENDPOINT_TABLE_REGIONS);
+  });
+
+  test('each region id is plausible and listed once, each with a name of its own', () => {
+    const ids = KNOWN_REGIONS.map((region) => region.regionId);
+    assert.deepEqual(ids.filter((id) => !isPlausibleRegionId(id)), []);
+    assert.equal(new Set(ids).size, ids.length);
+    const names = KNOWN_REGIONS.map((region) => region.localName);
+    assert.deepEqual(names.filter((name) => name.trim() === ''), []);
+    assert.equal(new Set(names).size, names.length);
+  });
+});
+
+describe('isPlausibleRegionId', () => {
+  test('takes lower-case words joined by one to three hyphens', () => {
+    for (const id of ['cn-hangzhou', 'ap-southeast-1', 'cn-wuhan-lr', 'cn-a-b-c', 'me-east-1']) {
+      assert.equal(isPlausibleRegionId(id), true, id);
+    }
+  });
+
+  test('refuses anything else, including a valid id inside a longer string', () => {
+    for (const id of ['', 'cn', 'c-hangzhou', 'CN-hangzhou', 'cn_hangzhou', 'cn-', 'cn--x', 'cn-a-b-c-d',
+      '1cn-hangzhou', 'cn-hangzhou!', ' cn-hangzhou', 'cn-hangzhou ', 'cn-Hangzhou']) {
+      assert.equal(isPlausibleRegionId(id), false, JSON.stringify(id));
+    }
+  });
+});
+
+describe('region list', () => {
+  test('swas.regions wins once set, even when empty', () => {
+    assert.deepEqual(regionsToShow(['us-east-1'], ['cn-hangzhou']), ['us-east-1']);
+    assert.deepEqual(regionsToShow([], ['cn-hangzhou']), []);
+  });
+
+  test('until then: the default region and the last one used, trimmed, blanks and repeats dropped, in order', () => {
+    assert.deepEqual(regionsToShow(undefined, [' cn-hangzhou ', undefined, '', '  ', 'cn-shanghai', 'cn-hangzhou']),
+      ['cn-hangzhou', 'cn-shanghai']);
+    assert.deepEqual(regionsToShow(undefined, [undefined]), []);
+  });
+
+  test('adding puts a new region last and leaves a listed one where it is', () => {
+    const shown = ['cn-hangzhou', 'cn-shanghai'];
+    assert.deepEqual(withRegion(shown, 'us-east-1'), ['cn-hangzhou', 'cn-shanghai', 'us-east-1']);
+    assert.deepEqual(withRegion(shown, 'cn-hangzhou'), ['cn-hangzhou', 'cn-shanghai']);
+    assert.deepEqual(shown, ['cn-hangzhou', 'cn-shanghai']);
+  });
+
+  test('removing drops only that region', () => {
+    assert.deepEqual(withoutRegion(['cn-hangzhou', 'cn-shanghai', 'us-east-1'], 'cn-shanghai'), ['cn-hangzhou', 'us-east-1']);
+    assert.deepEqual(withoutRegion(['cn-hangzhou'], 'us-east-1'), ['cn-hangzhou']);
+  });
+
+  test('key pairs attach to Linux servers only, whatever the case of OSType', () => {
+    for (const os of ['Linux', 'linux', 'LINUX']) assert.equal(supportsKeyPairs(os), true, os);
+    for (const os of ['Windows', 'windows', '', undefined]) assert.equal(supportsKeyPairs(os), false, String(os));
+  });
+});

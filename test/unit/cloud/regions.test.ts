@@ -69,4 +69,20 @@ describe('region list', () => {
     for (const os of ['Linux', 'linux', 'LINUX']) assert.equal(supportsKeyPairs(os), true, os);
     for (const os of ['Windows', 'windows', '', undefined]) assert.equal(supportsKeyPairs(os), false, String(os));
   });
+
+  test('the setting wins once set, even empty; otherwise the defaults, without blanks or duplicates', () => {
+    assert.deepEqual(regionsToShow(undefined, ['cn-hangzhou', undefined, ' ', 'cn-hangzhou', 'cn-shanghai']), ['cn-hangzhou', 'cn-shanghai']);
+    assert.deepEqual(regionsToShow([], ['cn-hangzhou']), [], 'an emptied list stays empty');
+    assert.deepEqual(regionsToShow(['ap-southeast-1'], ['cn-hangzhou']), ['ap-southeast-1']);
+    assert.deepEqual(withRegion(['a-1'], 'a-1'), ['a-1']);
+    assert.deepEqual(withRegion(['a-1'], 'b-2'), ['a-1', 'b-2']);
+    assert.deepEqual(withoutRegion(['a-1', 'b-2'], 'a-1'), ['b-2']);
+  });
+
+  test('only Linux servers take key pairs', () => {
+    assert.equal(supportsKeyPairs('Linux'), true);
+    assert.equal(supportsKeyPairs('linux'), true);
+    assert.equal(supportsKeyPairs('Windows'), false);
+    assert.equal(supportsKeyPairs(undefined), false);
+  });
 });

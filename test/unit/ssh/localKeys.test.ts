@@ -9,7 +9,6 @@ import { generateLocalKeyPair } from '../../../src/ssh/generateKey';
 import { hostsInKnownHosts, hostsNamedNowhereElse, removeFromKnownHosts, sshKeygenAvailable } from '../../../src/ssh/knownHosts';
 import { findLocalPrivateKey } from '../../../src/ssh/localKey';
 import { openSshPublicKey, samePublicKey } from '../../../src/ssh/keyFormat';
-import { regionsToShow, supportsKeyPairs, withoutRegion, withRegion } from '../../../src/cloud/regionList';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'swas-localkey-'));
 const sshKeygenPublic = (file: string) => execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' }).trim();
@@ -172,23 +171,5 @@ describe('hostsNamedNowhereElse (known_hosts lines that only the deleted block u
 
   test('a config ssh-config cannot read keeps every line', () => {
     assert.deepEqual(hostsNamedNowhereElse(`${ours}Host "unterminated\n`, ['10.0.0.1'], ['10.0.0.1']), []);
-  });
-});
-
-describe('region list', () => {
-  test('the setting wins once set, even empty; otherwise the defaults, without blanks or duplicates', () => {
-    assert.deepEqual(regionsToShow(undefined, ['cn-hangzhou', undefined, ' ', 'cn-hangzhou', 'cn-shanghai']), ['cn-hangzhou', 'cn-shanghai']);
-    assert.deepEqual(regionsToShow([], ['cn-hangzhou']), [], 'an emptied list stays empty');
-    assert.deepEqual(regionsToShow(['ap-southeast-1'], ['cn-hangzhou']), ['ap-southeast-1']);
-    assert.deepEqual(withRegion(['a-1'], 'a-1'), ['a-1']);
-    assert.deepEqual(withRegion(['a-1'], 'b-2'), ['a-1', 'b-2']);
-    assert.deepEqual(withoutRegion(['a-1', 'b-2'], 'a-1'), ['b-2']);
-  });
-
-  test('only Linux servers take key pairs', () => {
-    assert.equal(supportsKeyPairs('Linux'), true);
-    assert.equal(supportsKeyPairs('linux'), true);
-    assert.equal(supportsKeyPairs('Windows'), false);
-    assert.equal(supportsKeyPairs(undefined), false);
   });
 });

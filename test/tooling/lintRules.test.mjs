@@ -36,16 +36,16 @@ describe('promises', () => {
   test('a promise neither awaited nor handled is flagged, in src/ and in tests', async () => {
     const code = 'async function step(): Promise<void> {}\nexport function run(): void {\n  step();\n}\n';
     assert.deepEqual(await ruleIds(aFileIn('src/operations'), code), ['@typescript-eslint/no-floating-promises']);
-    assert.deepEqual(await ruleIds(aFileIn('test/unit'), code), ['@typescript-eslint/no-floating-promises']);
+    assert.deepEqual(await ruleIds(aFileIn('test/unit/cloud'), code), ['@typescript-eslint/no-floating-promises']);
     const handled = 'async function step(): Promise<void> {}\nexport async function run(): Promise<void> {\n  await step();\n  step().catch(() => undefined);\n}\n';
     assert.deepEqual(await ruleIds(aFileIn('src/operations'), handled), []);
   });
 
   test('only node:test\'s own test() and describe() may be left unawaited (its runner waits for them)', async () => {
     const nodeTest = "import { describe, test } from 'node:test';\ndescribe('a', () => {\n  test('b', async () => {});\n});\n";
-    assert.deepEqual(await ruleIds(aFileIn('test/unit'), nodeTest), []);
+    assert.deepEqual(await ruleIds(aFileIn('test/unit/cloud'), nodeTest), []);
     const ownTest = 'async function test(): Promise<void> {}\nexport function run(): void {\n  test();\n}\n';
-    assert.deepEqual(await ruleIds(aFileIn('test/unit'), ownTest), ['@typescript-eslint/no-floating-promises']);
+    assert.deepEqual(await ruleIds(aFileIn('test/unit/cloud'), ownTest), ['@typescript-eslint/no-floating-promises']);
   });
 
   test('an async function where a void callback is expected is flagged', async () => {

@@ -17,6 +17,9 @@ APT_PACKAGES=(libsecret-1-dev ripgrep)
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FLOOR_DIR=${SWAS_FLOOR_HOST_DIR:-$REPO_ROOT/.vscode-test/host-floor}
 mkdir -p "$FLOOR_DIR"
+# one install at a time (CI starts `npm test` and its other runs together): a second one waits, then finds it done
+exec 9>"$FLOOR_DIR/.install.lock"
+flock 9
 
 now() { date +%s.%N; }
 step_started=$(now)

@@ -17,6 +17,10 @@ APT_PACKAGES=(chromium libkrb5-dev openssh-client openssh-server fonts-wqy-micro
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HOST_DIR=${SWAS_HOST_DIR:-$REPO_ROOT/.vscode-test/host}
+mkdir -p "$HOST_DIR"
+# one install at a time (CI starts `npm test` and its other runs together): a second one waits, then finds it done
+exec 9>"$HOST_DIR/.install.lock"
+flock 9
 
 now() { date +%s.%N; }
 step_started=$(now)

@@ -334,7 +334,10 @@ export class MissingPrivateKeyError extends CloudError {
   }
 }
 
-/** `Success` and `Code` are strings on the wire: a call can succeed while one server fails. */
+/**
+ * `Success` and `Code` are strings on the wire: a call can succeed while one server fails. The API pages
+ * write "true", the SDK's DetachKeyPair example "True" (docs/swas-api.md, "Key pairs"): compared without case.
+ */
 function perServerResults(
   results: Array<{ instanceId?: string; success?: string; code?: string; message?: string }> | undefined,
   requested: string[],
@@ -342,6 +345,6 @@ function perServerResults(
   const byId = new Map((results ?? []).map((r) => [r.instanceId ?? '', r]));
   return requested.map((instanceId) => {
     const r = byId.get(instanceId);
-    return { instanceId, success: r?.success === 'true', code: r?.code, message: r ? r.message : 'No result was returned for this server.' };
+    return { instanceId, success: r?.success?.toLowerCase() === 'true', code: r?.code, message: r ? r.message : 'No result was returned for this server.' };
   });
 }

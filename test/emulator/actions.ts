@@ -78,7 +78,12 @@ export interface ActionSettings {
   readonly omitTotalCount: boolean;
   /** ImportKeyPair refuses ssh-ed25519 (see SwasEmulator.setImportRefusesEd25519). */
   readonly importRefusesEd25519: boolean;
+  /** How Attach/Detach spell a per-server success (see SwasEmulator.setSuccessCase). */
+  readonly successText: SuccessText;
 }
+
+/** Attach/Detach's per-server `Success`: the API pages show "true", the SDK's DetachKeyPair example "True". */
+export type SuccessText = 'true' | 'True';
 
 /** TotalCount unless the emulator is told to leave it out. */
 function totalCount(ctx: ActionContext, count: number): { TotalCount?: number } {
@@ -202,7 +207,7 @@ interface PerServerResult {
   readonly InstanceId: string;
   readonly Code: string;
   readonly Message: string;
-  readonly Success: 'true' | 'false';
+  readonly Success: SuccessText | 'false';
 }
 
 function serverFailure(instanceId: string, code: string, message: string): PerServerResult {
@@ -246,10 +251,14 @@ async function forEachServer(
   };
 }
 
+function serverSuccess(ctx: ActionContext, instanceId: string): PerServerResult {
+  return { InstanceId: instanceId, Code: '200', Message: 'success', Success: ctx.settings.successText };
+}
+
 function attachKeyPair(ctx: ActionContext): Promise<ResponseBody> {
   return forEachServer(ctx, async (instance, keyPairName) => {
     await ctx.state.attachKeyPair(ctx.regionId, keyPairName, instance.instanceId);
-    return { InstanceId: instance.instanceId, Code: '200', Message: 'success', Success: 'true' };
+    return serverSuccess(ctx, instance.instanceId);
   });
 }
 
@@ -259,7 +268,7 @@ function detachKeyPair(ctx: ActionContext): Promise<ResponseBody> {
       return serverFailure(instance.instanceId, '400', 'The key pair is not attached to this server.');
     }
     ctx.state.detachKeyPair(ctx.regionId, instance.instanceId);
-    return { InstanceId: instance.instanceId, Code: '200', Message: 'success', Success: 'true' };
+    return serverSuccess(ctx, instance.instanceId);
   });
 }
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ACTIONS, Params, type ActionSettings, type ResponseBody } from './actions';
+import { ACTIONS, Params, type ActionSettings, type ResponseBody, type SuccessText } from './actions';
 import { endConnections, trackConnections } from './connections';
 import { ApiError, invalidParameter } from './errors';
 import type { PrivateKeyFormat } from './keys';
@@ -181,6 +181,7 @@ export class SwasEmulator {
   private rememberFailures = false;
   private omitTotalCount = false;
   private importRefusesEd25519 = false;
+  private successText: SuccessText = 'true';
   private readonly failedTokens = new Map<string, Outcome>();
   private latencyMs = 0;
   private readonly regionLatencyMs = new Map<string, number>();
@@ -396,6 +397,15 @@ export class SwasEmulator {
    */
   setImportRefusesEd25519(on: boolean): void {
     this.importRefusesEd25519 = on;
+  }
+
+  /**
+   * How Attach/Detach spell a per-server success: 'true' (default, as the API pages' examples) or
+   * 'True' (the SDK's example for DetachKeyPair's Success). Which one the service sends is not
+   * documented beyond these examples, so the product must accept both.
+   */
+  setSuccessCase(text: SuccessText): void {
+    this.successText = text;
   }
 
   // ---- faults and latency ------------------------------------------------------------------
@@ -631,6 +641,7 @@ export class SwasEmulator {
       stopping: this.stopping.signal,
       omitTotalCount: this.omitTotalCount,
       importRefusesEd25519: this.importRefusesEd25519,
+      successText: this.successText,
     reportFailure: (error) => this.log?.(`emulator failure in a restart: ${(error as Error).stack ?? String(error)}`),
     };
     const run = () => Promise.resolve(definition.handler({ state: this.state, params, regionId, settings }));

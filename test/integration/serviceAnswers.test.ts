@@ -1,0 +1,50 @@
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { AttachOutcome } from '../../src/commands/attachKeyPair';
+import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
+import type { DetachOutcome } from '../../src/commands/detachKeyPair';
+import { DEMO_REGION_ID } from '../emulator/demo';
+import type { SuccessText } from '../emulator/actions';
+import { keyPairNode } from './treeSupport';
+import { World } from './world';
+
+/**
+ * Answers the real service gives (or may give) where the emulator's default answers otherwise
+ * (test/emulator/ASSUMPTIONS.md): the product behaves the same with either answer.
+ */
+suite('Service answers the emulator gives only when asked: the product handles both', function () {
+  this.timeout(120_000);
+  let world: World;
+  suiteSetup(async () => (world = await World.start()));
+  suiteTeardown(async () => world?.stop());
+  setup(async () => world.resetShowing([DEMO_REGION_ID]));
+
+  const tree = () => world.api.tree;
+  const instance = (name: string) => world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceName === name)!;
+
+  async function createKeyPair(name: string): Promise<void> {
+    world.script({ type: [name] }, { pick: 'Skip' });
+    const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
+    await outcome.followUp;
+  }
+
+  for (const successText of ['true', 'True'] as SuccessText[]) {
+    test(`Attach and Detach: a per-server Success of "${successText}" is a success`, async () => {
+      world.emulator.setSuccessCase(successText);
+      await createKeyPair('cased');
+      let prompter = world.script({ picks: ['db-1'] }, { answer: undefined });
+      const attached = await vscode.commands.executeCommand<AttachOutcome>('swas.attachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'cased'));
+      assert.deepStrictEqual(attached.results.map((r) => r.success), [true]);
+      const attachMessage = prompter.messages().find((m) => m.text.startsWith('Attach "cased":'));
+      assert.strictEqual(attachMessage?.severity, 'info', JSON.stringify(prompter.shown.map((s) => s.text)));
+      assert.match(attachMessage.text, /db-1: done/);
+      assert.strictEqual(instance('db-1').keyPairName, 'cased');
+
+      prompter = world.script({ picks: ['db-1'] }, { answer: 'Detach' }, { answer: undefined });
+      const detached = await vscode.commands.executeCommand<DetachOutcome>('swas.detachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'cased'));
+      assert.deepStrictEqual(detached?.results.map((r) => r.success), [true]);
+      assert.strictEqual(prompter.messages('warning').length + prompter.messages('error').length, 0, JSON.stringify(prompter.shown.map((s) => s.text)));
+      assert.strictEqual(instance('db-1').keyPairName, undefined);
+    });
+  }
+});

@@ -277,12 +277,26 @@ export class SwasClient {
     }
   }
 
+  /**
+   * The key pair the server holds. The page does not say how a server without one is answered
+   * (docs/swas-api.md, "Key pairs"): an empty answer, or a refusal the client does not place
+   * (a 4xx not about the server itself), is taken from ListKeyPairs' InstanceIds instead; a key
+   * pair listing the server there is its key pair, none means none.
+   */
   async describeInstanceKeyPair(regionId: string, instanceId: string): Promise<{ keyPairName?: string; fingerprint?: string }> {
     const sdk = await loadSdk();
-    const response = await this.call('DescribeInstanceKeyPair', regionId, (client, runtime) =>
-      client.describeInstanceKeyPairWithOptions(new sdk.DescribeInstanceKeyPairRequest({ regionId, instanceId }), runtime),
-    );
-    return { keyPairName: response.body?.keyPairName || undefined, fingerprint: response.body?.fingerprint || undefined };
+    try {
+      const response = await this.call('DescribeInstanceKeyPair', regionId, (client, runtime) =>
+        client.describeInstanceKeyPairWithOptions(new sdk.DescribeInstanceKeyPairRequest({ regionId, instanceId }), runtime),
+      );
+      return { keyPairName: response.body?.keyPairName || undefined, fingerprint: response.body?.fingerprint || undefined };
+    } catch (error) {
+      if (!(error instanceof CloudError && isNoKeyPairRefusal(error))) {
+        throw error;
+      }
+      const holder = (await this.listKeyPairs(regionId)).find((k) => k.instanceIds.includes(instanceId));
+      return { keyPairName: holder?.keyPairName, fingerprint: undefined };
+    }
   }
 
   /** The server's status now (one ListInstances for its ID); undefined when it is not listed. */
@@ -332,6 +346,12 @@ export class MissingPrivateKeyError extends CloudError {
     super('badResponse', 'CreateKeyPair', 'CreateKeyPair answered without a private key.', { requestId });
     this.name = 'MissingPrivateKeyError';
   }
+}
+
+/** A refusal the client does not place, other than a missing server's `InvalidInstanceId.*` (still an error). */
+function isNoKeyPairRefusal(error: CloudError): boolean {
+  const { statusCode, code } = error.details;
+  return error.kind === 'unknown' && statusCode !== undefined && statusCode >= 400 && statusCode < 500 && !/^InvalidInstanceId/i.test(code ?? '');
 }
 
 /**

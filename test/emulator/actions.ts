@@ -78,6 +78,8 @@ export interface ActionSettings {
   readonly omitTotalCount: boolean;
   /** ImportKeyPair refuses ssh-ed25519 (see SwasEmulator.setImportRefusesEd25519). */
   readonly importRefusesEd25519: boolean;
+  /** DescribeInstanceKeyPair of a server without a key pair refuses (see SwasEmulator.setNoKeyPairRefused). */
+  readonly noKeyPairRefused: boolean;
   /** How Attach/Detach spell a per-server success (see SwasEmulator.setSuccessCase). */
   readonly successText: SuccessText;
 }
@@ -323,7 +325,13 @@ function requireInstance(ctx: ActionContext): EmulatorInstance {
 function describeInstanceKeyPair(ctx: ActionContext): ResponseBody {
   const instance = requireInstance(ctx);
   const keyPair = instance.keyPairName === undefined ? undefined : ctx.state.findKeyPair(ctx.regionId, instance.keyPairName);
-  return keyPair ? { KeyPairName: keyPair.keyPairName, Fingerprint: keyPair.fingerprint } : {};
+  if (keyPair) {
+    return { KeyPairName: keyPair.keyPairName, Fingerprint: keyPair.fingerprint };
+  }
+  if (ctx.settings.noKeyPairRefused) {
+    throw new ApiError(404, 'InvalidKeyPair.NotFound', `The instance "${instance.instanceId}" has no key pair.`);
+  }
+  return {};
 }
 
 /** Answers at once, as the real call does; the server goes through Stopping and Starting after it. */

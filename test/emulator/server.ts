@@ -182,6 +182,7 @@ export class SwasEmulator {
   private omitTotalCount = false;
   private importRefusesEd25519 = false;
   private successText: SuccessText = 'true';
+  private noKeyPairRefused = false;
   private readonly failedTokens = new Map<string, Outcome>();
   private latencyMs = 0;
   private readonly regionLatencyMs = new Map<string, number>();
@@ -406,6 +407,15 @@ export class SwasEmulator {
    */
   setSuccessCase(text: SuccessText): void {
     this.successText = text;
+  }
+
+  /**
+   * On: DescribeInstanceKeyPair of a server without a key pair is refused with `InvalidKeyPair.NotFound`
+   * 404 instead of answering {}. The page does not say which (assumption: docs silent; the code is
+   * ECS's for a missing key pair), so the product must survive both answers.
+   */
+  setNoKeyPairRefused(on: boolean): void {
+    this.noKeyPairRefused = on;
   }
 
   // ---- faults and latency ------------------------------------------------------------------
@@ -642,6 +652,7 @@ export class SwasEmulator {
       omitTotalCount: this.omitTotalCount,
       importRefusesEd25519: this.importRefusesEd25519,
       successText: this.successText,
+      noKeyPairRefused: this.noKeyPairRefused,
     reportFailure: (error) => this.log?.(`emulator failure in a restart: ${(error as Error).stack ?? String(error)}`),
     };
     const run = () => Promise.resolve(definition.handler({ state: this.state, params, regionId, settings }));

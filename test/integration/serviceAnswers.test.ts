@@ -1,12 +1,13 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { AttachOutcome } from '../../src/commands/attachKeyPair';
+import type { ConnectServerOutcome } from '../../src/commands/connectServer';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import type { DetachOutcome } from '../../src/commands/detachKeyPair';
 import { DEMO_REGION_ID } from '../emulator/demo';
 import type { SuccessText } from '../emulator/actions';
-import { keyPairNode } from './treeSupport';
-import { World } from './world';
+import { keyPairNode, serverNode } from './treeSupport';
+import { listFiles, World } from './world';
 
 /**
  * Answers the real service gives (or may give) where the emulator's default answers otherwise
@@ -45,6 +46,18 @@ suite('Service answers the emulator gives only when asked: the product handles b
       assert.deepStrictEqual(detached?.results.map((r) => r.success), [true]);
       assert.strictEqual(prompter.messages('warning').length + prompter.messages('error').length, 0, JSON.stringify(prompter.shown.map((s) => s.text)));
       assert.strictEqual(instance('db-1').keyPairName, undefined);
+    });
+  }
+
+  for (const refused of [false, true]) {
+    test(`Connect: a server without a key pair, DescribeInstanceKeyPair ${refused ? 'refusing' : 'answering {}'}: "no key pair attached", not an error`, async () => {
+      world.emulator.setNoKeyPairRefused(refused);
+      const prompter = world.script({ answer: undefined });
+      const outcome = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', await serverNode(tree(), DEMO_REGION_ID, 'db-1'));
+      assert.deepStrictEqual(outcome, { kind: 'noKeyPair' }, JSON.stringify(prompter.shown.map((s) => s.text)));
+      assert.match(prompter.lastMessage()!.text, /No key pair is attached to db-1/);
+      assert.strictEqual(prompter.messages('error').length, 0);
+      assert.deepStrictEqual(await listFiles(world.sshDir), []);
     });
   }
 });

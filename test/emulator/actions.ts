@@ -338,7 +338,8 @@ function describeInstanceKeyPair(ctx: ActionContext): ResponseBody {
 function rebootInstance(ctx: ActionContext): ResponseBody {
   const instance = requireInstance(ctx);
   if (instance.status !== 'Running') {
-    throw new ApiError(400, 'IncorrectInstanceStatus', `The instance is ${instance.status}; only a Running instance can be restarted.`);
+    // HTTP 403 in the docs (docs/swas-api.md, "Restart rule": RebootInstances' error codes).
+    throw new ApiError(403, 'IncorrectInstanceStatus', `The instance is ${instance.status}; only a Running instance can be restarted.`);
   }
   ctx.state.reboot(ctx.regionId, instance.instanceId, ctx.settings.rebootDelays, ctx.settings.stopping).catch((error: unknown) => {
     if (!ctx.settings.stopping.aborted) {

@@ -433,6 +433,11 @@ export class SwasEmulator {
     this.state.failServerOnce(instanceId, { code, message });
   }
 
+  /** Stops the server as a user could in the console (no API call is logged). */
+  stopInConsole(regionId: string, instanceId: string): void {
+    this.state.stopInConsole(regionId, instanceId);
+  }
+
   /** The next restart of this server ends Stopped, with or without the attached key in effect (ASSUMPTIONS.md). */
   failNextBoot(instanceId: string, failure: { keyTakesEffect: boolean }): void {
     this.state.failNextBoot(instanceId, failure);

@@ -308,6 +308,11 @@ export class EmulatorState {
     instance.firewallRules = instance.firewallRules.filter((r) => r.port !== port);
   }
 
+  /** Stops the server, as a user could in the console: it is Stopped until restarted. */
+  stopInConsole(regionId: string, instanceId: string): void {
+    this.requireInstanceRecord(regionId, instanceId).status = 'Stopped';
+  }
+
   /** The next Attach/Detach for this server fails for it alone (as when it is being released or changed). */
   failServerOnce(instanceId: string, failure: { code: string; message: string }): void {
     this.serverFailures.set(instanceId, failure);

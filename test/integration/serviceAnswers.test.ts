@@ -60,4 +60,17 @@ suite('Service answers the emulator gives only when asked: the product handles b
       assert.deepStrictEqual(await listFiles(world.sshDir), []);
     });
   }
+
+  test('Restart of a server stopped meanwhile: IncorrectInstanceStatus (HTTP 403) shows the service\'s message, not a permission problem', async () => {
+    const db1 = instance('db-1');
+    const prompter = world.script({ pick: 'db-1', before: () => world.emulator.stopInConsole(DEMO_REGION_ID, db1.instanceId) }, { answer: 'Restart' }, { answer: undefined });
+    await vscode.commands.executeCommand('swas.restartServer');
+    const refusal = world.emulator.callsOf('RebootInstance').map((c) => [c.status, c.code]);
+    assert.deepStrictEqual(refusal, [[403, 'IncorrectInstanceStatus']]);
+    const error = prompter.messages('error')[0];
+    assert.ok(error, JSON.stringify(prompter.shown.map((s) => s.text)));
+    assert.match(error.text, /only a Running instance can be restarted/);
+    assert.doesNotMatch(error.text, /permission|RAM|AccessKey/i);
+    assert.strictEqual(instance('db-1').rebootCount, 0);
+  });
 });

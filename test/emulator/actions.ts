@@ -290,7 +290,7 @@ function instanceBody(instance: EmulatorInstance): ResponseBody {
     ChargeType: 'PrePaid',
     PlanType: 'NORMAL',
     ImageId: createHash('md5').update(instance.imageName).digest('hex'),
-    Image: { ImageName: instance.imageName, OsType: instance.osType, ImageType: 'system' },
+    Image: { ImageName: instance.imageName, ...(instance.osTypeListed ? { OsType: instance.osType } : {}), ImageType: 'system' },
   };
 }
 

@@ -73,4 +73,19 @@ suite('Service answers the emulator gives only when asked: the product handles b
     assert.doesNotMatch(error.text, /permission|RAM|AccessKey/i);
     assert.strictEqual(instance('db-1').rebootCount, 0);
   });
+
+  test('A server listed without Image.OsType: "unknown OS" in the tree, not Windows; Connect says the OS is unknown', async () => {
+    world.emulator.addInstance(DEMO_REGION_ID, { instanceName: 'no-os', publicIpAddress: '127.0.0.9', osType: 'Linux', osTypeListed: false });
+    tree().refresh();
+    const node = await serverNode(tree(), DEMO_REGION_ID, 'no-os');
+    const item = tree().getTreeItem(node);
+    assert.match(String(item.description), /unknown OS/);
+    assert.doesNotMatch(`${String(item.description)}\n${String(item.tooltip)}`, /Windows/);
+    assert.match(String(item.tooltip), /OS: unknown/);
+    assert.strictEqual(item.contextValue, 'swas.server.unknown');
+    const prompter = world.script();
+    const outcome = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', node);
+    assert.deepStrictEqual(outcome, { kind: 'unknownOs' });
+    assert.match(prompter.lastMessage()!.text, /did not say which OS no-os runs/);
+  });
 });

@@ -1,13 +1,17 @@
 import * as assert from 'assert';
+import { promises as fs } from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttachOutcome } from '../../src/commands/attachKeyPair';
 import type { ConnectServerOutcome } from '../../src/commands/connectServer';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import type { DetachOutcome } from '../../src/commands/detachKeyPair';
+import type { ImportOutcome } from '../../src/commands/importPublicKey';
+import { samePublicKey } from '../../src/ssh/keyFormat';
 import { DEMO_REGION_ID } from '../emulator/demo';
 import type { SuccessText } from '../emulator/actions';
 import { keyPairNode, serverNode } from './treeSupport';
-import { listFiles, World } from './world';
+import { listFiles, sshKeygenPublic, World } from './world';
 
 /**
  * Answers the real service gives (or may give) where the emulator's default answers otherwise
@@ -87,5 +91,23 @@ suite('Service answers the emulator gives only when asked: the product handles b
     const outcome = await vscode.commands.executeCommand<ConnectServerOutcome>('swas.connectServer', node);
     assert.deepStrictEqual(outcome, { kind: 'unknownOs' });
     assert.match(prompter.lastMessage()!.text, /did not say which OS no-os runs/);
+  });
+
+  test('Import: an Ed25519 key refused (the docs name RSA, DSA, ECDSA): "It needs an RSA key", Generate RSA Key and Import imports an RSA key under the same name', async () => {
+    world.emulator.setImportRefusesEd25519(true);
+    const prompter = world.script({ pick: 'Generate Ed25519 Key' }, { type: ['中文ed'] }, { answer: 'Generate RSA Key and Import' }, { answer: undefined });
+    const outcome = await vscode.commands.executeCommand<ImportOutcome>('swas.importPublicKey', { regionId: DEMO_REGION_ID });
+    const refused = prompter.messages('error')[0];
+    assert.match(refused?.text ?? '', /refused the Ed25519 key: .* It needs an RSA key\.$/, JSON.stringify(prompter.shown.map((s) => s.text)));
+    const sent = world.emulator.callsOf('ImportKeyPair').map((c) => [c.status, c.query.PublicKeyBody.split(' ')[0]]);
+    assert.deepStrictEqual(sent, [[400, 'ssh-ed25519'], [200, 'ssh-rsa']]);
+    const listed = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === '中文ed');
+    assert.match(listed?.publicKey ?? '', /^ssh-rsa /);
+    assert.ok(outcome?.privateKeyPath, 'the RSA key is kept');
+    assert.ok(samePublicKey(listed!.publicKey, await sshKeygenPublic(outcome.privateKeyPath)));
+    const keyFiles = (await listFiles(world.sshDir)).filter((f) => f.startsWith('中文ed'));
+    assert.strictEqual(keyFiles.length, 2, `one key pair left: ${keyFiles.join(', ')}`);
+    assert.match(await fs.readFile(path.join(world.sshDir, keyFiles.find((f) => f.endsWith('.pub'))!), 'utf8'), /^ssh-rsa /);
+    assert.strictEqual(prompter.remaining, 0);
   });
 });

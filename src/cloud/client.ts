@@ -277,12 +277,26 @@ export class SwasClient {
     }
   }
 
+  /**
+   * The key pair the server holds. The page does not say how a server without one is answered
+   * (docs/swas-api.md, "Key pairs"): an empty answer, or a refusal the client does not place
+   * (a 4xx not about the server itself), is taken from ListKeyPairs' InstanceIds instead; a key
+   * pair listing the server there is its key pair, none means none.
+   */
   async describeInstanceKeyPair(regionId: string, instanceId: string): Promise<{ keyPairName?: string; fingerprint?: string }> {
     const sdk = await loadSdk();
-    const response = await this.call('DescribeInstanceKeyPair', regionId, (client, runtime) =>
-      client.describeInstanceKeyPairWithOptions(new sdk.DescribeInstanceKeyPairRequest({ regionId, instanceId }), runtime),
-    );
-    return { keyPairName: response.body?.keyPairName || undefined, fingerprint: response.body?.fingerprint || undefined };
+    try {
+      const response = await this.call('DescribeInstanceKeyPair', regionId, (client, runtime) =>
+        client.describeInstanceKeyPairWithOptions(new sdk.DescribeInstanceKeyPairRequest({ regionId, instanceId }), runtime),
+      );
+      return { keyPairName: response.body?.keyPairName || undefined, fingerprint: response.body?.fingerprint || undefined };
+    } catch (error) {
+      if (!(error instanceof CloudError && isNoKeyPairRefusal(error))) {
+        throw error;
+      }
+      const holder = (await this.listKeyPairs(regionId)).find((k) => k.instanceIds.includes(instanceId));
+      return { keyPairName: holder?.keyPairName, fingerprint: undefined };
+    }
   }
 
   /** The server's status now (one ListInstances for its ID); undefined when it is not listed. */
@@ -334,7 +348,16 @@ export class MissingPrivateKeyError extends CloudError {
   }
 }
 
-/** `Success` and `Code` are strings on the wire: a call can succeed while one server fails. */
+/** A refusal the client does not place, other than a missing server's `InvalidInstanceId.*` (still an error). */
+function isNoKeyPairRefusal(error: CloudError): boolean {
+  const { statusCode, code } = error.details;
+  return error.kind === 'unknown' && statusCode !== undefined && statusCode >= 400 && statusCode < 500 && !/^InvalidInstanceId/i.test(code ?? '');
+}
+
+/**
+ * `Success` and `Code` are strings on the wire: a call can succeed while one server fails. The API pages
+ * write "true", the SDK's DetachKeyPair example "True" (docs/swas-api.md, "Key pairs"): compared without case.
+ */
 function perServerResults(
   results: Array<{ instanceId?: string; success?: string; code?: string; message?: string }> | undefined,
   requested: string[],
@@ -342,6 +365,6 @@ function perServerResults(
   const byId = new Map((results ?? []).map((r) => [r.instanceId ?? '', r]));
   return requested.map((instanceId) => {
     const r = byId.get(instanceId);
-    return { instanceId, success: r?.success === 'true', code: r?.code, message: r ? r.message : 'No result was returned for this server.' };
+    return { instanceId, success: r?.success?.toLowerCase() === 'true', code: r?.code, message: r ? r.message : 'No result was returned for this server.' };
   });
 }

@@ -18,5 +18,11 @@ export function withoutRegion(shown: readonly string[], regionId: string): strin
 
 /** Key pairs can only be attached to Linux servers. */
 export function supportsKeyPairs(osType: string | undefined): boolean {
-  return (osType ?? '').toLowerCase() === 'linux';
+  return osFamily(osType) === 'linux';
+}
+
+/** A server's `Image.OsType`, which an answer may leave out: then neither Linux nor Windows is assumed. */
+export function osFamily(osType: string | undefined): 'linux' | 'windows' | 'unknown' {
+  const lower = (osType ?? '').toLowerCase();
+  return lower === 'linux' ? 'linux' : lower === 'windows' ? 'windows' : 'unknown';
 }

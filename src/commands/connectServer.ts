@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { registerSwasCommand, runCommand } from '../commandRegistry';
 import type { Instance } from '../cloud/client';
-import { supportsKeyPairs } from '../cloud/regionList';
+import { osFamily } from '../cloud/regionList';
 import type { Services } from '../services';
 import { callWithRetry } from '../ui/showCloudError';
 import type { ServerArgs } from '../commandArgs';
@@ -13,7 +13,7 @@ import { readSettings } from '../settings';
 
 export type ConnectServerOutcome =
   | { kind: 'connecting'; alias: string; keyPairName: string }
-  | { kind: 'windows' | 'noPublicIp' | 'noKeyPair' | 'keyNotLocal' | 'configProblem' | 'restartPending' };
+  | { kind: 'windows' | 'unknownOs' | 'noPublicIp' | 'noKeyPair' | 'keyNotLocal' | 'configProblem' | 'restartPending' };
 
 /**
  * SWAS: Connect with Remote-SSH (server). Makes sure our SSH config has an entry for this server
@@ -38,9 +38,14 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
   }
   const region = regionId;
   const server = instance;
-  if (!supportsKeyPairs(server.osType)) {
+  const os = osFamily(server.osType);
+  if (os === 'windows') {
     void prompter.message('info', vscode.l10n.t('{0} runs Windows: key pairs and Remote-SSH with a key are for Linux servers. Use Remote Desktop instead.', server.instanceName));
     return { kind: 'windows' };
+  }
+  if (os === 'unknown') {
+    void prompter.message('info', vscode.l10n.t('Alibaba Cloud did not say which OS {0} runs: key pairs and Remote-SSH with a key are for Linux servers.', server.instanceName));
+    return { kind: 'unknownOs' };
   }
   if (!server.publicIpAddress) {
     void prompter.message('info', vscode.l10n.t('{0} has no public IP address, so it cannot be reached from here.', server.instanceName));

@@ -28,9 +28,6 @@ export interface ImportOutcome {
 
 type Source = { kind: 'file' } | { kind: 'generate'; type: LocalKeyType };
 
-// ImportKeyPair's rule is stricter than CreateKeyPair's: the first character must be a letter.
-const IMPORT_NAME_START = /^[A-Za-z]/;
-
 /** The first line of a .pub file, reduced to `type base64`: the comment often holds a user or host name. */
 function publicKeyBody(text: string): string | undefined {
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.startsWith('#'));
@@ -124,9 +121,6 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
       if (problem) {
         return keyPairNameProblemMessage(problem);
       }
-      if (!IMPORT_NAME_START.test(value)) {
-        return vscode.l10n.t('An imported key pair name must start with a letter (a-z, A-Z).');
-      }
       return taken.has(value) ? vscode.l10n.t('A key pair named "{0}" already exists in {1}.', value, regionId) : undefined;
     },
   });
@@ -135,46 +129,70 @@ export async function importPublicKey(services: Services, args?: ImportArgs): Pr
   }
 
   let generated: Awaited<ReturnType<typeof generateLocalKeyPair>> | undefined;
-  if (source.kind === 'generate') {
+  /** Generates the key to import (kept in `generated`); false when ssh-keygen failed, which the user was told. */
+  const generate = async (type: LocalKeyType): Promise<boolean> => {
     try {
       generated = await prompter.progress(vscode.l10n.t('Generating a key with ssh-keygen…'), () =>
-        generateLocalKeyPair({ directory: paths.keyDirectory, keyPairName: name, region: regionId, type: source.type }),
+        generateLocalKeyPair({ directory: paths.keyDirectory, keyPairName: name, region: regionId, type }),
       );
     } catch (error) {
       void prompter.message('error', vscode.l10n.t('The key could not be generated: {0}', error instanceof Error ? error.message : String(error)));
-      return undefined;
+      return false;
     }
-    log.info(`Generated a ${source.type} key pair on this machine: ${generated.privateKeyPath} (fingerprint ${generated.fingerprint}).`);
+    log.info(`Generated a ${type} key pair on this machine: ${generated.privateKeyPath} (fingerprint ${generated.fingerprint}).`);
     await services.writtenKeyFiles.remember(generated.privateKeyPath, generated.publicKeyPath);
     for (const stray of generated.strayTempFiles) {
       log.warn(`The temporary name ${stray} of the generated key could not be removed.`);
     }
     publicKey = publicKeyBody(generated.publicKey)!;
     chosenPrivateKey = generated.privateKeyPath;
-  }
-
-  const imported = await callWithRetry(
-    services,
-    regionId,
-    (clientToken) => prompter.progress(vscode.l10n.t('Importing "{0}" to {1}…', name, regionId), () => client.importKeyPair(regionId, name, publicKey!, clientToken)).then(() => true),
-    async (raw) => {
-      const error = toCloudError(raw, 'ImportKeyPair');
-      // The code for a refused key type is undocumented (docs/swas-api.md, "Key pairs"): a 400 with an unplaced code counts too.
-      const ed25519Refused = publicKey!.startsWith('ssh-ed25519') && (error.kind === 'invalidParameter' || (error.kind === 'unknown' && error.details.statusCode === 400));
-      if (ed25519Refused) {
-        void prompter.message('error', vscode.l10n.t('{0} refused the Ed25519 key: {1} Use an RSA key instead.', regionId, describeCloudError(error, regionId).text));
-        return undefined;
-      }
-      return showCloudError(services, error, regionId, { offerRetry: true });
-    },
-  );
-  if (!imported) {
+    return true;
+  };
+  /** The pair was made for this import only; without it the files are of no use. */
+  const discardGenerated = async (): Promise<void> => {
     if (generated) {
-      // The pair was made for this import only; without it the files are of no use.
       await Promise.all([fs.rm(generated.privateKeyPath, { force: true }), fs.rm(generated.publicKeyPath, { force: true })]);
       await services.writtenKeyFiles.forget(generated.privateKeyPath, generated.publicKeyPath);
       log.info(`Import failed; removed the key generated for it (${generated.privateKeyPath}).`);
+      generated = undefined;
     }
+  };
+  if (source.kind === 'generate' && !(await generate(source.type))) {
+    return undefined;
+  }
+
+  const generateRsa = vscode.l10n.t('Generate RSA Key and Import');
+  let imported: boolean | undefined;
+  for (let rsaOffered = false; ; rsaOffered = true) {
+    let useRsa = false;
+    imported = await callWithRetry(
+      services,
+      regionId,
+      (clientToken) => prompter.progress(vscode.l10n.t('Importing "{0}" to {1}…', name, regionId), () => client.importKeyPair(regionId, name, publicKey!, clientToken)).then(() => true),
+      async (raw) => {
+        const error = toCloudError(raw, 'ImportKeyPair');
+        // The code for a refused key type is undocumented (docs/swas-api.md, "Key pairs"): a 400 with an unplaced code counts too.
+        const ed25519Refused = publicKey!.startsWith('ssh-ed25519') && (error.kind === 'invalidParameter' || (error.kind === 'unknown' && error.details.statusCode === 400));
+        if (ed25519Refused) {
+          // The "Manage key pairs (Linux)" page names RSA, DSA and ECDSA as importable; RSA is what the console makes.
+          const text = vscode.l10n.t('{0} refused the Ed25519 key: {1} It needs an RSA key.', regionId, describeCloudError(error, regionId).text);
+          const offer = !rsaOffered && canGenerate;
+          useRsa = (await prompter.message('error', text, ...(offer ? [generateRsa] : []))) === generateRsa;
+          return undefined;
+        }
+        return showCloudError(services, error, regionId, { offerRetry: true });
+      },
+    );
+    if (imported || !useRsa) {
+      break;
+    }
+    await discardGenerated();
+    if (!(await generate('rsa'))) {
+      return undefined;
+    }
+  }
+  if (!imported) {
+    await discardGenerated();
     return undefined;
   }
   await services.regionCache.rememberRegion(regionId);

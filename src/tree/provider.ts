@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Instance, KeyPair } from '../cloud/client';
 import { CredentialsError } from '../cloud/credentials';
 import { toCloudError } from '../cloud/errors';
-import { supportsKeyPairs } from '../cloud/regionList';
+import { osFamily, supportsKeyPairs } from '../cloud/regionList';
 import { localPrivateKey, readSshConfig, shownRegions, sshPaths } from '../local/machine';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
@@ -378,7 +378,14 @@ function serverTooltip(node: ServerNode, keyPair: string): string {
     vscode.l10n.t('Image: {0}', node.instance.imageName ?? vscode.l10n.t('unknown')),
     vscode.l10n.t('OS: {0}', node.instance.osType ?? vscode.l10n.t('unknown')),
   ];
-  lines.push(supportsKeyPairs(node.instance.osType) ? vscode.l10n.t('Key pair: {0}', keyPair) : vscode.l10n.t('Key pairs are not supported on Windows servers.'));
+  const os = osFamily(node.instance.osType);
+  lines.push(
+    os === 'linux'
+      ? vscode.l10n.t('Key pair: {0}', keyPair)
+      : os === 'windows'
+        ? vscode.l10n.t('Key pairs are not supported on Windows servers.')
+        : vscode.l10n.t('Key pairs are for Linux servers; Alibaba Cloud did not say which OS this server runs.'),
+  );
   return lines.join('\n');
 }
 
@@ -386,10 +393,12 @@ function serverItem(node: ServerNode): vscode.TreeItem {
   const { instance } = node;
   const item = new vscode.TreeItem(instance.instanceName, vscode.TreeItemCollapsibleState.None);
   item.id = `server:${node.regionId}:${instance.instanceId}`;
-  const linux = supportsKeyPairs(instance.osType);
-  item.description = [instance.publicIpAddress ?? vscode.l10n.t('no public IP'), instance.status, ...(linux ? [] : [vscode.l10n.t('no key pairs (Windows)')])].join(' · ');
+  const os = osFamily(instance.osType);
+  const linux = os === 'linux';
+  const noKeyPairs = os === 'windows' ? [vscode.l10n.t('no key pairs (Windows)')] : os === 'unknown' ? [vscode.l10n.t('unknown OS')] : [];
+  item.description = [instance.publicIpAddress ?? vscode.l10n.t('no public IP'), instance.status, ...noKeyPairs].join(' · ');
   item.tooltip = serverTooltip(node, node.keyPairName ?? vscode.l10n.t('none'));
   item.iconPath = new vscode.ThemeIcon(linux ? 'vm' : 'vm-outline');
-  item.contextValue = linux ? 'swas.server.linux' : 'swas.server.windows';
+  item.contextValue = `swas.server.${os}`;
   return item;
 }

@@ -78,7 +78,14 @@ export interface ActionSettings {
   readonly omitTotalCount: boolean;
   /** ImportKeyPair refuses ssh-ed25519 (see SwasEmulator.setImportRefusesEd25519). */
   readonly importRefusesEd25519: boolean;
+  /** DescribeInstanceKeyPair of a server without a key pair refuses (see SwasEmulator.setNoKeyPairRefused). */
+  readonly noKeyPairRefused: boolean;
+  /** How Attach/Detach spell a per-server success (see SwasEmulator.setSuccessCase). */
+  readonly successText: SuccessText;
 }
+
+/** Attach/Detach's per-server `Success`: the API pages show "true", the SDK's DetachKeyPair example "True". */
+export type SuccessText = 'true' | 'True';
 
 /** TotalCount unless the emulator is told to leave it out. */
 function totalCount(ctx: ActionContext, count: number): { TotalCount?: number } {
@@ -104,12 +111,11 @@ export interface ActionDefinition {
 const MAX_LIST = 50;
 const HAN = '\\p{Script=Han}';
 // 2-64 characters. "/" is not allowed at all, which also refuses the forbidden http:// and https:// prefixes.
-// CreateKeyPair's page allows a leading Chinese character; ImportKeyPair's rule is letters only.
-const CREATE_KEY_PAIR_NAME = new RegExp(`^[A-Za-z${HAN}][A-Za-z0-9${HAN}:_-]{1,63}$`, 'u');
-const IMPORT_KEY_PAIR_NAME = /^[A-Za-z][A-Za-z0-9:_-]{1,63}$/;
+// The CreateKeyPair and ImportKeyPair pages both allow a leading Chinese character (docs/swas-api.md, "Key pairs").
+const KEY_PAIR_NAME = new RegExp(`^[A-Za-z${HAN}][A-Za-z0-9${HAN}:_-]{1,63}$`, 'u');
 
-function checkKeyPairName(name: string, rule: RegExp): void {
-  if (!rule.test(name)) {
+function checkKeyPairName(name: string): void {
+  if (!KEY_PAIR_NAME.test(name)) {
     throw new ApiError(
       400,
       'InvalidParameter.KeyPairName',
@@ -161,7 +167,7 @@ function listKeyPairs(ctx: ActionContext): ResponseBody {
 
 async function createKeyPair(ctx: ActionContext): Promise<ResponseBody> {
   const name = ctx.params.required('KeyPairName');
-  checkKeyPairName(name, CREATE_KEY_PAIR_NAME);
+  checkKeyPairName(name);
   // Fail fast before the key generation; addKeyPair checks again as state may change meanwhile.
   ctx.state.checkCanAddKeyPair(ctx.regionId, name, ctx.settings.quota);
   const generated = await generateRsaKeyPair(ctx.settings.privateKeyFormat);
@@ -171,7 +177,7 @@ async function createKeyPair(ctx: ActionContext): Promise<ResponseBody> {
 
 function importKeyPair(ctx: ActionContext): ResponseBody {
   const name = ctx.params.required('KeyPairName');
-  checkKeyPairName(name, IMPORT_KEY_PAIR_NAME);
+  checkKeyPairName(name);
   const publicKeyBody = ctx.params.required('PublicKeyBody');
   let publicKey: string;
   try {
@@ -202,7 +208,7 @@ interface PerServerResult {
   readonly InstanceId: string;
   readonly Code: string;
   readonly Message: string;
-  readonly Success: 'true' | 'false';
+  readonly Success: SuccessText | 'false';
 }
 
 function serverFailure(instanceId: string, code: string, message: string): PerServerResult {
@@ -246,10 +252,14 @@ async function forEachServer(
   };
 }
 
+function serverSuccess(ctx: ActionContext, instanceId: string): PerServerResult {
+  return { InstanceId: instanceId, Code: '200', Message: 'success', Success: ctx.settings.successText };
+}
+
 function attachKeyPair(ctx: ActionContext): Promise<ResponseBody> {
   return forEachServer(ctx, async (instance, keyPairName) => {
     await ctx.state.attachKeyPair(ctx.regionId, keyPairName, instance.instanceId);
-    return { InstanceId: instance.instanceId, Code: '200', Message: 'success', Success: 'true' };
+    return serverSuccess(ctx, instance.instanceId);
   });
 }
 
@@ -259,7 +269,7 @@ function detachKeyPair(ctx: ActionContext): Promise<ResponseBody> {
       return serverFailure(instance.instanceId, '400', 'The key pair is not attached to this server.');
     }
     ctx.state.detachKeyPair(ctx.regionId, instance.instanceId);
-    return { InstanceId: instance.instanceId, Code: '200', Message: 'success', Success: 'true' };
+    return serverSuccess(ctx, instance.instanceId);
   });
 }
 
@@ -279,7 +289,7 @@ function instanceBody(instance: EmulatorInstance): ResponseBody {
     ChargeType: 'PrePaid',
     PlanType: 'NORMAL',
     ImageId: createHash('md5').update(instance.imageName).digest('hex'),
-    Image: { ImageName: instance.imageName, OsType: instance.osType, ImageType: 'system' },
+    Image: { ImageName: instance.imageName, ...(instance.osTypeListed ? { OsType: instance.osType } : {}), ImageType: 'system' },
   };
 }
 
@@ -314,14 +324,21 @@ function requireInstance(ctx: ActionContext): EmulatorInstance {
 function describeInstanceKeyPair(ctx: ActionContext): ResponseBody {
   const instance = requireInstance(ctx);
   const keyPair = instance.keyPairName === undefined ? undefined : ctx.state.findKeyPair(ctx.regionId, instance.keyPairName);
-  return keyPair ? { KeyPairName: keyPair.keyPairName, Fingerprint: keyPair.fingerprint } : {};
+  if (keyPair) {
+    return { KeyPairName: keyPair.keyPairName, Fingerprint: keyPair.fingerprint };
+  }
+  if (ctx.settings.noKeyPairRefused) {
+    throw new ApiError(404, 'InvalidKeyPair.NotFound', `The instance "${instance.instanceId}" has no key pair.`);
+  }
+  return {};
 }
 
 /** Answers at once, as the real call does; the server goes through Stopping and Starting after it. */
 function rebootInstance(ctx: ActionContext): ResponseBody {
   const instance = requireInstance(ctx);
   if (instance.status !== 'Running') {
-    throw new ApiError(400, 'IncorrectInstanceStatus', `The instance is ${instance.status}; only a Running instance can be restarted.`);
+    // HTTP 403 in the docs (docs/swas-api.md, "Restart rule": RebootInstances' error codes).
+    throw new ApiError(403, 'IncorrectInstanceStatus', `The instance is ${instance.status}; only a Running instance can be restarted.`);
   }
   ctx.state.reboot(ctx.regionId, instance.instanceId, ctx.settings.rebootDelays, ctx.settings.stopping).catch((error: unknown) => {
     if (!ctx.settings.stopping.aborted) {

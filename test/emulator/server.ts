@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ACTIONS, Params, type ActionSettings, type ResponseBody } from './actions';
+import { ACTIONS, Params, type ActionSettings, type ResponseBody, type SuccessText } from './actions';
 import { endConnections, trackConnections } from './connections';
 import { ApiError, invalidParameter } from './errors';
 import type { PrivateKeyFormat } from './keys';
@@ -181,6 +181,8 @@ export class SwasEmulator {
   private rememberFailures = false;
   private omitTotalCount = false;
   private importRefusesEd25519 = false;
+  private successText: SuccessText = 'true';
+  private noKeyPairRefused = false;
   private readonly failedTokens = new Map<string, Outcome>();
   private latencyMs = 0;
   private readonly regionLatencyMs = new Map<string, number>();
@@ -398,6 +400,24 @@ export class SwasEmulator {
     this.importRefusesEd25519 = on;
   }
 
+  /**
+   * How Attach/Detach spell a per-server success: 'true' (default, as the API pages' examples) or
+   * 'True' (the SDK's example for DetachKeyPair's Success). Which one the service sends is not
+   * documented beyond these examples, so the product must accept both.
+   */
+  setSuccessCase(text: SuccessText): void {
+    this.successText = text;
+  }
+
+  /**
+   * On: DescribeInstanceKeyPair of a server without a key pair is refused with `InvalidKeyPair.NotFound`
+   * 404 instead of answering {}. The page does not say which (assumption: docs silent; the code is
+   * ECS's for a missing key pair), so the product must survive both answers.
+   */
+  setNoKeyPairRefused(on: boolean): void {
+    this.noKeyPairRefused = on;
+  }
+
   // ---- faults and latency ------------------------------------------------------------------
 
   injectFault(fault: EmulatorFault): void {
@@ -411,6 +431,11 @@ export class SwasEmulator {
   /** Makes the next AttachKeyPair/DetachKeyPair fail for this one server only (a per-server result). */
   failServerOnce(instanceId: string, code = '403', message = 'The instance is being changed; try again later.'): void {
     this.state.failServerOnce(instanceId, { code, message });
+  }
+
+  /** Stops the server as a user could in the console (no API call is logged). */
+  stopInConsole(regionId: string, instanceId: string): void {
+    this.state.stopInConsole(regionId, instanceId);
   }
 
   /** The next restart of this server ends Stopped, with or without the attached key in effect (ASSUMPTIONS.md). */
@@ -631,6 +656,8 @@ export class SwasEmulator {
       stopping: this.stopping.signal,
       omitTotalCount: this.omitTotalCount,
       importRefusesEd25519: this.importRefusesEd25519,
+      successText: this.successText,
+      noKeyPairRefused: this.noKeyPairRefused,
     reportFailure: (error) => this.log?.(`emulator failure in a restart: ${(error as Error).stack ?? String(error)}`),
     };
     const run = () => Promise.resolve(definition.handler({ state: this.state, params, regionId, settings }));

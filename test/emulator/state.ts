@@ -36,6 +36,8 @@ export interface NewInstance {
   readonly instanceName: string;
   readonly publicIpAddress: string;
   readonly osType: 'Linux' | 'Windows';
+  /** False: ListInstances answers without `Image.OsType` (the docs list the field, not that it is always there). */
+  readonly osTypeListed?: boolean;
   readonly status?: InstanceStatus;
   readonly imageName?: string;
   /** Where the attached key pair's public key is written (the server's authorized_keys). */
@@ -49,6 +51,7 @@ export interface EmulatorInstance {
   readonly publicIpAddress: string;
   readonly innerIpAddress: string;
   readonly osType: 'Linux' | 'Windows';
+  readonly osTypeListed: boolean;
   readonly status: InstanceStatus;
   readonly imageName: string;
   readonly creationTime: string;
@@ -154,6 +157,7 @@ export class EmulatorState {
       publicIpAddress: spec.publicIpAddress,
       innerIpAddress: `172.16.${Math.floor(this.innerIpCounter / 250)}.${(this.innerIpCounter % 250) + 2}`,
       osType: spec.osType,
+      osTypeListed: spec.osTypeListed ?? true,
       status: spec.status ?? 'Running',
       imageName: spec.imageName ?? (spec.osType === 'Linux' ? 'Alibaba Cloud Linux' : 'Windows Server 2022'),
       creationTime: apiTimestamp(),
@@ -306,6 +310,11 @@ export class EmulatorState {
   removeFirewallRules(regionId: string, instanceId: string, port: string): void {
     const instance = this.requireInstanceRecord(regionId, instanceId);
     instance.firewallRules = instance.firewallRules.filter((r) => r.port !== port);
+  }
+
+  /** Stops the server, as a user could in the console: it is Stopped until restarted. */
+  stopInConsole(regionId: string, instanceId: string): void {
+    this.requireInstanceRecord(regionId, instanceId).status = 'Stopped';
   }
 
   /** The next Attach/Detach for this server fails for it alone (as when it is being released or changed). */

@@ -22,8 +22,9 @@ function treeContextValues(): string[] {
   const assigned = [...provider.matchAll(/contextValue = (.+);/g)].map((match) => match[1]);
   return assigned.flatMap((expression) => [...expression.matchAll(/'([^']+)'|`([^`]+)`/g)].flatMap((literal) => {
     if (literal[1]) return [literal[1]];
-    // `swas.group.${element.group}`: the group names GroupNode allows
-    return ['keyPairs', 'servers'].map((group) => literal[2].replace(/\$\{[^}]+\}/, group));
+    // `swas.group.${element.group}`: the group names GroupNode allows; `swas.server.${os}`: osFamily's answers
+    const filling = literal[2].startsWith('swas.server.') ? ['linux', 'windows', 'unknown'] : ['keyPairs', 'servers'];
+    return filling.map((value) => literal[2].replace(/\$\{[^}]+\}/, value));
   }));
 }
 

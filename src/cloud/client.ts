@@ -5,6 +5,7 @@ import type { ResolvedCredentials } from './credentials';
 import { Endpoint, endpointFor } from './endpoint';
 import { CloudError, toCloudError } from './errors';
 import type { FirewallRule } from './firewall';
+import type { RateBudget, RateWaitListener } from './rateBudget';
 import type { Region } from './regions';
 
 export interface KeyPair {
@@ -55,6 +56,8 @@ export interface RetryPolicy {
  */
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, readMs: 30_000 };
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1_000, maxDelayMs: 10_000 };
+/** Throttled answers waited out (each for the rate window to free) before the error reaches the user. */
+const MAX_THROTTLED_WAITS = 2;
 
 export interface SwasClientOptions {
   credentials: ResolvedCredentials;
@@ -68,6 +71,13 @@ export interface SwasClientOptions {
   retry?: RetryPolicy;
   /** Waits between retries; default a real timer (tests record the delays instead). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The account's rate budget (Services has one): every call waits for it, and a throttled answer
+   * waits for the rate window instead of the backoff. Absent: calls are sent at once.
+   */
+  budget?: RateBudget;
+  /** Hears of each wait for the rate budget. */
+  onRateWait?: RateWaitListener;
 }
 
 type SdkModule = typeof import('@alicloud/swas-open20200601');
@@ -149,7 +159,12 @@ export class SwasClient {
     const sdk = await this.sdkFor(regionId);
     const dara = await import('@darabonba/typescript');
     const runtime = new dara.RuntimeOptions({});
+    const { budget, onRateWait } = this.options;
+    const account = this.options.credentials.accessKeyId;
+    let failures = 0;
+    let throttledWaits = 0;
     for (let attempt = 1; ; attempt++) {
+      await budget?.take(account, action, onRateWait);
       const started = Date.now();
       try {
         const result = await run(sdk, runtime);
@@ -166,10 +181,18 @@ export class SwasClient {
         if (error.transient) {
           onTransientFailure?.();
         }
-        if (!error.transient || attempt >= this.retry.attempts) {
+        // Another tool spent the account's budget: a retry a few seconds later falls in the same full window.
+        if (budget && error.kind === 'throttled') {
+          if (++throttledWaits > MAX_THROTTLED_WAITS) {
+            throw error;
+          }
+          await budget.waitAfterThrottled(account, action, onRateWait);
+          continue;
+        }
+        if (!error.transient || ++failures >= this.retry.attempts) {
           throw error;
         }
-        const backoff = Math.min(this.retry.baseDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
+        const backoff = Math.min(this.retry.baseDelayMs * 2 ** (failures - 1), this.retry.maxDelayMs);
         await this.sleep(Math.min(error.details.retryAfterMs ?? backoff, this.retry.maxDelayMs));
       }
     }

@@ -308,13 +308,28 @@ export class SwasClient {
     return { keyPairName: response.body?.keyPairName || undefined, fingerprint: response.body?.fingerprint || undefined };
   }
 
-  /** The server's status now (one ListInstances for its ID); undefined when it is not listed. */
-  async instanceStatus(regionId: string, instanceId: string): Promise<string | undefined> {
+  /**
+   * The statuses of these servers now, by ID, with one ListInstanceStatus call per 100 of them (the
+   * SDK's request model); a server not in the answer has none.
+   */
+  async instanceStatuses(regionId: string, instanceIds: string[]): Promise<Map<string, string>> {
     const sdk = await loadSdk();
-    const response = await this.call('ListInstances', regionId, (client, runtime) =>
-      client.listInstancesWithOptions(new sdk.ListInstancesRequest({ regionId, instanceIds: JSON.stringify([instanceId]) }), runtime),
-    );
-    return response.body?.instances?.find((i) => i.instanceId === instanceId)?.status || undefined;
+    const statuses = new Map<string, string>();
+    for (let start = 0; start < instanceIds.length; start += INSTANCES_PAGE_SIZE) {
+      const ids = instanceIds.slice(start, start + INSTANCES_PAGE_SIZE);
+      const response = await this.call('ListInstanceStatus', regionId, (client, runtime) =>
+        client.listInstanceStatusWithOptions(
+          new sdk.ListInstanceStatusRequest({ regionId, instanceIds: JSON.stringify(ids), pageSize: INSTANCES_PAGE_SIZE }),
+          runtime,
+        ),
+      );
+      for (const s of response.body?.instanceStatuses ?? []) {
+        if (s.instanceId && s.status && ids.includes(s.instanceId)) {
+          statuses.set(s.instanceId, s.status);
+        }
+      }
+    }
+    return statuses;
   }
 
   /** ListFirewallRules pages hold at most 100 rules (the SDK's request model). */
@@ -345,6 +360,22 @@ export class SwasClient {
     const sdk = await loadSdk();
     await this.call('RebootInstance', regionId, (client, runtime) =>
       client.rebootInstanceWithOptions(new sdk.RebootInstanceRequest({ regionId, instanceId, clientToken }), runtime),
+    );
+  }
+
+  /** Up to 100 Running servers of one region in one call (the SDK's request model). */
+  async rebootInstances(regionId: string, instanceIds: string[], clientToken: string): Promise<void> {
+    const sdk = await loadSdk();
+    await this.call('RebootInstances', regionId, (client, runtime) =>
+      client.rebootInstancesWithOptions(new sdk.RebootInstancesRequest({ regionId, instanceIds: JSON.stringify(instanceIds), clientToken }), runtime),
+    );
+  }
+
+  /** Starts a Stopped server (a Stopped server cannot be restarted). */
+  async startInstance(regionId: string, instanceId: string, clientToken: string): Promise<void> {
+    const sdk = await loadSdk();
+    await this.call('StartInstance', regionId, (client, runtime) =>
+      client.startInstanceWithOptions(new sdk.StartInstanceRequest({ regionId, instanceId, clientToken }), runtime),
     );
   }
 }

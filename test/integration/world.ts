@@ -104,6 +104,7 @@ export class World {
 
   /** A new cloud (the demo world, nothing else), a new empty HOME, and the demo AccessKey in the environment. */
   async reset(): Promise<void> {
+    this.reportThrottled();
     await this.emulator.stop();
     ({ emulator: this.emulator, authorizedKeysDir: this.authorizedKeysDir } = await World.freshEmulator(this.emulatorOptions));
     this.home = await userHome();
@@ -139,7 +140,19 @@ export class World {
     return path.join(this.home, '.ssh', 'config');
   }
 
+  /**
+   * The calls the emulator's rate limits refused since the last reset, printed in the test log: the
+   * product keeps within its budget, so any that a test did not provoke on purpose is worth a look.
+   */
+  private reportThrottled(): void {
+    const throttled = this.emulator.throttledCalls().map((call) => call.action);
+    if (throttled.length > 0) {
+      console.log(`      (emulator: ${throttled.length} throttled: ${throttled.join(', ')})`);
+    }
+  }
+
   async stop(): Promise<void> {
+    this.reportThrottled();
     await this.emulator.stop();
     await this.configure({ endpoint: undefined, requestTimeout: undefined, defaultRegion: undefined, sshKeyDirectory: undefined, regions: undefined });
   }

@@ -3,6 +3,7 @@ import { DEFAULT_TIMEOUTS, SwasClient } from './cloud/client';
 import { realClock, type Clock } from './cloud/clock';
 import { credentialInputs, resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
 import { PendingRestarts } from './cloud/pendingRestarts';
+import { RateBudget, type RateWait } from './cloud/rateBudget';
 import { RegionCache } from './cloud/regionCache';
 import { readSettings, Settings } from './settings';
 import { WrittenKeyFiles } from './ssh/writtenKeyFiles';
@@ -25,6 +26,10 @@ export class Services {
   readonly pendingRestarts: PendingRestarts;
   /** The key files this extension wrote: the only ones Delete offers to remove. */
   readonly writtenKeyFiles: WrittenKeyFiles;
+  /** The account's rate budget, one for every command and the tree; it waits on `clock`, whichever is installed. */
+  readonly rateBudget = new RateBudget({ now: () => this.clock.now(), sleep: (ms, signal) => this.clock.sleep(ms, signal) });
+  /** When the rate-limit notification on screen ends (clock time): a shorter wait meanwhile shows none of its own. */
+  private rateWaitShownUntil = 0;
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   private cachedClient: { key: string; client: SwasClient } | undefined;
   private signedIn: Promise<StaticCredentials | undefined> | undefined;
@@ -142,6 +147,23 @@ export class Services {
       logger: this.log,
       timeouts: { connectMs: Math.min(DEFAULT_TIMEOUTS.connectMs, settings.requestTimeoutMs), readMs: settings.requestTimeoutMs },
       sleep: (ms) => this.clock.sleep(ms),
+      budget: this.rateBudget,
+      onRateWait: (wait) => this.showRateWait(wait),
     });
+  }
+
+  /** Logs each wait for the rate limit; one longer than a second is shown as a progress notification. */
+  private showRateWait(wait: RateWait): void {
+    const seconds = Math.ceil(wait.ms / 1000);
+    this.log.info(
+      `${wait.action}: waiting ${seconds} s for Alibaba Cloud's rate limit` +
+        (wait.afterThrottled ? ' (the service throttled the call: another tool on the account is using its budget).' : ' (this extension keeps to 80% of it).'),
+    );
+    const end = this.clock.now() + wait.ms;
+    if (wait.ms <= 1000 || end <= this.rateWaitShownUntil) {
+      return;
+    }
+    this.rateWaitShownUntil = end;
+    void this.prompter.progress(vscode.l10n.t("Waiting for Alibaba Cloud's rate limit ({0} s)…", seconds), () => wait.done);
   }
 }

@@ -5,6 +5,7 @@ import type { ResolvedCredentials } from './credentials';
 import { Endpoint, endpointFor } from './endpoint';
 import { CloudError, toCloudError } from './errors';
 import type { FirewallRule } from './firewall';
+import type { RateBudget, RateWaitListener } from './rateBudget';
 import type { Region } from './regions';
 
 export interface KeyPair {
@@ -55,6 +56,8 @@ export interface RetryPolicy {
  */
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, readMs: 30_000 };
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1_000, maxDelayMs: 10_000 };
+/** Throttled answers waited out (each for the rate window to free) before the error reaches the user. */
+const MAX_THROTTLED_WAITS = 2;
 
 export interface SwasClientOptions {
   credentials: ResolvedCredentials;
@@ -68,6 +71,13 @@ export interface SwasClientOptions {
   retry?: RetryPolicy;
   /** Waits between retries; default a real timer (tests record the delays instead). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The account's rate budget (Services has one): every call waits for it, and a throttled answer
+   * waits for the rate window instead of the backoff. Absent: calls are sent at once.
+   */
+  budget?: RateBudget;
+  /** Hears of each wait for the rate budget. */
+  onRateWait?: RateWaitListener;
 }
 
 type SdkModule = typeof import('@alicloud/swas-open20200601');
@@ -149,7 +159,12 @@ export class SwasClient {
     const sdk = await this.sdkFor(regionId);
     const dara = await import('@darabonba/typescript');
     const runtime = new dara.RuntimeOptions({});
+    const { budget, onRateWait } = this.options;
+    const account = this.options.credentials.accessKeyId;
+    let failures = 0;
+    let throttledWaits = 0;
     for (let attempt = 1; ; attempt++) {
+      await budget?.take(account, action, onRateWait);
       const started = Date.now();
       try {
         const result = await run(sdk, runtime);
@@ -166,10 +181,18 @@ export class SwasClient {
         if (error.transient) {
           onTransientFailure?.();
         }
-        if (!error.transient || attempt >= this.retry.attempts) {
+        // Another tool spent the account's budget: a retry a few seconds later falls in the same full window.
+        if (budget && error.kind === 'throttled') {
+          if (++throttledWaits > MAX_THROTTLED_WAITS) {
+            throw error;
+          }
+          await budget.waitAfterThrottled(account, action, onRateWait);
+          continue;
+        }
+        if (!error.transient || ++failures >= this.retry.attempts) {
           throw error;
         }
-        const backoff = Math.min(this.retry.baseDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
+        const backoff = Math.min(this.retry.baseDelayMs * 2 ** (failures - 1), this.retry.maxDelayMs);
         await this.sleep(Math.min(error.details.retryAfterMs ?? backoff, this.retry.maxDelayMs));
       }
     }
@@ -299,13 +322,28 @@ export class SwasClient {
     }
   }
 
-  /** The server's status now (one ListInstances for its ID); undefined when it is not listed. */
-  async instanceStatus(regionId: string, instanceId: string): Promise<string | undefined> {
+  /**
+   * The statuses of these servers now, by ID, with one ListInstanceStatus call per 100 of them (the
+   * SDK's request model); a server not in the answer has none.
+   */
+  async instanceStatuses(regionId: string, instanceIds: string[]): Promise<Map<string, string>> {
     const sdk = await loadSdk();
-    const response = await this.call('ListInstances', regionId, (client, runtime) =>
-      client.listInstancesWithOptions(new sdk.ListInstancesRequest({ regionId, instanceIds: JSON.stringify([instanceId]) }), runtime),
-    );
-    return response.body?.instances?.find((i) => i.instanceId === instanceId)?.status || undefined;
+    const statuses = new Map<string, string>();
+    for (let start = 0; start < instanceIds.length; start += INSTANCES_PAGE_SIZE) {
+      const ids = instanceIds.slice(start, start + INSTANCES_PAGE_SIZE);
+      const response = await this.call('ListInstanceStatus', regionId, (client, runtime) =>
+        client.listInstanceStatusWithOptions(
+          new sdk.ListInstanceStatusRequest({ regionId, instanceIds: JSON.stringify(ids), pageSize: INSTANCES_PAGE_SIZE }),
+          runtime,
+        ),
+      );
+      for (const s of response.body?.instanceStatuses ?? []) {
+        if (s.instanceId && s.status && ids.includes(s.instanceId)) {
+          statuses.set(s.instanceId, s.status);
+        }
+      }
+    }
+    return statuses;
   }
 
   /** ListFirewallRules pages hold at most 100 rules (the SDK's request model). */
@@ -336,6 +374,22 @@ export class SwasClient {
     const sdk = await loadSdk();
     await this.call('RebootInstance', regionId, (client, runtime) =>
       client.rebootInstanceWithOptions(new sdk.RebootInstanceRequest({ regionId, instanceId, clientToken }), runtime),
+    );
+  }
+
+  /** Up to 100 Running servers of one region in one call (the SDK's request model). */
+  async rebootInstances(regionId: string, instanceIds: string[], clientToken: string): Promise<void> {
+    const sdk = await loadSdk();
+    await this.call('RebootInstances', regionId, (client, runtime) =>
+      client.rebootInstancesWithOptions(new sdk.RebootInstancesRequest({ regionId, instanceIds: JSON.stringify(instanceIds), clientToken }), runtime),
+    );
+  }
+
+  /** Starts a Stopped server (a Stopped server cannot be restarted). */
+  async startInstance(regionId: string, instanceId: string, clientToken: string): Promise<void> {
+    const sdk = await loadSdk();
+    await this.call('StartInstance', regionId, (client, runtime) =>
+      client.startInstanceWithOptions(new sdk.StartInstanceRequest({ regionId, instanceId, clientToken }), runtime),
     );
   }
 }

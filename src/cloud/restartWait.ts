@@ -10,6 +10,8 @@ export interface RestartWaitOptions {
   /** The server's status now (ListInstances); a rejection counts as "not known", and the wait goes on. */
   status: () => Promise<string | undefined>;
   timeoutMs: number;
+  /** Before the first status read: a server takes a while to restart, and each read spends rate budget. Default 0. */
+  firstDelayMs?: number;
   intervalMs: number;
   /**
    * RebootInstance answers before the server leaves Running, so a Running seen right after it may
@@ -27,6 +29,9 @@ export async function waitUntilRunning(options: RestartWaitOptions): Promise<Res
   const started = clock.now();
   let leftRunning = false;
   let lastStatus: string | undefined;
+  if (options.firstDelayMs) {
+    await clock.sleep(Math.min(options.firstDelayMs, options.timeoutMs), options.signal);
+  }
   for (;;) {
     if (options.signal?.aborted) {
       return { kind: 'cancelled' };
@@ -48,4 +53,18 @@ export async function waitUntilRunning(options: RestartWaitOptions): Promise<Res
     }
     await clock.sleep(Math.min(options.intervalMs, options.timeoutMs - elapsed), options.signal);
   }
+}
+
+/**
+ * One status read shared by the waits of several servers: a read younger than `maxAgeMs` answers every
+ * wait that asks meanwhile, so servers polled together cost one call per poll, not one each.
+ */
+export function sharedStatusReader(read: () => Promise<ReadonlyMap<string, string>>, clock: Clock, maxAgeMs: number): (instanceId: string) => Promise<string | undefined> {
+  let last: { at: number; answer: Promise<ReadonlyMap<string, string>> } | undefined;
+  return async (instanceId) => {
+    if (!last || clock.now() - last.at >= maxAgeMs) {
+      last = { at: clock.now(), answer: read() };
+    }
+    return (await last.answer).get(instanceId);
+  };
 }

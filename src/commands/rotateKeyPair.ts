@@ -259,12 +259,13 @@ async function rotateServers(services: Services, client: SwasClient, plan: Rotat
   for (const server of attached) {
     rotations.get(server.instanceId)!.alias = written.aliases.get(server.instanceId);
   }
-  const restarts = await restartAndWait(services, client, regionId, attached, async (instance, error) => {
+  const restarts = await restartAndWait(services, client, regionId, attached, async (refused, error) => {
     // Only a failure that Retry can fix is shown now; the summary names every other refusal.
     if (retryHelps(error) && (await showCloudError(services, error, regionId, { offerRetry: true })) === 'retry') {
       return 'retry';
     }
-    set(instance, 'restartRefused', describeCloudError(toCloudError(error, 'RebootInstance'), regionId).text);
+    const reason = describeCloudError(toCloudError(error, refused.length === 1 ? 'RebootInstance' : 'RebootInstances'), regionId).text;
+    refused.forEach((instance) => set(instance, 'restartRefused', reason));
     return undefined;
   });
   for (const { instance, wait } of restarts) {

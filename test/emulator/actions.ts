@@ -333,19 +333,82 @@ function describeInstanceKeyPair(ctx: ActionContext): ResponseBody {
   return {};
 }
 
-/** Answers at once, as the real call does; the server goes through Stopping and Starting after it. */
-function rebootInstance(ctx: ActionContext): ResponseBody {
-  const instance = requireInstance(ctx);
-  if (instance.status !== 'Running') {
-    // HTTP 403 in the docs (docs/swas-api.md, "Restart rule": RebootInstances' error codes).
-    throw new ApiError(403, 'IncorrectInstanceStatus', `The instance is ${instance.status}; only a Running instance can be restarted.`);
-  }
-  ctx.state.reboot(ctx.regionId, instance.instanceId, ctx.settings.rebootDelays, ctx.settings.stopping).catch((error: unknown) => {
+/** HTTP 403 in the docs (docs/swas-api.md, "Restart rule": RebootInstances' error codes). */
+function incorrectStatus(instance: EmulatorInstance, wanted: string): ApiError {
+  return new ApiError(403, 'IncorrectInstanceStatus', `The instance is ${instance.status}; only a ${wanted} instance can be ${wanted === 'Running' ? 'restarted' : 'started'}.`);
+}
+
+/** Runs a status change in the background, as the real call answers before the server changes. */
+function inBackground(ctx: ActionContext, change: Promise<void>): void {
+  change.catch((error: unknown) => {
     if (!ctx.settings.stopping.aborted) {
       ctx.settings.reportFailure(error);
     }
   });
+}
+
+/** Answers at once, as the real call does; the server goes through Stopping and Starting after it. */
+function rebootInstance(ctx: ActionContext): ResponseBody {
+  const instance = requireInstance(ctx);
+  if (instance.status !== 'Running') {
+    throw incorrectStatus(instance, 'Running');
+  }
+  inBackground(ctx, ctx.state.reboot(ctx.regionId, instance.instanceId, ctx.settings.rebootDelays, ctx.settings.stopping));
   return {};
+}
+
+/**
+ * RebootInstances: InstanceIds, a JSON array of up to 100 IDs (the SDK's request model). Assumption
+ * (ASSUMPTIONS.md): one server that is missing or not Running refuses the whole call, nothing restarts.
+ */
+function rebootInstances(ctx: ActionContext): ResponseBody {
+  const ids = ctx.params.jsonArray('InstanceIds') ?? [];
+  if (ids.length === 0) {
+    throw missingParameter('InstanceIds');
+  }
+  if (ids.length > 100) {
+    throw invalidParameter('InstanceIds', 'at most 100 instance IDs.');
+  }
+  const instances = ids.map((instanceId) => {
+    const instance = ctx.state.findInstance(ctx.regionId, instanceId);
+    if (!instance) {
+      throw new ApiError(404, 'InvalidInstanceId.NotFound', `The instance "${instanceId}" does not exist.`);
+    }
+    if (instance.status !== 'Running') {
+      throw incorrectStatus(instance, 'Running');
+    }
+    return instance;
+  });
+  for (const instance of instances) {
+    inBackground(ctx, ctx.state.reboot(ctx.regionId, instance.instanceId, ctx.settings.rebootDelays, ctx.settings.stopping));
+  }
+  return {};
+}
+
+/** StartInstance: only a Stopped server (the API page); it is Starting for setRebootDelays' startingMs. */
+function startInstance(ctx: ActionContext): ResponseBody {
+  const instance = requireInstance(ctx);
+  if (instance.status !== 'Stopped') {
+    throw incorrectStatus(instance, 'Stopped');
+  }
+  inBackground(ctx, ctx.state.start(ctx.regionId, instance.instanceId, ctx.settings.rebootDelays, ctx.settings.stopping));
+  return {};
+}
+
+/** ListInstanceStatus: RegionId, InstanceIds (JSON array, ≤ 100), PageNumber, PageSize; answers InstanceStatuses. */
+function listInstanceStatus(ctx: ActionContext): ResponseBody {
+  const ids = ctx.params.jsonArray('InstanceIds');
+  if ((ids?.length ?? 0) > 100) {
+    throw invalidParameter('InstanceIds', 'at most 100 instance IDs.');
+  }
+  const all = ctx.state.instances(ctx.regionId).filter((i) => !ids || ids.includes(i.instanceId));
+  const { pageNumber, pageSize, items } = page(all, ctx.params);
+  return {
+    ...totalCount(ctx, all.length),
+    PageNumber: pageNumber,
+    PageSize: pageSize,
+    InstanceStatuses: items.map((i) => ({ InstanceId: i.instanceId, Status: i.status })),
+  };
 }
 
 const FIREWALL_PROTOCOLS = ['TCP', 'UDP', 'TCP+UDP', 'ICMP'];
@@ -420,7 +483,10 @@ export const ACTIONS: Readonly<Record<string, ActionDefinition>> = {
   DetachKeyPair: { regional: true, idempotent: true, handler: detachKeyPair },
   ListInstances: { regional: true, idempotent: false, handler: listInstances },
   DescribeInstanceKeyPair: { regional: true, idempotent: false, handler: describeInstanceKeyPair },
+  ListInstanceStatus: { regional: true, idempotent: false, handler: listInstanceStatus },
   RebootInstance: { regional: true, idempotent: true, handler: rebootInstance },
+  RebootInstances: { regional: true, idempotent: true, handler: rebootInstances },
+  StartInstance: { regional: true, idempotent: true, handler: startInstance },
   ListFirewallRules: { regional: true, idempotent: false, handler: listFirewallRules },
   CreateFirewallRule: { regional: true, idempotent: true, handler: createFirewallRule },
 };

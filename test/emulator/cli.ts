@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { seedDemo } from './demo';
+import { DOCUMENTED_RATE_LIMITS } from './rateLimits';
 import { SwasEmulator } from './server';
 
 async function main(): Promise<void> {
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port must be 0-65535, got ${values.port}`);
   }
-  const emulator = await SwasEmulator.start({ port });
+  const emulator = await SwasEmulator.start({ port, rateLimits: DOCUMENTED_RATE_LIMITS });
   if (values.demo) {
     await seedDemo(emulator, { authorizedKeysDir: values['authorized-keys-dir'] });
   }

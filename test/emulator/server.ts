@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACTIONS, Params, type ActionSettings, type ResponseBody, type SuccessText } from './actions';
 import { endConnections, trackConnections } from './connections';
+import { DEFAULT_RATE_WINDOW_MS, RateLimiter } from './rateLimits';
 import { ApiError, invalidParameter } from './errors';
 import type { PrivateKeyFormat } from './keys';
 import { RequestVerifier, type AccessKeyRecord } from './signature';
@@ -40,6 +41,15 @@ export interface EmulatorOptions {
   readonly host?: string;
   /** The regions ListRegions returns; default DEFAULT_REGIONS (state.ts). */
   readonly regions?: readonly EmulatorRegion[];
+  /**
+   * Calls per `rateWindowMs` per account and action (e.g. DOCUMENTED_RATE_LIMITS, rateLimits.ts); beyond
+   * it the call is answered 400 Throttling.User without acting. Absent: no action is limited.
+   */
+  readonly rateLimits?: Readonly<Record<string, number>>;
+  /** Actions without a figure in `rateLimits` get the strictest published one (rateLimits.ts). */
+  readonly strictLimits?: boolean;
+  /** The span the limits count in, in real ms; default 60 000 (tests pass a shorter one for their faster clock). */
+  readonly rateWindowMs?: number;
 }
 
 export interface EmulatorCall {
@@ -63,6 +73,8 @@ export interface EmulatorCall {
   readonly requestId: string;
   /** Epoch ms when the request arrived. */
   readonly at: number;
+  /** Refused by the rate limits (not by an injected fault). */
+  readonly throttled?: boolean;
 }
 
 export interface AccessDeniedDetail {
@@ -189,6 +201,7 @@ export class SwasEmulator {
   private privateKeyFormat: PrivateKeyFormat;
   private rebootDelays: RebootDelays = DEFAULT_REBOOT_DELAYS;
   private readonly quota: number;
+  private readonly rateLimiter: RateLimiter;
   private readonly log?: (line: string) => void;
   // Cancels pending delays on stop() so no timer outlives the server.
   private readonly stopping = new AbortController();
@@ -202,6 +215,11 @@ export class SwasEmulator {
     this.url = `${options.tls ? 'https' : 'http'}://${address.address}:${this.port}`;
     this.privateKeyFormat = options.privateKeyFormat ?? 'pkcs1-pem';
     this.quota = options.quota ?? 10;
+    this.rateLimiter = new RateLimiter({
+      limits: options.rateLimits ?? {},
+      strict: options.strictLimits ?? false,
+      windowMs: options.rateWindowMs ?? DEFAULT_RATE_WINDOW_MS,
+    });
     this.log = options.logRequests;
     if (options.regions) {
       this.state.setRegions(options.regions);
@@ -246,6 +264,16 @@ export class SwasEmulator {
 
   clearCalls(): void {
     this.calls.length = 0;
+  }
+
+  /** The calls the rate limits refused. */
+  throttledCalls(): EmulatorCall[] {
+    return this.calls.filter((call) => call.throttled);
+  }
+
+  /** The most calls of `action` the emulator admitted in any one rate window. */
+  peakPerWindow(action: string): number {
+    return this.rateLimiter.peakPerWindow(action);
   }
 
   // ---- credentials and permissions ---------------------------------------------------------
@@ -519,6 +547,12 @@ export class SwasEmulator {
       return;
     }
     call.signatureValid = true;
+    // Every AccessKey and STS token here belongs to the one emulated account: they share its limits.
+    if (!this.rateLimiter.admit(EMULATOR_ACCOUNT_ID, call.action)) {
+      call.throttled = true;
+      this.send(response, call, this.errorOutcome(new ApiError(400, 'Throttling.User', 'Request was denied due to user flow control.'), call));
+      return;
+    }
 
     const tokenKey = call.clientToken === undefined ? undefined : `${call.action}\n${call.clientToken}`;
     const refused = tokenKey === undefined ? undefined : this.failedTokens.get(tokenKey);

@@ -296,6 +296,15 @@ export class EmulatorState {
     instance.status = 'Running';
   }
 
+  /** StartInstance: Stopped → Starting → Running, `delays.startingMs` apart; the attached key pair takes effect while starting. */
+  async start(regionId: string, instanceId: string, delays: RebootDelays, signal: AbortSignal): Promise<void> {
+    const instance = this.requireInstanceRecord(regionId, instanceId);
+    instance.status = 'Starting';
+    await this.applyKeyPair(regionId, instance);
+    await sleep(delays.startingMs, undefined, { signal });
+    instance.status = 'Running';
+  }
+
   firewallRules(regionId: string, instanceId: string): FirewallRule[] {
     return this.requireInstanceRecord(regionId, instanceId).firewallRules.map((r) => ({ ...r }));
   }

@@ -116,7 +116,7 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     await oldKeyOnBothServers();
     world.emulator.clearCalls();
     // The client tries 4 times in all; every one of them loses its answer after the service acted.
-    world.emulator.injectFault({ action: 'RebootInstance', kind: 'dropAfterAct', times: 4 });
+    world.emulator.injectFault({ action: 'RebootInstances', kind: 'dropAfterAct', times: 4 });
     const { prompter, outcome, texts } = await rotate({ answer: 'Retry' }, { answer: undefined });
     assert.equal(prompter.remaining, 0, texts);
     const error = prompter.messages('error')[0];
@@ -124,7 +124,7 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     assert.ok(outcome.completed, texts);
     assert.deepEqual(outcome.servers.map((s) => [s.instance.instanceName, s.stage]), [['web-1', 'verified'], ['db-1', 'verified']]);
     assert.equal(instance(WEB1.instanceId).rebootCount, 2, 'one restart for the old key, one for the new');
-    const web1Reboots = world.emulator.callsOf('RebootInstance').filter((c) => c.query.InstanceId === WEB1.instanceId);
+    const web1Reboots = world.emulator.callsOf('RebootInstances').filter((c) => c.query.InstanceIds?.includes(WEB1.instanceId));
     assert.ok(web1Reboots.length > 4, 'retried after the message');
     assert.equal(new Set(web1Reboots.map((c) => c.clientToken)).size, 1, 'one ClientToken for every attempt');
   });
@@ -132,6 +132,8 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
   test('a refused restart stops the rotation; the old pair, its key and its entries stay, and attaching it again works with no restart', async () => {
     await trustedSshds(WEB1, DB1);
     const old = await oldKeyOnBothServers();
+    // Refused together, then web-1 on its own.
+    world.emulator.injectFault({ action: 'RebootInstances', kind: 'error', status: 403, code: 'IncorrectInstanceStatus', message: 'The instance is being changed.' });
     world.emulator.injectFault({ action: 'RebootInstance', kind: 'error', status: 403, code: 'IncorrectInstanceStatus', message: 'The instance is being changed.' });
     const { prompter, outcome, texts } = await rotate({ answer: `Attach "${OLD}" Again` });
     assert.equal(prompter.remaining, 0, texts);

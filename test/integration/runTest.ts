@@ -8,7 +8,8 @@ import { PROVIDER_SCENARIOS } from './providers/scenarios';
 /**
  * Runs the integration suites (out/test/integration/index.js) in real extension hosts: the main test files
  * split over `SWAS_TEST_JOBS` hosts (default 3), then once per remote-SSH provider scenario with that
- * scenario's stand-in extensions installed (providers/). The hosts run side by side, each in its own private
+ * scenario's stand-in extensions installed (providers/), and the key-pair flows once more against an emulator
+ * with strict rate limits (`strict-limits`). The hosts run side by side, each in its own private
  * network and mount namespace with its own profile, workspace and HOME (runInHost.ts, test/host), so no two
  * share anything but the machine; most of a host's time is spent waiting on sshd, the emulator and the
  * workbench, which is why a 2-core machine runs three at once. Each host's output is printed whole when it
@@ -58,8 +59,18 @@ function jobs(repoRoot: string): Job[] {
     env: { SWAS_PROVIDER_SCENARIO: scenario.name, SWAS_STANDIN_BROKEN: scenario.broken.join(','), SWAS_STANDIN_SILENT: (scenario.silent ?? []).join(',') },
     installedExtensionPaths: scenario.installed.map((id) => path.join(repoRoot, 'test/fixtures/remote-ssh-providers', id)),
   }));
-  return [...main, ...providers];
+  // The service publishes no limit for the key-pair calls and DescribeInstanceKeyPair: the flows that use
+  // them run a second time with each of those limited to the strictest published figure.
+  const strictLimits = {
+    name: 'strict-limits',
+    env: { SWAS_EMULATOR_STRICT_LIMITS: '1', SWAS_TEST_FILES: STRICT_LIMITS_FILES.join(',') },
+    installedExtensionPaths: [],
+  };
+  return [...main, strictLimits, ...providers];
 }
+
+/** Create, attach, rotate, delete and import (lifecycle.test.ts has attach, detach, delete and import). */
+const STRICT_LIMITS_FILES = ['createKeyPair.test.js', 'lifecycle.test.js', 'rotate.test.js'];
 
 /** One job in a child process of its own, its output kept until it ends; resolves with its counts or why it has none. */
 function runJob(job: Job, scratch: string): Promise<{ output: string; counts?: Counts; failure?: string; seconds: number }> {

@@ -6,6 +6,7 @@ import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, seedDemo } from '../emulator/demo';
+import { DOCUMENTED_RATE_LIMITS } from '../emulator/rateLimits';
 import { SwasEmulator, type EmulatorOptions } from '../emulator/server';
 import { fastClock } from '../support/fastClock';
 import { makePasswdHome } from '../support/passwdHome';
@@ -72,8 +73,18 @@ export class World {
     return { emulator, authorizedKeysDir };
   }
 
-  /** `emulatorOptions`: e.g. HTTPS on 127.0.0.10:443 for the production endpoint path. */
-  static async start(emulatorOptions: EmulatorOptions = {}): Promise<World> {
+  /**
+   * `options`: e.g. HTTPS on 127.0.0.10:443 for the production endpoint path. Every emulator enforces
+   * the documented rate limits over the product's minute (60 s at TEST_CLOCK_FACTOR); the strict-limits
+   * run (SWAS_EMULATOR_STRICT_LIMITS=1) gives the unpublished actions the strictest figure too.
+   */
+  static async start(options: EmulatorOptions = {}): Promise<World> {
+    const emulatorOptions: EmulatorOptions = {
+      rateLimits: DOCUMENTED_RATE_LIMITS,
+      rateWindowMs: 60_000 / TEST_CLOCK_FACTOR,
+      strictLimits: process.env.SWAS_EMULATOR_STRICT_LIMITS === '1',
+      ...options,
+    };
     const extension = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
     if (!extension) throw new Error(`${EXTENSION_ID} is not installed in the test host`);
     const api = await extension.activate();
@@ -93,6 +104,7 @@ export class World {
 
   /** A new cloud (the demo world, nothing else), a new empty HOME, and the demo AccessKey in the environment. */
   async reset(): Promise<void> {
+    this.reportThrottled();
     await this.emulator.stop();
     ({ emulator: this.emulator, authorizedKeysDir: this.authorizedKeysDir } = await World.freshEmulator(this.emulatorOptions));
     this.home = await userHome();
@@ -128,7 +140,19 @@ export class World {
     return path.join(this.home, '.ssh', 'config');
   }
 
+  /**
+   * The calls the emulator's rate limits refused since the last reset, printed in the test log: the
+   * product keeps within its budget, so any that a test did not provoke on purpose is worth a look.
+   */
+  private reportThrottled(): void {
+    const throttled = this.emulator.throttledCalls().map((call) => call.action);
+    if (throttled.length > 0) {
+      console.log(`      (emulator: ${throttled.length} throttled: ${throttled.join(', ')})`);
+    }
+  }
+
   async stop(): Promise<void> {
+    this.reportThrottled();
     await this.emulator.stop();
     await this.configure({ endpoint: undefined, requestTimeout: undefined, defaultRegion: undefined, sshKeyDirectory: undefined, regions: undefined });
   }

@@ -65,14 +65,14 @@ describe('SwasClient operations', () => {
     assert.deepEqual(loggedOk(), [`ListInstances ${region}`]);
   });
 
-  test('the status of one server, and none for a server that is not listed', async () => {
-    assert.equal(await client.instanceStatus(DEMO_REGION_ID, DEMO_SERVERS.db1.instanceId), 'Running');
-    assert.equal(await client.instanceStatus(DEMO_REGION_ID, 'ffffffffffffffffffffffffffffffff'), undefined);
-    assert.deepEqual(emulator.callsOf('ListInstances').map((c) => c.query.InstanceIds), [
-      JSON.stringify([DEMO_SERVERS.db1.instanceId]),
-      JSON.stringify(['ffffffffffffffffffffffffffffffff']),
+  test('the statuses of several servers in one ListInstanceStatus call, and none for a server that is not listed', async () => {
+    const unknown = 'ffffffffffffffffffffffffffffffff';
+    const statuses = await client.instanceStatuses(DEMO_REGION_ID, [DEMO_SERVERS.db1.instanceId, DEMO_SERVERS.web1.instanceId, unknown]);
+    assert.deepEqual(Object.fromEntries(statuses), { [DEMO_SERVERS.db1.instanceId]: 'Running', [DEMO_SERVERS.web1.instanceId]: 'Running' });
+    assert.deepEqual(emulator.callsOf('ListInstanceStatus').map((c) => c.query.InstanceIds), [
+      JSON.stringify([DEMO_SERVERS.db1.instanceId, DEMO_SERVERS.web1.instanceId, unknown]),
     ]);
-    assert.deepEqual(loggedOk(), ['ListInstances cn-hangzhou', 'ListInstances cn-hangzhou']);
+    assert.deepEqual(loggedOk(), ['ListInstanceStatus cn-hangzhou']);
   });
 
   test('ImportKeyPair registers the public key under the name, with the ClientToken', async () => {
@@ -164,7 +164,7 @@ describe('SwasClient operations', () => {
     assert.deepEqual(await nullAnswer('ListRegions', () => client.listRegions()), []);
     assert.deepEqual(await nullAnswer('ListKeyPairs', () => client.listKeyPairs(DEMO_REGION_ID)), []);
     assert.deepEqual(await nullAnswer('ListInstances', () => client.listInstances(DEMO_REGION_ID)), []);
-    assert.equal(await nullAnswer('ListInstances', () => client.instanceStatus(DEMO_REGION_ID, db1.instanceId)), undefined);
+    assert.equal((await nullAnswer('ListInstanceStatus', () => client.instanceStatuses(DEMO_REGION_ID, [db1.instanceId]))).size, 0);
     assert.deepEqual(await nullAnswer('DescribeInstanceKeyPair', () => client.describeInstanceKeyPair(DEMO_REGION_ID, DEMO_SERVERS.web1.instanceId)), {
       keyPairName: undefined,
       fingerprint: undefined,
@@ -220,10 +220,10 @@ describe('SwasClient operations', () => {
 
   test('the status of the server asked for even when the answer lists another first; none when it lists no servers at all', async () => {
     const { db1, web1 } = DEMO_SERVERS;
-    rewriteNext('ListInstances', (body) => ({ ...body, Instances: [{ InstanceId: web1.instanceId, Status: 'Stopping' }, ...(body.Instances as unknown[])] }));
-    assert.equal(await client.instanceStatus(DEMO_REGION_ID, db1.instanceId), 'Running');
-    rewriteNext('ListInstances', ({ Instances: _instances, ...rest }) => rest);
-    assert.equal(await client.instanceStatus(DEMO_REGION_ID, db1.instanceId), undefined);
+    rewriteNext('ListInstanceStatus', (body) => ({ ...body, InstanceStatuses: [{ InstanceId: web1.instanceId, Status: 'Stopping' }, ...(body.InstanceStatuses as unknown[])] }));
+    assert.deepEqual([...(await client.instanceStatuses(DEMO_REGION_ID, [db1.instanceId]))], [[db1.instanceId, 'Running']]);
+    rewriteNext('ListInstanceStatus', ({ InstanceStatuses: _statuses, ...rest }) => rest);
+    assert.equal((await client.instanceStatuses(DEMO_REGION_ID, [db1.instanceId])).size, 0);
   });
 
   // TotalCount ends a listing as soon as it is reached: no call for an empty next page.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { CloudError } from '../../../src/cloud/errors';
+import { RateBudget, type RateWait } from '../../../src/cloud/rateBudget';
 import { DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID } from '../../emulator/demo';
 import type { SwasEmulator } from '../../emulator/server';
 import { capturingLogger, demoEmulator, emulatorClient, recordingSleep } from '../../support/emulatorClient';
@@ -37,6 +38,21 @@ describe('SwasClient retries, waits and logs', () => {
     const keyPairs = await client.listKeyPairs(DEMO_REGION_ID);
     assert.ok(keyPairs.length > 0);
     assert.deepEqual(delays, [30, 500]);
+  });
+
+  test('with a rate budget, a throttled answer waits for the rate window to free instead of the backoff, twice at most', async () => {
+    const { sleep, delays } = recordingSleep();
+    let now = 0;
+    const waits: RateWait[] = [];
+    const budget = new RateBudget({ now: () => now, sleep: async (ms) => void (now += ms) });
+    const client = await emulatorClient(emulator, { sleep, budget, onRateWait: (wait) => waits.push(wait) });
+    emulator.injectFault({ action: 'ListKeyPairs', kind: 'throttle', times: 2 });
+    assert.ok((await client.listKeyPairs(DEMO_REGION_ID)).length > 0);
+    assert.deepEqual(waits.map((w) => [w.action, w.ms, w.afterThrottled]), [['ListKeyPairs', 60_000, true], ['ListKeyPairs', 60_000, true]]);
+    assert.deepEqual(delays, [], 'no 1/2/4 s backoff');
+    emulator.injectFault({ action: 'ListKeyPairs', kind: 'throttle', times: 3 });
+    await assert.rejects(client.listKeyPairs(DEMO_REGION_ID), (e: CloudError) => e.kind === 'throttled');
+    assert.equal(emulator.callsOf('ListKeyPairs').length, 3 + 3);
   });
 
   test('a refusal is neither retried nor waited for', async () => {

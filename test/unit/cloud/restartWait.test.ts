@@ -4,7 +4,7 @@ import { afterEach, describe, mock, test } from 'node:test';
 import { allowsTcpPort } from '../../../src/cloud/firewall';
 import { PendingRestarts } from '../../../src/cloud/pendingRestarts';
 import { realClock } from '../../../src/cloud/clock';
-import { waitUntilRunning } from '../../../src/cloud/restartWait';
+import { sharedStatusReader, waitUntilRunning } from '../../../src/cloud/restartWait';
 
 /** A clock that moves only when the wait sleeps, so no test depends on real time. */
 function fakeClock(start = 0) {
@@ -48,6 +48,24 @@ describe('waiting for a restarted server', () => {
     const outcome = await waitUntilRunning({ status: async () => 'Starting', timeoutMs: 10_000, intervalMs: 3_000, graceMs: 1_000, clock });
     assert.deepEqual(outcome, { kind: 'timeout', lastStatus: 'Starting' });
     assert.equal(clock.now(), 10_000, 'the last sleep is cut to the deadline');
+  });
+});
+
+describe('waiting for several restarted servers', () => {
+  test('the first read after firstDelayMs; the waits of several servers share one read per poll', async () => {
+    const clock = fakeClock();
+    const readsAt: number[] = [];
+    const answers = [{ a: 'Stopping', b: 'Stopping' }, { a: 'Running', b: 'Starting' }, { a: 'Running', b: 'Running' }];
+    const status = sharedStatusReader(async () => {
+      readsAt.push(clock.now());
+      return new Map(Object.entries(answers[Math.min(readsAt.length - 1, answers.length - 1)]));
+    }, clock, 4_000);
+    const wait = (id: string) => waitUntilRunning({ status: () => status(id), timeoutMs: 60_000, firstDelayMs: 10_000, intervalMs: 8_000, graceMs: 20_000, clock });
+    assert.deepEqual(await Promise.all([wait('a'), wait('b')]), [{ kind: 'running' }, { kind: 'running' }]);
+    // This clock moves on every sleep, so two waits sleeping together move it twice: no read before the
+    // first delay, then a read per poll for both servers (a is done at the 2nd, b at the 3rd), not one each.
+    assert.ok(readsAt[0] >= 10_000, `first read at ${readsAt[0]}`);
+    assert.equal(readsAt.length, 3);
   });
 });
 

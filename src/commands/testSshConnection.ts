@@ -165,7 +165,7 @@ async function explainNoAnswer(
     const choice = await prompter.message(
       'warning',
       vscode.l10n.t(
-        '{0} did not accept SSH on port {1} ({2}). Its SWAS firewall allows TCP {1}, so the server may still be starting or sshd is not running on it: wait a minute and test again, or check sshd through the remote connection in the Simple Application Server console.',
+        '{0} did not accept SSH on port {1} ({2}). Its SWAS firewall has a rule for TCP {1}, so the server may still be starting, sshd may not be running on it, or that rule may be disabled (the rule list does not say whether a rule is enabled): wait a minute and test again, check that the rule is enabled under Firewall in the Simple Application Server console, or check sshd through the remote connection there.',
         instance.instanceName,
         port,
         how,

@@ -395,10 +395,11 @@ function serverItem(node: ServerNode): vscode.TreeItem {
   item.id = `server:${node.regionId}:${instance.instanceId}`;
   const os = osFamily(instance.osType);
   const linux = os === 'linux';
-  const noKeyPairs = os === 'windows' ? [vscode.l10n.t('no key pairs (Windows)')] : os === 'unknown' ? [vscode.l10n.t('unknown OS')] : [];
+  const windows = os === 'windows';
+  const noKeyPairs = windows ? [vscode.l10n.t('no key pairs (Windows)')] : linux ? [] : [vscode.l10n.t('unknown OS')];
   item.description = [instance.publicIpAddress ?? vscode.l10n.t('no public IP'), instance.status, ...noKeyPairs].join(' · ');
   item.tooltip = serverTooltip(node, node.keyPairName ?? vscode.l10n.t('none'));
   item.iconPath = new vscode.ThemeIcon(linux ? 'vm' : 'vm-outline');
-  item.contextValue = `swas.server.${os}`;
+  item.contextValue = linux ? 'swas.server.linux' : windows ? 'swas.server.windows' : 'swas.server.unknown';
   return item;
 }

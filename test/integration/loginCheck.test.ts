@@ -130,7 +130,8 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     assert.equal(outcome.kind, 'refused');
     assert.equal(world.emulator.callsOf('ListFirewallRules').length, 1);
     const warning = prompter.messages('warning')[0];
-    assert.match(warning.text, /web-1 did not accept SSH on port 22 \(the connection was refused\)\. Its SWAS firewall allows TCP 22, so the server may still be starting or sshd is not running/);
+    assert.match(warning.text, /web-1 did not accept SSH on port 22 \(the connection was refused\)\. Its SWAS firewall has a rule for TCP 22, so the server may still be starting, sshd may not be running on it, or that rule may be disabled/);
+    assert.match(warning.text, /check that the rule is enabled under Firewall in the Simple Application Server console/, 'ListFirewallRules cannot show a disabled rule');
     assert.deepEqual(warning.actions, ['Test Again']);
     assert.equal(world.emulator.callsOf('CreateFirewallRule').length, 0);
   });

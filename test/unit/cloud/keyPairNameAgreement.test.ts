@@ -19,7 +19,7 @@ test('checkKeyPairName agrees with CreateKeyPair and ImportKeyPair on every name
   const emulator = await SwasEmulator.start();
   t.after(() => emulator.stop());
   emulator.addAccessKey(KEY);
-  const client = new Swas(new $OpenApiUtil.Config({ accessKeyId: KEY.id, accessKeySecret: KEY.secret, endpoint: `127.0.0.1:${emulator.port}`, protocol: 'http' }));
+  const client = new Swas(new $OpenApiUtil.Config({ accessKeyId: KEY.id, accessKeySecret: KEY.secret, endpoint: `127.0.0.1:${emulator.port}`, protocol: 'http', connectTimeout: 30_000, readTimeout: 30_000 }));
   const publicKeyBody = openSshRsaPublicKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey);
   const accepted = async (call: () => Promise<unknown>) => call().then(() => true, (error: { code?: string }) => (error.code === 'InvalidParameter.KeyPairName' ? false : Promise.reject(error)));
 

@@ -1,4 +1,4 @@
-import * as assert from 'assert';
+import assert from 'node:assert/strict';
 import Swas, * as $Swas from '@alicloud/swas-open20200601';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import * as vscode from 'vscode';
@@ -42,12 +42,12 @@ suite('Rate limits: the account budget against the limit-enforcing emulator', fu
     world.emulator.clearCalls();
     const prompter = world.script({ pick: 'db-1' }, { answer: 'Restart' });
     const outcome = await vscode.commands.executeCommand<RestartOutcome>('swas.restartServer');
-    assert.deepStrictEqual(outcome?.wait, { kind: 'running' });
+    assert.deepEqual(outcome?.wait, { kind: 'running' });
     const throttled = world.emulator.throttledCalls().map((c) => c.action);
     assert.ok(throttled.length >= 1 && throttled.every((a) => a === 'ListInstances'), `throttled: ${throttled.join(', ')}`);
     const wait = prompter.shown.find((s) => s.kind === 'progress' && /^Waiting for Alibaba Cloud's rate limit \(\d+ s\)…$/.test(s.text));
     assert.ok(wait, prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n'));
-    assert.deepStrictEqual(prompter.messages('error'), [], 'no throttling error reaches the user');
+    assert.deepEqual(prompter.messages('error'), [], 'no throttling error reaches the user');
   });
 
   test('restarting 12 servers after an attach: one RebootInstances, 0 throttled calls, no action above 8 in any minute', async () => {
@@ -60,16 +60,16 @@ suite('Rate limits: the account budget against the limit-enforcing emulator', fu
     await created.followUp;
     world.script({ picks: names }, { answer: 'Restart Servers…' }, { answer: 'Restart' });
     const outcome = await vscode.commands.executeCommand<AttachOutcome>('swas.attachKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, 'fleet'));
-    assert.deepStrictEqual(outcome.restarted.map((i) => i.instanceName).sort(), names);
+    assert.deepEqual(outcome.restarted.map((i) => i.instanceName).sort(), names);
     for (const name of names) {
-      assert.strictEqual(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceName === name)?.rebootCount, 1, name);
+      assert.equal(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceName === name)?.rebootCount, 1, name);
     }
     const counts: Record<string, number> = Object.fromEntries(ACTIONS.map((a) => [a, world.emulator.callsOf(a).length]).filter(([, n]) => n));
     const peaks: Record<string, number> = Object.fromEntries(ACTIONS.map((a) => [a, world.emulator.peakPerWindow(a)]).filter(([, n]) => n));
     console.log(`      12-server restart: calls ${JSON.stringify(counts)}, peak per window ${JSON.stringify(peaks)}`);
-    assert.deepStrictEqual(world.emulator.throttledCalls(), []);
-    assert.strictEqual(counts.RebootInstances, 1);
-    assert.strictEqual(counts.RebootInstance, undefined);
+    assert.deepEqual(world.emulator.throttledCalls(), []);
+    assert.equal(counts.RebootInstances, 1);
+    assert.equal(counts.RebootInstance, undefined);
     for (const [action, peak] of Object.entries(peaks)) {
       assert.ok(peak <= 8, `${action}: ${peak} calls in one window`);
     }

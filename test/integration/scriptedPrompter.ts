@@ -7,8 +7,8 @@ export type ScriptStep =
   | { pick: string | 'BACK' | 'ESC'; before?: () => void }
   /** Type these values one after another; each one's validation message is recorded. The last is submitted. */
   | { type: string[] | 'BACK' | 'ESC' }
-  /** Answer a notification or modal with this action (undefined = dismiss). */
-  | { answer: string | undefined }
+  /** Answer a notification or modal with this action (undefined = dismiss); `before` runs as the modal shows (a modal only). */
+  | { answer: string | undefined; before?: () => void }
   | { saveAs: string | undefined }
   /** Tick the items with these labels in a multi-select pick and accept (ESC = cancel). */
   | { picks: string[] | 'ESC' }
@@ -113,7 +113,9 @@ export class ScriptedPrompter implements Prompter {
 
   async confirm(text: string, detail: string, ...actions: string[]): Promise<string | undefined> {
     this.shown.push({ kind: 'confirm', text: `${text} ${detail}`, actions });
-    return (this.next('answer', `modal "${text}"`) as { answer: string | undefined }).answer;
+    const step = this.next('answer', `modal "${text}"`) as { answer: string | undefined; before?: () => void };
+    step.before?.();
+    return step.answer;
   }
 
   async progress<T>(title: string, task: () => Promise<T>): Promise<T> {

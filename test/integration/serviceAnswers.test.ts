@@ -67,7 +67,8 @@ suite('Service answers the emulator gives only when asked: the product handles b
 
   test('Restart of a server stopped meanwhile: IncorrectInstanceStatus (HTTP 403) shows the service\'s message, not a permission problem', async () => {
     const db1 = instance('db-1');
-    const prompter = world.script({ pick: 'db-1', before: () => world.emulator.stopInConsole(DEMO_REGION_ID, db1.instanceId) }, { answer: 'Restart' }, { answer: undefined });
+    // stopped after Restart read its status, while the user confirms: RebootInstance reaches a Stopped server
+    const prompter = world.script({ pick: 'db-1' }, { answer: 'Restart', before: () => world.emulator.stopInConsole(DEMO_REGION_ID, db1.instanceId) }, { answer: undefined });
     await vscode.commands.executeCommand('swas.restartServer');
     const refusal = world.emulator.callsOf('RebootInstance').map((c) => [c.status, c.code]);
     assert.deepEqual(refusal, [[403, 'IncorrectInstanceStatus']]);

@@ -108,7 +108,8 @@ describe('emulator: restarts and starts of several servers', () => {
   test('RebootInstances restarts every listed Running server; ListInstanceStatus follows them; StartInstance starts only a Stopped one', async (t) => {
     const { emulator, clients } = await startEmulator(t, {});
     const client = clients[0];
-    emulator.setRebootDelays({ stoppingMs: 150, startingMs: 150 });
+    // long enough that a loaded machine still reads each state before it passes
+    emulator.setRebootDelays({ stoppingMs: 2_000, startingMs: 2_000 });
     const a = emulator.addInstance(REGION, { instanceName: 'a', publicIpAddress: '203.0.113.1', osType: 'Linux' });
     const b = emulator.addInstance(REGION, { instanceName: 'b', publicIpAddress: '203.0.113.2', osType: 'Linux' });
     const stopped = emulator.addInstance(REGION, { instanceName: 'c', publicIpAddress: '203.0.113.3', osType: 'Linux', status: 'Stopped' });
@@ -131,8 +132,9 @@ describe('emulator: restarts and starts of several servers', () => {
     assert.equal(errorCode(await client.startInstance(new $Swas.StartInstanceRequest({ regionId: REGION, instanceId: a.instanceId })).then(() => undefined, (e: unknown) => e)), 'IncorrectInstanceStatus');
     await client.startInstance(new $Swas.StartInstanceRequest({ regionId: REGION, instanceId: stopped.instanceId }));
     assert.equal((await statuses())[stopped.instanceId], 'Starting');
-    await sleep(450);
-    assert.deepEqual(await statuses(), { [a.instanceId]: 'Running', [b.instanceId]: 'Running', [stopped.instanceId]: 'Running' });
+    const allRunning = { [a.instanceId]: 'Running', [b.instanceId]: 'Running', [stopped.instanceId]: 'Running' };
+    for (let waited = 0; waited < 20_000 && JSON.stringify(await statuses()) !== JSON.stringify(allRunning); waited += 200) await sleep(200);
+    assert.deepEqual(await statuses(), allRunning);
     assert.equal(emulator.instances(REGION).find((i) => i.instanceId === a.instanceId)?.rebootCount, 1);
   });
 });

@@ -18,9 +18,9 @@ export const NARROWING_VARIABLES = {
 };
 /**
  * SWAS_TEST_* variables that do not narrow: set by scripts/test.mjs itself, the opt-in for narrowing, the
- * integration host's choice (scripts/testHost.mjs), and coverage (scripts/coverage.mjs).
+ * integration host's choice (scripts/testHost.mjs), coverage (scripts/coverage.mjs), and how many integration hosts run side by side (test/integration/runTest.ts).
  */
-const OTHER_TEST_VARIABLES = new Set(['SWAS_TEST_RESULTS', 'SWAS_TEST_ALLOW_NARROW', 'SWAS_TEST_HOST', 'SWAS_TEST_VSCODE', 'SWAS_TEST_COVERAGE', 'SWAS_TEST_COVERAGE_DIR']);
+const OTHER_TEST_VARIABLES = new Set(['SWAS_TEST_RESULTS', 'SWAS_TEST_ALLOW_NARROW', 'SWAS_TEST_HOST', 'SWAS_TEST_VSCODE', 'SWAS_TEST_COVERAGE', 'SWAS_TEST_COVERAGE_DIR', 'SWAS_TEST_JOBS']);
 /**
  * The reason a test that runs only on other platforms is skipped with (test/support/platform.ts); such tests
  * are counted apart from other skipped tests.

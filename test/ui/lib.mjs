@@ -172,9 +172,10 @@ export async function quickInputFill(page, text) {
  */
 export async function waitForQuickInput(page, placeholder, timeout = 30_000) {
   const input = page.locator(`${QUICK_INPUT} .quick-input-box input`);
+  // and takes typing: a busy input box (the names in use still loading) is read-only and drops keystrokes
   await page.waitForFunction(({ selector, text }) => {
     const element = document.querySelector(selector);
-    return element !== null && element.offsetParent !== null && element.placeholder.includes(text);
+    return element !== null && element.offsetParent !== null && element.placeholder.includes(text) && !element.readOnly && !element.disabled;
   }, { selector: `${QUICK_INPUT} .quick-input-box input`, text: placeholder }, { timeout });
   return input;
 }

@@ -17,12 +17,13 @@
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
 // Coverage: every suite runs with NODE_V8_COVERAGE; before the summary a `coverage: src/ lines N%` line gives
 // the merged line coverage of src/ (scripts/coverage.mjs; SWAS_TEST_COVERAGE=off skips it).
-// `npm run test:floor` (`--floor`): the integration suite again, on the floor host (test/host/install-floor.sh: the
+// `npm run test:floor` (`--floor`): the integration suite again (not its strict-limits job), on the floor host (test/host/install-floor.sh: the
 // oldest VS Code that engines.vscode admits and the npm registry has), after installing both hosts.
 // Last two lines printed: `S skipped, W not for this platform`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
 // adds 1 to F). Exit 1 unless F is 0. Refused before anything runs: `.only` in a test source, and
-// variables that narrow the run (SWAS_TEST_ONLY=lint|unit|integration|ui runs one suite, SWAS_TEST_GREP a
-// mocha grep over the integration tests, SWAS_TEST_UI parts of the UI scripts' file names, comma-separated) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
+// variables that narrow the run (SWAS_TEST_ONLY=lint|unit|integration|ui runs those suites, comma-separated,
+// SWAS_TEST_GREP a mocha grep over the integration tests, SWAS_TEST_UNIT and SWAS_TEST_UI parts of the unit
+// test files' paths and of the UI scripts' file names, comma-separated) unless `npm test -- --narrow` or SWAS_TEST_ALLOW_NARROW=1.
 // The rules themselves are in scripts/testRun.mjs (tested by test/tooling/testRun.test.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -54,7 +55,7 @@ const floor = process.argv.includes(FLOOR_FLAG);
 const FLOOR_HOST_DIR = process.env.SWAS_FLOOR_HOST_DIR || path.join(repoRoot, '.vscode-test/host-floor');
 const expected = floor ? FLOOR_SUITES : SUITES;
 const only = process.env.SWAS_TEST_ONLY;
-const selected = only ? [only] : expected;
+const selected = only ? expected.filter((suite) => only.split(',').includes(suite)) : expected;
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const hostChoice = chooseTestHost(process.env, process.platform, manifest.engines?.vscode);
 if (hostChoice.error) {
@@ -164,13 +165,15 @@ async function runUnit(sink) {
   // plain .mjs tests of the scripts' own modules (ESM, not compiled)
   const files = ['unit', 'tooling'].flatMap((dir) => [
     ...listFiles(path.join(repoRoot, 'out/test', dir), '.test.js'), ...listFiles(path.join(repoRoot, 'test', dir), '.test.mjs')]);
-  if (files.length === 0) return { passed: 0, failed: 0, pending: 0, crashed: 'no unit test files' };
+  const wanted = process.env.SWAS_TEST_UNIT?.split(',');
+  const chosen = wanted ? files.filter((file) => wanted.some((part) => path.relative(repoRoot, file).split(path.sep).join('/').includes(part))) : files;
+  if (chosen.length === 0) return { passed: 0, failed: 0, pending: 0, crashed: `no unit test files${wanted ? ` matching SWAS_TEST_UNIT=${wanted.join(',')}` : ''}` };
   const tapFile = path.join(scratch, 'unit.tap');
   // Node 20's runner takes no globs: pass the file list
   const [command, ...prefix] = [...privileged, process.execPath];
   const { code } = await run(command, [...prefix, '--test',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files], { env: coverage?.envFor('unit'), sink });
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...chosen], { env: coverage?.envFor('unit'), sink });
   coverage?.keepOwnScripts('unit');
   return countNodeTap(fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '', code);
 }

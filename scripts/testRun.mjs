@@ -12,8 +12,9 @@ export const FLOOR_FLAG = '--floor';
 
 /** Variables that run fewer tests than `npm test` normally does, with what each one does. */
 export const NARROWING_VARIABLES = {
-  SWAS_TEST_ONLY: 'runs one suite (lint|unit|integration|ui)',
+  SWAS_TEST_ONLY: 'runs only these suites (comma-separated: lint, unit, integration, ui)',
   SWAS_TEST_GREP: 'runs only the integration tests whose full title matches (mocha grep)',
+  SWAS_TEST_UNIT: 'runs only the unit test files whose path under test/ contains one of its comma-separated parts',
   SWAS_TEST_UI: 'runs only the UI scripts (test/ui/*.ui.mjs) whose file name contains one of its comma-separated parts',
 };
 /**
@@ -55,7 +56,8 @@ export function checkNarrowing(env, argv) {
   }
   const only = env.SWAS_TEST_ONLY;
   const suites = argv.includes(FLOOR_FLAG) ? FLOOR_SUITES : SUITES;
-  if (only && !suites.includes(only)) return { narrowing, error: `SWAS_TEST_ONLY must be one of ${suites.join('|')}, got "${only}"` };
+  const unknownSuites = (only ?? '').split(',').filter((suite) => only && !suites.includes(suite));
+  if (unknownSuites.length > 0) return { narrowing, error: `SWAS_TEST_ONLY must be one of ${suites.join('|')}, got "${unknownSuites.join(',')}" (several: comma-separated)` };
   return { narrowing };
 }
 

@@ -22,7 +22,8 @@ const run = promisify(execFile);
 /**
  * `update` of a user setting, tried again while the workbench says the settings file on disk is
  * newer than its copy: on a loaded machine the web workbench (code-server) sees the previous
- * write's file change late and refuses the next write until it has read the file again.
+ * write's file change late and refuses the next write until it has read the file again. VS Code 1.75 (the
+ * floor host) can also fail a write on a hot-exit backup of settings.json it removed meanwhile.
  */
 export async function updateUserSetting(section: string, key: string, value: unknown): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -30,7 +31,7 @@ export async function updateUserSetting(section: string, key: string, value: unk
       await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Global);
       return;
     } catch (error) {
-      if (attempt >= 10 || !/content of the file is newer/.test(String(error))) {
+      if (attempt >= 10 || !/content of the file is newer|Unable to read file '[^']*\/Backups\//.test(String(error))) {
         throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, 200 * attempt));

@@ -47,6 +47,16 @@ describe('checkNarrowing', () => {
     assert.deepEqual(checkNarrowing({ SWAS_TEST_ONLY: 'lint' }, ['--narrow']), { narrowing: ['SWAS_TEST_ONLY=lint'] });
   });
 
+  test('SWAS_TEST_ONLY names several suites comma-separated; one unknown name among them is refused by name', () => {
+    assert.deepEqual(checkNarrowing({ SWAS_TEST_ONLY: 'unit,ui' }, ['--narrow']), { narrowing: ['SWAS_TEST_ONLY=unit,ui'] });
+    assert.match(checkNarrowing({ SWAS_TEST_ONLY: 'unit,e2e' }, ['--narrow']).error ?? '', /got "e2e"/);
+  });
+
+  test('SWAS_TEST_UNIT narrows like the other variables', () => {
+    assert.match(checkNarrowing({ SWAS_TEST_UNIT: 'ssh/' }, []).error ?? '', /SWAS_TEST_UNIT=ssh\/.*--narrow/);
+    assert.deepEqual(checkNarrowing({ SWAS_TEST_UNIT: 'ssh/' }, ['--narrow']), { narrowing: ['SWAS_TEST_UNIT=ssh/'] });
+  });
+
   test('--floor is known, and its run has only the floor suites to narrow to', () => {
     assert.deepEqual(checkNarrowing({}, ['--floor']), { narrowing: [] });
     assert.deepEqual(checkNarrowing({ SWAS_TEST_GREP: 'smoke' }, ['--floor', '--narrow']), { narrowing: ['SWAS_TEST_GREP=smoke'] });

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { runInRealHost } from '../host/runInHost';
 import { PROVIDER_SCENARIOS } from './providers/scenarios';
+import { shardBySize } from '../support/shards';
 
 /**
  * Runs the integration suites (out/test/integration/index.js) in real extension hosts: the main test files
@@ -31,18 +32,10 @@ interface Counts {
 
 const JOB_FLAG = '--job';
 
-/** The main test files (relative to this folder), spread over `shards` lists of about equal size (largest first). */
+/** The main test files (relative to this folder), spread over `shards` lists of about equal size. */
 function shardTestFiles(shards: number): string[][] {
   const files = fs.readdirSync(__dirname).filter((file) => file.endsWith('.test.js'));
-  // compiled size stands in for running time: the long suites are the long files
-  const sized = files.map((file) => ({ file, size: fs.statSync(path.join(__dirname, file)).size })).sort((a, b) => b.size - a.size);
-  const lists = Array.from({ length: shards }, () => ({ files: [] as string[], size: 0 }));
-  for (const { file, size } of sized) {
-    const smallest = lists.reduce((a, b) => (b.size < a.size ? b : a));
-    smallest.files.push(file);
-    smallest.size += size;
-  }
-  return lists.map((list) => list.files.sort()).filter((list) => list.length > 0);
+  return shardBySize(files.map((file) => ({ file, size: fs.statSync(path.join(__dirname, file)).size })), shards);
 }
 
 function jobs(repoRoot: string): Job[] {

@@ -13,9 +13,6 @@ export function keyPairMarker(keyPairName: string): string {
   return `swas-keypair:${keyPairName}`;
 }
 
-/** RunCommand's limit: the command content, Base64-encoded, may be at most 16 KB. */
-export const MAX_COMMAND_BASE64_BYTES = 16 * 1024;
-
 export const HOST_KEYS_BEGIN = '-----BEGIN SWAS HOST KEYS-----';
 export const HOST_KEYS_END = '-----END SWAS HOST KEYS-----';
 /** The line that says what the script did to authorized_keys: `SWAS-AUTHORIZED-KEYS <status> [count]`. */
@@ -235,9 +232,4 @@ export function parseScriptOutput(text: string): ScriptOutput {
     }
   }
   return output;
-}
-
-/** Whether RunCommand takes `script`: its Base64 form within the documented 16 KB. */
-export function fitsCommandLimit(script: string): boolean {
-  return Buffer.from(script, 'utf8').toString('base64').length <= MAX_COMMAND_BASE64_BYTES;
 }

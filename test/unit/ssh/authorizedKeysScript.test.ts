@@ -7,7 +7,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   addKeyScript,
-  fitsCommandLimit,
   HOST_KEYS_BEGIN,
   HOST_KEYS_END,
   parseScriptOutput,
@@ -16,6 +15,7 @@ import {
   ScriptInputError,
   shellQuote,
 } from '../../../src/ssh/authorizedKeysScript';
+import { fitsCommandLimit } from '../../../src/cloud/cloudAssistant';
 import { onlyOn } from '../../support/platform';
 import { currentPrivilege } from '../../support/privilege';
 

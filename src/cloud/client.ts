@@ -32,6 +32,25 @@ export interface PerServerResult {
   message?: string;
 }
 
+export interface CloudAssistantAttributes {
+  instanceId: string;
+  /** "true" when the agent sent a heartbeat in the last 2 minutes. */
+  status?: string;
+  version?: string;
+}
+
+/** One DescribeInvocationResult answer, as the service sent it (Output still Base64). */
+export interface InvocationResult {
+  /** InvocationStatus: Pending, Running, Success, Failed, Error, Timeout, Aborted, … */
+  status?: string;
+  exitCode?: number;
+  /** ErrorCode, e.g. ClientNotRunning, DeliveryTimeout, ExitCodeNonzero; undefined when empty. */
+  errorCode?: string;
+  errorInfo?: string;
+  /** Base64. */
+  output?: string;
+}
+
 export interface CreatedKeyPair {
   keyPairName: string;
   privateKeyBody: string;
@@ -104,6 +123,9 @@ const KEY_PAIRS_PAGE_SIZE = 10;
 function isLastPage(batchLength: number, pageSize: number, collected: number, totalCount: number | undefined): boolean {
   return batchLength < pageSize || (typeof totalCount === 'number' && collected >= totalCount);
 }
+
+/** DescribeCloudAssistantAttributes states no maximum PageSize: its example, 10. */
+const CLOUD_ASSISTANT_PAGE_SIZE = 10;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -391,6 +413,53 @@ export class SwasClient {
     await this.call('StartInstance', regionId, (client, runtime) =>
       client.startInstanceWithOptions(new sdk.StartInstanceRequest({ regionId, instanceId, clientToken }), runtime),
     );
+  }
+
+  /** Cloud Assistant agent per server: CloudAssistantStatus "true" when it sent a heartbeat in the last 2 minutes. */
+  async describeCloudAssistantAttributes(regionId: string, instanceIds: string[]): Promise<CloudAssistantAttributes[]> {
+    const sdk = await loadSdk();
+    const agents: CloudAssistantAttributes[] = [];
+    for (let page = 1; ; page++) {
+      const response = await this.call('DescribeCloudAssistantAttributes', regionId, (client, runtime) =>
+        client.describeCloudAssistantAttributesWithOptions(
+          new sdk.DescribeCloudAssistantAttributesRequest({ regionId, instanceIds, pageNumber: page, pageSize: CLOUD_ASSISTANT_PAGE_SIZE }),
+          runtime,
+        ),
+      );
+      const batch = response.body?.cloudAssistant ?? [];
+      agents.push(...batch.map((a) => ({ instanceId: a.instanceId ?? '', status: a.cloudAssistantStatus, version: a.cloudAssistantVersion })));
+      if (isLastPage(batch.length, CLOUD_ASSISTANT_PAGE_SIZE, agents.length, response.body?.totalCount)) {
+        return agents;
+      }
+    }
+  }
+
+  /**
+   * Runs a shell script as `workingUser` on a Linux server; resolves to the InvokeId. RunCommand takes no
+   * ClientToken: a retry after a lost answer may run the script twice, so every script sent must allow that.
+   */
+  async runCommand(regionId: string, instanceId: string, command: { name: string; content: string; timeoutSeconds: number; workingUser: string }): Promise<string> {
+    const sdk = await loadSdk();
+    const response = await this.call('RunCommand', regionId, (client, runtime) =>
+      client.runCommandWithOptions(
+        new sdk.RunCommandRequest({ regionId, instanceId, name: command.name, type: 'RunShellScript', commandContent: command.content, timeout: command.timeoutSeconds, workingUser: command.workingUser }),
+        runtime,
+      ),
+    );
+    const invokeId = response.body?.invokeId;
+    if (!invokeId) {
+      throw new CloudError('badResponse', 'RunCommand', 'RunCommand answered without an InvokeId.', { requestId: response.body?.requestId });
+    }
+    return invokeId;
+  }
+
+  async describeInvocationResult(regionId: string, instanceId: string, invokeId: string): Promise<InvocationResult> {
+    const sdk = await loadSdk();
+    const response = await this.call('DescribeInvocationResult', regionId, (client, runtime) =>
+      client.describeInvocationResultWithOptions(new sdk.DescribeInvocationResultRequest({ regionId, instanceId, invokeId }), runtime),
+    );
+    const result = response.body?.invocationResult;
+    return { status: result?.invocationStatus, exitCode: result?.exitCode, errorCode: result?.errorCode || undefined, errorInfo: result?.errorInfo || undefined, output: result?.output };
   }
 }
 

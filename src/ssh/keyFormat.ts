@@ -220,6 +220,71 @@ function requirePublicKey(line: string): ParsedPublicKey {
   return parsed;
 }
 
+/**
+ * The key of an OpenSSH public key line (`[options] type base64 [comment]`) as `type` and canonical `base64`,
+ * when the blob is well formed and names the same type; undefined otherwise.
+ */
+export function publicKeyParts(line: string): { type: string; base64: string } | undefined {
+  const parsed = parsePublicKeyLine(line);
+  return parsed && publicKeyOfBlob(parsed.type, parsed.blob) ? { type: parsed.type, base64: parsed.blob.toString('base64') } : undefined;
+}
+
+const ECDSA_CURVES: Readonly<Record<string, { curve: string; jwkCurve: string; coordinateBytes: number }>> = {
+  'ecdsa-sha2-nistp256': { curve: 'nistp256', jwkCurve: 'P-256', coordinateBytes: 32 },
+  'ecdsa-sha2-nistp384': { curve: 'nistp384', jwkCurve: 'P-384', coordinateBytes: 48 },
+  'ecdsa-sha2-nistp521': { curve: 'nistp521', jwkCurve: 'P-521', coordinateBytes: 66 },
+};
+
+/** The RFC 4251 strings of `blob` after its type field, when they fill it exactly. */
+function blobFields(blob: Buffer): Buffer[] | undefined {
+  const fields: Buffer[] = [];
+  let offset = readSshString(blob, 0)?.next;
+  while (offset !== undefined && offset < blob.length) {
+    const field = readSshString(blob, offset);
+    if (!field) {
+      return undefined;
+    }
+    fields.push(field.value);
+    offset = field.next;
+  }
+  return offset === undefined ? undefined : fields;
+}
+
+/** An mpint's magnitude (its sign byte dropped), as JWK wants it; undefined for a negative or padded one. */
+function mpintMagnitude(mpint: Buffer): Buffer | undefined {
+  if (mpint.length === 0 || mpint[0] & 0x80 || (mpint[0] === 0 && !(mpint.length > 1 && mpint[1] & 0x80))) {
+    return undefined;
+  }
+  return mpint[0] === 0 ? mpint.subarray(1) : mpint;
+}
+
+/**
+ * The public key a blob holds (RFC 4253 ssh-rsa, RFC 8709 ssh-ed25519, RFC 5656 ecdsa-sha2-nistp*), read by Node's
+ * crypto, so a cut-off or garbled blob is refused, not only one with a wrong type word.
+ */
+function publicKeyOfBlob(type: string, blob: Buffer): crypto.KeyObject | undefined {
+  const fields = blobFields(blob);
+  let jwk: crypto.JsonWebKey | undefined;
+  if (type === 'ssh-ed25519' && fields?.length === 1 && fields[0].length === 32) {
+    jwk = { kty: 'OKP', crv: 'Ed25519', x: fields[0].toString('base64url') };
+  } else if (type === 'ssh-rsa' && fields?.length === 2) {
+    const [e, n] = fields.map(mpintMagnitude);
+    jwk = e && n ? { kty: 'RSA', e: e.toString('base64url'), n: n.toString('base64url') } : undefined;
+  } else if (Object.hasOwn(ECDSA_CURVES, type) && fields?.length === 2) {
+    const { curve, jwkCurve, coordinateBytes } = ECDSA_CURVES[type];
+    const point = fields[1];
+    if (fields[0].toString('latin1') === curve && point.length === 1 + 2 * coordinateBytes && point[0] === 4) {
+      const coordinate = (start: number) => point.subarray(start, start + coordinateBytes).toString('base64url');
+      jwk = { kty: 'EC', crv: jwkCurve, x: coordinate(1), y: coordinate(1 + coordinateBytes) };
+    }
+  }
+  try {
+    return jwk && crypto.createPublicKey({ key: jwk, format: 'jwk' });
+  } catch {
+    return undefined;
+  }
+}
+
 /** `SHA256:<base64 without padding>`, as `ssh-keygen -lf` prints it. */
 export function sha256Fingerprint(publicKeyLine: string): string {
   const digest = crypto.createHash('sha256').update(requirePublicKey(publicKeyLine).blob).digest('base64');

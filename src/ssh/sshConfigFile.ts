@@ -79,7 +79,7 @@ async function readConfig(target: string): Promise<{ text: string; mode?: number
 }
 
 /** Creates `file` (never an existing one), with the config's mode and owner, synced to disk. */
-async function writeFileDurably(file: string, text: string, mode: number, owner: { uid?: number; gid?: number }): Promise<void> {
+export async function writeFileDurably(file: string, text: string, mode: number, owner: { uid?: number; gid?: number }): Promise<void> {
   const handle = await fs.open(file, 'wx', mode);
   try {
     // open() applies the umask; the mode must match the config exactly.
@@ -95,7 +95,7 @@ async function writeFileDurably(file: string, text: string, mode: number, owner:
 }
 
 /** A hidden, unique name in `file`'s folder: a rename from there to `file` never crosses file systems. */
-function tempPathFor(file: string): string {
+export function tempPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.swas-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 

@@ -5,7 +5,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KeyFormatError, md5Fingerprint, normalizePrivateKey, openSshPublicKey, publicKeyOfPrivateKey, samePublicKey, sha256Fingerprint } from '../../../src/ssh/keyFormat';
+import { KeyFormatError, md5Fingerprint, normalizePrivateKey, openSshPublicKey, publicKeyOfPrivateKey, publicKeyParts, samePublicKey, sha256Fingerprint } from '../../../src/ssh/keyFormat';
 
 const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const otherRsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
@@ -305,5 +305,60 @@ describe('publicKeyOfPrivateKey', () => {
   test('anything else is not a private key', () => {
     assert.equal(publicKeyOfPrivateKey('ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ comment'), undefined);
     assert.equal(publicKeyOfPrivateKey('-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n'), undefined);
+  });
+});
+
+describe('publicKeyParts: the key a line holds, read by Node crypto', () => {
+  const fromSshKeygen = (type: string, bits?: number) => {
+    const file = path.join(tempDir(), 'key');
+    sshKeygen(['-q', '-t', type, ...(bits ? ['-b', String(bits)] : []), '-N', '', '-C', 'host', '-f', file]);
+    return fs.readFileSync(`${file}.pub`, 'utf8').trim();
+  };
+  const fields = (line: string) => {
+    const blob = Buffer.from(line.split(' ')[1], 'base64');
+    const parts: Buffer[] = [];
+    for (let offset = 0; offset < blob.length; ) {
+      const length = blob.readUInt32BE(offset);
+      parts.push(blob.subarray(offset + 4, offset + 4 + length));
+      offset += 4 + length;
+    }
+    return parts;
+  };
+  const lineOf = (type: string, parts: Buffer[]) => `${type} ${Buffer.concat([rfc4251String(type), ...parts.map((p) => rfc4251String(p))]).toString('base64')}`;
+
+  test('every key type OpenSSH makes for hosts is read, its comment and options dropped', () => {
+    for (const [type, bits] of [['ed25519'], ['rsa', 2048], ['ecdsa', 256], ['ecdsa', 384], ['ecdsa', 521]] as Array<[string, number?]>) {
+      const line = fromSshKeygen(type, bits);
+      const [word, base64] = line.split(' ');
+      assert.deepEqual(publicKeyParts(`no-pty,command="x y" ${line}`), { type: word, base64 }, `${type} ${bits ?? ''}`);
+    }
+  });
+
+  test('a blob that names its type but is no key of it is refused', () => {
+    const ed = fromSshKeygen('ed25519');
+    const [edKey] = fields(ed).slice(1);
+    const rsaLine = openSshPublicKey(PKCS1_PEM, '');
+    const [, e, n] = fields(rsaLine);
+    const ecdsa = fromSshKeygen('ecdsa', 256);
+    const [, curve, point] = fields(ecdsa);
+    const refused: Array<[string, string]> = [
+      ['ed25519 of 31 bytes', lineOf('ssh-ed25519', [edKey.subarray(1)])],
+      ['ed25519 with a field more', lineOf('ssh-ed25519', [edKey, Buffer.from('x')])],
+      ['ed25519 cut inside a field', `ssh-ed25519 ${Buffer.from(ed.split(' ')[1], 'base64').subarray(0, 40).toString('base64')}`],
+      ['rsa without its modulus', lineOf('ssh-rsa', [e])],
+      ['rsa with a field more', lineOf('ssh-rsa', [e, n, e])],
+      ['rsa with a negative exponent', lineOf('ssh-rsa', [Buffer.from([0x81]), n])],
+      ['rsa with a padded exponent', lineOf('ssh-rsa', [Buffer.concat([Buffer.from([0]), e]), n])],
+      ['rsa with an empty modulus', lineOf('ssh-rsa', [e, Buffer.alloc(0)])],
+      ['ecdsa naming another curve', lineOf('ecdsa-sha2-nistp256', [Buffer.from('nistp384'), point])],
+      ['ecdsa with a point not marked uncompressed', lineOf('ecdsa-sha2-nistp256', [curve, Buffer.concat([Buffer.from([6]), point.subarray(1)])])],
+      ['ecdsa with a compressed point', lineOf('ecdsa-sha2-nistp256', [curve, Buffer.concat([Buffer.from([2]), point.subarray(1, 33)])])],
+      ['ecdsa off its curve', lineOf('ecdsa-sha2-nistp256', [curve, Buffer.concat([point.subarray(0, 64), Buffer.from([point[64] ^ 1])])])],
+      ['a type OpenSSH hosts do not use', lineOf('ssh-dss', [e, n])],
+    ];
+    for (const [name, line] of refused) {
+      assert.equal(publicKeyParts(line), undefined, name);
+    }
+    assert.deepEqual(publicKeyParts(lineOf('ssh-rsa', [e, n])), { type: 'ssh-rsa', base64: rsaLine.split(' ')[1] });
   });
 });

@@ -14,7 +14,12 @@ export interface Settings {
   requestTimeoutMs: number;
   /** How long Restart Server waits for the server to be Running again. */
   restartTimeoutMs: number;
+  /** How an attached key pair is made to work: asked each time, Cloud Assistant at once, or a restart. */
+  applyKeyWith: ApplyKeyWith;
 }
+
+export type ApplyKeyWith = 'ask' | 'cloudAssistant' | 'restart';
+const APPLY_KEY_WITH: readonly ApplyKeyWith[] = ['ask', 'cloudAssistant', 'restart'];
 
 export function readSettings(): Settings {
   const swas = vscode.workspace.getConfiguration('swas');
@@ -29,6 +34,7 @@ export function readSettings(): Settings {
     regions: swas.get<string[]>('regions', []),
     requestTimeoutMs: Math.max(1, swas.get<number>('requestTimeout', 30)) * 1000,
     restartTimeoutMs: Math.max(1, swas.get<number>('restartTimeout', 300)) * 1000,
+    applyKeyWith: APPLY_KEY_WITH.find((value) => value === swas.get<string>('applyKeyWith')) ?? 'ask',
   };
 }
 

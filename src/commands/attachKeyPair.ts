@@ -5,6 +5,7 @@ import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
 import { attachInBatches, resultLines } from '../operations/attach';
 import { restartServers } from '../operations/restart';
+import { applyKeyNowAndReport, cloudAssistantReadiness, type AppliedOn } from '../operations/applyKeyNow';
 import { localPrivateKey, readSshConfig, sshPaths } from '../local/machine';
 import { removeEntriesUnderOtherKeyPairs, writeKeyPairBlock } from '../local/keyPairBlocks';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
@@ -16,6 +17,8 @@ export interface AttachOutcome {
   /** Instance ID → SSH alias written for it. */
   aliases: Map<string, string>;
   restarted: Instance[];
+  /** What Apply Now did, when it was chosen (undefined also when its script was declined). */
+  applied?: AppliedOn[];
 }
 
 /**
@@ -108,9 +111,22 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
 
   services.notifyChanged(regionId);
   const failed = results.some((r) => !r.success);
+  const { ready, notReady } = keyPair.publicKey ? await cloudAssistantReadiness(services, client, regionId, attached) : { ready: [], notReady: [] };
+  const applyTo = () =>
+    applyKeyNowAndReport(services, client, regionId, { keyPairName: keyPair.keyPairName, publicKey: keyPair.publicKey! }, ready.map((instance) => ({ instance, alias: aliases.get(instance.instanceId) })), notReady);
+  if (ready.length > 0 && !failed && readSettings().applyKeyWith === 'cloudAssistant') {
+    return { results, aliases, restarted: [], applied: await applyTo() };
+  }
+  const applyNow = vscode.l10n.t('Apply Now');
   const restart = vscode.l10n.t('Restart Servers…');
   const heading = vscode.l10n.t('Attach "{0}":', keyPair.keyPairName);
-  const choice = await prompter.message(failed ? 'warning' : 'info', [heading, ...lines].join(' '), ...(attached.length > 0 ? [restart] : []));
+  if (ready.length > 0) {
+    lines.push(vscode.l10n.t('Apply Now puts the key on {0} with Cloud Assistant, with no restart.', ready.map((i) => i.instanceName).join(', ')));
+  }
+  const choice = await prompter.message(failed ? 'warning' : 'info', [heading, ...lines].join(' '), ...(ready.length > 0 ? [applyNow] : []), ...(attached.length > 0 ? [restart] : []));
+  if (choice === applyNow) {
+    return { results, aliases, restarted: [], applied: await applyTo() };
+  }
   const restarted = choice === restart ? (await restartServers(services, regionId, attached)).map((o) => o.instance) : [];
   return { results, aliases, restarted };
 }

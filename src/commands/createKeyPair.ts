@@ -10,7 +10,7 @@ import { sshPaths } from '../local/machine';
 import { removeEntriesUnderOtherKeyPairs, writeKeyPairBlock } from '../local/keyPairBlocks';
 import type { CreateKeyPairArgs } from '../commandArgs';
 import type { Services } from '../services';
-import { homeDirectory, Settings } from '../settings';
+import { homeDirectory, readSettings, Settings } from '../settings';
 import { samePublicKey } from '../ssh/keyFormat';
 import { expandHome } from '../ssh/paths';
 import { askCreateInput, newCreateInput } from '../ui/createKeyPairInput';
@@ -19,6 +19,7 @@ import { keepPrivateKey, KeyToKeep } from '../ui/keyRescue';
 import { credentialsOrExplain } from '../ui/pickers';
 import { checkedSettings } from '../ui/settingsCheck';
 import { messageWithMore } from '../ui/messageWithMore';
+import { applyKeyNowAndReport, cloudAssistantReadiness } from '../operations/applyKeyNow';
 import { callCreate } from '../operations/create';
 
 export interface CreateKeyPairOutcome {
@@ -165,7 +166,8 @@ async function finish(services: Services, client: SwasClient, input: FinishInput
   }
   // Once, after the key is on disk, so the reloaded region also shows the key as local.
   services.notifyChanged(region);
-  outcome.followUp = finalMessage(services, outcome, attached, notes, warnings);
+  const publicKey = kept.saved?.publicKey ?? (await listedPublicKey);
+  outcome.followUp = finalMessage(services, client, outcome, attached, notes, warnings, publicKey);
   return outcome;
 }
 
@@ -193,11 +195,25 @@ async function attachToServer(client: SwasClient, region: string, keyPairName: s
  * file, fingerprint, SSH host and machine are in the log and, with the actions on them, behind More….
  * What went wrong (a failed attach, an unchanged SSH config) stays in the text: it needs the user.
  */
-async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, attached: boolean, notes: { key: string[]; config: string[] }, warnings: string[]): Promise<void> {
+async function finalMessage(
+  services: Services,
+  client: SwasClient,
+  outcome: CreateKeyPairOutcome,
+  attached: boolean,
+  notes: { key: string[]; config: string[] },
+  warnings: string[],
+  publicKey: string | undefined,
+): Promise<void> {
   const { prompter } = services;
   const machine = vscode.env.remoteName ? ` (${vscode.env.remoteName})` : '';
   services.log.info(`Key pair ${outcome.regionId}/${outcome.keyPairName} ready: key ${outcome.privateKeyPath ?? 'not saved'}${machine}, ${outcome.fingerprint ?? 'no fingerprint'}, SSH host ${outcome.alias ?? 'none'}.${[...notes.key, ...notes.config].map((note) => ` ${note}`).join('')}`);
   const server = attached ? outcome.server : undefined;
+  const canApplyNow = server && publicKey ? (await cloudAssistantReadiness(services, client, outcome.regionId, [server])).ready.length > 0 : false;
+  const applyTo = () => applyKeyNowAndReport(services, client, outcome.regionId, { keyPairName: outcome.keyPairName, publicKey: publicKey! }, [{ instance: server!, alias: outcome.alias }]);
+  if (canApplyNow && warnings.length === 0 && readSettings().applyKeyWith === 'cloudAssistant') {
+    await applyTo();
+    return;
+  }
   let headline: string;
   if (warnings.length > 0) {
     headline = outcome.privateKeyPath
@@ -205,6 +221,8 @@ async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, a
       : vscode.l10n.t('Key pair "{0}" is created.', outcome.keyPairName);
   } else if (server && !server.publicIpAddress) {
     headline = vscode.l10n.t('Key pair "{0}" is ready. Restart {1} for the key to take effect. It has no public IP address yet, so its SSH host has none to connect to: once it has one, use Connect with Remote-SSH on it in the SWAS sidebar, which fills it in.', outcome.keyPairName, server.instanceName);
+  } else if (server && canApplyNow) {
+    headline = vscode.l10n.t('Key pair "{0}" is ready. Apply it on {1} now with Cloud Assistant (no restart), or restart {1}; then connect.', outcome.keyPairName, server.instanceName);
   } else if (server) {
     headline = vscode.l10n.t('Key pair "{0}" is ready. Restart {1} for the key to take effect, then connect.', outcome.keyPairName, server.instanceName);
   } else {
@@ -216,7 +234,9 @@ async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, a
   const connect = vscode.l10n.t('Connect');
   const openConfig = vscode.l10n.t('Open SSH Config');
   const reveal = vscode.l10n.t('Reveal Key File');
-  const buttons = [...(server ? [restart] : []), ...(outcome.alias && server?.publicIpAddress ? [connect] : [])];
+  const applyNow = vscode.l10n.t('Apply Now');
+  // Before the key works on the server, Connect would only fail: after Apply Now, its report offers Connect.
+  const buttons = canApplyNow ? [applyNow, restart] : [...(server ? [restart] : []), ...(outcome.alias && server?.publicIpAddress ? [connect] : [])];
   const items = [
     ...(outcome.configPath && outcome.alias ? [{ label: openConfig, detail: [vscode.l10n.t('SSH host {0} in {1}.', outcome.alias, outcome.configPath), ...notes.config].join(' ') }] : []),
     ...(outcome.privateKeyPath ? [{ label: reveal, detail: [`${outcome.privateKeyPath}${machine}${outcome.fingerprint ? ` · ${outcome.fingerprint}` : ''}`, ...notes.key].join(' ') }] : []),
@@ -225,7 +245,9 @@ async function finalMessage(services: Services, outcome: CreateKeyPairOutcome, a
     title: vscode.l10n.t('Key pair "{0}" created', outcome.keyPairName),
     items,
   });
-  if (choice === restart && outcome.server) {
+  if (choice === applyNow) {
+    await applyTo();
+  } else if (choice === restart && outcome.server) {
     await runCommand('swas.restartServer', { regionId: outcome.regionId, instance: outcome.server });
   } else if (choice === connect && outcome.alias) {
     await runCommand('swas.connectWithRemoteSsh', { alias: outcome.alias, needsRestart: attached });

@@ -65,9 +65,10 @@ suiteOn(['linux'], 'Emulator Cloud Assistant with a local sshd', function () {
     assert.equal(await fs.readFile(sshds.authorizedKeys(), 'utf8'), `${before}${publicKey}\n`, 'appended, the earlier lines kept');
 
     await fs.writeFile(path.join(world.sshDir, 'known_hosts'), `${sshds.knownHostsName()} ${hostKey}\n`, { mode: 0o600 });
+    // its own Port line: the suite's `Match host` line for a high port sees the alias, not the HostName, here
     await fs.appendFile(
       world.configPath,
-      `Host smoke\n  HostName ${WEB1.publicIpAddress}\n  User ${LocalSshd.loginUser()}\n  IdentityFile "${keyFile}"\n  IdentitiesOnly yes\n  StrictHostKeyChecking yes\n`,
+      `Host smoke\n  HostName ${WEB1.publicIpAddress}\n  Port ${sshds.sshdOf(WEB1).port}\n  User ${LocalSshd.loginUser()}\n  IdentityFile "${keyFile}"\n  IdentitiesOnly yes\n  StrictHostKeyChecking yes\n`,
       { mode: 0o600 },
     );
     assert.equal(await sshds.login('smoke'), LocalSshd.loginUser());

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CLOUD_ASSISTANT_VERSION, invokeRecordStatus, type CloudAssistant } from './cloudAssistant';
 import { ApiError, invalidParameter, missingParameter } from './errors';
 import { generateRsaKeyPair, parseOpenSshPublicKey, type PrivateKeyFormat } from './keys';
 import { apiTimestamp, type EmulatorInstance, type EmulatorState, type RebootDelays } from './state';
@@ -82,7 +83,15 @@ export interface ActionSettings {
   readonly noKeyPairRefused: boolean;
   /** How Attach/Detach spell a per-server success (see SwasEmulator.setSuccessCase). */
   readonly successText: SuccessText;
+  /** What RunCommand answers for a server whose agent is not running (see SwasEmulator.setAgentDownAnswer). */
+  readonly agentDownAnswer: AgentDownAnswer;
 }
+
+/**
+ * RunCommand for a server whose Cloud Assistant agent is not running: accepted, the invocation then ends Failed
+ * with ErrorCode ClientNotRunning ('invocationFails', the default), or refused at once ('refused').
+ */
+export type AgentDownAnswer = 'invocationFails' | 'refused';
 
 /** Attach/Detach's per-server `Success`: the API pages show "true", the SDK's DetachKeyPair example "True". */
 export type SuccessText = 'true' | 'True';
@@ -94,6 +103,7 @@ function totalCount(ctx: ActionContext, count: number): { TotalCount?: number } 
 
 export interface ActionContext {
   readonly state: EmulatorState;
+  readonly cloudAssistant: CloudAssistant;
   readonly params: Params;
   /** Validated RegionId; empty for ListRegions, which takes none. */
   readonly regionId: string;
@@ -334,8 +344,8 @@ function describeInstanceKeyPair(ctx: ActionContext): ResponseBody {
 }
 
 /** HTTP 403 in the docs (docs/swas-api.md, "Restart rule": RebootInstances' error codes). */
-function incorrectStatus(instance: EmulatorInstance, wanted: string): ApiError {
-  return new ApiError(403, 'IncorrectInstanceStatus', `The instance is ${instance.status}; only a ${wanted} instance can be ${wanted === 'Running' ? 'restarted' : 'started'}.`);
+function incorrectStatus(instance: EmulatorInstance, wanted: string, act = wanted === 'Running' ? 'be restarted' : 'be started'): ApiError {
+  return new ApiError(403, 'IncorrectInstanceStatus', `The instance is ${instance.status}; only a ${wanted} instance can ${act}.`);
 }
 
 /** Runs a status change in the background, as the real call answers before the server changes. */
@@ -473,6 +483,116 @@ function createFirewallRule(ctx: ActionContext): ResponseBody {
   return { FirewallId: rule.ruleId };
 }
 
+/**
+ * DescribeCloudAssistantAttributes: RegionId, InstanceIds (JSON array, required), PageNumber, PageSize; answers
+ * CloudAssistant[] with CloudAssistantStatus "true" while the agent runs on a Running server (the SDK's model:
+ * a heartbeat in the last 2 minutes). Servers not found are left out (assumption, ASSUMPTIONS.md).
+ */
+function describeCloudAssistantAttributes(ctx: ActionContext): ResponseBody {
+  const ids = ctx.params.jsonArray('InstanceIds');
+  if (!ids || ids.length === 0) {
+    throw missingParameter('InstanceIds');
+  }
+  if (ids.length > 100) {
+    throw invalidParameter('InstanceIds', 'at most 100 instance IDs.');
+  }
+  const all = ctx.state.instances(ctx.regionId).filter((i) => ids.includes(i.instanceId));
+  const { pageNumber, pageSize, items } = page(all, ctx.params);
+  return {
+    ...totalCount(ctx, all.length),
+    PageNumber: pageNumber,
+    PageSize: pageSize,
+    CloudAssistant: items.map((instance) => {
+      const agent = ctx.cloudAssistant.agentOf(instance.instanceId);
+      const running = agent.running && instance.status === 'Running';
+      return {
+        InstanceId: instance.instanceId,
+        CloudAssistantStatus: running ? 'true' : 'false',
+        ...(running ? { CloudAssistantVersion: CLOUD_ASSISTANT_VERSION, LastHeartbeatTime: apiTimestamp() } : {}),
+        OSType: instance.osType,
+        ActiveTaskCount: agent.activeTaskCount,
+        InvocationCount: agent.invocationCount,
+        ...(agent.lastInvokedTime ? { LastInvokedTime: agent.lastInvokedTime } : {}),
+        SupportSessionManager: running,
+      };
+    }),
+  };
+}
+
+const COMMAND_TYPES = ['RunShellScript', 'RunBatScript', 'RunPowerShellScript'];
+/** RunCommand's CommandContent, Base64-encoded, at most 16 KB (the SDK's RunCommand model, Parameters). */
+export const MAX_COMMAND_BASE64_BYTES = 16 * 1024;
+
+/**
+ * RunCommand: RegionId, InstanceId (one), Name, Type, CommandContent (plain text), Timeout (10–86400 s, default
+ * 60), WorkingDir (default /root), WorkingUser (default root); no ClientToken. Answers InvokeId at once; the
+ * invocation is Pending, then runs for real (cloudAssistant.ts). Only for a Running server, as RebootInstance.
+ */
+function runCommand(ctx: ActionContext): ResponseBody {
+  const instance = requireInstance(ctx);
+  const name = ctx.params.required('Name');
+  const type = ctx.params.required('Type');
+  if (!COMMAND_TYPES.includes(type)) {
+    throw invalidParameter('Type', `expected one of ${COMMAND_TYPES.join(', ')}.`);
+  }
+  if ((type === 'RunShellScript') !== (instance.osType === 'Linux')) {
+    throw invalidParameter('Type', `${type} does not apply to a ${instance.osType} server.`);
+  }
+  const content = ctx.params.required('CommandContent');
+  if (Buffer.byteLength(Buffer.from(content, 'utf8').toString('base64')) > MAX_COMMAND_BASE64_BYTES) {
+    throw invalidParameter('CommandContent', 'the command, Base64-encoded, exceeds 16 KB.');
+  }
+  if (ctx.params.optional('EnableParameter') === 'true') {
+    throw invalidParameter('EnableParameter', 'custom parameters are not emulated.');
+  }
+  const timeoutSeconds = ctx.params.integer('Timeout', 60, 10, 86400);
+  if (instance.status !== 'Running') {
+    throw incorrectStatus(instance, 'Running', 'run a command');
+  }
+  if (!ctx.cloudAssistant.agentOf(instance.instanceId).running && ctx.settings.agentDownAnswer === 'refused') {
+    throw new ApiError(403, 'ClientNotRunning', 'the aliyun service is not running on the instance');
+  }
+  const invocation = ctx.cloudAssistant.create({
+    regionId: ctx.regionId,
+    instance,
+    name,
+    content,
+    workingDir: ctx.params.optional('WorkingDir') ?? '/root',
+    workingUser: ctx.params.optional('WorkingUser') ?? 'root',
+    timeoutSeconds,
+  });
+  inBackground(ctx, ctx.cloudAssistant.execute(invocation, instance.serverRoot, timeoutSeconds, ctx.settings.stopping));
+  return { InvokeId: invocation.invokeId };
+}
+
+/**
+ * DescribeInvocationResult: RegionId, InstanceId, InvokeId; answers InvocationResult with the SDK's fields,
+ * Output in Base64. An InvokeId unknown for that server: assumption, `InvalidInvokeId.NotFound` 404.
+ */
+function describeInvocationResult(ctx: ActionContext): ResponseBody {
+  const instanceId = ctx.params.required('InstanceId');
+  const invokeId = ctx.params.required('InvokeId');
+  const invocation = ctx.cloudAssistant.find(instanceId, invokeId);
+  if (!invocation || invocation.regionId !== ctx.regionId) {
+    throw new ApiError(404, 'InvalidInvokeId.NotFound', `The invocation "${invokeId}" does not exist on the instance "${instanceId}".`);
+  }
+  return {
+    InvocationResult: {
+      InvokeId: invocation.invokeId,
+      InstanceId: invocation.instanceId,
+      InvocationStatus: invocation.status,
+      InvokeRecordStatus: invokeRecordStatus(invocation.status),
+      InvokeUser: invocation.invokeUser,
+      Output: invocation.output.toString('base64'),
+      ...(invocation.exitCode === undefined ? {} : { ExitCode: invocation.exitCode }),
+      ErrorCode: invocation.errorCode ?? '',
+      ErrorInfo: invocation.errorInfo ?? '',
+      ...(invocation.startTime ? { StartTime: invocation.startTime } : {}),
+      ...(invocation.finishedTime ? { FinishedTime: invocation.finishedTime } : {}),
+    },
+  };
+}
+
 export const ACTIONS: Readonly<Record<string, ActionDefinition>> = {
   ListRegions: { regional: false, idempotent: false, handler: listRegions },
   ListKeyPairs: { regional: true, idempotent: false, handler: listKeyPairs },
@@ -489,4 +609,7 @@ export const ACTIONS: Readonly<Record<string, ActionDefinition>> = {
   StartInstance: { regional: true, idempotent: true, handler: startInstance },
   ListFirewallRules: { regional: true, idempotent: false, handler: listFirewallRules },
   CreateFirewallRule: { regional: true, idempotent: true, handler: createFirewallRule },
+  DescribeCloudAssistantAttributes: { regional: true, idempotent: false, handler: describeCloudAssistantAttributes },
+  RunCommand: { regional: true, idempotent: false, handler: runCommand },
+  DescribeInvocationResult: { regional: true, idempotent: false, handler: describeInvocationResult },
 };

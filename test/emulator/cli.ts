@@ -8,7 +8,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string', default: '0' },
       demo: { type: 'boolean', default: false },
-      'authorized-keys-dir': { type: 'string' },
+      'server-roots-dir': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   }
   const emulator = await SwasEmulator.start({ port, rateLimits: DOCUMENTED_RATE_LIMITS });
   if (values.demo) {
-    await seedDemo(emulator, { authorizedKeysDir: values['authorized-keys-dir'] });
+    await seedDemo(emulator, { serverRootsDir: values['server-roots-dir'] });
   }
   // Scripts wait for exactly this line before using the emulator.
   console.log(`SWAS emulator listening on ${emulator.url}`);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { generateRsaKeyPair } from './keys';
 import type { SwasEmulator } from './server';
+import { createServerRoot } from './serverRoot';
 import type { NewInstance } from './state';
 
 /** The demo world used by `npm start`, shared by tests and scripts. Not real credentials. */
@@ -47,19 +48,28 @@ export const DEMO_SERVERS = {
 } as const satisfies Record<string, DemoServer>;
 
 export interface SeedDemoOptions {
-  /** If set, each Linux server's authorized_keys is `<dir>/<instanceName>/authorized_keys`. */
-  readonly authorizedKeysDir?: string;
+  /**
+   * If set, each Linux server has its server root `<dir>/<instanceName>/` (serverRoot.ts): root's home in
+   * `home/` (authorized_keys in `home/.ssh/`) and its /etc/ssh with a host key in `etc-ssh/`.
+   */
+  readonly serverRootsDir?: string;
+}
+
+/** The server root seedDemo gives `instanceName` under `serverRootsDir`. */
+export function demoServerRoot(serverRootsDir: string, instanceName: string): string {
+  return join(serverRootsDir, instanceName);
 }
 
 /** Seeds the demo access key, servers and the "existing-key" key pair attached to web-1. */
 export async function seedDemo(emulator: SwasEmulator, options: SeedDemoOptions = {}): Promise<void> {
   emulator.addAccessKey({ id: DEMO_ACCESS_KEY_ID, secret: DEMO_ACCESS_KEY_SECRET });
   for (const { regionId, ...server } of Object.values(DEMO_SERVERS)) {
-    const authorizedKeysFile =
-      options.authorizedKeysDir && server.osType === 'Linux'
-        ? join(options.authorizedKeysDir, server.instanceName, 'authorized_keys')
-        : undefined;
-    emulator.addInstance(regionId, { ...server, authorizedKeysFile });
+    const serverRoot =
+      options.serverRootsDir && server.osType === 'Linux' ? demoServerRoot(options.serverRootsDir, server.instanceName) : undefined;
+    if (serverRoot) {
+      await createServerRoot(serverRoot);
+    }
+    emulator.addInstance(regionId, { ...server, serverRoot });
   }
   const { publicKey } = await generateRsaKeyPair('pkcs1-pem');
   await emulator.addKeyPair(DEMO_REGION_ID, {

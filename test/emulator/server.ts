@@ -3,7 +3,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ACTIONS, Params, type ActionSettings, type ResponseBody, type SuccessText } from './actions';
+import { ACTIONS, Params, type ActionSettings, type AgentDownAnswer, type ResponseBody, type SuccessText } from './actions';
+import {
+  CloudAssistant,
+  DEFAULT_INVOCATION_TIMING,
+  type AgentView,
+  type Invocation,
+  type InvocationFailure,
+  type InvocationStatus,
+  type InvocationTiming,
+} from './cloudAssistant';
 import { endConnections, trackConnections } from './connections';
 import { DEFAULT_RATE_WINDOW_MS, RateLimiter } from './rateLimits';
 import { ApiError, invalidParameter } from './errors';
@@ -17,9 +26,25 @@ import {
   type EmulatorKeyPair,
   type EmulatorRegion,
   type NewInstance,
+  type RestartAuthorizedKeys,
 } from './state';
 
-export type { EmulatorInstance, EmulatorKeyPair, EmulatorRegion, FirewallRule, NewInstance, PrivateKeyFormat, RebootDelays };
+export type {
+  AgentDownAnswer,
+  AgentView,
+  EmulatorInstance,
+  EmulatorKeyPair,
+  EmulatorRegion,
+  FirewallRule,
+  Invocation,
+  InvocationFailure,
+  InvocationStatus,
+  InvocationTiming,
+  NewInstance,
+  PrivateKeyFormat,
+  RebootDelays,
+  RestartAuthorizedKeys,
+};
 
 export const API_VERSION = '2020-06-01';
 /** Short, so a test's restart costs little; tests that watch the statuses set longer ones. */
@@ -50,6 +75,8 @@ export interface EmulatorOptions {
   readonly strictLimits?: boolean;
   /** The span the limits count in, in real ms; default 60 000 (tests pass a shorter one for their faster clock). */
   readonly rateWindowMs?: number;
+  /** How long a RunCommand invocation is Pending, and one second of its Timeout in real ms (cloudAssistant.ts). */
+  readonly invocationTiming?: Partial<InvocationTiming>;
 }
 
 export interface EmulatorCall {
@@ -184,6 +211,8 @@ export class SwasEmulator {
   readonly port: number;
 
   private readonly state = new EmulatorState();
+  private readonly cloudAssistant = new CloudAssistant();
+  private agentDownAnswer: AgentDownAnswer = 'invocationFails';
   private readonly accessKeys = new Map<string, AccessKeyRecord>();
   private readonly verifier = new RequestVerifier((id) => this.accessKeys.get(id));
   private readonly denials = new Map<string, AccessDeniedDetail>();
@@ -221,6 +250,7 @@ export class SwasEmulator {
       windowMs: options.rateWindowMs ?? DEFAULT_RATE_WINDOW_MS,
     });
     this.log = options.logRequests;
+    this.cloudAssistant.timing = { ...DEFAULT_INVOCATION_TIMING, ...options.invocationTiming };
     if (options.regions) {
       this.state.setRegions(options.regions);
     }
@@ -236,7 +266,11 @@ export class SwasEmulator {
   }
 
   static async start(options: EmulatorOptions = {}): Promise<SwasEmulator> {
-    const server = trackConnections(options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer());
+    // RunCommand carries its script (up to 16 KB Base64) in the query, percent-encoded: beyond Node's 16 KB default.
+    const maxHeaderSize = 256 * 1024;
+    const server = trackConnections(
+      options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert, maxHeaderSize }) : createServer({ maxHeaderSize }),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -444,6 +478,53 @@ export class SwasEmulator {
    */
   setNoKeyPairRefused(on: boolean): void {
     this.noKeyPairRefused = on;
+  }
+
+  /**
+   * What a restart does to the server's authorized_keys: 'rewrite' (default) leaves the attached key only,
+   * 'keep' appends it and keeps every other line. The docs do not say which (ASSUMPTIONS.md, "restart rewrites
+   * authorized_keys: both answers").
+   */
+  setRestartAuthorizedKeys(mode: RestartAuthorizedKeys): void {
+    this.state.restartAuthorizedKeys = mode;
+  }
+
+  // ---- Cloud Assistant ---------------------------------------------------------------------
+
+  /** Starts or stops the server's Cloud Assistant agent (running on every server by default, as the docs say). */
+  setAgentRunning(instanceId: string, running: boolean): void {
+    this.cloudAssistant.setAgentRunning(instanceId, running);
+  }
+
+  /** The server's agent as DescribeCloudAssistantAttributes reports it, with its invocation counts. */
+  agentOf(instanceId: string): AgentView {
+    return this.cloudAssistant.agentOf(instanceId);
+  }
+
+  /**
+   * RunCommand for a server whose agent is not running: 'invocationFails' (default: accepted, the invocation ends
+   * Failed, ClientNotRunning) or 'refused' (403 ClientNotRunning at once). The docs do not say which (ASSUMPTIONS.md).
+   */
+  setAgentDownAnswer(answer: AgentDownAnswer): void {
+    this.agentDownAnswer = answer;
+  }
+
+  /**
+   * The next invocation on this server ends as `failure` after its Pending time, without running: e.g.
+   * `{ invocationStatus: 'Aborted', errorCode: 'DeliveryTimeout' }`. ErrorInfo defaults to the SDK's text.
+   */
+  failNextInvocation(instanceId: string, failure: InvocationFailure): void {
+    this.cloudAssistant.failNextInvocation(instanceId, failure);
+  }
+
+  /** How long an invocation is Pending, and how many real ms one second of RunCommand's Timeout lasts. */
+  setInvocationTiming(timing: Partial<InvocationTiming>): void {
+    this.cloudAssistant.timing = { ...this.cloudAssistant.timing, ...timing };
+  }
+
+  /** Every RunCommand invocation so far, with its script, status and output. */
+  invocations(): Invocation[] {
+    return this.cloudAssistant.all();
   }
 
   // ---- faults and latency ------------------------------------------------------------------
@@ -692,9 +773,10 @@ export class SwasEmulator {
       importRefusesEd25519: this.importRefusesEd25519,
       successText: this.successText,
       noKeyPairRefused: this.noKeyPairRefused,
-    reportFailure: (error) => this.log?.(`emulator failure in a restart: ${(error as Error).stack ?? String(error)}`),
+      agentDownAnswer: this.agentDownAnswer,
+      reportFailure: (error) => this.log?.(`emulator failure in the background of ${call.action}: ${(error as Error).stack ?? String(error)}`),
     };
-    const run = () => Promise.resolve(definition.handler({ state: this.state, params, regionId, settings }));
+    const run = () => Promise.resolve(definition.handler({ state: this.state, cloudAssistant: this.cloudAssistant, params, regionId, settings }));
     const clientToken = params.optional('ClientToken');
     return definition.idempotent && clientToken !== undefined ? this.runOnce(call, clientToken, run) : run();
   }

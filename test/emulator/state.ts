@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from './errors';
 import { md5Fingerprint } from './keys';
+import { serverAuthorizedKeysFile } from './serverRoot';
 
 export interface EmulatorRegion {
   readonly regionId: string;
@@ -40,7 +41,12 @@ export interface NewInstance {
   readonly osTypeListed?: boolean;
   readonly status?: InstanceStatus;
   readonly imageName?: string;
-  /** Where the attached key pair's public key is written (the server's authorized_keys). */
+  /**
+   * The server's own files (serverRoot.ts: `home/` is root's home, `etc-ssh/` its /etc/ssh), made by
+   * createServerRoot. RunCommand runs scripts there; the attached key goes to `home/.ssh/authorized_keys`.
+   */
+  readonly serverRoot?: string;
+  /** Where the attached key pair's public key is written; default `home/.ssh/authorized_keys` of `serverRoot`. */
   readonly authorizedKeysFile?: string;
 }
 
@@ -55,6 +61,7 @@ export interface EmulatorInstance {
   readonly status: InstanceStatus;
   readonly imageName: string;
   readonly creationTime: string;
+  readonly serverRoot?: string;
   readonly authorizedKeysFile?: string;
   /** The key pair the API reports as attached (DescribeInstanceKeyPair, ListKeyPairs). */
   readonly keyPairName?: string;
@@ -74,6 +81,14 @@ export interface FirewallRule {
   readonly sourceCidrIp: string;
   readonly policy: 'accept' | 'drop';
 }
+
+/**
+ * What a restart does to authorized_keys. The docs say an attached key takes effect at the next restart, not
+ * whether that rewrites the file or adds to it (docs/swas-api.md, "Cloud Assistant"; ASSUMPTIONS.md):
+ * - rewrite: the file holds the attached key pair's key only, or nothing without one (the default);
+ * - keep: the attached key is appended unless present, and every other line stays (a detach removes nothing).
+ */
+export type RestartAuthorizedKeys = 'rewrite' | 'keep';
 
 /** How long a restart stays in each state before the next one. */
 export interface RebootDelays {
@@ -123,6 +138,7 @@ export class EmulatorState {
   private readonly serverFailures = new Map<string, { code: string; message: string }>();
   private readonly failingBoots = new Map<string, { keyTakesEffect: boolean }>();
   private innerIpCounter = 0;
+  restartAuthorizedKeys: RestartAuthorizedKeys = 'rewrite';
 
   get regions(): readonly EmulatorRegion[] {
     return this.regionList;
@@ -161,7 +177,8 @@ export class EmulatorState {
       status: spec.status ?? 'Running',
       imageName: spec.imageName ?? (spec.osType === 'Linux' ? 'Alibaba Cloud Linux' : 'Windows Server 2022'),
       creationTime: apiTimestamp(),
-      authorizedKeysFile: spec.authorizedKeysFile,
+      serverRoot: spec.serverRoot,
+      authorizedKeysFile: spec.authorizedKeysFile ?? (spec.serverRoot === undefined ? undefined : serverAuthorizedKeysFile(spec.serverRoot)),
       keyPairName: undefined,
       effectiveKeyPairName: undefined,
       rebootCount: 0,
@@ -262,11 +279,23 @@ export class EmulatorState {
     this.requireInstanceRecord(regionId, instanceId).keyPairName = undefined;
   }
 
-  /** Writes the attached key pair's public key (or nothing) to the server's authorized_keys. */
+  /** Puts the attached key pair's public key in the server's authorized_keys, as `restartAuthorizedKeys` says. */
   private async applyKeyPair(regionId: string, instance: InstanceRecord): Promise<void> {
     const keyPair = this.keyPairRecordsOf(regionId).find((k) => k.keyPairName === instance.keyPairName);
     instance.effectiveKeyPairName = keyPair?.keyPairName;
-    await writeAuthorizedKeys(instance.authorizedKeysFile, keyPair ? `${keyPair.publicKey}\n` : '');
+    if (this.restartAuthorizedKeys === 'rewrite') {
+      await writeAuthorizedKeys(instance.authorizedKeysFile, keyPair ? `${keyPair.publicKey}\n` : '');
+      return;
+    }
+    if (!instance.authorizedKeysFile || !keyPair) {
+      return;
+    }
+    const existing = await readFile(instance.authorizedKeysFile, 'utf8').catch(() => '');
+    if (existing.split('\n').some((line) => line.trim() === keyPair.publicKey.trim())) {
+      return;
+    }
+    const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
+    await writeAuthorizedKeys(instance.authorizedKeysFile, `${existing}${separator}${keyPair.publicKey}\n`);
   }
 
   /**

@@ -48,7 +48,7 @@ suite('Create Key Pair: the whole flow', function () {
     const attaches = world.emulator.callsOf('AttachKeyPair');
     assert.equal(attaches.length, 1);
     assert.equal(outcome.attachResults?.[0].success, true);
-    const authorized = await fs.readFile(path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys'), 'utf8');
+    const authorized = await fs.readFile(world.authorizedKeysFile('web-1'), 'utf8');
     assert.ok(!authorized.includes(listed.publicKey.split(' ')[1]), 'attached, but the server trusts the new key only after a restart');
 
     assert.equal(outcome.alias, 'swas-laptop-key');

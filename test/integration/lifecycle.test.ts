@@ -56,7 +56,7 @@ suite('Key pair lifecycle from the sidebar', function () {
     const lapKey = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'lap')!.publicKey;
     // The command returns after the restart it offered and the wait until the servers run again.
     assert.deepEqual(outcome.restarted.map((i) => i.instanceName), ['web-1', 'db-1']);
-    const authorized = await fs.readFile(path.join(world.authorizedKeysDir, 'db-1', 'authorized_keys'), 'utf8');
+    const authorized = await fs.readFile(world.authorizedKeysFile('db-1'), 'utf8');
     assert.ok(samePublicKey(authorized, lapKey), 'effective after the restart');
 
     const results = prompter.messages().find((m) => m.text.startsWith('Attach "lap":'));
@@ -149,7 +149,7 @@ suite('Key pair lifecycle from the sidebar', function () {
     world.script({ answer: 'Restart' });
     await vscode.commands.executeCommand('swas.restartServer', await serverNode(tree(), DEMO_REGION_ID, 'web-1'));
     const lapKey = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'lap')!.publicKey;
-    const authorizedKeys = path.join(world.authorizedKeysDir, 'web-1', 'authorized_keys');
+    const authorizedKeys = world.authorizedKeysFile('web-1');
     assert.ok(samePublicKey(await fs.readFile(authorizedKeys, 'utf8'), lapKey));
     assert.match(await fs.readFile(world.configPath, 'utf8'), /HostName 127\.0\.0\.2/);
     const prompter = world.script({ picks: ['web-1'] }, { answer: 'Detach' });

@@ -36,7 +36,8 @@ function freePort(host: string): Promise<number> {
 
 /**
  * A real sshd playing a server on its "public IP", trusting only `authorizedKeysFile` (what the
- * emulator writes for that server); sshd's own default MaxAuthTries (6). Real root runs it on port
+ * emulator writes for that server) and presenting `hostKeyFile` (the server root's, which RunCommand
+ * scripts read at /etc/ssh; a fresh one when not given); sshd's own default MaxAuthTries (6). Real root runs it on port
  * 22; anyone else on a free high port, and a normal user's run (uid 0 only inside `unshare -r`)
  * starts it in a nested user namespace as that user again: sshd as uid 0 would switch to its `sshd`
  * user, which is not mapped there. An sshd run by a user lets in only that user.
@@ -60,12 +61,14 @@ export class LocalSshd {
   }
 
   /** `port`: where a server that comes back listens again (the port its earlier sshd had, which the user's config names). */
-  static async start(host: string, authorizedKeysFile: string, port?: number): Promise<LocalSshd> {
+  static async start(host: string, authorizedKeysFile: string, port?: number, hostKeyFile?: string): Promise<LocalSshd> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-sshd-'));
-    const hostKeyFile = path.join(dir, 'host_key');
     const privilege = currentPrivilege();
     port ??= privilege === 'root' ? 22 : await freePort(host);
-    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKeyFile]);
+    if (hostKeyFile === undefined) {
+      hostKeyFile = path.join(dir, 'host_key');
+      await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKeyFile]);
+    }
     await fs.writeFile(
       path.join(dir, 'sshd_config'),
       [
@@ -77,7 +80,7 @@ export class LocalSshd {
         'KbdInteractiveAuthentication no',
         'PermitRootLogin prohibit-password',
         'UsePAM no',
-        // The authorized_keys file lives under /tmp (mode 1777), which StrictModes would refuse.
+        // The authorized_keys file lives under /tmp (mode 1777) and is owned by the test user, which StrictModes would refuse.
         'StrictModes no',
         '',
       ].join('\n'),

@@ -4,12 +4,13 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
 import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { serverHostKeyFile } from '../emulator/serverRoot';
 import { LocalSshd, SSHD } from './sshd';
 import { World } from './world';
 
 const run = promisify(execFile);
 
-/** A demo server an sshd plays: its name (the emulator's authorized_keys folder) and its "public IP". */
+/** A demo server an sshd plays: its name (its server root's folder, World.serverRoot) and its "public IP". */
 export type SshdServer = { instanceName: string; publicIpAddress: string };
 
 /**
@@ -44,9 +45,17 @@ export class SshdSuite {
   /** Each server's port in this test, kept after a stop. */
   private readonly ports = new Map<string, number>();
 
-  /** The file the emulator writes `server`'s attached public key to at each restart: what its sshd trusts. */
+  /**
+   * `server`'s root authorized_keys (`home/.ssh/authorized_keys` of its server root): what the emulator's
+   * restarts and RunCommand scripts write, and what its sshd trusts.
+   */
   authorizedKeys(server: SshdServer = DEMO_SERVERS.web1): string {
-    return path.join(this.world.authorizedKeysDir, server.instanceName, 'authorized_keys');
+    return this.world.authorizedKeysFile(server.instanceName);
+  }
+
+  /** `server`'s sshd host key (private; `.pub` beside it), in its server root's etc-ssh: what RunCommand scripts read. */
+  hostKeyFile(server: SshdServer = DEMO_SERVERS.web1): string {
+    return serverHostKeyFile(this.world.serverRoot(server.instanceName));
   }
 
   /**
@@ -56,7 +65,7 @@ export class SshdSuite {
    */
   async start(server: SshdServer = DEMO_SERVERS.web1, configFile = this.world.configPath): Promise<LocalSshd> {
     const earlierPort = this.ports.get(server.instanceName);
-    const sshd = await LocalSshd.start(server.publicIpAddress, this.authorizedKeys(server), earlierPort);
+    const sshd = await LocalSshd.start(server.publicIpAddress, this.authorizedKeys(server), earlierPort, this.hostKeyFile(server));
     this.running.set(server.instanceName, sshd);
     this.ports.set(server.instanceName, sshd.port);
     if (earlierPort === undefined && sshd.port !== 22) {

@@ -5,9 +5,10 @@ import * as path from 'path';
 import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
-import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, seedDemo } from '../emulator/demo';
+import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, demoServerRoot, seedDemo } from '../emulator/demo';
 import { DOCUMENTED_RATE_LIMITS } from '../emulator/rateLimits';
 import { SwasEmulator, type EmulatorOptions } from '../emulator/server';
+import { serverAuthorizedKeysFile } from '../emulator/serverRoot';
 import { fastClock } from '../support/fastClock';
 import { makePasswdHome } from '../support/passwdHome';
 import { ScriptedPrompter, ScriptStep } from './scriptedPrompter';
@@ -61,37 +62,50 @@ export class World {
   private constructor(
     readonly api: TestApi,
     public emulator: SwasEmulator,
-    public authorizedKeysDir: string,
+    /** Each demo Linux server's server root is `<serverRootsDir>/<instanceName>/` (test/emulator/serverRoot.ts). */
+    public serverRootsDir: string,
     private readonly emulatorOptions: EmulatorOptions,
   ) {}
 
   home = '';
 
-  private static async freshEmulator(options: EmulatorOptions): Promise<{ emulator: SwasEmulator; authorizedKeysDir: string }> {
+  private static async freshEmulator(options: EmulatorOptions): Promise<{ emulator: SwasEmulator; serverRootsDir: string }> {
     const emulator = await SwasEmulator.start(options);
-    const authorizedKeysDir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-authkeys-'));
-    await seedDemo(emulator, { authorizedKeysDir });
-    return { emulator, authorizedKeysDir };
+    const serverRootsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-servers-'));
+    await seedDemo(emulator, { serverRootsDir });
+    return { emulator, serverRootsDir };
+  }
+
+  /** The folder holding `instanceName`'s home (`home/`) and /etc/ssh (`etc-ssh/`): what RunCommand scripts see. */
+  serverRoot(instanceName: string): string {
+    return demoServerRoot(this.serverRootsDir, instanceName);
+  }
+
+  /** `instanceName`'s root authorized_keys: what its restarts and RunCommand scripts write, and its sshd trusts. */
+  authorizedKeysFile(instanceName: string): string {
+    return serverAuthorizedKeysFile(this.serverRoot(instanceName));
   }
 
   /**
    * `options`: e.g. HTTPS on 127.0.0.10:443 for the production endpoint path. Every emulator enforces
    * the documented rate limits over the product's minute (60 s at TEST_CLOCK_FACTOR); the strict-limits
-   * run (SWAS_EMULATOR_STRICT_LIMITS=1) gives the unpublished actions the strictest figure too.
+   * run (SWAS_EMULATOR_STRICT_LIMITS=1) gives the unpublished actions (the Cloud Assistant ones too) the
+   * strictest figure. A RunCommand Timeout second lasts 1/TEST_CLOCK_FACTOR of a real one, like the product's waits.
    */
   static async start(options: EmulatorOptions = {}): Promise<World> {
     const emulatorOptions: EmulatorOptions = {
       rateLimits: DOCUMENTED_RATE_LIMITS,
       rateWindowMs: 60_000 / TEST_CLOCK_FACTOR,
       strictLimits: process.env.SWAS_EMULATOR_STRICT_LIMITS === '1',
+      invocationTiming: { timeoutSecondMs: 1000 / TEST_CLOCK_FACTOR },
       ...options,
     };
     const extension = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
     if (!extension) throw new Error(`${EXTENSION_ID} is not installed in the test host`);
     const api = await extension.activate();
     if (!api) throw new Error('The extension did not return its test API (not running in ExtensionMode.Test?)');
-    const { emulator, authorizedKeysDir } = await World.freshEmulator(emulatorOptions);
-    const world = new World(api, emulator, authorizedKeysDir, emulatorOptions);
+    const { emulator, serverRootsDir } = await World.freshEmulator(emulatorOptions);
+    const world = new World(api, emulator, serverRootsDir, emulatorOptions);
     api.services.clock = fastClock(TEST_CLOCK_FACTOR);
     await world.configure({ endpoint: emulator.url, requestTimeout: 2, defaultRegion: '', sshKeyDirectory: '~/.ssh' });
     return world;
@@ -107,7 +121,7 @@ export class World {
   async reset(): Promise<void> {
     this.reportThrottled();
     await this.emulator.stop();
-    ({ emulator: this.emulator, authorizedKeysDir: this.authorizedKeysDir } = await World.freshEmulator(this.emulatorOptions));
+    ({ emulator: this.emulator, serverRootsDir: this.serverRootsDir } = await World.freshEmulator(this.emulatorOptions));
     this.home = await userHome();
     process.env.HOME = this.home;
     process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID;

@@ -21,10 +21,11 @@ const EMULATOR_OUT = path.join(REPO_ROOT, 'out/test/emulator');
  * Starts the SWAS emulator in this process, seeded with the demo world (demo access key; cn-hangzhou
  * servers web-1, db-1, win-1 and key pair existing-key). Returns { emulator, url, credentials, stop }:
  * `emulator` is the SwasEmulator (its calls and state can be asserted on), `credentials` the env
- * variables that sign in with the demo access key. `authorizedKeysDir`: each Linux server's
- * authorized_keys goes to `<dir>/<server name>/authorized_keys` at its restarts (for a local sshd).
+ * variables that sign in with the demo access key. `serverRootsDir`: each Linux server's server root is
+ * `<dir>/<server name>/` (test/emulator/serverRoot.ts): its authorized_keys, written at its restarts, is
+ * `home/.ssh/authorized_keys` there (for a local sshd).
  */
-export async function startDemoEmulator({ authorizedKeysDir } = {}) {
+export async function startDemoEmulator({ serverRootsDir } = {}) {
   const load = createRequire(import.meta.url);
   const serverModule = path.join(EMULATOR_OUT, 'server.js');
   if (!fs.existsSync(serverModule)) throw new Error(`${serverModule} not found: run npx tsc -p .`);
@@ -33,7 +34,7 @@ export async function startDemoEmulator({ authorizedKeysDir } = {}) {
   const emulator = await SwasEmulator.start({
     logRequests: process.env.VERBOSE ? (line) => console.error(`[emulator] ${line}`) : undefined,
   });
-  await demo.seedDemo(emulator, { authorizedKeysDir });
+  await demo.seedDemo(emulator, { serverRootsDir });
   return {
     emulator,
     url: emulator.url,

@@ -30,10 +30,10 @@ const sshDir = path.join(home, '.ssh');
 const sshConfig = path.join(sshDir, 'config');
 const knownHosts = path.join(sshDir, 'known_hosts');
 fs.mkdirSync(sshDir, { recursive: true, mode: 0o700 });
-const authorizedKeysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-ui-authkeys-'));
-const world = await startDemoEmulator({ authorizedKeysDir });
+const serverRootsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-ui-servers-'));
+const world = await startDemoEmulator({ serverRootsDir });
 const web1 = world.demo.DEMO_SERVERS.web1;
-const authorizedKeys = path.join(authorizedKeysDir, 'web-1', 'authorized_keys');
+const authorizedKeys = path.join(serverRootsDir, 'web-1', 'home', '.ssh', 'authorized_keys');
 
 let sshd;
 let workbench;
@@ -143,7 +143,7 @@ try {
   await workbench.stop();
   await sshd?.stop();
   await world.stop();
-  fs.rmSync(authorizedKeysDir, { recursive: true, force: true });
+  fs.rmSync(serverRootsDir, { recursive: true, force: true });
   if (!process.env.KEEP_TMP) fs.rmSync(sandbox, { recursive: true, force: true });
   ui.finish();
 }

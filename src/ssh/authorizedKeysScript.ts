@@ -75,6 +75,26 @@ keys_file="$home/.ssh/authorized_keys"
 const OUR_LINE_AWK = `{ line = $0; sub(/\\r$/, "", line); n = split(line, word, " ") }
 n == 3 && word[3] == ENVIRON["SWAS_MARKER"]`;
 
+/*
+ * One of our scripts at a time per user: RunCommand has no ClientToken, so a call retried after a lost answer
+ * runs the script twice, maybe at once, and two look-then-append runs would both append. mkdir is atomic on
+ * every POSIX system (flock is not everywhere); a lock older than a minute is a run that was killed.
+ */
+const TAKE_LOCK = `
+lock_dir="$home/.ssh/.swas-authorized-keys.lock"
+tries=0
+until mkdir "$lock_dir" 2>/dev/null; do
+  find "$lock_dir" -maxdepth 0 -mmin +1 -exec rmdir {} \\; 2>/dev/null
+  tries=$((tries + 1))
+  if [ "$tries" -ge 30 ]; then
+    echo "${STATUS_PREFIX} busy"
+    exit 4
+  fi
+  sleep 1
+done
+trap 'rmdir "$lock_dir" 2>/dev/null' EXIT
+`;
+
 const PRINT_HOST_KEYS = `
 echo '${HOST_KEYS_BEGIN}'
 for host_key in /etc/ssh/ssh_host_*_key.pub; do
@@ -104,9 +124,10 @@ SWAS_MARKER=${shellQuote(keyPairMarker(keyPairName))}
 export SWAS_MARKER
 ${RESOLVE_USER}
 if [ ! -d "$home/.ssh" ]; then
-  mkdir -m 700 "$home/.ssh" || exit 4
+  mkdir -p -m 700 "$home/.ssh" || exit 4
   chown "$owner" "$home/.ssh" || exit 4
 fi
+${TAKE_LOCK}
 if [ ! -e "$keys_file" ]; then
   (umask 077 && : >> "$keys_file") || exit 4
   chown "$owner" "$keys_file" || exit 4
@@ -146,6 +167,7 @@ if [ -L "$keys_file" ]; then
   echo "${STATUS_PREFIX} symlink"
   exit 5
 fi
+${TAKE_LOCK}
 ours=$(awk '${OUR_LINE_AWK} { count++ } END { print count + 0 }' "$keys_file")
 if [ "$ours" -eq 0 ]; then
   echo "${STATUS_PREFIX} absent 0"
@@ -179,7 +201,9 @@ export type AuthorizedKeysStatus =
   | { kind: 'absent' }
   | { kind: 'noSuchUser' }
   | { kind: 'noHome' }
-  | { kind: 'symlink' };
+  | { kind: 'symlink' }
+  /** Another of our scripts held the lock for half a minute. */
+  | { kind: 'busy' };
 
 export interface ScriptOutput {
   /** What the script did to authorized_keys; undefined for the read-only script or output cut short. */
@@ -206,6 +230,8 @@ function parseStatus(words: string[]): AuthorizedKeysStatus | undefined {
       return { kind: 'noHome' };
     case 'symlink':
       return { kind: 'symlink' };
+    case 'busy':
+      return { kind: 'busy' };
     default:
       return undefined;
   }

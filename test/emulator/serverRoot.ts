@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { currentPrivilege } from '../support/privilege';
@@ -12,6 +13,7 @@ const run = promisify(execFile);
  * - `home/`: root's home on the server (SWAS key pairs log in as root, docs/swas-api.md "Cloud Assistant");
  *   the attached key goes to `home/.ssh/authorized_keys`;
  * - `etc-ssh/`: the server's /etc/ssh, with its sshd host key `ssh_host_ed25519_key` (and `.pub`).
+ * - `etc-passwd`: the server's /etc/passwd (see serverPasswd).
  * The test sshd playing the server uses both, and a RunCommand script sees them at /root and /etc/ssh.
  */
 export function serverHome(serverRoot: string): string {
@@ -30,10 +32,26 @@ export function serverHostKeyFile(serverRoot: string): string {
   return join(serverEtcSsh(serverRoot), 'ssh_host_ed25519_key');
 }
 
-/** Makes `serverRoot` with an empty home (`.ssh` 0700) and a fresh ed25519 host key, as a new server has. */
+/** The server's /etc/passwd: whom `getent passwd` (the product's scripts find a login user's home so) names. */
+export function serverPasswdFile(serverRoot: string): string {
+  return join(serverRoot, 'etc-passwd');
+}
+
+/**
+ * root, home /root, as on a SWAS server; and when the tests run as a normal user, that user too, as uid 0 with
+ * home /root: its sshd lets only that user in, and uid 0 of the script's user namespace is that user outside.
+ * (The host's own passwd is no guide: the test host gives its user the test's HOME there, test/host/private-passwd.sh.)
+ */
+function serverPasswd(): string {
+  const user = userInfo().username;
+  return ['root:x:0:0:root:/root:/bin/sh', ...(user === 'root' ? [] : [`${user}:x:0:0::/root:/bin/sh`])].join('\n') + '\n';
+}
+
+/** Makes `serverRoot` with an empty home (`.ssh` 0700), its passwd and a fresh ed25519 host key, as a new server has. */
 export async function createServerRoot(serverRoot: string): Promise<void> {
   await mkdir(join(serverHome(serverRoot), '.ssh'), { recursive: true, mode: 0o700 });
   await mkdir(serverEtcSsh(serverRoot), { recursive: true, mode: 0o755 });
+  await writeFile(serverPasswdFile(serverRoot), serverPasswd(), { mode: 0o644 });
   if (!existsSync(serverHostKeyFile(serverRoot))) {
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'root@swas-emulator', '-f', serverHostKeyFile(serverRoot)]);
   }
@@ -45,13 +63,14 @@ export const NO_WORKING_DIR = 124;
 export const SETUP_MARKER = 'swas-emulator setup:';
 
 /**
- * Bind-mounts the server's home on /root and its etc-ssh on /etc/ssh, then runs the script with `sh -c` (dash
+ * Bind-mounts the server's home on /root, its etc-ssh on /etc/ssh and its passwd on /etc/passwd, then runs the script with `sh -c` (dash
  * on Debian) as root with a clean environment. Runs inside a private mount namespace, so the binds exist for
  * this process tree only and the real /root and /etc/ssh are never the script's.
  */
 const SETUP = [
   `mount --bind "$1/home" /root || { echo "${SETUP_MARKER} cannot bind the server home on /root" >&2; exit ${SETUP_FAILED}; }`,
   `mount --bind "$1/etc-ssh" /etc/ssh || { echo "${SETUP_MARKER} cannot bind the server etc-ssh on /etc/ssh" >&2; exit ${SETUP_FAILED}; }`,
+  `mount --bind "$1/etc-passwd" /etc/passwd || { echo "${SETUP_MARKER} cannot bind the server passwd on /etc/passwd" >&2; exit ${SETUP_FAILED}; }`,
   `cd "$2" 2>/dev/null || { echo "${SETUP_MARKER} no directory $2" >&2; exit ${NO_WORKING_DIR}; }`,
   'exec env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/sh PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin sh -c "$3"',
 ].join('\n');

@@ -1,6 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -73,6 +73,17 @@ function runOnServer(server: FakeServer, script: string): { code: number | null;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** runOnServer, started at once: several may run side by side. */
+function runOnServerAsync(server: FakeServer, script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const file = path.join(server.root, `script-${Math.random().toString(36).slice(2)}.sh`);
+  fs.writeFileSync(file, script);
+  return new Promise((resolve) => {
+    execFile('unshare', ['-m', 'sh', '-c', 'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/ssh && exec sh "$3"', 'sh', server.passwd, server.etcSsh, file], (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 const userKey = (() => {
   const dir = tempDir();
   return newKey('ed25519', path.join(dir, 'user'));
@@ -122,6 +133,39 @@ describe('authorized_keys scripts, run by the real sh', onlyOn(['linux']), () =>
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(parseScriptOutput(second.stdout).status, { kind: 'alreadyPresent' });
     assert.equal(fs.readFileSync(file, 'utf8'), `${ODD_LINES}\n${bareUserKey} swas-keypair:prod`);
+  });
+
+  test('eight runs at once (a RunCommand retried while the first still runs) add one line, and leave no lock behind', async () => {
+    const server = fakeServer();
+    const file = writeKeys(server.homes.root, ODD_LINES);
+    const script = addKeyScript(userKey, 'prod');
+    const runs = await Promise.all(Array.from({ length: 8 }, () => runOnServerAsync(server, script)));
+    assert.deepEqual(runs.map((r) => r.code), Array(8).fill(0), runs.map((r) => r.stderr).join('\n'));
+    assert.deepEqual(runs.map((r) => parseScriptOutput(r.stdout).status?.kind).sort(), ['added', ...Array(7).fill('alreadyPresent')]);
+    assert.equal(fs.readFileSync(file, 'utf8'), `${ODD_LINES}\n${bareUserKey} swas-keypair:prod`);
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['authorized_keys']);
+  });
+
+  test('a run waits while another holds the lock, then adds; a lock left over a minute ago by a killed run is taken over', async () => {
+    const server = fakeServer();
+    const file = writeKeys(server.homes.root, ODD_LINES);
+    const lock = path.join(path.dirname(file), '.swas-authorized-keys.lock');
+    fs.mkdirSync(lock);
+    const waiting = runOnServerAsync(server, addKeyScript(userKey, 'prod'));
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(fs.readFileSync(file, 'utf8'), ODD_LINES, 'nothing written while the lock is held');
+    fs.rmdirSync(lock);
+    assert.deepEqual(parseScriptOutput((await waiting).stdout).status, { kind: 'added' });
+
+    fs.mkdirSync(lock);
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    fs.utimesSync(lock, twoMinutesAgo, twoMinutesAgo);
+    const started = Date.now();
+    const removed = await runOnServerAsync(server, removeKeyScript('prod'));
+    assert.deepEqual(parseScriptOutput(removed.stdout).status, { kind: 'removed', count: 1 }, removed.stderr);
+    assert.ok(Date.now() - started < 10_000, 'the stale lock did not hold it up for the whole wait');
+    assert.equal(fs.readFileSync(file, 'utf8'), ODD_LINES);
+    assert.equal(fs.existsSync(lock), false);
   });
 
   test('OpenSSH reads every key of the file after add, ours included', () => {

@@ -123,6 +123,7 @@ suite('Across commands: aliases, servers moving between key pairs, known_hosts',
     world.emulator.addInstance(DEMO_REGION_ID, { instanceName: 'private-1', publicIpAddress: '', osType: 'Linux' });
     const prompter = world.script({ type: ['no-ip-key'] }, { pick: 'private-1' });
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
+    await outcome.followUp;
     const final = prompter.lastMessage()!;
     assert.ok(!final.actions?.includes('Connect'), `actions: ${final.actions}`);
     assert.match(final.text, /Restart private-1 for the key to take effect\. It has no public IP address yet/);

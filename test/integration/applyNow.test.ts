@@ -3,7 +3,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
-import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { DEMO_ACCESS_KEY_ID, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { suiteOn } from '../support/platform';
 import { LocalSshd } from './sshd';
 import { sshdSuite } from './sshdSuite';
@@ -23,13 +23,13 @@ suiteOn(['linux'], 'Apply Now: the key works at once through Cloud Assistant, th
 
   const knownHostsPath = () => path.join(sshds.world.sshDir, 'known_hosts');
 
-  async function createOnWeb1(name: string, ...afterCreate: Parameters<typeof sshds.world.script>): Promise<{ outcome: CreateKeyPairOutcome; shown: string }> {
+  async function createOnWeb1(name: string, ...afterCreate: Parameters<typeof sshds.world.script>): Promise<{ outcome: CreateKeyPairOutcome; shown: string; last?: { actions?: string[] } }> {
     const prompter = sshds.world.script({ type: [name] }, { pick: 'web-1' }, ...afterCreate);
     const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
     await outcome.followUp;
     const shown = prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
     assert.equal(prompter.remaining, 0, shown);
-    return { outcome, shown };
+    return { outcome, shown, last: prompter.lastMessage() };
   }
 
   /** The login `ssh` makes for `alias`, refusing any host key known_hosts does not hold. */
@@ -60,5 +60,46 @@ suiteOn(['linux'], 'Apply Now: the key works at once through Cloud Assistant, th
     assert.match(await fs.readFile(knownHostsPath(), 'utf8'), / swas-host-key$/m, 'the host key is pinned, marked as ours');
     assert.equal(await strictLogin(outcome.alias!), LocalSshd.loginUser());
     assert.deepEqual(world.emulator.callsOf('RebootInstance'), [], 'no restart');
+  });
+
+  for (const answer of ['rewrite', 'keep'] as const) {
+    test(`restart rewrites authorized_keys: both answers (${answer}): after Apply Now, a later restart still lets the key in`, async () => {
+      const { world } = sshds;
+      world.emulator.setRestartAuthorizedKeys(answer);
+      await sshds.start(WEB1);
+      const { outcome } = await createOnWeb1(`apply-${answer}`, { answer: 'Apply Now' }, { answer: 'Run Script' }, { answer: undefined });
+      assert.equal(await strictLogin(outcome.alias!), LocalSshd.loginUser());
+      world.script({ answer: 'Restart' }, { answer: undefined });
+      await vscode.commands.executeCommand('swas.restartServer', { regionId: DEMO_REGION_ID, instance: world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceId === WEB1.instanceId)! });
+      assert.equal(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceId === WEB1.instanceId)!.rebootCount, 1);
+      assert.equal(await sshds.login(outcome.alias!), LocalSshd.loginUser(), 'the key the restart applies is the same one');
+    });
+  }
+
+  test('fallbacks: no agent → no Apply Now, Restart as before; RunCommand refused by RAM → why, and Restart offered; swas.applyKeyWith restart → Cloud Assistant never asked', async () => {
+    const { world } = sshds;
+    world.emulator.setAgentRunning(WEB1.instanceId, false);
+    const noAgent = await createOnWeb1('no-agent', { answer: undefined });
+    assert.match(noAgent.shown, /Key pair "no-agent" is ready\. Restart web-1 for the key to take effect, then connect\./);
+    assert.doesNotMatch(noAgent.shown, /Apply Now/);
+    assert.equal(world.emulator.callsOf('RunCommand').length, 0);
+
+    world.emulator.setAgentRunning(WEB1.instanceId, true);
+    world.emulator.denyAction(DEMO_ACCESS_KEY_ID, 'RunCommand');
+    const refused = await createOnWeb1('ram-refused', { answer: 'Apply Now' }, { answer: 'Run Script' }, { answer: undefined });
+    assert.match(refused.shown, /Not applied: your RAM user may not use Cloud Assistant .*Restart for the key to take effect there\./);
+    assert.deepEqual(refused.last?.actions, ['Restart']);
+    assert.equal(world.emulator.invocations().length, 0);
+
+    await world.configure({ applyKeyWith: 'restart' });
+    try {
+      const described = world.emulator.callsOf('DescribeCloudAssistantAttributes').length;
+      const never = await createOnWeb1('restart-only', { answer: undefined });
+      assert.match(never.shown, /Restart web-1 for the key to take effect, then connect\./);
+      assert.equal(world.emulator.callsOf('DescribeCloudAssistantAttributes').length, described, 'not asked');
+    } finally {
+      await world.configure({ applyKeyWith: undefined });
+    }
+    assert.deepEqual(world.emulator.callsOf('RebootInstance'), []);
   });
 });

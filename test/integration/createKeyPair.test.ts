@@ -63,8 +63,9 @@ suite('Create Key Pair: the whole flow', function () {
     const final = prompter.lastMessage();
     assert.ok(final);
     assert.equal(final.severity, 'info');
-    assert.equal(final.text, 'Key pair "laptop-key" is ready. Restart web-1 for the key to take effect, then connect.', 'one thing: ready, and what next');
-    assert.deepEqual(final.actions, ['Restart', 'Connect', 'More…']);
+    // web-1's Cloud Assistant agent runs (the emulator's default, as on SWAS servers): the key can work at once
+    assert.equal(final.text, 'Key pair "laptop-key" is ready. Apply it on web-1 now with Cloud Assistant (no restart), or restart web-1; then connect.', 'one thing: ready, and what next');
+    assert.deepEqual(final.actions, ['Apply Now', 'Restart', 'More…']);
     const more = prompter.shown.at(-1);
     assert.deepEqual(more?.items, ['Open SSH Config', 'Reveal Key File']);
     assert.equal(more?.details?.[0], `SSH host swas-laptop-key in ${world.configPath}.`);

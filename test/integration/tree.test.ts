@@ -286,6 +286,18 @@ suite('Sidebar tree', function () {
     assert.equal(world.emulator.throttledCalls().length, 0);
   });
 
+  test('a pay-as-you-go server is listed in the tree and offered by Attach, as subscription ones are', async () => {
+    world.emulator.addInstance(DEMO_REGION_ID, { instanceName: 'hourly-1', publicIpAddress: '127.0.0.9', osType: 'Linux', chargeType: 'PostPaid' });
+    const servers = (await groupChildren(tree(), DEMO_REGION_ID, 'servers')) as ServerNode[];
+    assert.deepEqual(servers.map((s) => s.instance.instanceName).sort(), ['db-1', 'hourly-1', 'web-1', 'win-1']);
+    assert.deepEqual(world.emulator.callsOf('ListInstances').map((c) => c.query.ChargeType), ['PrePaid', 'PostPaid']);
+
+    const prompter = world.script({ picks: ['hourly-1'] }, { answer: undefined });
+    await vscode.commands.executeCommand('swas.attachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'existing-key'));
+    assert.deepEqual(prompter.shown.find((s) => s.kind === 'quickPick')?.items?.sort(), ['db-1', 'hourly-1', 'web-1']);
+    assert.equal(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceName === 'hourly-1')?.keyPairName, 'existing-key');
+  });
+
   test('the tree refreshes itself after a change the extension makes', async () => {
     await keyPairNode(tree(), DEMO_REGION_ID, 'existing-key');
     const fired = new Promise<void>((resolve) => {

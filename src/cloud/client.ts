@@ -7,7 +7,7 @@ import { CloudError, toCloudError } from './errors';
 import type { FirewallRule } from './firewall';
 import type { PayAsYouGoRegions } from './payAsYouGo';
 import type { RateBudget, RateWaitListener } from './rateBudget';
-import type { Region } from './regions';
+import { isShuttingDown, type Region } from './regions';
 
 export interface KeyPair {
   keyPairName: string;
@@ -209,7 +209,7 @@ export class SwasClient {
     );
     return (response.body?.regions ?? [])
       .filter((r) => r.regionId)
-      .map((r) => ({ regionId: r.regionId!, localName: r.localName ?? r.regionId!, endpoint: r.regionEndpoint }));
+      .map((r) => ({ regionId: r.regionId!, localName: r.localName ?? r.regionId!, endpoint: r.regionEndpoint, ...(isShuttingDown(r.localName ?? '') ? { shuttingDown: true } : {}) }));
   }
 
   async listKeyPairs(regionId: string, keyPairName?: string): Promise<KeyPair[]> {

@@ -4,7 +4,8 @@
 //   1. build     scripts/build.mjs, `tsc -p .`, `npm run package` (production bundle + VSIX)
 //   2. host      bash test/host/install.sh (idempotent)
 //   3. node      SSH config edits at 500/5,000/50,000 hosts (out/test/bench/sshConfigBench.js)
-//   4. host      activation, round trips, create-flow cost vs bare SDK, tree load (out/test/bench/index.js
+//   4. host      activation, round trips, create-flow cost vs bare SDK, tree load, a busy session against the
+//                rate limits (out/test/bench/index.js
 //                in the real extension host through out/test/bench/runBench.js)
 // Env: SWAS_BENCH_RUNS (default 9) timed runs per figure, after one untimed warm-up.
 import { spawn } from 'node:child_process';
@@ -144,6 +145,15 @@ const byAction = (calls) => Object.entries(calls.reduce((counts, { action }) => 
 single(`API calls for one create with ${afterCreate.regionsShown} regions shown`, afterCreate.actions.length, 'calls', undefined,
   `${byAction(afterCreate.actions)}; calls for other regions: ${otherRegions.length}`);
 single('  of them for regions the create did not touch', otherRegions.length, 'calls', 0);
+
+const busy = host.busySession;
+const perAction = (record) => Object.entries(record).map(([action, count]) => `${action} ${count}`).join(', ');
+const busyPeak = Math.max(...Object.values(busy.peaks));
+single('Busy session (product time, 20x clock): wall time', busy.productMs / 1000, 's', undefined,
+  `${(busy.wallMs / 1000).toFixed(1)} s on the wall clock; ${busy.steps.map((s) => `${s.name}: ${(s.productMs / 1000).toFixed(1)} s, ${s.calls} calls`).join('; ')}`);
+single('Busy session: API calls', Object.values(busy.calls).reduce((a, b) => a + b, 0), 'calls', undefined, perAction(busy.calls));
+single('Busy session: most calls of one action in any minute', busyPeak, 'calls', 8, perAction(busy.peaks));
+single('Busy session: throttled answers', busy.throttled, 'calls', 0);
 
 // ---- report
 const fmt = (value, unit) => (unit === '×' ? value.toFixed(2) : unit === 'calls' ? String(value) : value.toFixed(1));

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_TIMEOUTS, SwasClient } from './cloud/client';
 import { realClock, type Clock } from './cloud/clock';
 import { credentialInputs, resolveCredentials, ResolvedCredentials, StaticCredentials } from './cloud/credentials';
+import { PayAsYouGoRegions } from './cloud/payAsYouGo';
 import { PendingRestarts } from './cloud/pendingRestarts';
 import { RateBudget, type RateWait } from './cloud/rateBudget';
 import { RegionCache } from './cloud/regionCache';
@@ -28,6 +29,8 @@ export class Services {
   readonly writtenKeyFiles: WrittenKeyFiles;
   /** The account's rate budget, one for every command and the tree; it waits on `clock`, whichever is installed. */
   readonly rateBudget = new RateBudget({ now: () => this.clock.now(), sleep: (ms, signal) => this.clock.sleep(ms, signal) });
+  /** Where pay-as-you-go servers were found; Refresh forgets it. */
+  readonly payAsYouGoRegions = new PayAsYouGoRegions();
   /** When the rate-limit notification on screen ends (clock time): a shorter wait meanwhile shows none of its own. */
   private rateWaitShownUntil = 0;
   private readonly changed = new vscode.EventEmitter<string | undefined>();
@@ -149,6 +152,7 @@ export class Services {
       sleep: (ms) => this.clock.sleep(ms),
       budget: this.rateBudget,
       onRateWait: (wait) => this.showRateWait(wait),
+      payAsYouGo: this.payAsYouGoRegions,
     });
   }
 

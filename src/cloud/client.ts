@@ -5,8 +5,9 @@ import type { ResolvedCredentials } from './credentials';
 import { Endpoint, endpointFor } from './endpoint';
 import { CloudError, toCloudError } from './errors';
 import type { FirewallRule } from './firewall';
+import type { PayAsYouGoRegions } from './payAsYouGo';
 import type { RateBudget, RateWaitListener } from './rateBudget';
-import type { Region } from './regions';
+import { isShuttingDown, type Region } from './regions';
 
 export interface KeyPair {
   keyPairName: string;
@@ -97,6 +98,8 @@ export interface SwasClientOptions {
   budget?: RateBudget;
   /** Hears of each wait for the rate budget. */
   onRateWait?: RateWaitListener;
+  /** Where pay-as-you-go servers were found (Services has one); absent: every listing asks for them too. */
+  payAsYouGo?: PayAsYouGoRegions;
 }
 
 type SdkModule = typeof import('@alicloud/swas-open20200601');
@@ -228,7 +231,7 @@ export class SwasClient {
     );
     return (response.body?.regions ?? [])
       .filter((r) => r.regionId)
-      .map((r) => ({ regionId: r.regionId!, localName: r.localName ?? r.regionId!, endpoint: r.regionEndpoint }));
+      .map((r) => ({ regionId: r.regionId!, localName: r.localName ?? r.regionId!, endpoint: r.regionEndpoint, ...(isShuttingDown(r.localName ?? '') ? { shuttingDown: true } : {}) }));
   }
 
   async listKeyPairs(regionId: string, keyPairName?: string): Promise<KeyPair[]> {
@@ -297,12 +300,36 @@ export class SwasClient {
     return perServerResults(response.body?.results, instanceIds);
   }
 
+  /**
+   * Subscription servers, then pay-as-you-go ones where the region may have some (`payAsYouGo`). A refusal
+   * of ChargeType=PostPaid (the pages name only PrePaid) counts as none.
+   */
   async listInstances(regionId: string): Promise<Instance[]> {
+    const subscription = await this.listInstancesCharged(regionId, 'PrePaid');
+    const account = this.options.credentials.accessKeyId;
+    const memory = this.options.payAsYouGo;
+    if (memory && !memory.shouldAsk(account, regionId)) {
+      return subscription;
+    }
+    let payAsYouGo: Instance[] = [];
+    try {
+      payAsYouGo = await this.listInstancesCharged(regionId, 'PostPaid');
+    } catch (error) {
+      if (!(error instanceof CloudError && (error.kind === 'invalidParameter' || (error.kind === 'unknown' && isClientError(error))))) {
+        throw error;
+      }
+    }
+    memory?.record(account, regionId, payAsYouGo.length > 0);
+    const listed = new Set(subscription.map((i) => i.instanceId));
+    return [...subscription, ...payAsYouGo.filter((i) => !listed.has(i.instanceId))];
+  }
+
+  private async listInstancesCharged(regionId: string, chargeType: 'PrePaid' | 'PostPaid'): Promise<Instance[]> {
     const sdk = await loadSdk();
     const instances: Instance[] = [];
     for (let page = 1; ; page++) {
       const response = await this.call('ListInstances', regionId, (client, runtime) =>
-        client.listInstancesWithOptions(new sdk.ListInstancesRequest({ regionId, pageNumber: page, pageSize: INSTANCES_PAGE_SIZE }), runtime),
+        client.listInstancesWithOptions(new sdk.ListInstancesRequest({ regionId, chargeType, pageNumber: page, pageSize: INSTANCES_PAGE_SIZE }), runtime),
       );
       const batch = response.body?.instances ?? [];
       for (const i of batch) {
@@ -471,10 +498,14 @@ export class MissingPrivateKeyError extends CloudError {
   }
 }
 
+function isClientError(error: CloudError): boolean {
+  const { statusCode } = error.details;
+  return statusCode !== undefined && statusCode >= 400 && statusCode < 500;
+}
+
 /** A refusal the client does not place, other than a missing server's `InvalidInstanceId.*` (still an error). */
 function isNoKeyPairRefusal(error: CloudError): boolean {
-  const { statusCode, code } = error.details;
-  return error.kind === 'unknown' && statusCode !== undefined && statusCode >= 400 && statusCode < 500 && !/^InvalidInstanceId/i.test(code ?? '');
+  return error.kind === 'unknown' && isClientError(error) && !/^InvalidInstanceId/i.test(error.details.code ?? '');
 }
 
 /**

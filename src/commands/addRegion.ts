@@ -4,7 +4,7 @@ import { withRegion } from '../cloud/regionList';
 import type { Services } from '../services';
 import { BACK } from '../ui/prompter';
 import { shownRegions } from '../local/machine';
-import { allRegions, clientOrExplain } from '../ui/pickers';
+import { allRegions, clientOrExplain, regionDescription } from '../ui/pickers';
 
 /** SWAS: Add Region… Stored in `swas.regions` (user settings, so it syncs). */
 export async function addRegion(services: Services): Promise<string | undefined> {
@@ -14,7 +14,7 @@ export async function addRegion(services: Services): Promise<string | undefined>
   }
   const shown = await shownRegions(services);
   const items = allRegions(services, client).then((regions) =>
-    regions.filter((r) => !shown.includes(r.regionId)).map((r) => ({ label: r.regionId, description: r.localName, value: r.regionId })),
+    regions.filter((r) => !shown.includes(r.regionId)).map((r) => ({ label: r.regionId, description: regionDescription(r), value: r.regionId })),
   );
   const picked = await services.prompter.quickPick<string>({
     title: vscode.l10n.t('Add Region to the SWAS View'),

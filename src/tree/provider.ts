@@ -17,10 +17,21 @@ interface KeyPairData {
   localKeys: Map<string, string>;
 }
 
-type LoadState<T> =
-  | { status: 'loading'; done: Promise<void> }
-  | { status: 'loaded'; data: T; done: Promise<void> }
-  | { status: 'error'; error: unknown; done: Promise<void> };
+/**
+ * `startedAt`: when the load was asked for (clock time), for the age of its answer. `superseded`: the region
+ * changed (or Refresh was pressed) after the load had started, so its answer may predate the change.
+ */
+type LoadState<T> = { startedAt: number; superseded: boolean; done: Promise<void> } & (
+  | { status: 'loading' }
+  | { status: 'loaded'; data: T }
+  | { status: 'error'; error: unknown }
+);
+
+/**
+ * An answer this young is reused when the shown regions change, instead of asking again (ListKeyPairs
+ * and ListInstances share the account's 10 calls a minute with every other tool, docs/swas-api.md "Rate limits").
+ */
+export const FRESH_ANSWER_MS = 30_000;
 
 export const VIEW_ID = 'swas.keyPairsAndServers';
 /** `when` key for the welcome view: set while no credentials can be found. */
@@ -50,8 +61,10 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
       this.changed,
       services.onDidChange((regionId) => (regionId ? this.refreshRegion(regionId) : this.refresh())),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (['swas.regions', 'swas.defaultRegion', 'swas.endpoint', 'swas.sshKeyDirectory', 'remote.SSH.configFile'].some((s) => event.affectsConfiguration(s))) {
+        if (['swas.endpoint', 'swas.sshKeyDirectory', 'remote.SSH.configFile'].some((s) => event.affectsConfiguration(s))) {
           this.refresh();
+        } else if (['swas.regions', 'swas.defaultRegion'].some((s) => event.affectsConfiguration(s))) {
+          this.redraw();
         }
       }),
     ];
@@ -61,22 +74,57 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
     this.subscriptions.forEach((s) => s.dispose());
   }
 
-  /** Forgets every region's data and reloads what is shown. */
+  /** Refresh, other credentials or another endpoint: every region asks again. */
   refresh(): void {
-    this.keyPairStates.clear();
-    this.serverStates.clear();
+    for (const regionId of new Set([...this.keyPairStates.keys(), ...this.serverStates.keys()])) {
+      this.forget(regionId);
+    }
     this.changed.fire(undefined);
   }
 
+  /** Refresh Region, or a command changed the region. */
   refreshRegion(regionId: string): void {
-    this.keyPairStates.delete(regionId);
-    this.serverStates.delete(regionId);
+    this.forget(regionId);
     this.changed.fire(this.regionNodes.get(regionId));
   }
 
-  /** Settles when the region's loads that have started are finished (for tests and commands). */
+  /** The shown regions changed, nothing in them: an answer younger than FRESH_ANSWER_MS is kept. */
+  private redraw(): void {
+    const now = this.services.clock.now();
+    for (const states of [this.keyPairStates, this.serverStates]) {
+      for (const [regionId, state] of states) {
+        if (state.status !== 'loading' && now - state.startedAt >= FRESH_ANSWER_MS) {
+          states.delete(regionId);
+        }
+      }
+    }
+    this.changed.fire(undefined);
+  }
+
+  /**
+   * A load in flight is kept and marked: whoever asks meanwhile shares it, and when it ends the region
+   * loads once more, however many refreshes came in between (its answer may predate the change).
+   */
+  private forget(regionId: string): void {
+    for (const states of [this.keyPairStates, this.serverStates]) {
+      const state = states.get(regionId);
+      if (state?.status === 'loading') {
+        state.superseded = true;
+      } else {
+        states.delete(regionId);
+      }
+    }
+  }
+
+  /** Settles when the region's loads that have started, and the loads that follow superseded ones, are finished (for tests and commands). */
   async settled(regionId: string): Promise<void> {
-    await Promise.all([this.loadKeyPairs(regionId).done, this.serverStates.get(regionId)?.done]);
+    for (;;) {
+      const loading = [this.loadKeyPairs(regionId), this.serverStates.get(regionId)].filter((s) => s?.status === 'loading');
+      if (loading.length === 0) {
+        return;
+      }
+      await Promise.all(loading.map((s) => s?.done));
+    }
   }
 
   private loadKeyPairs(regionId: string): LoadState<KeyPairData> {
@@ -93,26 +141,30 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
     );
   }
 
-  /** Starts `fetch` once per region until the region is refreshed; `node` is redrawn when it ends. */
+  /**
+   * Starts `fetch` once per region until the region is refreshed (a load in flight is shared, a superseded
+   * answer is asked for again); `node` is redrawn when it ends.
+   */
   private load<T>(states: Map<string, LoadState<T>>, regionId: string, what: string, fetch: () => Promise<T>, node: () => SwasNode | undefined): LoadState<T> {
     const existing = states.get(regionId);
-    if (existing) {
+    if (existing && (existing.status === 'loading' || !existing.superseded)) {
       return existing;
     }
+    const startedAt = this.services.clock.now();
     const done = fetch().then(
       (data) => {
         if (states.get(regionId) === state) {
-          states.set(regionId, { status: 'loaded', data, done });
+          states.set(regionId, { status: 'loaded', data, startedAt, superseded: state.superseded, done });
         }
       },
       (error: unknown) => {
         if (states.get(regionId) === state) {
           this.services.log.warn(`Sidebar: ${what} of ${regionId} could not be loaded (${error instanceof CredentialsError ? 'credentials' : toCloudError(error, 'load').kind}).`);
-          states.set(regionId, { status: 'error', error, done });
+          states.set(regionId, { status: 'error', error, startedAt, superseded: state.superseded, done });
         }
       },
     ).then(() => this.changed.fire(node()));
-    const state: LoadState<T> = { status: 'loading', done };
+    const state: LoadState<T> = { status: 'loading', startedAt, superseded: false, done };
     states.set(regionId, state);
     return state;
   }
@@ -217,7 +269,7 @@ export class SwasTreeProvider implements vscode.TreeDataProvider<SwasNode>, vsco
     return [...this.regionNodes.values()];
   }
 
-  private pendingNodes(regionId: string, state: Exclude<LoadState<unknown>, { status: 'loaded' }>): SwasNode[] {
+  private pendingNodes(regionId: string, state: LoadState<unknown> & { status: 'loading' | 'error' }): SwasNode[] {
     return state.status === 'loading' ? [new MessageNode(vscode.l10n.t('Loading…'), 'loading', undefined, regionId)] : this.errorNodes(regionId, state.error);
   }
 

@@ -5,7 +5,7 @@ import { checkKeyPairName, KEY_PAIR_NAME_MAX, KEY_PAIR_QUOTA } from '../cloud/ke
 import { RegionCache } from '../cloud/regionCache';
 import { supportsKeyPairs } from '../cloud/regionList';
 import type { Services } from '../services';
-import { allRegions } from './pickers';
+import { allRegions, regionDescription } from './pickers';
 import { BACK, PickItem } from './prompter';
 import { showCloudError } from './showCloudError';
 import { keyPairNameProblemMessage } from './validation';
@@ -68,7 +68,7 @@ function stepNumbers(context: CreateInputContext): { totalSteps: number; offset:
 async function regionStep(context: CreateInputContext, input: CreateInput): Promise<Next> {
   const { services } = context;
   const items = allRegions(services, context.client).then((regions) =>
-    RegionCache.order(regions, services.regionCache.lastRegion(), context.defaultRegion).map((r) => ({ label: r.regionId, description: r.localName, value: r.regionId })),
+    RegionCache.order(regions, services.regionCache.lastRegion(), context.defaultRegion).map((r) => ({ label: r.regionId, description: regionDescription(r), value: r.regionId })),
   );
   const picked = await services.prompter.quickPick<string>({
     title: context.title,

@@ -37,6 +37,11 @@ export async function clientOrExplain(services: Services): Promise<SwasClient | 
   return credentials && services.client(credentials);
 }
 
+/** A region's picker description: its name, and whether it is being shut down. */
+export function regionDescription(region: Region): string {
+  return region.shuttingDown ? vscode.l10n.t('{0} · being shut down', region.localName) : region.localName;
+}
+
 /** ListRegions through the shared cache; the built-in list when the service cannot be asked. */
 export async function allRegions(services: Services, client: SwasClient): Promise<Region[]> {
   const cached = services.regionCache.fresh(vscode.env.language);

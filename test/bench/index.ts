@@ -8,7 +8,7 @@ import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { RuntimeOptions } from '@darabonba/typescript';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import type { TestApi } from '../../src/extension';
-import { RegionNode } from '../../src/tree/nodes';
+import { GroupNode, RegionNode } from '../../src/tree/nodes';
 import { normalizePrivateKey } from '../../src/ssh/keyFormat';
 import { saveKeyPair } from '../../src/ssh/keyPlacement';
 import { updateSshConfig } from '../../src/ssh/sshConfig';
@@ -17,6 +17,7 @@ import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, DEMO_REGION_ID } from '../e
 import type { EmulatorRegion } from '../emulator/server';
 import { DEFAULT_REGIONS } from '../emulator/state';
 import { ScriptedPrompter } from '../integration/scriptedPrompter';
+import { keyPairNode } from '../integration/treeSupport';
 import { EXTENSION_ID, World } from '../integration/world';
 import { Sample, timeRuns } from './stats';
 
@@ -232,6 +233,75 @@ async function callsAfterCreate(world: World): Promise<CallsAfterCreate> {
   return { regionsShown: shown.length, actions: world.emulator.calls.map(({ action, regionId }) => ({ action, regionId })) };
 }
 
+interface BusySession {
+  /** Each step's time and its calls; times in product time (the 20x clock) and on the wall clock. */
+  steps: { name: string; productMs: number; wallMs: number; calls: number }[];
+  productMs: number;
+  wallMs: number;
+  /** Calls the emulator admitted, by action. */
+  calls: Record<string, number>;
+  /** The most calls of each action the emulator admitted in one of its windows (a product minute). */
+  peaks: Record<string, number>;
+  throttled: number;
+}
+
+/**
+ * A busy session against the emulator that enforces the documented limits, as one user would run it: a create
+ * with attach in one region, the tree over 5 regions with their servers shown, then a key pair attached to 12
+ * servers and their restart. The World runs the 20x clock with the emulator's window scaled the same way, so
+ * its times are product times. (Rotate is not in it: its login checks need an sshd.)
+ */
+async function busySession(world: World): Promise<BusySession> {
+  const regions = DEFAULT_REGIONS.slice(0, 5).map((r) => r.regionId);
+  await world.resetShowing(regions);
+  const names = Array.from({ length: 12 }, (_, i) => `app-${String(i + 1).padStart(2, '0')}`);
+  names.forEach((instanceName, i) => world.emulator.addInstance(DEMO_REGION_ID, { instanceName, publicIpAddress: `127.0.4.${i + 1}`, osType: 'Linux' }));
+  // A 40-second restart in product time, as issue 22 measured one.
+  world.emulator.setRebootDelays({ stoppingMs: 1_000, startingMs: 1_000 });
+  world.emulator.clearCalls();
+  const { tree, services } = world.api;
+  const steps: BusySession['steps'] = [];
+  const step = async (name: string, action: () => Promise<void>) => {
+    const [wall, product, calls] = [performance.now(), services.clock.now(), world.emulator.calls.length];
+    await action();
+    steps.push({ name, productMs: services.clock.now() - product, wallMs: performance.now() - wall, calls: world.emulator.calls.length - calls });
+  };
+  const [wallStart, productStart] = [performance.now(), services.clock.now()];
+  await step('create with attach', async () => {
+    world.script({ pick: DEMO_REGION_ID }, { type: ['busy-web'] }, { pick: 'web-1' });
+    const outcome = await create();
+    if (!outcome?.privateKeyPath) throw new Error('the create did not save a key');
+    await outcome.followUp;
+  });
+  await step('tree over 5 regions, servers shown', async () => {
+    await Promise.all(regions.map(async (regionId) => {
+      await openRegion(tree, regionId);
+      const servers = new GroupNode(regionId, 'servers');
+      await tree.getChildren(servers);
+      await tree.settled(regionId);
+    }));
+  });
+  await step('restart of 12 servers after attaching a key pair', async () => {
+    world.script({ type: ['busy-fleet'] }, { pick: 'Skip' });
+    const created = await create({ regionId: DEMO_REGION_ID });
+    await created?.followUp;
+    world.script({ picks: names }, { answer: 'Restart Servers…' }, { answer: 'Restart' });
+    const outcome = await vscode.commands.executeCommand<{ restarted: unknown[] }>('swas.attachKeyPair', await keyPairNode(tree, DEMO_REGION_ID, 'busy-fleet'));
+    if (outcome?.restarted.length !== names.length) throw new Error(`restarted ${outcome?.restarted.length ?? 0} of ${names.length}`);
+  });
+  const admitted = world.emulator.calls.filter((call) => !call.throttled);
+  const calls: Record<string, number> = {};
+  for (const { action } of admitted) calls[action] = (calls[action] ?? 0) + 1;
+  return {
+    steps,
+    productMs: services.clock.now() - productStart,
+    wallMs: performance.now() - wallStart,
+    calls,
+    peaks: Object.fromEntries(Object.keys(calls).map((action) => [action, world.emulator.peakPerWindow(action)])),
+    throttled: world.emulator.throttledCalls().length,
+  };
+}
+
 interface Reactivation {
   sample: Sample;
   sdkBuiltinsAtActivation: string[];
@@ -290,6 +360,7 @@ export async function run(): Promise<void> {
       results.createCost = await createCost(world);
       results.tree = await treeLoad(world);
       results.callsAfterCreate = await callsAfterCreate(world);
+      results.busySession = await busySession(world);
       results.reactivation = await reactivations(world.api, extension.extensionPath, world);
     } finally {
       await world.stop();

@@ -296,7 +296,7 @@ function instanceBody(instance: EmulatorInstance): ResponseBody {
     InnerIpAddress: instance.innerIpAddress,
     CreationTime: instance.creationTime,
     ExpiredTime: apiTimestamp(expiry),
-    ChargeType: 'PrePaid',
+    ChargeType: instance.chargeType,
     PlanType: 'NORMAL',
     ImageId: createHash('md5').update(instance.imageName).digest('hex'),
     Image: { ImageName: instance.imageName, ...(instance.osTypeListed ? { OsType: instance.osType } : {}), ImageType: 'system' },
@@ -312,12 +312,15 @@ function listInstances(ctx: ActionContext): ResponseBody {
   const nameFilter = ctx.params.optional('InstanceName');
   const nameMatcher = nameFilter === undefined ? undefined : wildcardMatcher(nameFilter);
   const status = ctx.params.optional('Status');
+  // The SDK's ListInstancesRequest: "Default value: PrePaid" (docs/swas-api.md, "Pay-as-you-go servers").
+  const chargeType = ctx.params.optional('ChargeType') ?? 'PrePaid';
   const all = ctx.state
     .instances(ctx.regionId)
     .filter((i) => !ids || ids.includes(i.instanceId))
     .filter((i) => !ips || ips.includes(i.publicIpAddress))
     .filter((i) => !nameMatcher || nameMatcher.test(i.instanceName))
-    .filter((i) => !status || i.status === status);
+    .filter((i) => !status || i.status === status)
+    .filter((i) => i.chargeType === chargeType);
   const { pageNumber, pageSize, items } = page(all, ctx.params);
   return { ...totalCount(ctx, all.length), PageNumber: pageNumber, PageSize: pageSize, Instances: items.map(instanceBody) };
 }

@@ -22,6 +22,8 @@ export const DEFAULT_REGIONS: readonly EmulatorRegion[] = [
   { regionId: 'ap-southeast-1', localName: { 'zh-CN': '新加坡', 'en-US': 'Singapore' } },
 ];
 
+export type ChargeType = 'PrePaid' | 'PostPaid';
+
 export type InstanceStatus =
   | 'Pending'
   | 'Starting'
@@ -39,6 +41,8 @@ export interface NewInstance {
   readonly osType: 'Linux' | 'Windows';
   /** False: ListInstances answers without `Image.OsType` (the docs list the field, not that it is always there). */
   readonly osTypeListed?: boolean;
+  /** Subscription (PrePaid, the default) or pay-as-you-go (PostPaid); ListInstances filters on it. */
+  readonly chargeType?: ChargeType;
   readonly status?: InstanceStatus;
   readonly imageName?: string;
   /**
@@ -58,6 +62,7 @@ export interface EmulatorInstance {
   readonly innerIpAddress: string;
   readonly osType: 'Linux' | 'Windows';
   readonly osTypeListed: boolean;
+  readonly chargeType: ChargeType;
   readonly status: InstanceStatus;
   readonly imageName: string;
   readonly creationTime: string;
@@ -174,6 +179,7 @@ export class EmulatorState {
       innerIpAddress: `172.16.${Math.floor(this.innerIpCounter / 250)}.${(this.innerIpCounter % 250) + 2}`,
       osType: spec.osType,
       osTypeListed: spec.osTypeListed ?? true,
+      chargeType: spec.chargeType ?? 'PrePaid',
       status: spec.status ?? 'Running',
       imageName: spec.imageName ?? (spec.osType === 'Linux' ? 'Alibaba Cloud Linux' : 'Windows Server 2022'),
       creationTime: apiTimestamp(),

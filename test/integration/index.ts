@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Mocha from 'mocha';
 import { NOT_FOR_PLATFORM } from '../support/platform';
+import { World } from './world';
 
 /**
  * Paths of every file under `dir`, relative to it. Not `readdirSync`'s `recursive` option: that needs Node 18.17,
@@ -35,6 +36,7 @@ export function run(): Promise<void> {
     .filter((file) => file.endsWith('.test.js') && inProviders(file) === Boolean(scenario) && (!given || given.includes(file)))
     .sort();
   for (const file of testFiles) mocha.addFile(path.join(__dirname, file));
+  mocha.suite.afterEach(() => World.checkThrottled());
 
   return new Promise((resolve, reject) => {
     const counts = { passed: 0, failed: 0, pending: 0, notForPlatform: 0 };

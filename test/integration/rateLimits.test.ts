@@ -31,6 +31,7 @@ suite('Rate limits: the account budget against the limit-enforcing emulator', fu
   }
 
   test('another tool spent the account\'s ListInstances budget: the product waits for the window, shows the wait, and succeeds', async () => {
+    world.expectThrottling();
     const tool = otherTool();
     let spent = 0;
     for (;;) {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { KeyPairNode, MessageNode, RegionNode, ServerNode } from '../../src/tree/nodes';
+import type { GroupNode, KeyPairNode, MessageNode, RegionNode, ServerNode } from '../../src/tree/nodes';
+import { FRESH_ANSWER_MS } from '../../src/tree/provider';
 import { DEMO_REGION_ID, DEMO_SECOND_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { DEFAULT_REGIONS } from '../emulator/state';
 import { groupChildren, keyPairNode, messages, regionChildren, serverNode } from './treeSupport';
-import { EXTENSION_ID, World } from './world';
+import { EXTENSION_ID, TEST_CLOCK_FACTOR, World } from './world';
 
 suite('Sidebar tree', function () {
   this.timeout(120_000);
@@ -56,7 +57,7 @@ suite('Sidebar tree', function () {
     assert.equal(serversItem.description, undefined, 'no count before the servers are loaded');
     assert.equal((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
     assert.equal((await groupChildren(tree(), DEMO_REGION_ID, 'servers')).length, 3);
-    assert.deepEqual(world.emulator.calls.map((c) => c.action), ['ListKeyPairs', 'ListInstances']);
+    assert.deepEqual(world.emulator.calls.map((c) => `${c.action} ${c.query.ChargeType ?? ''}`.trim()), ['ListKeyPairs', 'ListInstances PrePaid', 'ListInstances PostPaid']);
     assert.equal(tree().getTreeItem(groups[1]).description, '3');
   });
 
@@ -112,7 +113,7 @@ suite('Sidebar tree', function () {
     const servers = await groupChildren(tree(), 'cn-beijing', 'servers');
     assert.equal(servers.length, 150);
     assert.equal(tree().getTreeItem(servers[149]).label, 'node-150');
-    assert.equal(world.emulator.callsOf('ListInstances').length, 2, 'two pages of 100');
+    assert.equal(world.emulator.callsOf('ListInstances').filter((c) => c.query.ChargeType === 'PrePaid').length, 2, 'two pages of 100');
     const group = (await regionChildren(tree(), 'cn-beijing'))[1];
     assert.equal(tree().getTreeItem(group).description, '150');
     assert.deepEqual(messages(await groupChildren(tree(), 'cn-beijing', 'keyPairs')), ['No key pairs in cn-beijing.', 'Create Key Pair']);
@@ -216,6 +217,88 @@ suite('Sidebar tree', function () {
     assert.deepEqual(shown(true, true), ['swas.createKeyPair $(key)', 'swas.addRegion $(add)', 'swas.refresh $(refresh)']);
     assert.deepEqual(shown(true, false), ['swas.signIn', 'swas.signOut'], 'under …');
     assert.deepEqual([...shown(false, true), ...shown(false, false)], ['swas.refresh $(refresh)', 'swas.signIn'], 'without credentials');
+  });
+
+  test('refreshes of a region while it loads make one more load, the other regions ask nothing, a region added keeps the fresh answers', async function () {
+    const shown = DEFAULT_REGIONS.slice(0, 5).map((r) => r.regionId);
+    const added = DEFAULT_REGIONS[5].regionId;
+    await world.configure({ regions: shown });
+    for (const regionId of shown) {
+      await groupChildren(tree(), regionId, 'servers');
+    }
+    const listsBy = (regionId: string) => world.emulator.calls.filter((c) => c.regionId === regionId && /^List(KeyPairs|Instances)$/.test(c.action)).map((c) => c.action);
+    const regionNode = async (regionId: string) => ((await tree().getChildren()) as RegionNode[]).find((r) => r.regionId === regionId)!;
+    const servers = async (regionId: string) => (await regionChildren(tree(), regionId)).find((n): n is GroupNode => n.kind === 'group' && n.group === 'servers')!;
+
+    // A command changes the region three times in a row; VS Code asks for the region after each change.
+    world.emulator.clearCalls();
+    const region = await regionNode(DEMO_REGION_ID);
+    const group = await servers(DEMO_REGION_ID);
+    for (let i = 0; i < 3; i++) {
+      world.api.services.notifyChanged(DEMO_REGION_ID);
+      void tree().getChildren(region);
+      void tree().getChildren(group);
+    }
+    await groupChildren(tree(), DEMO_REGION_ID, 'servers');
+    for (const regionId of shown) {
+      await groupChildren(tree(), regionId, 'servers');
+    }
+    // The servers wait for the key pairs, so their one load starts after the last change.
+    assert.deepEqual(listsBy(DEMO_REGION_ID).sort(), ['ListInstances', 'ListKeyPairs', 'ListKeyPairs'], 'the load in flight, then one more');
+    assert.deepEqual(shown.filter((r) => r !== DEMO_REGION_ID).flatMap(listsBy), [], 'the other regions reuse their answers');
+
+    // Refresh asks again, fresh answer or not.
+    world.emulator.clearCalls();
+    await vscode.commands.executeCommand('swas.refreshRegion', await regionNode(DEMO_REGION_ID));
+    await groupChildren(tree(), DEMO_REGION_ID, 'servers');
+    assert.deepEqual(listsBy(DEMO_REGION_ID).sort(), ['ListInstances', 'ListInstances', 'ListKeyPairs'], 'pay-as-you-go servers asked for again too');
+
+    // Adding a region keeps the answers younger than 30 s (product time; the clock runs at wall-clock speed here so the walk cannot age them).
+    const fast = world.api.services.clock;
+    // A product minute first, so the calls above leave the rate budget's window before its clock slows down; then every region loads anew.
+    await fast.sleep(60_000);
+    const from = fast.now();
+    const startedAt = Date.now();
+    world.api.services.clock = { now: () => from + (Date.now() - startedAt), sleep: (ms, signal) => fast.sleep(ms * TEST_CLOCK_FACTOR, signal) };
+    try {
+      // The tree's own refresh: the command would ask for pay-as-you-go servers again, more ListInstances than this clock's minute allows.
+      tree().refresh();
+      for (const regionId of shown) {
+        await groupChildren(tree(), regionId, 'servers');
+      }
+      world.emulator.clearCalls();
+      await world.configure({ regions: [...shown, added] });
+      for (const regionId of [...shown, added]) {
+        await groupChildren(tree(), regionId, 'servers');
+      }
+      assert.deepEqual(shown.flatMap(listsBy), [], 'fresh answers reused');
+      assert.deepEqual(listsBy(added).sort(), ['ListInstances', 'ListInstances', 'ListKeyPairs'], 'a new region is asked for pay-as-you-go servers too');
+    } finally {
+      world.api.services.clock = fast;
+    }
+    // Older than 30 s: removing a region asks the others again.
+    await new Promise((resolve) => setTimeout(resolve, (FRESH_ANSWER_MS / TEST_CLOCK_FACTOR) * 1.2));
+    world.emulator.clearCalls();
+    await world.configure({ regions: shown });
+    for (const regionId of shown) {
+      await groupChildren(tree(), regionId, 'servers');
+    }
+    const subscriptionListsBy = (regionId: string) =>
+      world.emulator.calls.filter((c) => c.regionId === regionId && (c.action === 'ListKeyPairs' || c.query.ChargeType === 'PrePaid')).map((c) => c.action);
+    assert.deepEqual(shown.map((r) => subscriptionListsBy(r).sort().join()), shown.map(() => 'ListInstances,ListKeyPairs'));
+    assert.equal(world.emulator.throttledCalls().length, 0);
+  });
+
+  test('a pay-as-you-go server is listed in the tree and offered by Attach, as subscription ones are', async () => {
+    world.emulator.addInstance(DEMO_REGION_ID, { instanceName: 'hourly-1', publicIpAddress: '127.0.0.9', osType: 'Linux', chargeType: 'PostPaid' });
+    const servers = (await groupChildren(tree(), DEMO_REGION_ID, 'servers')) as ServerNode[];
+    assert.deepEqual(servers.map((s) => s.instance.instanceName).sort(), ['db-1', 'hourly-1', 'web-1', 'win-1']);
+    assert.deepEqual(world.emulator.callsOf('ListInstances').map((c) => c.query.ChargeType), ['PrePaid', 'PostPaid']);
+
+    const prompter = world.script({ picks: ['hourly-1'] }, { answer: undefined });
+    await vscode.commands.executeCommand('swas.attachKeyPair', await keyPairNode(tree(), DEMO_REGION_ID, 'existing-key'));
+    assert.deepEqual(prompter.shown.find((s) => s.kind === 'quickPick')?.items?.sort(), ['db-1', 'hourly-1'], 'the Linux servers without this key pair');
+    assert.equal(world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceName === 'hourly-1')?.keyPairName, 'existing-key');
   });
 
   test('the tree refreshes itself after a change the extension makes', async () => {

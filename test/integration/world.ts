@@ -68,6 +68,32 @@ export class World {
   ) {}
 
   home = '';
+  /** The World of the suite running now, for the root hook that checks each test's throttled answers. */
+  static current: World | undefined;
+  /** Set by a test that provokes throttling on purpose (another tool spending the budget). */
+  private throttlingExpected = false;
+  private readonly throttledChecked = new WeakSet<object>();
+
+  /** This test spends the account's budget on purpose: its throttled answers are not a failure. */
+  expectThrottling(): void {
+    this.throttlingExpected = true;
+  }
+
+  /**
+   * After each test: the throttled answers it got, which fail it unless it expected them (the product keeps
+   * within its budget, so one it did not provoke is its own call the cloud would refuse).
+   */
+  static checkThrottled(): void {
+    const world = World.current;
+    if (!world) return;
+    const expected = world.throttlingExpected;
+    world.throttlingExpected = false;
+    const unseen = world.emulator.throttledCalls().filter((call) => !world.throttledChecked.has(call));
+    unseen.forEach((call) => world.throttledChecked.add(call));
+    if (unseen.length > 0 && !expected) {
+      throw new Error(`The emulator throttled ${unseen.length} call(s) this test did not provoke: ${unseen.map((c) => c.action).join(', ')}`);
+    }
+  }
 
   private static async freshEmulator(options: EmulatorOptions): Promise<{ emulator: SwasEmulator; serverRootsDir: string }> {
     const emulator = await SwasEmulator.start(options);
@@ -106,6 +132,7 @@ export class World {
     if (!api) throw new Error('The extension did not return its test API (not running in ExtensionMode.Test?)');
     const { emulator, serverRootsDir } = await World.freshEmulator(emulatorOptions);
     const world = new World(api, emulator, serverRootsDir, emulatorOptions);
+    World.current = world;
     api.services.clock = fastClock(TEST_CLOCK_FACTOR);
     await world.configure({ endpoint: emulator.url, requestTimeout: 2, defaultRegion: '', sshKeyDirectory: '~/.ssh' });
     return world;
@@ -127,6 +154,7 @@ export class World {
     process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = DEMO_ACCESS_KEY_ID;
     process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = DEMO_ACCESS_KEY_SECRET;
     delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
+    this.api.services.payAsYouGoRegions.forget();
     await this.api.services.storeSignedInCredentials(undefined);
     for (const key of this.api.services.context.globalState.keys()) {
       await this.api.services.context.globalState.update(key, undefined);

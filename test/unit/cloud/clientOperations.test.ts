@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, beforeEach, describe, test } from 'node:test';
 import { MissingPrivateKeyError, type SwasClient } from '../../../src/cloud/client';
+import { PayAsYouGoRegions } from '../../../src/cloud/payAsYouGo';
 import { CloudError } from '../../../src/cloud/errors';
 import { DEMO_EXISTING_KEY_PAIR, DEMO_REGION_ID, DEMO_SERVERS } from '../../emulator/demo';
 import { generateRsaKeyPair } from '../../emulator/keys';
@@ -62,7 +63,33 @@ describe('SwasClient operations', () => {
       { instanceId: named.instanceId, instanceName: 'ops-named', status: 'Running', publicIpAddress: '127.0.3.1', innerIpAddress: named.innerIpAddress, osType: 'Linux', imageName: 'Ubuntu 22.04' },
       { instanceId: nameless.instanceId, instanceName: nameless.instanceId, status: 'Stopped', publicIpAddress: undefined, innerIpAddress: nameless.innerIpAddress, osType: 'Windows', imageName: 'Windows Server 2022' },
     ]);
-    assert.deepEqual(loggedOk(), [`ListInstances ${region}`]);
+    assert.deepEqual(loggedOk(), [`ListInstances ${region}`, `ListInstances ${region}`], 'subscription servers, then pay-as-you-go ones');
+  });
+
+  test('pay-as-you-go servers are listed after the subscription ones; a region without any is not asked again until forgotten, a refusal counts as none', async () => {
+    const region = 'cn-beijing';
+    emulator.clearCalls();
+    const monthly = emulator.addInstance(region, { instanceName: 'ops-monthly', publicIpAddress: '127.0.3.5', osType: 'Linux' });
+    const payAsYouGo = new PayAsYouGoRegions();
+    const remembering = await emulatorClient(emulator, { payAsYouGo });
+    const chargeTypes = () => emulator.callsOf('ListInstances').map((c) => c.query.ChargeType);
+    assert.deepEqual((await remembering.listInstances(region)).map((i) => i.instanceName), ['ops-monthly']);
+    assert.deepEqual((await remembering.listInstances(region)).map((i) => i.instanceName), ['ops-monthly']);
+    assert.deepEqual(chargeTypes(), ['PrePaid', 'PostPaid', 'PrePaid'], 'none found: not asked again');
+
+    emulator.clearCalls();
+    const hourly = emulator.addInstance(region, { instanceName: 'ops-hourly', publicIpAddress: '127.0.3.6', osType: 'Linux', chargeType: 'PostPaid' });
+    payAsYouGo.forget(region);
+    assert.deepEqual((await remembering.listInstances(region)).map((i) => i.instanceId), [monthly.instanceId, hourly.instanceId]);
+    await remembering.listInstances(region);
+    assert.deepEqual(chargeTypes(), ['PrePaid', 'PostPaid', 'PrePaid', 'PostPaid'], 'found: asked every time');
+
+    emulator.clearCalls();
+    emulator.injectFault({ action: 'ListInstances', kind: 'rewrite', rewrite: (body) => body });
+    emulator.injectFault({ action: 'ListInstances', kind: 'error', status: 400, code: 'InvalidParameter', message: 'The specified parameter ChargeType is not valid.' });
+    assert.deepEqual((await remembering.listInstances(region)).map((i) => i.instanceName), ['ops-monthly'], 'refused: the subscription servers');
+    await remembering.listInstances(region);
+    assert.deepEqual(chargeTypes(), ['PrePaid', 'PostPaid', 'PrePaid'], 'refused counts as none');
   });
 
   test('the statuses of several servers in one ListInstanceStatus call, and none for a server that is not listed', async () => {
@@ -157,13 +184,13 @@ describe('SwasClient operations', () => {
 
   test('a 200 answer whose body is null: empty lists, nothing described, no per-server result, no private key', async () => {
     const { db1 } = DEMO_SERVERS;
-    const nullAnswer = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
-      emulator.injectFault({ action, kind: 'nullBody' });
+    const nullAnswer = async <T>(action: string, run: () => Promise<T>, times = 1): Promise<T> => {
+      emulator.injectFault({ action, kind: 'nullBody', times });
       return run();
     };
     assert.deepEqual(await nullAnswer('ListRegions', () => client.listRegions()), []);
     assert.deepEqual(await nullAnswer('ListKeyPairs', () => client.listKeyPairs(DEMO_REGION_ID)), []);
-    assert.deepEqual(await nullAnswer('ListInstances', () => client.listInstances(DEMO_REGION_ID)), []);
+    assert.deepEqual(await nullAnswer('ListInstances', () => client.listInstances(DEMO_REGION_ID), 2), [], 'both charge types');
     assert.equal((await nullAnswer('ListInstanceStatus', () => client.instanceStatuses(DEMO_REGION_ID, [db1.instanceId]))).size, 0);
     assert.deepEqual(await nullAnswer('DescribeInstanceKeyPair', () => client.describeInstanceKeyPair(DEMO_REGION_ID, DEMO_SERVERS.web1.instanceId)), {
       keyPairName: undefined,
@@ -241,7 +268,7 @@ describe('SwasClient operations', () => {
       const region = serverRegion(count);
       for (let i = 0; i < count; i++) emulator.addInstance(region, { instanceName: `paged-${i}`, publicIpAddress: `127.0.4.${i % 250}`, osType: 'Linux' });
       assert.equal((await client.listInstances(region)).length, count);
-      assert.deepEqual(emulator.callsOf('ListInstances').map((c) => c.query.PageNumber), pages);
+      assert.deepEqual(emulator.callsOf('ListInstances').filter((c) => c.query.ChargeType === 'PrePaid').map((c) => c.query.PageNumber), pages);
     });
   }
   // A new server has 3 rules; these add to 100 and 101.

@@ -1,19 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isPlausibleRegionId, KNOWN_REGIONS } from '../../../src/cloud/regions';
+import { isPlausibleRegionId, isShuttingDown, KNOWN_REGIONS } from '../../../src/cloud/regions';
 import { regionsToShow, supportsKeyPairs, withoutRegion, withRegion } from '../../../src/cloud/regionList';
 
-// The regions of the endpoint table (docs/swas-api.md, "Regions", from the public Endpoints page), written out
-const ENDPOINT_TABLE_REGIONS = [
-  'cn-qingdao', 'cn-beijing', 'cn-zhangjiakou', 'cn-huhehaote', 'cn-wulanchabu', 'cn-hangzhou', 'cn-shanghai',
-  'cn-nanjing', 'cn-fuzhou', 'cn-shenzhen', 'cn-heyuan', 'cn-guangzhou', 'cn-wuhan-lr', 'cn-chengdu', 'cn-hongkong',
-  'ap-southeast-1', 'ap-southeast-3', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ap-northeast-1', 'ap-northeast-2',
+// A current ListRegions answer (docs/swas-api.md, "Regions"), its region ids in its order, written out; the two
+// whose names say "关停中" (being shut down) are marked. me-east-1 is not in it.
+const LIST_REGIONS_ANSWER = [
+  'cn-qingdao', 'cn-beijing', 'cn-zhangjiakou', 'cn-huhehaote', 'cn-hangzhou', 'cn-shanghai', 'cn-shenzhen', 'cn-heyuan',
+  'cn-chengdu', 'cn-guangzhou', 'cn-wulanchabu', 'cn-nanjing', 'cn-fuzhou', 'cn-wuhan-lr', 'cn-hongkong', 'ap-southeast-1',
+  'ap-southeast-3', 'ap-southeast-5', 'ap-northeast-1', 'us-west-1', 'us-east-1', 'eu-central-1', 'eu-west-1',
+  'ap-southeast-6', 'ap-southeast-7', 'ap-northeast-2',
 ];
 
 describe('KNOWN_REGIONS (the offline fallback of the region picker)', () => {
-  test('holds every region of the SWAS endpoint table, in its order', () => {
-    const ids = KNOWN_REGIONS.map((region) => region.regionId);
-    assert.deepEqual(ids.filter((id) => ENDPOINT_TABLE_REGIONS.includes(id)), ENDPOINT_TABLE_REGIONS);
+  test('holds the regions of a current ListRegions answer, in its order, the ones being shut down marked', () => {
+    assert.deepEqual(KNOWN_REGIONS.map((region) => region.regionId), LIST_REGIONS_ANSWER);
+    assert.deepEqual(KNOWN_REGIONS.filter((region) => region.shuttingDown).map((region) => region.regionId), ['cn-nanjing', 'cn-fuzhou']);
+  });
+
+  test('a Chinese ListRegions name marks a region being shut down', () => {
+    assert.equal(isShuttingDown('华东5 （南京）关停中'), true);
+    assert.equal(isShuttingDown('华东1（杭州）'), false);
   });
 
   test('each region id is plausible and listed once, each with a name of its own', () => {

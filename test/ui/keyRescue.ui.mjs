@@ -111,10 +111,10 @@ try {
     assert.deepEqual(filesNamed(home, name), [], 'no key file written');
   });
 
-  await ui.test('its final message offers only Restart (no key file, no SSH entry); Restart asks in a modal, then reboots web-1', async () => {
+  await ui.test('its final message offers only Apply Now and Restart (no key file, no SSH entry); Restart asks in a modal, then reboots web-1', async () => {
     const toast = await waitForNotification(page, 'Key pair "rescue-copy" is ');
     const buttons = await toast.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts();
-    assert.deepEqual(buttons.map((button) => button.trim()), ['Restart']);
+    assert.deepEqual(buttons.map((button) => button.trim()), ['Apply Now', 'Restart']);
     await toast.getByRole('button', { name: 'Restart' }).click();
     const web1 = world.demo.DEMO_SERVERS.web1;
     const confirm = await waitForDialog(page, `Restart web-1 (${web1.instanceId})?`);

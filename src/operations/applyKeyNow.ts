@@ -162,13 +162,14 @@ export async function applyKeyNow(
       continue;
     }
     await services.pendingRestarts.restarted(regionId, instance.instanceId);
-    results.push({ instance, applied: true, alreadyThere: output.status.kind === 'alreadyPresent', ...(await pinFor(services, alias, output.hostKeys, output.hostKeysComplete)) });
+    results.push({ instance, applied: true, alreadyThere: output.status.kind === 'alreadyPresent', ...(await pinFor(services, instance.publicIpAddress ? alias : undefined, output.hostKeys, output.hostKeysComplete)) });
   }
   return results;
 }
 
 /**
- * The host keys the server itself printed go into known_hosts for the SSH host's HostName. An ssh-keyscan that
+ * The host keys the server itself printed go into known_hosts for the SSH host's HostName (none without a public
+ * IP: the entry has no HostName then, and ssh would name the host by the alias, which it never uses once the IP comes). An ssh-keyscan that
  * answers with another key is someone else at that address: the pin stays (ssh then refuses that host) and the
  * user is told. A keyscan that gets no answer proves nothing either way.
  */

@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import { DEMO_ACCESS_KEY_ID, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { createServerRoot, serverAuthorizedKeysFile } from '../emulator/serverRoot';
 import { suiteOn } from '../support/platform';
 import { LocalSshd } from './sshd';
 import { sshdSuite } from './sshdSuite';
@@ -60,6 +61,20 @@ suiteOn(['linux'], 'Apply Now: the key works at once through Cloud Assistant, th
     assert.match(await fs.readFile(knownHostsPath(), 'utf8'), / swas-host-key$/m, 'the host key is pinned, marked as ours');
     assert.equal(await strictLogin(outcome.alias!), LocalSshd.loginUser());
     assert.deepEqual(world.emulator.callsOf('RebootInstance'), [], 'no restart');
+  });
+
+  test('a server without a public IP: Apply Now puts the key there and pins nothing (its entry has no HostName yet)', async () => {
+    const { world } = sshds;
+    const serverRoot = path.join(world.serverRootsDir, 'private-1');
+    await createServerRoot(serverRoot);
+    world.emulator.addInstance(DEMO_REGION_ID, { instanceName: 'private-1', publicIpAddress: '', osType: 'Linux', serverRoot });
+    const prompter = world.script({ type: ['no-ip-apply'] }, { pick: 'private-1' }, { answer: 'Apply Now' }, { answer: 'Run Script' }, { answer: undefined });
+    const outcome = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
+    await outcome.followUp;
+    const shown = prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
+    assert.match(shown, /"no-ip-apply" works on private-1 now, with no restart\./);
+    assert.match(await fs.readFile(serverAuthorizedKeysFile(serverRoot), 'utf8'), / swas-keypair:no-ip-apply$/m);
+    await assert.rejects(fs.stat(knownHostsPath()), 'no known_hosts line for a host without an address');
   });
 
   for (const answer of ['rewrite', 'keep'] as const) {

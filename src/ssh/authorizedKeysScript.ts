@@ -75,6 +75,10 @@ keys_file="$home/.ssh/authorized_keys"
 const OUR_LINE_AWK = `{ line = $0; sub(/\\r$/, "", line); n = split(line, word, " ") }
 n == 3 && word[3] == ENVIRON["SWAS_MARKER"]`;
 
+/** Our line for the pair, or (SWAS_KEY set) a line whose first two words are the pair's key: no options before it. */
+const PAIR_LINE_AWK = `{ line = $0; sub(/\\r$/, "", line); n = split(line, word, " ") }
+(n == 3 && word[3] == ENVIRON["SWAS_MARKER"]) || (ENVIRON["SWAS_KEY"] != "" && n >= 2 && (word[1] " " word[2]) == ENVIRON["SWAS_KEY"])`;
+
 /*
  * One of our scripts at a time per user: RunCommand has no ClientToken, so a call retried after a lost answer
  * runs the script twice, maybe at once, and two look-then-append runs would both append. mkdir is atomic on
@@ -149,15 +153,23 @@ ${PRINT_HOST_KEYS}`;
 
 /**
  * Removes exactly the lines that end with our marker for `keyPairName` (see `addKeyScript`) from `loginUser`'s
- * authorized_keys; every other byte stays, CRLF lines and a missing final newline included. The new content
- * goes to a temp file in the same folder that `cp -p` made a copy of the file (its mode and owner), then `mv`
- * replaces the file at once. Nothing is written when no line is ours.
+ * authorized_keys and, given the pair's public key, the lines that hold that key with no options in front: the line
+ * a restart writes for an attached pair (docs/swas-api.md, "Restart rule"), which a detach would take away at the
+ * next restart anyway. A line with options (`command=…`) or another key is never touched; every other byte stays,
+ * CRLF lines and a missing final newline included. The new content goes to a temp file in the same folder that
+ * `cp -p` made a copy of the file (its mode and owner), then `mv` replaces the file at once. Nothing is written
+ * when no line matches.
  */
-export function removeKeyScript(keyPairName: string, loginUser = 'root'): string {
+export function removeKeyScript(keyPairName: string, loginUser = 'root', publicKeyLine?: string): string {
+  const key = publicKeyLine === undefined ? undefined : publicKeyParts(publicKeyLine);
+  if (publicKeyLine !== undefined && !key) {
+    throw new ScriptInputError('Not an OpenSSH public key.');
+  }
   return `set -u
 login_user=${shellQuote(checkedUser(loginUser))}
 SWAS_MARKER=${shellQuote(keyPairMarker(checkedName(keyPairName)))}
-export SWAS_MARKER
+SWAS_KEY=${shellQuote(key ? `${key.type} ${key.base64}` : '')}
+export SWAS_MARKER SWAS_KEY
 ${RESOLVE_USER}
 if [ ! -f "$keys_file" ]; then
   echo "${STATUS_PREFIX} absent 0"
@@ -168,7 +180,7 @@ if [ -L "$keys_file" ]; then
   exit 5
 fi
 ${TAKE_LOCK}
-ours=$(awk '${OUR_LINE_AWK} { count++ } END { print count + 0 }' "$keys_file")
+ours=$(awk '${PAIR_LINE_AWK} { count++ } END { print count + 0 }' "$keys_file")
 if [ "$ours" -eq 0 ]; then
   echo "${STATUS_PREFIX} absent 0"
   exit 0
@@ -176,7 +188,7 @@ fi
 if [ -n "$(tail -c 1 "$keys_file")" ]; then final_newline=0; else final_newline=1; fi
 temp_file=$(mktemp "$home/.ssh/.authorized_keys.swas-XXXXXX") || exit 4
 if cp -p "$keys_file" "$temp_file" &&
-  awk -v final_newline="$final_newline" '${OUR_LINE_AWK} { next }
+  awk -v final_newline="$final_newline" '${PAIR_LINE_AWK} { next }
     { kept[++count] = $0 }
     END { for (i = 1; i <= count; i++) printf "%s%s", kept[i], (i < count || final_newline) ? "\\n" : "" }' "$keys_file" > "$temp_file" &&
   mv -f "$temp_file" "$keys_file"; then

@@ -207,6 +207,16 @@ describe('authorized_keys scripts, run by the real sh', onlyOn(['linux']), () =>
     assert.equal(fs.readFileSync(file, 'utf8'), `${bareOtherKey} keep\n${bareOtherKey} swas-keypair:prod2\n`);
   });
 
+  test("given the pair's public key, remove also takes the line a restart wrote for it, never one with options or another key", () => {
+    const server = fakeServer();
+    const kept = `command="/bin/true",no-pty ${bareUserKey} restricted\n${bareOtherKey} other\n`;
+    const file = writeKeys(server.homes.root, `${userKey}\n${kept}${bareUserKey}\r\n`);
+    const removed = runOnServer(server, removeKeyScript('prod', 'root', userKey));
+    assert.deepEqual(parseScriptOutput(removed.stdout).status, { kind: 'removed', count: 2 }, removed.stderr);
+    assert.equal(fs.readFileSync(file, 'utf8'), kept);
+    assert.throws(() => removeKeyScript('prod', 'root', 'not a key'), ScriptInputError);
+  });
+
   test("a user's missing ~/.ssh and authorized_keys are made 0700 and 0600, owned by the user; the owner stays on remove", () => {
     const server = fakeServer();
     const result = runOnServer(server, addKeyScript(userKey, 'prod', 'alice'));

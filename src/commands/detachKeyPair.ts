@@ -7,10 +7,14 @@ import type { KeyPairArgs } from '../commandArgs';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
 import { resultLines } from '../operations/attach';
 import { detachFrom } from '../operations/detach';
+import { cloudAssistantReadiness, removeKeyNowAndReport, type RemovedOn } from '../operations/applyKeyNow';
+import { readSettings } from '../settings';
 
 export interface DetachOutcome {
   results: PerServerResult[];
   restarted: Instance[];
+  /** What Remove Now did, when it was chosen (undefined also when its script was declined). */
+  removed?: RemovedOn[];
 }
 
 /** SWAS: Detach Key Pair from Server… */
@@ -45,12 +49,22 @@ export async function detachKeyPair(services: Services, args?: KeyPairArgs): Pro
     return undefined;
   }
   const done = chosen.filter((i) => results.some((r) => r.success && r.instanceId === i.instanceId));
+  const failed = results.some((r) => !r.success);
+  const { ready, notReady } = await cloudAssistantReadiness(services, client, target.regionId, done);
+  const removeFrom = () => removeKeyNowAndReport(services, client, target.regionId, target.keyPair, ready, notReady);
+  if (ready.length > 0 && !failed && readSettings().applyKeyWith === 'cloudAssistant') {
+    return { results, restarted: [], removed: await removeFrom() };
+  }
+  const removeNow = vscode.l10n.t('Remove Now');
   const restart = vscode.l10n.t('Restart Servers…');
-  const choice = await prompter.message(
-    results.some((r) => !r.success) ? 'warning' : 'info',
-    [vscode.l10n.t('Detach "{0}":', target.keyPair.keyPairName), ...resultLines(results, chosen), vscode.l10n.t('It takes effect after a restart.')].join(' '),
-    ...(done.length > 0 ? [restart] : []),
-  );
+  const lines = [vscode.l10n.t('Detach "{0}":', target.keyPair.keyPairName), ...resultLines(results, chosen), vscode.l10n.t('It takes effect after a restart.')];
+  if (ready.length > 0) {
+    lines.push(vscode.l10n.t('Remove Now takes its key off {0} with Cloud Assistant, with no restart.', ready.map((i) => i.instanceName).join(', ')));
+  }
+  const choice = await prompter.message(failed ? 'warning' : 'info', lines.join(' '), ...(ready.length > 0 ? [removeNow] : []), ...(done.length > 0 ? [restart] : []));
+  if (choice === removeNow) {
+    return { results, restarted: [], removed: await removeFrom() };
+  }
   const restarted = choice === restart ? (await restartServers(services, target.regionId, done)).map((o) => o.instance) : [];
   return { results, restarted };
 }

@@ -22,6 +22,7 @@ import { attachInBatches } from '../operations/attach';
 import { callCreate } from '../operations/create';
 import { deleteKeyPair } from '../operations/delete';
 import { restartAndWait, restartServers } from '../operations/restart';
+import { applyKeyNow, cloudAssistantReadiness, removeKeyNow } from '../operations/applyKeyNow';
 import { CONNECT_TIMEOUT_SECONDS, trustHostKey } from '../operations/trustHostKey';
 
 /** Where one server stands when the rotation ends, in the order the steps run. */
@@ -42,6 +43,10 @@ export interface ServerRotation {
   alias?: string;
   /** RebootInstance was accepted: the new key pair is (or is about to be) in effect there. */
   restarted: boolean;
+  /** The new key went on with Cloud Assistant, with no restart. */
+  appliedNow?: boolean;
+  /** Once the new key logged in there: whether Cloud Assistant took the old pair's key off, or why not. */
+  oldKey?: { removed: true } | { removed: false; reason: string };
 }
 
 export interface RotateOutcome {
@@ -84,17 +89,25 @@ function stageLine(server: ServerRotation, newName: string): string {
   const name = server.instance.instanceName;
   switch (server.stage) {
     case 'verified':
+      if (server.oldKey?.removed) {
+        return vscode.l10n.t('{0}: logs in with "{1}" ({2}), with no restart; the old key no longer does.', name, newName, server.alias ?? '');
+      }
+      if (server.oldKey) {
+        return vscode.l10n.t('{0}: logs in with "{1}" ({2}), with no restart; the old key still does until it restarts ({3}).', name, newName, server.alias ?? '', server.oldKey.reason);
+      }
       return vscode.l10n.t('{0}: logs in with "{1}" ({2}).', name, newName, server.alias ?? '');
     case 'attachFailed':
       return vscode.l10n.t('{0}: not attached ({1}); it still uses the old key pair.', name, server.detail ?? '');
     case 'configFailed':
-      return vscode.l10n.t('{0}: attached, not restarted ({1}).', name, server.detail ?? '');
+      return vscode.l10n.t('{0}: attached, not restarted ({1}); the old key still works there.', name, server.detail ?? '');
     case 'restartRefused':
       return vscode.l10n.t('{0}: attached, but the restart was refused ({1}); the old key still works until it restarts.', name, server.detail ?? '');
     case 'notRunning':
       return vscode.l10n.t('{0}: restarted, not running again yet ({1}).', name, server.detail ?? '');
     case 'loginFailed':
-      return vscode.l10n.t('{0}: restarted, but the login with the new key failed: {1}.', name, server.detail ?? '');
+      return server.restarted
+        ? vscode.l10n.t('{0}: restarted, but the login with the new key failed: {1}.', name, server.detail ?? '')
+        : vscode.l10n.t('{0}: the new key was put on it with Cloud Assistant, but the login with it failed: {1}; the old key still works there.', name, server.detail ?? '');
   }
 }
 
@@ -133,6 +146,9 @@ export async function rotateKeyPair(services: Services, args?: KeyPairArgs): Pro
     void prompter.message(servers.length === 0 ? 'info' : 'error', refusal);
     return undefined;
   }
+  // Where Cloud Assistant runs, the new key goes on and the old one comes off with no restart.
+  const { ready } = await cloudAssistantReadiness(services, client, regionId, servers);
+  const restarting = servers.filter((s) => !ready.includes(s));
   const taken = new Set(keyPairs.map((k) => k.keyPairName));
   let nameError: string | undefined;
   let newName = rotatedName(oldName, taken, new Date());
@@ -158,14 +174,10 @@ export async function rotateKeyPair(services: Services, args?: KeyPairArgs): Pro
       return undefined;
     }
     newName = typed;
-    const rotate = vscode.l10n.t('Rotate and Restart');
+    const rotate = restarting.length > 0 ? vscode.l10n.t('Rotate and Restart') : vscode.l10n.t('Rotate');
     const answer = await prompter.confirm(
       vscode.l10n.t('Replace "{0}" with a new key pair "{1}" on {2}?', oldName, newName, servers.map((s) => s.instanceName).join(', ')),
-      vscode.l10n.t(
-        'This creates "{0}", saves its private key here, attaches it to these servers and restarts them (programs on them stop for about a minute), then logs in to each with the new key. "{1}" and its files are kept until the new key works on every server.',
-        newName,
-        oldName,
-      ),
+      rotationPlanText(oldName, newName, ready, restarting),
       rotate,
     );
     if (answer !== rotate) {
@@ -199,7 +211,7 @@ export async function rotateKeyPair(services: Services, args?: KeyPairArgs): Pro
     return outcome;
   }
   outcome.privateKeyPath = kept.path;
-  outcome.servers = await rotateServers(services, client, { regionId, newName, privateKeyPath: kept.path, servers });
+  outcome.servers = await rotateServers(services, client, { regionId, newName, privateKeyPath: kept.path, newPublicKey: kept.saved?.publicKey, old, servers, ready });
   return finishRotation(services, client, outcome, old);
 }
 
@@ -226,11 +238,42 @@ function rotationRefusal(old: KeyPair, servers: Instance[], keyPairCount: number
   return undefined;
 }
 
+/** What the confirmation says will happen: Cloud Assistant where it runs, a restart elsewhere. */
+function rotationPlanText(oldName: string, newName: string, ready: Instance[], restarting: Instance[]): string {
+  const names = (servers: Instance[]) => servers.map((s) => s.instanceName).join(', ');
+  if (restarting.length === 0) {
+    return vscode.l10n.t(
+      'This creates "{0}", saves its private key here, attaches it to these servers and puts its key on them with Cloud Assistant, with no restart; then logs in to each with the new key and only then takes the key of "{1}" off them. "{1}" and its files are kept until the new key works on every server.',
+      newName,
+      oldName,
+    );
+  }
+  if (ready.length > 0) {
+    return vscode.l10n.t(
+      'This creates "{0}", saves its private key here and attaches it to these servers. It puts its key on {2} with Cloud Assistant (no restart) and restarts {3} (programs there stop for about a minute), then logs in to each with the new key. "{1}" and its files are kept until the new key works on every server.',
+      newName,
+      oldName,
+      names(ready),
+      names(restarting),
+    );
+  }
+  return vscode.l10n.t(
+    'This creates "{0}", saves its private key here, attaches it to these servers and restarts them (programs on them stop for about a minute), then logs in to each with the new key. "{1}" and its files are kept until the new key works on every server.',
+    newName,
+    oldName,
+  );
+}
+
 interface RotationPlan {
   regionId: string;
   newName: string;
   privateKeyPath: string;
+  /** The new pair's public key, as saved beside the private key: what Cloud Assistant puts on the servers. */
+  newPublicKey?: string;
+  old: KeyPair;
   servers: Instance[];
+  /** The servers whose Cloud Assistant runs. */
+  ready: Instance[];
 }
 
 /** Attach, SSH entries, restart and login check; each server ends at the first step that failed for it. */
@@ -259,7 +302,9 @@ async function rotateServers(services: Services, client: SwasClient, plan: Rotat
   for (const server of attached) {
     rotations.get(server.instanceId)!.alias = written.aliases.get(server.instanceId);
   }
-  const restarts = await restartAndWait(services, client, regionId, attached, async (refused, error) => {
+  const { reached: appliedNow, restartInstead } = await applyNewKeyNow(services, client, plan, attached, rotations);
+  const toRestart = attached.filter((s) => !plan.ready.some((r) => r.instanceId === s.instanceId) || restartInstead.includes(s));
+  const restarts = toRestart.length === 0 ? [] : await restartAndWait(services, client, regionId, toRestart, async (refused, error) => {
     // Only a failure that Retry can fix is shown now; the summary names every other refusal.
     if (retryHelps(error) && (await showCloudError(services, error, regionId, { offerRetry: true })) === 'retry') {
       return 'retry';
@@ -268,17 +313,73 @@ async function rotateServers(services: Services, client: SwasClient, plan: Rotat
     refused.forEach((instance) => set(instance, 'restartRefused', reason));
     return undefined;
   });
-  for (const { instance, wait } of restarts) {
-    rotations.get(instance.instanceId)!.restarted = true;
-    if (wait.kind !== 'running') {
-      set(instance, 'notRunning', wait.kind === 'timeout' ? (wait.lastStatus ?? '?') : vscode.l10n.t('stopped waiting'));
-      continue;
+  const loggedIn: Instance[] = [];
+  for (const instance of [...appliedNow.filter((s) => rotations.get(s.instanceId)!.stage === 'configFailed'), ...restarts.map((r) => r.instance)]) {
+    const rotation = rotations.get(instance.instanceId)!;
+    const wait = restarts.find((r) => r.instance === instance)?.wait;
+    if (wait) {
+      rotation.restarted = true;
+      if (wait.kind !== 'running') {
+        set(instance, 'notRunning', wait.kind === 'timeout' ? (wait.lastStatus ?? '?') : vscode.l10n.t('stopped waiting'));
+        continue;
+      }
     }
-    const alias = rotations.get(instance.instanceId)!.alias!;
-    const diagnosis = await loginWithNewKey(services, instance, alias, paths);
+    const diagnosis = await loginWithNewKey(services, instance, rotation.alias!, paths);
     set(instance, diagnosis.kind === 'ok' ? 'verified' : 'loginFailed', diagnosis.kind === 'ok' ? undefined : loginProblem(diagnosis));
+    if (diagnosis.kind === 'ok' && rotation.appliedNow) {
+      loggedIn.push(instance);
+    }
+  }
+  // The old key comes off only where the new one has logged in; elsewhere it stays the way back.
+  const removed = loggedIn.length > 0 ? await removeKeyNow(services, client, regionId, plan.old, loggedIn) : undefined;
+  for (const instance of loggedIn) {
+    const result = removed?.find((r) => r.instance === instance);
+    rotations.get(instance.instanceId)!.oldKey = result?.removed ? { removed: true } : { removed: false, reason: result && !result.removed ? result.reason : vscode.l10n.t('declined') };
   }
   return [...rotations.values()];
+}
+
+/**
+ * The new key on the servers whose Cloud Assistant runs, the host keys pinned on the way; the servers it reached.
+ * Where it did not (or the script was declined), the user chooses: a restart instead, or the rotation stops there
+ * with the old key still working. A server whose host key answers differently from what the server printed stops
+ * there, as a possible man in the middle.
+ */
+async function applyNewKeyNow(services: Services, client: SwasClient, plan: RotationPlan, attached: Instance[], rotations: Map<string, ServerRotation>): Promise<{ reached: Instance[]; restartInstead: Instance[] }> {
+  const targets = attached.filter((s) => plan.ready.some((r) => r.instanceId === s.instanceId));
+  if (targets.length === 0) {
+    return { reached: [], restartInstead: [] };
+  }
+  const results = plan.newPublicKey
+    ? await applyKeyNow(services, client, plan.regionId, { keyPairName: plan.newName, publicKey: plan.newPublicKey }, targets.map((instance) => ({ instance, alias: rotations.get(instance.instanceId)!.alias })))
+    : targets.map((instance) => ({ instance, applied: false as const, reason: vscode.l10n.t('the public key of "{0}" is not on this computer', plan.newName) }));
+  const missed = results ? results.flatMap((r) => (r.applied ? [] : [r])) : targets.map((instance) => ({ instance, reason: vscode.l10n.t('the script was declined') }));
+  const reached: Instance[] = [];
+  for (const result of results ?? []) {
+    if (result.applied) {
+      const rotation = rotations.get(result.instance.instanceId)!;
+      rotation.appliedNow = true;
+      reached.push(result.instance);
+      if (result.hostKeyWarning) {
+        Object.assign(rotation, { stage: 'loginFailed', detail: result.hostKeyWarning });
+      }
+    }
+  }
+  if (missed.length === 0) {
+    return { reached, restartInstead: [] };
+  }
+  const names = missed.map((m) => m.instance.instanceName).join(', ');
+  const restart = vscode.l10n.t('Restart Instead');
+  const answer = await services.prompter.confirm(
+    vscode.l10n.t('Cloud Assistant could not put "{0}" on {1}. Restart instead?', plan.newName, names),
+    vscode.l10n.t('{0}. A restart puts the new key pair in effect; programs there stop for about a minute. Otherwise the rotation stops there and the old key keeps working.', missed.map((m) => m.reason).join('; ')),
+    restart,
+  );
+  if (answer === restart) {
+    return { reached, restartInstead: missed.map((m) => m.instance) };
+  }
+  missed.forEach((m) => Object.assign(rotations.get(m.instance.instanceId)!, { stage: 'configFailed', detail: m.reason }));
+  return { reached, restartInstead: [] };
 }
 
 /** Batch-mode `ssh <alias> exit 0`; a first connection asks to trust the host key, then tries once more. */
@@ -356,7 +457,7 @@ async function reattachOld(services: Services, client: SwasClient, outcome: Rota
   services.notifyChanged(regionId);
   const names = (servers: ServerRotation[]) => servers.map((s) => s.instance.instanceName).join(', ');
   const failed = stranded.filter((s) => !back.includes(s));
-  const needRestart = back.filter((s) => s.stage === 'loginFailed');
+  const needRestart = back.filter((s) => s.stage === 'loginFailed' && s.restarted);
   const notBack = back.filter((s) => s.stage === 'notRunning');
   const restart = vscode.l10n.t('Restart Servers…');
   const choice = await prompter.message(

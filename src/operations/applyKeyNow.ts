@@ -6,7 +6,7 @@ import { describeCloudError } from '../ui/errorMessages';
 import { runCommand } from '../commandRegistry';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
-import { addKeyScript, parseScriptOutput, ScriptInputError } from '../ssh/authorizedKeysScript';
+import { addKeyScript, parseScriptOutput, removeKeyScript, ScriptInputError, type ScriptOutput } from '../ssh/authorizedKeysScript';
 import { compareHostKeys, pinHostKeys } from '../ssh/knownHosts';
 import { knownHostsName, scanHostKeys, sshTarget } from '../ssh/loginCheck';
 import { supportsKeyPairs } from '../cloud/regionList';
@@ -97,8 +97,8 @@ function reasonOf(outcome: Exclude<CloudAssistantOutcome, { kind: 'ok' }>, insta
   }
 }
 
-/** The first use shows the exact script and asks; the answer is kept. */
-async function consentToRun(services: Services, script: string, servers: Instance[], keyPairName: string, user: string): Promise<boolean> {
+/** The first use shows the exact script, what it does first, and asks; the answer is kept. */
+async function consentToRun(services: Services, script: string, servers: Instance[], whatItDoes: string): Promise<boolean> {
   const state = services.context.globalState;
   if (state.get<boolean>(CONSENT_KEY)) {
     return true;
@@ -106,12 +106,7 @@ async function consentToRun(services: Services, script: string, servers: Instanc
   const run = vscode.l10n.t('Run Script');
   const answer = await services.prompter.confirm(
     vscode.l10n.t('Run this script as root on {0} through Cloud Assistant?', servers.map((i) => i.instanceName).join(', ')),
-    vscode.l10n.t(
-      'It adds the public key of "{0}" to the authorized_keys of {1} once, changes no other line, and prints the server\'s SSH host keys so that the first connection is verified. It holds no private key. You are asked once; the setting swas.applyKeyWith chooses restarts instead.\n\n{2}',
-      keyPairName,
-      user,
-      script,
-    ),
+    `${whatItDoes}\n\n${script}`,
     run,
   );
   if (answer !== run) {
@@ -119,6 +114,20 @@ async function consentToRun(services: Services, script: string, servers: Instanc
   }
   await state.update(CONSENT_KEY, true);
   return true;
+}
+
+/** What one script run through Cloud Assistant printed on a server, or why it did not run to the end there. */
+type ScriptRun = { instance: Instance; output: ScriptOutput } | { instance: Instance; reason: string };
+
+/** Runs `script` on each server in turn, one progress message each; the log gets the outcome's kind only. */
+async function runOnEach(services: Services, client: SwasClient, regionId: string, script: { content: string; name: string }, servers: Instance[], progressTitle: (instance: Instance) => string): Promise<ScriptRun[]> {
+  const runs: ScriptRun[] = [];
+  for (const instance of servers) {
+    const outcome = await services.prompter.progress(progressTitle(instance), () => runScriptToEnd(client, regionId, instance.instanceId, script, { clock: services.clock }));
+    services.log.info(`Cloud Assistant ${script.name} on ${instance.instanceId}: ${outcome.kind}.`);
+    runs.push(outcome.kind === 'ok' ? { instance, output: parseScriptOutput(outcome.output) } : { instance, reason: reasonOf(outcome, instance, regionId) });
+  }
+  return runs;
 }
 
 /**
@@ -143,26 +152,33 @@ export async function applyKeyNow(
     }
     return targets.map(({ instance }) => ({ instance, applied: false, reason: error.message }));
   }
-  if (!(await consentToRun(services, script, targets.map((t) => t.instance), keyPair.keyPairName, user))) {
+  const whatItDoes = vscode.l10n.t(
+    'It adds the public key of "{0}" to the authorized_keys of {1} once, changes no other line, and prints the server\'s SSH host keys so that the first connection is verified. It holds no private key. You are asked once; the setting swas.applyKeyWith chooses restarts instead.',
+    keyPair.keyPairName,
+    user,
+  );
+  const servers = targets.map((t) => t.instance);
+  if (!(await consentToRun(services, script, servers, whatItDoes))) {
     return undefined;
   }
+  const runs = await runOnEach(services, client, regionId, { content: script, name: `swas-add-key-${keyPair.keyPairName}` }, servers, (instance) =>
+    vscode.l10n.t('Applying "{0}" on {1} with Cloud Assistant…', keyPair.keyPairName, instance.instanceName),
+  );
   const results: AppliedOn[] = [];
-  for (const { instance, alias } of targets) {
-    const outcome = await services.prompter.progress(vscode.l10n.t('Applying "{0}" on {1} with Cloud Assistant…', keyPair.keyPairName, instance.instanceName), () =>
-      runScriptToEnd(client, regionId, instance.instanceId, { content: script, name: `swas-add-key-${keyPair.keyPairName}` }, { clock: services.clock }),
-    );
-    services.log.info(`Cloud Assistant on ${instance.instanceId}: ${outcome.kind}.`);
-    if (outcome.kind !== 'ok') {
-      results.push({ instance, applied: false, reason: reasonOf(outcome, instance, regionId) });
+  for (const run of runs) {
+    const { instance } = run;
+    if ('reason' in run) {
+      results.push({ instance, applied: false, reason: run.reason });
       continue;
     }
-    const output = parseScriptOutput(outcome.output);
-    if (output.status?.kind !== 'added' && output.status?.kind !== 'alreadyPresent') {
-      results.push({ instance, applied: false, reason: vscode.l10n.t('the script could not write the authorized_keys of {0} on {1} ({2})', user, instance.instanceName, output.status?.kind ?? '?') });
+    const status = run.output.status?.kind;
+    if (status !== 'added' && status !== 'alreadyPresent') {
+      results.push({ instance, applied: false, reason: vscode.l10n.t('the script could not write the authorized_keys of {0} on {1} ({2})', user, instance.instanceName, status ?? '?') });
       continue;
     }
     await services.pendingRestarts.restarted(regionId, instance.instanceId);
-    results.push({ instance, applied: true, alreadyThere: output.status.kind === 'alreadyPresent', ...(await pinFor(services, instance.publicIpAddress ? alias : undefined, output.hostKeys, output.hostKeysComplete)) });
+    const alias = targets.find((t) => t.instance === instance)?.alias;
+    results.push({ instance, applied: true, alreadyThere: status === 'alreadyPresent', ...(await pinFor(services, instance.publicIpAddress ? alias : undefined, run.output.hostKeys, run.output.hostKeysComplete)) });
   }
   return results;
 }
@@ -234,6 +250,91 @@ export async function applyKeyNowAndReport(
   if (choice === connect && connectTo) {
     await runCommand('swas.connectWithRemoteSsh', { alias: connectTo, needsRestart: false });
   } else if (choice === restart) {
+    await restartServers(services, regionId, failed.map((r) => r.instance));
+  }
+  return results;
+}
+
+/** What taking a key pair's key off one server did: `count` lines removed (0: none was there). */
+export type RemovedOn = { instance: Instance; removed: true; count: number } | { instance: Instance; removed: false; reason: string };
+
+/**
+ * Takes the key pair's lines out of the login user's authorized_keys on each server with Cloud Assistant: the one
+ * Apply Now added and, given the pair's public key, the one a restart wrote; never another line. Detached (or
+ * replaced) before, the pair would stop working there only at the next restart. Undefined when the user declined.
+ */
+export async function removeKeyNow(
+  services: Services,
+  client: SwasClient,
+  regionId: string,
+  keyPair: { keyPairName: string; publicKey?: string },
+  servers: Instance[],
+): Promise<RemovedOn[] | undefined> {
+  const user = readSettings().defaultUser;
+  let script: string;
+  try {
+    script = removeKeyScript(keyPair.keyPairName, user, keyPair.publicKey);
+  } catch (error) {
+    if (!(error instanceof ScriptInputError)) {
+      throw error;
+    }
+    return servers.map((instance) => ({ instance, removed: false, reason: error.message }));
+  }
+  const whatItDoes = vscode.l10n.t(
+    'It removes the key of "{0}" from the authorized_keys of {1}: the line Apply Now added and the line a restart wrote for it. Lines with options and other keys stay byte for byte. You are asked once; the setting swas.applyKeyWith chooses restarts instead.',
+    keyPair.keyPairName,
+    user,
+  );
+  if (!(await consentToRun(services, script, servers, whatItDoes))) {
+    return undefined;
+  }
+  const runs = await runOnEach(services, client, regionId, { content: script, name: `swas-remove-key-${keyPair.keyPairName}` }, servers, (instance) =>
+    vscode.l10n.t('Removing "{0}" from {1} with Cloud Assistant…', keyPair.keyPairName, instance.instanceName),
+  );
+  return runs.map((run): RemovedOn => {
+    const { instance } = run;
+    if ('reason' in run) {
+      return { instance, removed: false, reason: run.reason };
+    }
+    const status = run.output.status;
+    if (status?.kind === 'removed') {
+      return { instance, removed: true, count: status.count };
+    }
+    if (status?.kind === 'absent') {
+      return { instance, removed: true, count: 0 };
+    }
+    return { instance, removed: false, reason: vscode.l10n.t('the script could not change the authorized_keys of {0} on {1} ({2})', user, instance.instanceName, status?.kind ?? '?') };
+  });
+}
+
+/**
+ * Removes the key with Cloud Assistant and says how it went: where the pair no longer logs in, and where it still
+ * does until a restart (or could not be tried: `notReady`), why, with Restart as the way that remains.
+ */
+export async function removeKeyNowAndReport(
+  services: Services,
+  client: SwasClient,
+  regionId: string,
+  keyPair: { keyPairName: string; publicKey?: string },
+  servers: Instance[],
+  notReady: ServerNotReady[] = [],
+): Promise<RemovedOn[] | undefined> {
+  const results = await removeKeyNow(services, client, regionId, keyPair, servers);
+  if (!results) {
+    return undefined;
+  }
+  const removed = results.filter((r) => r.removed);
+  const failed = [...results.flatMap((r) => (r.removed ? [] : [r])), ...notReady];
+  const lines: string[] = [];
+  if (removed.length > 0) {
+    lines.push(vscode.l10n.t('"{0}" no longer logs in to {1}, with no restart.', keyPair.keyPairName, removed.map((r) => r.instance.instanceName).join(', ')));
+  }
+  if (failed.length > 0) {
+    lines.push(vscode.l10n.t('Not removed: {0}. "{1}" logs in there until a restart.', failed.map((r) => r.reason).join('; '), keyPair.keyPairName));
+  }
+  const restart = vscode.l10n.t('Restart');
+  const choice = await services.prompter.message(failed.length > 0 ? 'warning' : 'info', lines.join(' '), ...(failed.length > 0 ? [restart] : []));
+  if (choice === restart) {
     await restartServers(services, regionId, failed.map((r) => r.instance));
   }
   return results;

@@ -1,13 +1,14 @@
 import { promises as fs } from 'fs';
 import * as vscode from 'vscode';
-import type { KeyPair } from '../cloud/client';
+import type { Instance, KeyPair, SwasClient } from '../cloud/client';
 import type { Services } from '../services';
 import { hostsInKnownHosts, hostsNamedNowhereElse, removeFromKnownHosts, sshKeygenAvailable } from '../ssh/knownHosts';
 import { knownHostsName, sshTarget } from '../ssh/loginCheck';
 import { expandHome } from '../ssh/paths';
 import type { ManagedBlock } from '../ssh/sshConfig';
 import { callWithRetry } from '../ui/showCloudError';
-import { detachFrom } from '../operations/detach';
+import { detachFrom } from './detach';
+import { cloudAssistantReadiness, removeKeyNow, type RemovedOn } from './applyKeyNow';
 import type { KeyPairArgs } from '../commandArgs';
 import { localPrivateKey, managedBlockOf, readSshConfig, SshPaths, sshPaths } from '../local/machine';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
@@ -20,6 +21,8 @@ export interface DeleteOutcome {
   deleted: boolean;
   /** What was removed from this computer afterwards, as listed to the user. */
   removedLocally: string[];
+  /** Where Cloud Assistant took the detached pair's key off the server, or why not. */
+  removedFromServers?: RemovedOn[];
 }
 
 interface LocalLeftover {
@@ -140,6 +143,7 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
   }
   const attached = instances.filter((i) => keyPair.instanceIds.includes(i.instanceId));
   const serverIps = attached.flatMap((i) => (i.publicIpAddress ? [i.publicIpAddress] : []));
+  let removedFromServers: RemovedOn[] | undefined;
 
   if (keyPair.instanceIds.length > 0) {
     const detachFirst = vscode.l10n.t('Detach and Continue…');
@@ -153,6 +157,7 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
       void prompter.message('error', vscode.l10n.t('"{0}" is still attached to a server, so it was not deleted.', name));
       return { deleted: false, removedLocally: [] };
     }
+    removedFromServers = await removeFromServers(services, client, regionId, keyPair, attached);
   }
 
   const remove = vscode.l10n.t('Delete');
@@ -162,13 +167,13 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
     remove,
   );
   if (answer !== remove) {
-    return { deleted: false, removedLocally: [] };
+    return { deleted: false, removedLocally: [], removedFromServers };
   }
   const deleted = await callWithRetry(services, regionId, (clientToken) =>
     prompter.progress(vscode.l10n.t('Deleting "{0}"…', name), () => client.deleteKeyPairs(regionId, [name], clientToken)).then(() => true),
   );
   if (!deleted) {
-    return { deleted: false, removedLocally: [] };
+    return { deleted: false, removedLocally: [], removedFromServers };
   }
   services.log.info(`Deleted key pair ${regionId}/${name}.`);
   services.notifyChanged(regionId);
@@ -177,7 +182,7 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
   const removedLocally: string[] = [];
   if (leftovers.length === 0) {
     void prompter.message('info', vscode.l10n.t('Key pair "{0}" deleted from {1}.', name, regionId));
-    return { deleted: true, removedLocally };
+    return { deleted: true, removedLocally, removedFromServers };
   }
   const removeLocal = vscode.l10n.t('Remove These');
   const localAnswer = await prompter.confirm(
@@ -201,5 +206,24 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
       [vscode.l10n.t('Removed {0} of {1} items.', removedLocally.length, leftovers.length), ...failures].join(' '),
     );
   }
-  return { deleted: true, removedLocally };
+  return { deleted: true, removedLocally, removedFromServers };
+}
+
+/**
+ * A detached pair still logs in until each server restarts; where Cloud Assistant runs (and the user did not choose
+ * restarts), its key comes off at once. Delete offers no restart, so nothing is asked beyond the script's consent.
+ */
+async function removeFromServers(services: Services, client: SwasClient, regionId: string, keyPair: KeyPair, servers: Instance[]): Promise<RemovedOn[] | undefined> {
+  const { ready, notReady } = await cloudAssistantReadiness(services, client, regionId, servers);
+  const results = ready.length > 0 ? await removeKeyNow(services, client, regionId, keyPair, ready) : undefined;
+  const removed = results?.filter((r) => r.removed) ?? [];
+  const failed = [...(results ?? []).flatMap((r) => (r.removed ? [] : [r])), ...notReady];
+  const lines = [
+    ...(removed.length > 0 ? [vscode.l10n.t('"{0}" no longer logs in to {1}, with no restart.', keyPair.keyPairName, removed.map((r) => r.instance.instanceName).join(', '))] : []),
+    ...(failed.length > 0 ? [vscode.l10n.t('Not removed: {0}. "{1}" logs in there until a restart.', failed.map((r) => r.reason).join('; '), keyPair.keyPairName)] : []),
+  ];
+  if (lines.length > 0) {
+    void services.prompter.message(failed.length > 0 ? 'warning' : 'info', lines.join(' '));
+  }
+  return results;
 }

@@ -3,6 +3,9 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
+import type { DetachOutcome } from '../../src/commands/detachKeyPair';
+import type { DeleteOutcome } from '../../src/operations/delete';
+import { keyPairNode } from './treeSupport';
 import { DEMO_ACCESS_KEY_ID, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { createServerRoot, serverAuthorizedKeysFile } from '../emulator/serverRoot';
 import { suiteOn } from '../support/platform';
@@ -31,6 +34,13 @@ suiteOn(['linux'], 'Apply Now: the key works at once through Cloud Assistant, th
     const shown = prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
     assert.equal(prompter.remaining, 0, shown);
     return { outcome, shown, last: prompter.lastMessage() };
+  }
+
+  /** `ssh` to web-1 with nothing but `privateKey`: whether that key still gets in, whatever the SSH config holds now. */
+  async function keyLogin(privateKey: string): Promise<string> {
+    const config = path.join(sshds.world.home, 'only-this-key');
+    await fs.writeFile(config, `Host only-this-key\n  HostName ${WEB1.publicIpAddress}\n  Port ${sshds.sshdOf(WEB1).port}\n  User ${LocalSshd.loginUser()}\n  IdentityFile "${privateKey}"\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n`);
+    return sshds.login('only-this-key', config);
   }
 
   /** The login `ssh` makes for `alias`, refusing any host key known_hosts does not hold. */
@@ -116,5 +126,56 @@ suiteOn(['linux'], 'Apply Now: the key works at once through Cloud Assistant, th
       await world.configure({ applyKeyWith: undefined });
     }
     assert.deepEqual(world.emulator.callsOf('RebootInstance'), []);
+  });
+  test('Detach → Remove Now: the key stops logging in at once, no RebootInstance, the other lines byte for byte; Delete takes it off the same way', async () => {
+    const { world } = sshds;
+    await fs.writeFile(sshds.authorizedKeys(), OTHER_LINES);
+    await sshds.start(WEB1);
+    const { outcome } = await createOnWeb1('detach-now', { answer: 'Apply Now' }, { answer: 'Run Script' }, { answer: undefined });
+    assert.equal(await strictLogin(outcome.alias!), LocalSshd.loginUser());
+    // after a restart the cloud's own line for the pair is there too (no marker): Remove Now takes both
+    const listed = world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === 'detach-now')!;
+    await fs.appendFile(sshds.authorizedKeys(), `\n${listed.publicKey}`);
+
+    const detach = world.script({ picks: ['web-1'] }, { answer: 'Detach' }, { answer: 'Remove Now' });
+    const detached = await vscode.commands.executeCommand<DetachOutcome>('swas.detachKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, 'detach-now'));
+    const shown = detach.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
+    assert.equal(detach.remaining, 0, shown);
+    assert.match(shown, /Remove Now takes its key off web-1 with Cloud Assistant, with no restart\./);
+    assert.match(shown, /"detach-now" no longer logs in to web-1, with no restart\./);
+    assert.deepEqual(detached.removed?.map((r) => r.removed && r.count), [2]);
+    assert.equal(await fs.readFile(sshds.authorizedKeys(), 'utf8'), OTHER_LINES, 'only the lines of the pair went');
+    await assert.rejects(keyLogin(outcome.privateKeyPath!), /Permission denied/, 'the detached key is refused at once');
+    assert.deepEqual(world.emulator.callsOf('RebootInstance'), [], 'no restart');
+
+    // Delete of another pair on web-1: Detach and Continue takes its key off too, with no question beyond Detach's
+    const second = await createOnWeb1('delete-now', { answer: 'Apply Now' }, { answer: undefined });
+    assert.equal(await keyLogin(second.outcome.privateKeyPath!), LocalSshd.loginUser());
+    const remove = world.script({ answer: 'Detach and Continue…' }, { answer: 'Detach' }, { answer: 'Delete' }, { answer: 'Remove These' });
+    const deleted = await vscode.commands.executeCommand<DeleteOutcome>('swas.deleteKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, 'delete-now'));
+    const removeShown = remove.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
+    assert.equal(remove.remaining, 0, removeShown);
+    assert.ok(deleted.deleted, removeShown);
+    assert.match(removeShown, /"delete-now" no longer logs in to web-1, with no restart\./);
+    assert.equal(await fs.readFile(sshds.authorizedKeys(), 'utf8'), OTHER_LINES);
+    assert.deepEqual(world.emulator.callsOf('RebootInstance'), []);
+  });
+
+  test('Detach where Cloud Assistant does not run: Restart offered as before; Delete says the key logs in until a restart', async () => {
+    const { world } = sshds;
+    await sshds.start(WEB1);
+    const { outcome } = await createOnWeb1('detach-later', { answer: 'Apply Now' }, { answer: 'Run Script' }, { answer: undefined });
+    world.emulator.setAgentRunning(WEB1.instanceId, false);
+    const detach = world.script({ picks: ['web-1'] }, { answer: 'Detach' }, { answer: undefined });
+    await vscode.commands.executeCommand('swas.detachKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, 'detach-later'));
+    assert.deepEqual(detach.lastMessage()?.actions, ['Restart Servers…']);
+    assert.doesNotMatch(detach.lastMessage()!.text, /Remove Now/);
+    assert.equal(await keyLogin(outcome.privateKeyPath!), LocalSshd.loginUser(), 'until the restart, the key still logs in');
+
+    const second = await createOnWeb1('delete-later', { answer: 'Restart' }, { answer: 'Restart' }, { answer: undefined });
+    assert.equal(await keyLogin(second.outcome.privateKeyPath!), LocalSshd.loginUser());
+    const remove = world.script({ answer: 'Detach and Continue…' }, { answer: 'Detach' }, { answer: 'Delete' }, { answer: 'Remove These' });
+    await vscode.commands.executeCommand('swas.deleteKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, 'delete-later'));
+    assert.ok(remove.messages('warning').some((m) => /Not removed: Cloud Assistant is not running on web-1\. "delete-later" logs in there until a restart\./.test(m.text)), remove.shown.map((s) => s.text).join('\n'));
   });
 });

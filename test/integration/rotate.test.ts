@@ -5,7 +5,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import * as vscode from 'vscode';
 import type { RotateOutcome } from '../../src/commands/rotateKeyPair';
-import { DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
+import { DEMO_ACCESS_KEY_ID, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import type { ScriptStep } from './scriptedPrompter';
 import { suiteOn } from '../support/platform';
 import { LocalSshd } from './sshd';
@@ -30,6 +30,9 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
   const sshds = sshdSuite();
   let world: World;
   suiteSetup(() => (world = sshds.world));
+  // The restart path, as before Cloud Assistant; the tests of the path without a restart switch to "ask" themselves.
+  setup(() => world.configure({ applyKeyWith: 'restart' }));
+  teardown(() => world.configure({ applyKeyWith: undefined }));
 
   const instance = (id: string) => world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceId === id)!;
   const keyPair = (name: string) => world.emulator.keyPairs(DEMO_REGION_ID).find((k) => k.keyPairName === name);
@@ -257,5 +260,99 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     assert.equal(world.emulator.callsOf('CreateKeyPair').length, 0);
     assert.deepEqual(onlyLookups(), [], 'no call that changes anything');
     assert.equal(world.emulator.keyPairs(DEMO_REGION_ID).length, 10);
+  });
+  /** Cloud Assistant from here on ("ask", the default): the emulator's agents run unless a test stops one. */
+  const withCloudAssistant = () => world.configure({ applyKeyWith: 'ask' });
+  /** The pair's key as `<type> <base64>`. */
+  const bareKey = (name: string) => keyPair(name)!.publicKey.split(' ').slice(0, 2).join(' ');
+  const reboots = () => world.emulator.callsOf('RebootInstance').length + world.emulator.callsOf('RebootInstances').length;
+
+  /** `ssh` to `server` with nothing but `privateKey` (the old pair's, whose Host entries the rotation removed). */
+  async function loginWithKey(server: DemoServer, privateKey: string): Promise<string> {
+    const config = path.join(world.home, 'only-this-key');
+    await fs.writeFile(config, `Host only-this-key\n  HostName ${server.publicIpAddress}\n  Port ${sshds.sshdOf(server).port}\n  User ${LocalSshd.loginUser()}\n  IdentityFile "${privateKey}"\n  IdentitiesOnly yes\n`);
+    return sshds.login('only-this-key', config);
+  }
+
+  test('with Cloud Assistant: the new key goes on, logs in, then the old key comes off; no restart at all, db-1\'s host key pinned without a question, the other lines kept', async () => {
+    await sshds.start(WEB1);
+    await sshds.start(DB1);
+    await sshds.trustHostKey(WEB1);
+    const old = await oldKeyOnBothServers();
+    const ownLine = `from="192.0.2.1" ${bareKey(OLD)} restricted\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6fY0Ck6u6pU2c3l3v4H0lQ0m2xk7z8Wq1Kd3JrC9Zs deploy@ci\n`;
+    await fs.appendFile(sshds.authorizedKeys(DB1), ownLine);
+    assert.equal(await loginWithKey(WEB1, old.privateKey), LocalSshd.loginUser(), 'the old key logs in before');
+    await withCloudAssistant();
+    world.emulator.clearCalls();
+
+    const prompter = world.script({ type: [NEW] }, { answer: 'Rotate' }, { answer: 'Run Script' }, { answer: undefined });
+    const outcome = await vscode.commands.executeCommand<RotateOutcome>('swas.rotateKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, OLD));
+    const texts = prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
+    assert.equal(prompter.remaining, 0, texts);
+    assert.match(texts, /puts its key on them with Cloud Assistant, with no restart; then logs in to each with the new key and only then takes the key of "team-key" off them/);
+    assert.ok(outcome.completed, texts);
+    assert.deepEqual(outcome.servers.map((s) => [s.instance.instanceName, s.stage, s.appliedNow, s.oldKey?.removed]), [['web-1', 'verified', true, true], ['db-1', 'verified', true, true]]);
+    assert.equal(reboots(), 0, 'no restart');
+    assert.doesNotMatch(texts, /First connection to/, 'db-1\'s host key came from the server itself');
+    assert.match(prompter.lastMessage()!.text, /db-1: logs in with "team-key-new" \(swas-team-key-new-db-1\), with no restart; the old key no longer does\./);
+    for (const server of [WEB1, DB1]) {
+      const alias = outcome.servers.find((s) => s.instance.instanceId === server.instanceId)!.alias!;
+      assert.equal(await sshds.login(alias), LocalSshd.loginUser(), `${alias} logs in with the new key`);
+      await assert.rejects(loginWithKey(server, old.privateKey), /Permission denied/, `the old key is refused on ${server.instanceName}`);
+      const lines = (await fs.readFile(sshds.authorizedKeys(server), 'utf8')).split('\n');
+      assert.ok(!lines.some((line) => line.startsWith(bareKey(OLD))), `no line of the old key without options on ${server.instanceName}`);
+    }
+    const db1Keys = await fs.readFile(sshds.authorizedKeys(DB1), 'utf8');
+    assert.ok(db1Keys.startsWith(ownLine), `the user's own lines, the old key's restricted one too, stay byte for byte:\n${db1Keys}`);
+    assert.equal(db1Keys.slice(ownLine.length), `${bareKey(NEW)} swas-keypair:${NEW}\n`);
+  });
+
+  test('with Cloud Assistant on web-1 only: web-1 without a restart, db-1 restarted; RunCommand refused by RAM: a restart instead, when the user says so', async () => {
+    await trustedSshds(WEB1, DB1);
+    const old = await oldKeyOnBothServers();
+    await withCloudAssistant();
+    world.emulator.setAgentRunning(DB1.instanceId, false);
+    world.emulator.clearCalls();
+    const mixed = world.script({ type: [NEW] }, { answer: 'Rotate and Restart' }, { answer: 'Run Script' }, { answer: undefined });
+    const outcome = await vscode.commands.executeCommand<RotateOutcome>('swas.rotateKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, OLD));
+    const texts = mixed.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
+    assert.equal(mixed.remaining, 0, texts);
+    assert.match(texts, /It puts its key on web-1 with Cloud Assistant \(no restart\) and restarts db-1/);
+    assert.deepEqual(outcome.servers.map((s) => [s.instance.instanceName, s.stage, s.restarted]), [['web-1', 'verified', false], ['db-1', 'verified', true]]);
+    assert.equal(instance(WEB1.instanceId).rebootCount, 1, 'web-1: only the restart that put the old key on');
+    assert.equal(instance(DB1.instanceId).rebootCount, 2);
+    await assert.rejects(loginWithKey(WEB1, old.privateKey), /Permission denied/);
+
+    // the next rotation, of the new pair, with RunCommand refused
+    world.emulator.setAgentRunning(DB1.instanceId, true);
+    world.emulator.denyAction(DEMO_ACCESS_KEY_ID, 'RunCommand');
+    const refused = world.script({ type: ['third-key'] }, { answer: 'Rotate' }, { answer: 'Restart Instead' }, { answer: undefined });
+    const again = await vscode.commands.executeCommand<RotateOutcome>('swas.rotateKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, NEW));
+    const refusedTexts = refused.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
+    assert.equal(refused.remaining, 0, refusedTexts);
+    const question = refused.shown.find((s) => s.kind === 'confirm' && s.text.startsWith('Cloud Assistant could not put "third-key" on web-1, db-1. Restart instead?'));
+    assert.ok(question, refusedTexts);
+    assert.match(question.text, /your RAM user may not use Cloud Assistant/);
+    assert.ok(again.completed, refusedTexts);
+    assert.deepEqual(again.servers.map((s) => [s.instance.instanceName, s.stage, s.restarted]), [['web-1', 'verified', true], ['db-1', 'verified', true]]);
+  });
+
+  test('with Cloud Assistant, the new key fails to log in on db-1: its old key stays and still logs in, no restart is offered; attaching the old pair again needs none', async () => {
+    await trustedSshds(WEB1, DB1);
+    const old = await oldKeyOnBothServers();
+    await withCloudAssistant();
+    await sshds.stop(DB1);
+    world.emulator.clearCalls();
+    const prompter = world.script({ type: [NEW] }, { answer: 'Rotate' }, { answer: 'Run Script' }, { answer: `Attach "${OLD}" Again` });
+    const outcome = await vscode.commands.executeCommand<RotateOutcome>('swas.rotateKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, OLD));
+    const texts = prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
+    assert.equal(prompter.remaining, 0, texts);
+    assert.deepEqual(outcome.servers.map((s) => [s.instance.instanceName, s.stage, s.oldKey?.removed]), [['web-1', 'verified', true], ['db-1', 'loginFailed', undefined]]);
+    assert.match(texts, /db-1: the new key was put on it with Cloud Assistant, but the login with it failed: SSH did not answer on port \d+; the old key still works there\./);
+    assert.deepEqual(prompter.lastMessage()!.actions, [], 'no restart needed to go back');
+    assert.deepEqual(outcome.reattached, [DB1.instanceId]);
+    assert.equal(reboots(), 0);
+    await sshds.start(DB1);
+    assert.equal(await sshds.login(old.aliases['db-1']), LocalSshd.loginUser(), 'the old key still logs in to db-1');
   });
 });

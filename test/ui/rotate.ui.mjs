@@ -41,6 +41,8 @@ try {
   const ownKey = path.join(sandbox, 'team-key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', OLD, '-f', ownKey]);
   await world.emulator.addKeyPair(REGION, { keyPairName: OLD, publicKey: fs.readFileSync(`${ownKey}.pub`, 'utf8').trim(), instanceIds: [web1.instanceId] });
+  // The restart path, with its first-connection question; Rotate without a restart is driven in rotate.test.ts.
+  world.emulator.setAgentRunning(web1.instanceId, false);
   sshd = await LocalSshd.start(web1.publicIpAddress, authorizedKeys);
   if (sshd.port !== 22) fs.appendFileSync(sshConfig, `Match host ${web1.publicIpAddress}\n  Port ${sshd.port}\n`, { mode: 0o600 });
   workbench = await startWorkbench({

@@ -1,11 +1,12 @@
 // `npm run bench`: performance figures against their budgets. Not a test: nothing fails on a slow
 // figure; it prints one table, writes bench-results/latest.json (raw samples), docs/bench.md and the
-// table between the bench markers in CONTRIBUTING.md, so every figure in the docs comes from this run.
+// table between the bench markers in CONTRIBUTING.md and README.md's bench figures (readmeFigures.mjs), so every
+// figure in the docs comes from this run.
 //   1. build     scripts/build.mjs, `tsc -p .`, `npm run package` (production bundle + VSIX)
 //   2. host      bash test/host/install.sh (idempotent)
 //   3. node      SSH config edits at 500/5,000/50,000 hosts (out/test/bench/sshConfigBench.js)
 //   4. host      activation, round trips, create-flow cost vs bare SDK, tree load, a busy session against the
-//                rate limits (out/test/bench/index.js
+//                rate limits, the time from the last answer to a working login (Apply Now, Restart) (out/test/bench/index.js
 //                in the real extension host through out/test/bench/runBench.js)
 // Env: SWAS_BENCH_RUNS (default 9) timed runs per figure, after one untimed warm-up.
 import { spawn } from 'node:child_process';
@@ -14,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { writeReadmeFigure } from './readmeFigures.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -154,9 +156,28 @@ single('Busy session (product time, 20x clock): wall time', busy.productMs / 100
 single('Busy session: API calls', Object.values(busy.calls).reduce((a, b) => a + b, 0), 'calls', undefined, perAction(busy.calls));
 single('Busy session: most calls of one action in any minute', busyPeak, 'calls', 8, perAction(busy.peaks));
 single('Busy session: throttled answers', busy.throttled, 'calls', 0);
+single('Busy session: rotation, servers logging in with the new key', Object.values(busy.rotation).filter((stage) => stage === 'verified').length, 'servers', undefined,
+  Object.entries(busy.rotation).map(([server, stage]) => `${server} ${stage}`).join(', '));
+
+const login = host.loginAfterAnswer;
+const rebootSeconds = login.rebootProductMs / 1000;
+const total = (runs) => runs.answerToMessageMs.map((ms, index) => ms + runs.messageToLoginMs[index]);
+const loginNote = (runs, what) => `${what}: median ${summarize(runs.answerToMessageMs).median.toFixed(0)} ms, then \`ssh <alias> exit 0\` `
+  + `${summarize(runs.messageToLoginMs).median.toFixed(0)} ms (real; ssh runs until one succeeded: ${runs.attempts.join(', ')})`;
+let loginFigures;
+if (login.skipped) {
+  single('Login after the last answer: Apply Now / Restart', 0, 'runs', undefined, `skipped: ${login.skipped}`);
+  loginFigures = `not measured in the latest run (${login.skipped})`;
+} else {
+  const applyNow = timed('Login after the last answer: Apply Now (final DescribeInvocationResult → ssh works)', total(login.applyNow), undefined,
+    loginNote(login.applyNow, 'to the message that the key works (real: no product waits after the answer)'));
+  const restart = timed(`Login after the last answer: Restart (RebootInstance → ssh works; product time, ${rebootSeconds} s boot)`, total(login.restart), undefined,
+    loginNote(login.restart, `to the message that the server is back (product time on the 20x clock: the emulator boots in ${rebootSeconds} s, the restart wait polls)`));
+  loginFigures = `${(applyNow.median / 1000).toFixed(1)} s with Apply Now and ${(restart.median / 1000).toFixed(0)} s with a restart (a ${rebootSeconds}-second boot)`;
+}
 
 // ---- report
-const fmt = (value, unit) => (unit === '×' ? value.toFixed(2) : unit === 'calls' ? String(value) : value.toFixed(1));
+const fmt = (value, unit) => (unit === '×' ? value.toFixed(2) : ['calls', 'servers', 'runs'].includes(unit) ? String(value) : value.toFixed(1));
 const table = [
   '| Figure | Median | p10–p90 (min–max) | Runs | Budget | Result |',
   '|---|---:|---|---:|---:|---|',
@@ -213,6 +234,17 @@ Top dependencies in the bundle: ${topDependencies.map((d) => `${d.name} ${d.kib}
   region shown, against all 20 at once, walked as VS Code walks the view, with VS Code's proxy support as set.
 - **API calls for one create with 20 regions shown**: every call from the first question until the tree has
   settled; a change reloads only the region it touched, so the calls for the other regions must be 0.
+- **Busy session**: against an emulator that enforces the documented limits over a product minute: a create with
+  attach, the tree over 5 regions with their servers, a key pair attached to 12 servers and their restart, then a
+  key pair attached to 2 more servers and rotated on its 3 (the restart path), real sshds playing those 3 so the
+  rotation's logins are real. Calls and peaks come from the emulator's own log of arrivals, not from the
+  extension's budget.
+- **Login after the last answer**: Create Key Pair with web-1, then the key applied by Apply Now (Cloud Assistant)
+  or by Restart, a real sshd playing web-1; from the last cloud answer (the final \`DescribeInvocationResult\`, or
+  \`RebootInstance\`) until \`ssh -o BatchMode=yes <alias> exit 0\` succeeds, the user connecting when the
+  extension's message says so. Apply Now logs in with \`StrictHostKeyChecking=yes\` (the host key it pinned);
+  the restart with \`accept-new\` (the user trusting a first connection). The emulator answers at once, so a
+  call's arrival is its answer. One untimed warm-up, then ${login.applyNow.attempts.length} runs of each.
 `;
 fs.writeFileSync(path.join(repoRoot, 'docs/bench.md'), benchDoc);
 
@@ -227,4 +259,9 @@ if (readme.includes(START) && readme.includes(END)) {
 } else {
   console.warn(`CONTRIBUTING.md has no ${START} … ${END} markers; its table was not updated`);
 }
-console.log('\nwritten: bench-results/latest.json, docs/bench.md, CONTRIBUTING.md (Performance)');
+const perActionPeak = Object.entries(busy.peaks).sort((a, b) => b[1] - a[1])[0];
+writeReadmeFigure('busy-session', `made ${Object.values(busy.calls).reduce((a, b) => a + b, 0)} calls with ${busy.throttled} throttled answers, in `
+  + `${(busy.productMs / 1000).toFixed(0)} s of product time; the most calls of one action the emulator saw in one of its minutes was `
+  + `${perActionPeak[1]} (\`${perActionPeak[0]}\`), measured ${machine.date.slice(0, 10)}`);
+writeReadmeFigure('login-after-answer', `${loginFigures}, measured ${machine.date.slice(0, 10)}`);
+console.log('\nwritten: bench-results/latest.json, docs/bench.md, CONTRIBUTING.md (Performance), README.md (figures)');

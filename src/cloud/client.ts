@@ -189,10 +189,10 @@ export class SwasClient {
     let failures = 0;
     let throttledWaits = 0;
     for (let attempt = 1; ; attempt++) {
-      await budget?.take(account, action, onRateWait);
+      const slot = await budget?.take(account, action, onRateWait);
       const started = Date.now();
       try {
-        const result = await run(sdk, runtime);
+        const result = await run(sdk, runtime).finally(() => slot?.answered());
         const requestId = (result as { body?: { requestId?: string } }).body?.requestId;
         this.options.logger.info(`${action} ${regionId}: ok in ${Date.now() - started} ms (request id ${requestId ?? 'none'})`);
         return result;

@@ -39,49 +39,75 @@ export interface RateWait {
 
 export type RateWaitListener = (wait: RateWait) => void;
 
+/** A call's place in its action's budget: it holds the place from when it is sent until a window after its answer. */
+export interface RateSlot {
+  /** The call returned or failed: its place frees one window from now. */
+  answered(): void;
+}
+
+/** A place in the budget: held while its call is in flight (no answer yet) and for a window after the answer. */
+interface HeldSlot {
+  answeredAt?: number;
+}
+
 /**
  * One client-side budget per account and action over a sliding minute, shared by every command and
  * the tree, so the extension never sends a call the service would refuse for rate and keeps headroom
  * for the user's other tools. The service counts per Alibaba Cloud account; what the extension can
  * know of the account is the AccessKey ID of the resolved credentials, so that is the account key
  * (two AccessKeys of one account get a budget each: the headroom is there for that).
+ *
+ * The service counts a call when it arrives, which is some time between its sending and its answer
+ * (a slow network, a request queued in the HTTP agent). A call therefore holds its place from its
+ * sending until one window after its answer: any window of the service's then holds at most as many
+ * arrivals as places.
  */
 export class RateBudget {
-  /** When each call was sent in the last window, per account and action. */
-  private readonly sent = new Map<string, number[]>();
+  /** The calls of the last window and those still in flight, per account and action. */
+  private readonly slots = new Map<string, HeldSlot[]>();
 
   constructor(private readonly clock: Clock) {}
 
-  /** Resolves when a call of `action` may be sent, and counts it; `onWait` hears of any wait first. */
-  async take(account: string, action: string, onWait?: RateWaitListener): Promise<void> {
+  /**
+   * Resolves when a call of `action` may be sent, and counts it until `answered()` and a window
+   * beyond; `onWait` hears of any wait first.
+   */
+  async take(account: string, action: string, onWait?: RateWaitListener): Promise<RateSlot> {
     const limit = budgetOf(action);
     for (;;) {
-      const times = this.inWindow(account, action);
-      if (times.length < limit) {
-        times.push(this.clock.now());
-        return;
+      const slots = this.inWindow(account, action);
+      if (slots.length < limit) {
+        const slot: HeldSlot = {};
+        slots.push(slot);
+        return { answered: () => void (slot.answeredAt ??= this.clock.now()) };
       }
-      await this.wait(action, times[0] + RATE_WINDOW_MS - this.clock.now(), false, onWait);
+      await this.wait(action, this.firstLeaving(slots) - this.clock.now(), false, onWait);
     }
   }
 
   /**
-   * After a throttled answer: waits until the window frees, that is until the oldest call of the
+   * After a throttled answer: waits until the window frees, that is until the first call of the
    * window leaves it (a whole window when there is none), rather than a second or two inside a
    * window that is still full.
    */
   async waitAfterThrottled(account: string, action: string, onWait?: RateWaitListener): Promise<void> {
-    const oldest = this.inWindow(account, action)[0];
-    const ms = oldest === undefined ? RATE_WINDOW_MS : oldest + RATE_WINDOW_MS - this.clock.now();
+    const slots = this.inWindow(account, action);
+    const ms = slots.length === 0 ? RATE_WINDOW_MS : this.firstLeaving(slots) - this.clock.now();
     await this.wait(action, ms, true, onWait);
   }
 
-  private inWindow(account: string, action: string): number[] {
+  /** When the first of `slots` leaves the window; a call still in flight leaves no sooner than a window from now. */
+  private firstLeaving(slots: readonly HeldSlot[]): number {
+    const now = this.clock.now();
+    return Math.min(...slots.map((slot) => (slot.answeredAt ?? now) + RATE_WINDOW_MS));
+  }
+
+  private inWindow(account: string, action: string): HeldSlot[] {
     const key = `${account}\n${action}`;
     const start = this.clock.now() - RATE_WINDOW_MS;
-    const times = (this.sent.get(key) ?? []).filter((t) => t > start);
-    this.sent.set(key, times);
-    return times;
+    const slots = (this.slots.get(key) ?? []).filter((slot) => slot.answeredAt === undefined || slot.answeredAt > start);
+    this.slots.set(key, slots);
+    return slots;
   }
 
   private async wait(action: string, ms: number, afterThrottled: boolean, onWait: RateWaitListener | undefined): Promise<void> {

@@ -55,6 +55,27 @@ describe('SwasClient retries, waits and logs', () => {
     assert.equal(emulator.callsOf('ListKeyPairs').length, 3 + 3);
   });
 
+  test('with a rate budget, each call, answered or refused, frees its place a window after its answer', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const budget = new RateBudget({
+      now: () => now,
+      sleep: async (ms) => {
+        waits.push(ms);
+        if (waits.length > 2) throw new Error('a call still holds its place after its answer');
+        now += ms;
+      },
+    });
+    const client = await emulatorClient(emulator, { sleep: recordingSleep().sleep, budget });
+    emulator.injectFault({ action: 'ListKeyPairs', kind: 'error', status: 400, code: 'InvalidParameter', message: 'no' });
+    await assert.rejects(client.listKeyPairs(DEMO_REGION_ID));
+    now += 60_000;
+    for (let i = 0; i < 8; i++) await client.listKeyPairs(DEMO_REGION_ID);
+    assert.deepEqual(waits, [], 'the refused call left the window');
+    await client.listKeyPairs(DEMO_REGION_ID);
+    assert.deepEqual(waits, [60_000]);
+  });
+
   test('a refusal is neither retried nor waited for', async () => {
     const { sleep, delays } = recordingSleep();
     const client = await emulatorClient(emulator, { sleep, retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 500 } });

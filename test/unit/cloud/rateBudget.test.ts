@@ -59,7 +59,7 @@ describe('rate budget', () => {
     const { waits, onWait } = listener();
     const start = clock.now();
     for (let i = 0; i < 8; i++) {
-      await budget.take('LTAI-a', 'ListInstances', onWait);
+      (await budget.take('LTAI-a', 'ListInstances', onWait)).answered();
       clock.advance(1_000);
     }
     assert.equal(waits.length, 0);
@@ -76,12 +76,12 @@ describe('rate budget', () => {
     const budget = new RateBudget(clock);
     const { waits, onWait } = listener();
     for (let i = 0; i < 8; i++) {
-      await budget.take('LTAI-a', 'RebootInstance', onWait);
+      (await budget.take('LTAI-a', 'RebootInstance', onWait)).answered();
       clock.advance(5_000);
     }
     clock.advance(20_000 - 5_000);
-    await budget.take('LTAI-a', 'RebootInstance', onWait);
-    await budget.take('LTAI-a', 'RebootInstance', onWait);
+    (await budget.take('LTAI-a', 'RebootInstance', onWait)).answered();
+    (await budget.take('LTAI-a', 'RebootInstance', onWait)).answered();
     assert.deepEqual(waits.map((w) => w.ms), [60_000 - 55_000, 5_000]);
   });
 
@@ -89,7 +89,10 @@ describe('rate budget', () => {
     const clock = scheduledClock();
     const budget = new RateBudget(clock);
     const sentAt: number[] = [];
-    await clock.runAll(Promise.all(Array.from({ length: 20 }, () => budget.take('LTAI-a', 'ListRegions').then(() => sentAt.push(clock.now())))));
+    await clock.runAll(Promise.all(Array.from({ length: 20 }, () => budget.take('LTAI-a', 'ListRegions').then((slot) => {
+      sentAt.push(clock.now());
+      slot.answered();
+    }))));
     assert.equal(sentAt.length, 20);
     sentAt.sort((a, b) => a - b);
     for (let i = 0; i + 8 < sentAt.length; i++) {
@@ -101,7 +104,7 @@ describe('rate budget', () => {
     const clock = fakeClock();
     const budget = new RateBudget(clock);
     const { waits, onWait } = listener();
-    for (let i = 0; i < 8; i++) await budget.take('LTAI-a', 'ListInstances', onWait);
+    for (let i = 0; i < 8; i++) (await budget.take('LTAI-a', 'ListInstances', onWait)).answered();
     await budget.take('LTAI-b', 'ListInstances', onWait);
     await budget.take('LTAI-a', 'ListFirewallRules', onWait);
     assert.equal(waits.length, 0);
@@ -114,9 +117,9 @@ describe('rate budget', () => {
     const budget = new RateBudget(clock);
     const { waits, onWait } = listener();
     await budget.waitAfterThrottled('LTAI-a', 'StartInstance', onWait);
-    await budget.take('LTAI-a', 'StartInstance', onWait);
+    (await budget.take('LTAI-a', 'StartInstance', onWait)).answered();
     clock.advance(15_000);
-    await budget.take('LTAI-a', 'StartInstance', onWait);
+    (await budget.take('LTAI-a', 'StartInstance', onWait)).answered();
     clock.advance(10_000);
     await budget.waitAfterThrottled('LTAI-a', 'StartInstance', onWait);
     assert.deepEqual(
@@ -126,5 +129,63 @@ describe('rate budget', () => {
         [RATE_WINDOW_MS - 25_000, true],
       ],
     );
+  });
+
+  test('a call answered late holds its place until a window after its answer: the 9th waits for that, not a window after the first was sent', async () => {
+    const clock = fakeClock();
+    const budget = new RateBudget(clock);
+    const start = clock.now();
+    const slow = await budget.take('LTAI-a', 'ListKeyPairs');
+    clock.advance(10_000);
+    slow.answered();
+    for (let i = 0; i < 7; i++) {
+      (await budget.take('LTAI-a', 'ListKeyPairs')).answered();
+      clock.advance(1_000);
+    }
+    await budget.take('LTAI-a', 'ListKeyPairs');
+    assert.equal(clock.now() - start, 10_000 + RATE_WINDOW_MS);
+  });
+
+  test('a call still in flight holds its place however long it takes: the 9th goes a window after the first answer', async () => {
+    let now = 1_000_000;
+    let answeredAt = 0;
+    const slots: { answered(): void }[] = [];
+    const waits: number[] = [];
+    const clock: Clock = {
+      now: () => now,
+      sleep: async (ms) => {
+        waits.push(ms);
+        if (waits.length === 2) {
+          answeredAt = now;
+          slots[0].answered();
+        }
+        if (waits.length > 3) throw new Error('still waiting after the answer');
+        now += ms;
+      },
+    };
+    const budget = new RateBudget(clock);
+    for (let i = 0; i < 8; i++) slots.push(await budget.take('LTAI-a', 'ListKeyPairs'));
+    now += 5 * RATE_WINDOW_MS;
+    await budget.take('LTAI-a', 'ListKeyPairs');
+    assert.equal(now, answeredAt + RATE_WINDOW_MS);
+    assert.deepEqual(waits, [RATE_WINDOW_MS, RATE_WINDOW_MS]);
+  });
+
+  test('whatever the delay between sending and answer, no 60 s holds more than 8 arrivals (a call arrives at the latest when it is answered)', async () => {
+    const clock = scheduledClock();
+    const budget = new RateBudget(clock);
+    const arrivals: number[] = [];
+    // Delays of 0 to 36 s, the long ones first: the calls sent early arrive late, among those sent a window later.
+    const delays = Array.from({ length: 24 }, (_, i) => ((24 - i) * 7_919) % 37_000);
+    await clock.runAll(Promise.all(delays.map(async (delay) => {
+      const slot = await budget.take('LTAI-a', 'ListKeyPairs');
+      await clock.sleep(delay);
+      arrivals.push(clock.now());
+      slot.answered();
+    })));
+    arrivals.sort((a, b) => a - b);
+    for (let i = 0; i + 8 < arrivals.length; i++) {
+      assert.ok(arrivals[i + 8] - arrivals[i] >= RATE_WINDOW_MS, `arrivals ${i} and ${i + 8} are ${arrivals[i + 8] - arrivals[i]} ms apart`);
+    }
   });
 });

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { CreateKeyPairOutcome } from '../../src/commands/createKeyPair';
 import type { ConnectServerOutcome } from '../../src/commands/connectServer';
 import type { LoginCheckOutcome } from '../../src/commands/testSshConnection';
+import type { ServerArgs } from '../../src/commandArgs';
 import { DEMO_ACCESS_KEY_ID, DEMO_REGION_ID, DEMO_SERVERS } from '../emulator/demo';
 import { suiteOn } from '../support/platform';
 import { LocalSshd } from './sshd';
@@ -90,16 +91,16 @@ suiteOn(['linux'], 'First connection: the host key verified through Cloud Assist
     assert.equal(await sshds.login(alias), LocalSshd.loginUser());
   });
 
-  test('Cloud Assistant cannot verify (agent not running, swas.applyKeyWith restart, script declined, RAM refusal, delivery timeout): the question says NOT verified and why', async () => {
+  test('Cloud Assistant cannot verify (agent not running, swas.applyKeyWith restart, script declined, delivery timeout, RAM refusal, server stopped): the question says NOT verified and why', async () => {
     const { world } = sshds;
     await sshds.start();
     const alias = await createAndRestart('unverified-key');
     const fingerprint = await sshds.sshdOf().fingerprint();
 
     /** Test SSH Connection once, declining or trusting the key at the question; its text. */
-    async function question(answers: { answer: string | undefined }[]): Promise<string> {
+    async function question(answers: { answer: string | undefined }[], server?: ServerArgs): Promise<string> {
       const prompter = world.script(...answers);
-      const outcome = await testConnection();
+      const outcome = server ? await vscode.commands.executeCommand<LoginCheckOutcome>('swas.testSshConnection', server) : await testConnection();
       assert.equal(prompter.remaining, 0, shownText(prompter));
       assert.equal(outcome.kind, 'hostKeyUnknown');
       const asked = prompter.shown.find((s) => s.kind === 'confirm' && s.text.includes(`First connection to web-1 (${sshds.knownHostsName()}): trust its host key?`));
@@ -128,9 +129,16 @@ suiteOn(['linux'], 'First connection: the host key verified through Cloud Assist
     assert.equal(await knownHosts(), '', 'nothing trusted while the user declined');
     assert.equal(readHostKeyRuns().filter((i) => i.status === 'Success').length, 0);
 
+    // stopped in the console (its sshd here still answers): Cloud Assistant is not asked to run anything
+    world.emulator.stopInConsole(DEMO_REGION_ID, WEB1.instanceId);
+    const stopped: ServerArgs = { regionId: DEMO_REGION_ID, instance: world.emulator.instances(DEMO_REGION_ID).find((i) => i.instanceId === WEB1.instanceId)! };
+    const runsBefore = world.emulator.callsOf('RunCommand').length;
+    assert.match(await question([{ answer: undefined }], stopped), /It is NOT verified: web-1 is not running \(Stopped\)\./);
+    assert.equal(world.emulator.callsOf('RunCommand').length, runsBefore);
+
     // the question still works: Trust and Continue adds the scanned key, and the check passes
     world.script({ answer: 'Trust and Continue' });
-    const trusted = await testConnection();
+    const trusted = await vscode.commands.executeCommand<LoginCheckOutcome>('swas.testSshConnection', stopped);
     assert.equal(trusted.kind === 'hostKeyUnknown' && trusted.after?.kind, 'ok');
     assert.doesNotMatch(await knownHosts(), /swas-host-key/, 'a key the user trusted is not marked as verified');
     assert.equal(await strictLogin(alias), LocalSshd.loginUser());

@@ -152,11 +152,11 @@ export async function trustHostKey(services: Services, instance: Instance, alias
  * False when an address answers with another key (the user was told).
  */
 export async function pinBeforeFirstConnection(services: Services, cloud: ServerCloud, instance: Instance, alias: string, configFile: string | undefined): Promise<boolean> {
-  const where = await sshTarget(alias, configFile);
-  const name = knownHostsName(where.hostName, where.port);
-  if (!where.hostName || !hasCloudAssistantConsent(services)) {
+  if (!hasCloudAssistantConsent(services)) {
     return true;
   }
+  const where = await sshTarget(alias, configFile);
+  const name = knownHostsName(where.hostName, where.port);
   for (const file of where.knownHostsFiles) {
     if ((await hostsInKnownHosts([name], file)).length > 0) {
       return true;

@@ -21,7 +21,8 @@ export type ConnectServerOutcome =
 /**
  * SWAS: Connect with Remote-SSH (server). Makes sure our SSH config has an entry for this server
  * with the key pair attached to it, when that private key is on this machine, and none under a key
- * pair it no longer uses; otherwise says what to do instead.
+ * pair it no longer uses; otherwise says what to do instead. Before a first connection it pins the host keys the
+ * server prints through Cloud Assistant, where the user has allowed its scripts.
  */
 export async function connectServer(services: Services, args?: ServerArgs): Promise<ConnectServerOutcome | undefined> {
   const { prompter } = services;

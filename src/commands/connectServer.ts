@@ -6,6 +6,7 @@ import type { Services } from '../services';
 import { callWithRetry } from '../ui/showCloudError';
 import type { ServerArgs } from '../commandArgs';
 import { localPrivateKey, readSshConfig, sshPaths } from '../local/machine';
+import { pinBeforeFirstConnection } from '../operations/trustHostKey';
 import { writeKeyPairBlock } from '../local/keyPairBlocks';
 import { clientOrExplain, pickRegion, pickServer } from '../ui/pickers';
 import { dropStaleEntries } from '../ui/staleEntries';
@@ -13,12 +14,15 @@ import { readSettings } from '../settings';
 
 export type ConnectServerOutcome =
   | { kind: 'connecting'; alias: string; keyPairName: string }
-  | { kind: 'windows' | 'unknownOs' | 'noPublicIp' | 'noKeyPair' | 'keyNotLocal' | 'configProblem' | 'restartPending' };
+  | { kind: 'windows' | 'unknownOs' | 'noPublicIp' | 'noKeyPair' | 'keyNotLocal' | 'configProblem' | 'restartPending' }
+  /** The address answered with another host key than the server's own (read through Cloud Assistant): no hand-off. */
+  | { kind: 'hostKeyMismatch' };
 
 /**
  * SWAS: Connect with Remote-SSH (server). Makes sure our SSH config has an entry for this server
  * with the key pair attached to it, when that private key is on this machine, and none under a key
- * pair it no longer uses; otherwise says what to do instead.
+ * pair it no longer uses; otherwise says what to do instead. Before a first connection it pins the host keys the
+ * server prints through Cloud Assistant, where the user has allowed its scripts.
  */
 export async function connectServer(services: Services, args?: ServerArgs): Promise<ConnectServerOutcome | undefined> {
   const { prompter } = services;
@@ -121,6 +125,9 @@ export async function connectServer(services: Services, args?: ServerArgs): Prom
   }
   services.notifyChanged(region);
   const alias = written.aliases.get(server.instanceId)!;
+  if (!(await pinBeforeFirstConnection(services, { client, regionId: region }, server, alias, paths.remoteSshConfigFile))) {
+    return { kind: 'hostKeyMismatch' };
+  }
   await runCommand('swas.connectWithRemoteSsh', { alias });
   return { kind: 'connecting', alias, keyPairName: keyPair.keyPairName };
 }

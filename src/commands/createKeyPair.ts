@@ -19,7 +19,8 @@ import { keepPrivateKey, KeyToKeep } from '../ui/keyRescue';
 import { credentialsOrExplain } from '../ui/pickers';
 import { checkedSettings } from '../ui/settingsCheck';
 import { messageWithMore } from '../ui/messageWithMore';
-import { applyKeyNowAndReport, cloudAssistantReadiness } from '../operations/applyKeyNow';
+import { applyKeyNowAndReport } from '../operations/applyKeyNow';
+import { cloudAssistantReadiness } from '../operations/cloudAssistantAccess';
 import { callCreate } from '../operations/create';
 
 export interface CreateKeyPairOutcome {

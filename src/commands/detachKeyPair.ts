@@ -7,7 +7,8 @@ import type { KeyPairArgs } from '../commandArgs';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
 import { resultLines } from '../operations/attach';
 import { detachFrom } from '../operations/detach';
-import { cloudAssistantReadiness, removeKeyNowAndReport, type RemovedOn } from '../operations/applyKeyNow';
+import { removeKeyNowAndReport, type RemovedOn } from '../operations/applyKeyNow';
+import { cloudAssistantReadiness } from '../operations/cloudAssistantAccess';
 import { readSettings } from '../settings';
 
 export interface DetachOutcome {

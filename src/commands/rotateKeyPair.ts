@@ -22,8 +22,9 @@ import { attachInBatches } from '../operations/attach';
 import { callCreate } from '../operations/create';
 import { deleteKeyPair } from '../operations/delete';
 import { restartAndWait, restartServers } from '../operations/restart';
-import { applyKeyNow, cloudAssistantReadiness, removeKeyNow } from '../operations/applyKeyNow';
-import { CONNECT_TIMEOUT_SECONDS, trustHostKey } from '../operations/trustHostKey';
+import { applyKeyNow, removeKeyNow } from '../operations/applyKeyNow';
+import { cloudAssistantReadiness } from '../operations/cloudAssistantAccess';
+import { CONNECT_TIMEOUT_SECONDS, trustHostKey, type ServerCloud } from '../operations/trustHostKey';
 
 /** Where one server stands when the rotation ends, in the order the steps run. */
 export type ServerStage =
@@ -324,7 +325,7 @@ async function rotateServers(services: Services, client: SwasClient, plan: Rotat
         continue;
       }
     }
-    const diagnosis = await loginWithNewKey(services, instance, rotation.alias!, paths);
+    const diagnosis = await loginWithNewKey(services, { client, regionId }, instance, rotation.alias!, paths);
     set(instance, diagnosis.kind === 'ok' ? 'verified' : 'loginFailed', diagnosis.kind === 'ok' ? undefined : loginProblem(diagnosis));
     if (diagnosis.kind === 'ok' && rotation.appliedNow) {
       loggedIn.push(instance);
@@ -382,14 +383,14 @@ async function applyNewKeyNow(services: Services, client: SwasClient, plan: Rota
   return { reached, restartInstead: [] };
 }
 
-/** Batch-mode `ssh <alias> exit 0`; a first connection asks to trust the host key, then tries once more. */
-async function loginWithNewKey(services: Services, instance: Instance, alias: string, paths: SshPaths): Promise<SshDiagnosis> {
+/** Batch-mode `ssh <alias> exit 0`; a first connection reads (or asks to trust) the host key, then tries once more. */
+async function loginWithNewKey(services: Services, cloud: ServerCloud, instance: Instance, alias: string, paths: SshPaths): Promise<SshDiagnosis> {
   const check = () =>
     services.prompter.progress(vscode.l10n.t('Logging in to {0} with the new key ({1})…', instance.instanceName, alias), () =>
       checkLogin(alias, { configFile: paths.remoteSshConfigFile, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
     );
   let { diagnosis } = await check();
-  if (diagnosis.kind === 'hostKeyUnknown' && (await trustHostKey(services, instance, alias, paths.remoteSshConfigFile))) {
+  if (diagnosis.kind === 'hostKeyUnknown' && (await trustHostKey(services, instance, alias, paths.remoteSshConfigFile, cloud))) {
     ({ diagnosis } = await check());
   }
   services.log.info(`Rotate: login to ${instance.instanceId} as ${alias}: ${diagnosis.kind}.`);

@@ -38,6 +38,7 @@ interface Target {
   instance: Instance;
   alias: string;
   block: ManagedBlock;
+  client: SwasClient;
   /** remote.SSH.configFile (ssh -F), or undefined for plain ssh. */
   configFile: string | undefined;
 }
@@ -102,7 +103,7 @@ export async function testSshConnection(services: Services, args?: ServerArgs, f
     }
     return { kind: 'staleEntry', alias, keyPairName: current };
   }
-  const target: Target = { regionId, instance: server, alias, block, configFile: paths.remoteSshConfigFile };
+  const target: Target = { regionId, instance: server, alias, block, client, configFile: paths.remoteSshConfigFile };
   const { diagnosis, stderr } = await prompter.progress(vscode.l10n.t('Testing the SSH connection to {0} ({1})…', server.instanceName, alias), () =>
     checkLogin(alias, { configFile: paths.remoteSshConfigFile, connectTimeoutSeconds: CONNECT_TIMEOUT_SECONDS }),
   );
@@ -146,13 +147,9 @@ async function explainNoAnswer(
   again: () => Promise<LoginCheckOutcome | undefined>,
 ): Promise<LoginCheckOutcome | undefined> {
   const { prompter } = services;
-  const { instance, regionId } = target;
+  const { instance, regionId, client } = target;
   const port = diagnosis.port ?? 22;
   const how = diagnosis.kind === 'refused' ? vscode.l10n.t('the connection was refused') : vscode.l10n.t('no answer in time');
-  const client = await clientOrExplain(services);
-  if (!client) {
-    return undefined;
-  }
   let rules: FirewallRule[];
   try {
     rules = await prompter.progress(vscode.l10n.t('Checking the firewall of {0}…', instance.instanceName), () => client.listFirewallRules(regionId, instance.instanceId));
@@ -267,7 +264,7 @@ async function explainChangedHostKey(
 }
 
 async function offerHostKey(services: Services, target: Target, again: () => Promise<LoginCheckOutcome | undefined>): Promise<LoginCheckOutcome | undefined> {
-  return (await trustHostKey(services, target.instance, target.alias, target.configFile)) ? again() : undefined;
+  return (await trustHostKey(services, target.instance, target.alias, target.configFile, { client: target.client, regionId: target.regionId })) ? again() : undefined;
 }
 
 /** Our blocks in the config; none when its markers are broken (the other commands then explain the repair). */

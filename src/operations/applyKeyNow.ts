@@ -1,17 +1,14 @@
 import * as vscode from 'vscode';
 import type { Instance, SwasClient } from '../cloud/client';
-import { agentStatus, runScriptToEnd, type CloudAssistantOutcome } from '../cloud/cloudAssistant';
-import { toCloudError } from '../cloud/errors';
-import { describeCloudError } from '../ui/errorMessages';
+import { runScriptToEnd } from '../cloud/cloudAssistant';
 import { runCommand } from '../commandRegistry';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
 import { addKeyScript, parseScriptOutput, removeKeyScript, ScriptInputError, type ScriptOutput } from '../ssh/authorizedKeysScript';
-import { compareHostKeys, pinHostKeys } from '../ssh/knownHosts';
-import { knownHostsName, scanHostKeys, sshTarget } from '../ssh/loginCheck';
-import { supportsKeyPairs } from '../cloud/regionList';
+import { sshTarget } from '../ssh/loginCheck';
+import { consentToScript, reasonNotRun, type ServerNotReady } from './cloudAssistantAccess';
 import { restartServers } from './restart';
-import { CONNECT_TIMEOUT_SECONDS } from './trustHostKey';
+import { pinServerHostKeys } from './trustHostKey';
 
 /*
  * "Apply Now": an attached key pair takes effect only at the server's next restart (docs/swas-api.md, "Restart
@@ -21,100 +18,16 @@ import { CONNECT_TIMEOUT_SECONDS } from './trustHostKey';
  * the tree show the pair, and the next restart applies the same key.
  */
 
-/** globalState: the user has seen the script and agreed to run it as root through Cloud Assistant. */
-const CONSENT_KEY = 'swas.cloudAssistantConsent';
-
 /** A server the key is applied to, and its SSH host (for pinning the host keys) when one was written. */
 export interface ApplyTarget {
   instance: Instance;
   alias?: string;
 }
 
-export interface ServerNotReady {
-  instance: Instance;
-  reason: string;
-}
-
-/**
- * Which of `servers` can take a key through Cloud Assistant now (Running, Linux, agent running), with why
- * the others cannot. Nothing is asked when the user chose restarts (`swas.applyKeyWith`).
- */
-export async function cloudAssistantReadiness(services: Services, client: SwasClient, regionId: string, servers: Instance[]): Promise<{ ready: Instance[]; notReady: ServerNotReady[] }> {
-  if (readSettings().applyKeyWith === 'restart' || servers.length === 0) {
-    return { ready: [], notReady: [] };
-  }
-  const notReady: ServerNotReady[] = [];
-  const candidates = servers.filter((instance) => {
-    if (instance.status !== 'Running') {
-      notReady.push({ instance, reason: vscode.l10n.t('{0} is not running ({1})', instance.instanceName, instance.status) });
-      return false;
-    }
-    return supportsKeyPairs(instance.osType);
-  });
-  if (candidates.length === 0) {
-    return { ready: [], notReady };
-  }
-  let running: Map<string, boolean>;
-  try {
-    running = await agentStatus(client, regionId, candidates.map((i) => i.instanceId));
-  } catch (error) {
-    const reason = describeCloudError(toCloudError(error, 'DescribeCloudAssistantAttributes'), regionId).text;
-    services.log.warn(`DescribeCloudAssistantAttributes ${regionId} failed: ${reason}`);
-    return { ready: [], notReady: [...notReady, ...candidates.map((instance) => ({ instance, reason }))] };
-  }
-  const ready = candidates.filter((i) => running.get(i.instanceId) === true);
-  for (const instance of candidates.filter((i) => !ready.includes(i))) {
-    notReady.push({ instance, reason: vscode.l10n.t('Cloud Assistant is not running on {0}', instance.instanceName) });
-  }
-  return { ready, notReady };
-}
-
 /** What applying did on one server. */
 export type AppliedOn =
   | { instance: Instance; applied: true; alreadyThere: boolean; pinned?: string; hostKeyWarning?: string }
   | { instance: Instance; applied: false; reason: string };
-
-/** Why the key did not reach a server, for the message (the log gets the kind only). */
-function reasonOf(outcome: Exclude<CloudAssistantOutcome, { kind: 'ok' }>, instance: Instance, regionId: string): string {
-  const name = instance.instanceName;
-  switch (outcome.kind) {
-    case 'agentNotRunning':
-      return vscode.l10n.t('Cloud Assistant is not running on {0}', name);
-    case 'deliveryTimeout':
-      return vscode.l10n.t('the command did not reach {0} in time', name);
-    case 'nonZeroExit':
-      return vscode.l10n.t('the script failed on {0} (exit code {1})', name, String(outcome.exitCode ?? '?'));
-    case 'timeout':
-      return vscode.l10n.t('the script did not finish on {0} in time', name);
-    case 'notRunning':
-      return vscode.l10n.t('{0} is not running', name);
-    case 'forbidden':
-      return vscode.l10n.t('your RAM user may not use Cloud Assistant ({0})', describeCloudError(outcome.error, regionId).text);
-    case 'cancelled':
-      return vscode.l10n.t('cancelled');
-    case 'failed':
-      return vscode.l10n.t('Cloud Assistant failed on {0}: {1}', name, outcome.error ? describeCloudError(outcome.error, regionId).text : [outcome.status, outcome.errorCode, outcome.message].filter(Boolean).join(', '));
-  }
-}
-
-/** The first use shows the exact script, what it does first, and asks; the answer is kept. */
-async function consentToRun(services: Services, script: string, servers: Instance[], whatItDoes: string): Promise<boolean> {
-  const state = services.context.globalState;
-  if (state.get<boolean>(CONSENT_KEY)) {
-    return true;
-  }
-  const run = vscode.l10n.t('Run Script');
-  const answer = await services.prompter.confirm(
-    vscode.l10n.t('Run this script as root on {0} through Cloud Assistant?', servers.map((i) => i.instanceName).join(', ')),
-    `${whatItDoes}\n\n${script}`,
-    run,
-  );
-  if (answer !== run) {
-    return false;
-  }
-  await state.update(CONSENT_KEY, true);
-  return true;
-}
 
 /** What one script run through Cloud Assistant printed on a server, or why it did not run to the end there. */
 type ScriptRun = { instance: Instance; output: ScriptOutput } | { instance: Instance; reason: string };
@@ -125,7 +38,7 @@ async function runOnEach(services: Services, client: SwasClient, regionId: strin
   for (const instance of servers) {
     const outcome = await services.prompter.progress(progressTitle(instance), () => runScriptToEnd(client, regionId, instance.instanceId, script, { clock: services.clock }));
     services.log.info(`Cloud Assistant ${script.name} on ${instance.instanceId}: ${outcome.kind}.`);
-    runs.push(outcome.kind === 'ok' ? { instance, output: parseScriptOutput(outcome.output) } : { instance, reason: reasonOf(outcome, instance, regionId) });
+    runs.push(outcome.kind === 'ok' ? { instance, output: parseScriptOutput(outcome.output) } : { instance, reason: reasonNotRun(outcome, instance, regionId) });
   }
   return runs;
 }
@@ -152,15 +65,16 @@ export async function applyKeyNow(
     }
     return targets.map(({ instance }) => ({ instance, applied: false, reason: error.message }));
   }
-  const whatItDoes = vscode.l10n.t(
-    'It adds the public key of "{0}" to the authorized_keys of {1} once, changes no other line, and prints the server\'s SSH host keys so that the first connection is verified. It holds no private key. You are asked once; the setting swas.applyKeyWith chooses restarts instead.',
+  const consentDetail = vscode.l10n.t(
+    'It adds the public key of "{0}" to the authorized_keys of {1} once, changes no other line, and prints the server\'s SSH host keys so that the first connection is verified. It holds no private key. You are asked once; the setting swas.applyKeyWith chooses restarts instead.\n\n{2}',
     keyPair.keyPairName,
     user,
+    script,
   );
-  const servers = targets.map((t) => t.instance);
-  if (!(await consentToRun(services, script, servers, whatItDoes))) {
+  if (!(await consentToScript(services, targets.map((t) => t.instance), consentDetail))) {
     return undefined;
   }
+  const servers = targets.map((t) => t.instance);
   const runs = await runOnEach(services, client, regionId, { content: script, name: `swas-add-key-${keyPair.keyPairName}` }, servers, (instance) =>
     vscode.l10n.t('Applying "{0}" on {1} with Cloud Assistant…', keyPair.keyPairName, instance.instanceName),
   );
@@ -193,19 +107,12 @@ async function pinFor(services: Services, alias: string | undefined, hostKeys: s
   if (!alias || hostKeys.length === 0 || !complete) {
     return {};
   }
-  const configFile = readSettings().remoteSshConfigFile;
   try {
-    const where = await sshTarget(alias, configFile);
-    await pinHostKeys(where.knownHostsFile, where.hostName, where.port, hostKeys, { hashed: where.hashKnownHosts });
-    const name = knownHostsName(where.hostName, where.port);
-    services.log.info(`Pinned ${hostKeys.length} host key(s) of ${name} read by Cloud Assistant in ${where.knownHostsFile}.`);
-    const scanned = await scanHostKeys(where.hostName, where.port, false, CONNECT_TIMEOUT_SECONDS);
-    const comparison = scanned.lines.length > 0 ? compareHostKeys(hostKeys, scanned.lines) : undefined;
-    if (comparison?.kind === 'mismatch') {
-      services.log.error(`The ${comparison.keyType} host key answering at ${name} is not the one the server has: possible man in the middle.`);
-      return { pinned: where.knownHostsFile, hostKeyWarning: vscode.l10n.t('Warning: the host key answering at {0} is not the one the server itself has. Someone may be in between: do not connect until you know why.', name) };
+    const pinned = await pinServerHostKeys(services, await sshTarget(alias, readSettings().remoteSshConfigFile), hostKeys);
+    if (pinned.kind === 'mismatch') {
+      return { pinned: pinned.knownHostsFile, hostKeyWarning: vscode.l10n.t('Warning: the host key answering at {0} is not the one the server itself has. Someone may be in between: do not connect until you know why.', pinned.name) };
     }
-    return { pinned: where.knownHostsFile };
+    return { pinned: pinned.knownHostsFile };
   } catch (error) {
     services.log.warn(`Could not pin the host keys for ${alias}: ${String(error)}`);
     return {};
@@ -254,7 +161,6 @@ export async function applyKeyNowAndReport(
   }
   return results;
 }
-
 /** What taking a key pair's key off one server did: `count` lines removed (0: none was there). */
 export type RemovedOn = { instance: Instance; removed: true; count: number } | { instance: Instance; removed: false; reason: string };
 
@@ -280,12 +186,13 @@ export async function removeKeyNow(
     }
     return servers.map((instance) => ({ instance, removed: false, reason: error.message }));
   }
-  const whatItDoes = vscode.l10n.t(
-    'It removes the key of "{0}" from the authorized_keys of {1}: the line Apply Now added and the line a restart wrote for it. Lines with options and other keys stay byte for byte. You are asked once; the setting swas.applyKeyWith chooses restarts instead.',
+  const consentDetail = vscode.l10n.t(
+    'It removes the key of "{0}" from the authorized_keys of {1}: the line Apply Now added and the line a restart wrote for it. Lines with options and other keys stay byte for byte. You are asked once; the setting swas.applyKeyWith chooses restarts instead.\n\n{2}',
     keyPair.keyPairName,
     user,
+    script,
   );
-  if (!(await consentToRun(services, script, servers, whatItDoes))) {
+  if (!(await consentToScript(services, servers, consentDetail))) {
     return undefined;
   }
   const runs = await runOnEach(services, client, regionId, { content: script, name: `swas-remove-key-${keyPair.keyPairName}` }, servers, (instance) =>

@@ -46,7 +46,8 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
   /** Create with web-1, then Restart Server from the final message (the "running again" message dismissed). */
   const createAndRestart = (name: string) => create(name, { answer: 'Restart' }, { answer: 'Restart' }, { answer: undefined });
 
-  test('Create → attach → Restart Server → wait → Test SSH Connection: trust the shown host key, then the login works', async () => {
+  test('Create → attach → Restart Server → wait → Test SSH Connection without Cloud Assistant: trust the shown host key, marked as not verified, then the login works', async () => {
+    world.emulator.setAgentRunning(WEB1.instanceId, false);
     await sshds.start();
     const prompter = world.script(
       { type: ['flow-key'] },
@@ -73,6 +74,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     const trust = prompter.shown.find((s) => s.kind === 'confirm' && s.text.includes(`First connection to web-1 (${sshds.knownHostsName()}): trust its host key?`));
     assert.ok(trust, texts.join('\n'));
     assert.ok(trust.text.includes(await sshds.sshdOf().fingerprint()), `the real host key's fingerprint is shown: ${trust.text}`);
+    assert.ok(trust.text.includes('It is NOT verified: Cloud Assistant is not running on web-1.'), trust.text);
     assert.match(prompter.lastMessage()!.text, /SSH login to web-1 works \(swas-flow-key, user /);
     const { stdout } = await run('ssh-keygen', ['-F', sshds.knownHostsName(), '-f', knownHosts()]);
     assert.ok(stdout.includes('ssh-ed25519'), 'the accepted key is in the known_hosts ssh uses');
@@ -111,6 +113,8 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
   test('UserKnownHostsFile with a space in its path: Trust and Continue writes the host key there, and the login works', async () => {
     const spaced = path.join(world.home, 'known hosts dir', 'known_hosts');
     await fs.writeFile(world.configPath, `UserKnownHostsFile "${spaced}"\n`, { mode: 0o600 });
+    // the fingerprint question: the path where Cloud Assistant cannot read the host key
+    world.emulator.setAgentRunning(WEB1.instanceId, false);
     await sshds.start();
     await createAndRestart('spaced');
     const prompter = world.script({ answer: 'Trust and Continue' });
@@ -167,6 +171,7 @@ suiteOn(['linux'], 'Restart and wait, then Test SSH Connection against a local s
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const oldLine = `${sshds.knownHostsName()} ${(await fs.readFile(`${other}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ')}\n`;
     await fs.writeFile(knownHosts(), oldLine, { mode: 0o600 });
+    world.emulator.setAgentRunning(WEB1.instanceId, false);
     const prompter = world.script({ answer: 'Remove Old Key' }, { answer: 'Trust and Continue' });
     const outcome = await testConnection();
     assert.equal(outcome.kind, 'hostKeyChanged');

@@ -21,7 +21,7 @@ const TITLE = 'Remote-SSH provider: Microsoft, with remote.SSH.configFile set';
 /**
  * `remote.SSH.configFile`, the setting Microsoft's Remote-SSH registers (its stand-in here does too), in a
  * folder with a space: the entry goes to that file, and Test SSH Connection runs ssh with -F on it, as
- * Remote-SSH does, trusting the host key into the user's own ~/.ssh/known_hosts. HOME is the passwd home
+ * Remote-SSH does, pinning the host key Cloud Assistant read into the user's own ~/.ssh/known_hosts. HOME is the passwd home
  * (world.ts) and the login is checked with OpenSSH, against a real sshd playing web-1.
  */
 if (currentScenario().titles.includes(TITLE)) {
@@ -32,7 +32,7 @@ if (currentScenario().titles.includes(TITLE)) {
     suiteSetup(() => (world = sshds.world));
     teardown(async () => updateUserSetting('remote.SSH', 'configFile', undefined));
 
-    test('the entry goes there; Test SSH Connection trusts the host key and logs in with -F', async () => {
+    test('the entry goes there; Test SSH Connection pins the host key Cloud Assistant read and logs in with -F', async () => {
       const configFile = path.join(world.home, 'remote ssh', 'config');
       await updateUserSetting('remote.SSH', 'configFile', '~/remote ssh/config');
       await sshds.start(WEB1, configFile);
@@ -45,13 +45,13 @@ if (currentScenario().titles.includes(TITLE)) {
       assert.equal(resolved.get('identityfile')?.[0], path.join(world.sshDir, 'remote-config.pem'));
       assert.ok(!(await fs.readFile(world.configPath, 'utf8').catch(() => '')).includes('remote-config'), '~/.ssh/config is left alone');
 
-      const prompter = world.script({ answer: 'Trust and Continue' }, { answer: undefined });
+      const prompter = world.script({ answer: 'Run Script' }, { answer: undefined });
       const tested = await vscode.commands.executeCommand<LoginCheckOutcome>('swas.testSshConnection', await serverNode(world.api.tree, DEMO_REGION_ID, 'web-1'));
       assert.equal(tested?.kind, 'hostKeyUnknown', prompter.shown.map((s) => s.text).join('\n'));
       assert.match(prompter.lastMessage()?.text ?? '', /SSH login to web-1 works/, prompter.shown.map((s) => s.text).join('\n'));
       const known = path.join(world.sshDir, 'known_hosts');
       const { stdout } = await run('ssh-keygen', ['-F', sshds.knownHostsName(), '-f', known]);
-      assert.ok(stdout.includes('ssh-ed25519'), 'the trusted key is in the known_hosts ssh reads, ~/.ssh/known_hosts');
+      assert.match(stdout, /ssh-ed25519 \S+ swas-host-key$/m, 'the pinned key is in the known_hosts ssh reads, ~/.ssh/known_hosts');
       assert.deepEqual(await fs.readdir(path.dirname(world.home)), ['First Last'], 'nothing written beside the home (a path cut at its space)');
 
       assert.equal(await sshds.login(outcome.alias!, configFile), LocalSshd.loginUser());

@@ -51,7 +51,8 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
   } catch (error) {
     services.log.warn(`ListKeyPairs ${regionId} failed before attaching: ${String(error)}`);
   }
-  const currentKeyPair = (instance: Instance) => keyPairs.find((k) => k.instanceIds.includes(instance.instanceId))?.keyPairName;
+  const replacedPair = (instance: Instance) => keyPairs.find((k) => k.instanceIds.includes(instance.instanceId));
+  const currentKeyPair = (instance: Instance) => replacedPair(instance)?.keyPairName;
   const chosen = await prompter.multiPick<Instance>({
     title,
     placeholder: vscode.l10n.t('Servers that will use "{0}" (a restart is needed for it to take effect)', keyPair.keyPairName),
@@ -114,7 +115,7 @@ export async function attachKeyPair(services: Services, args?: KeyPairArgs): Pro
   const failed = results.some((r) => !r.success);
   const { ready, notReady } = keyPair.publicKey ? await cloudAssistantReadiness(services, client, regionId, attached) : { ready: [], notReady: [] };
   const applyTo = () =>
-    applyKeyNowAndReport(services, client, regionId, { keyPairName: keyPair.keyPairName, publicKey: keyPair.publicKey! }, ready.map((instance) => ({ instance, alias: aliases.get(instance.instanceId) })), notReady);
+    applyKeyNowAndReport(services, client, regionId, { keyPairName: keyPair.keyPairName, publicKey: keyPair.publicKey! }, ready.map((instance) => ({ instance, alias: aliases.get(instance.instanceId), replaces: replacedPair(instance) })), notReady);
   if (ready.length > 0 && !failed && readSettings().applyKeyWith === 'cloudAssistant') {
     return { results, aliases, restarted: [], applied: await applyTo() };
   }

@@ -18,10 +18,14 @@ import { pinServerHostKeys } from './trustHostKey';
  * the tree show the pair, and the next restart applies the same key.
  */
 
-/** A server the key is applied to, and its SSH host (for pinning the host keys) when one was written. */
+/**
+ * A server the key is applied to, its SSH host (for pinning the host keys) when one was written, and the key pair
+ * the attach replaced there, whose key comes off once the new one is on.
+ */
 export interface ApplyTarget {
   instance: Instance;
   alias?: string;
+  replaces?: { keyPairName: string; publicKey?: string };
 }
 
 /** What applying did on one server. */
@@ -145,6 +149,7 @@ export async function applyKeyNowAndReport(
       lines.push(vscode.l10n.t('The host keys the server read itself are in {0}, so the first connection is verified.', pinned[0]));
     }
     lines.push(...applied.flatMap((r) => (r.applied && r.hostKeyWarning ? [r.hostKeyWarning] : [])));
+    lines.push(...(await removeReplaced(services, client, regionId, targets.filter((t) => applied.some((r) => r.instance === t.instance)))));
   }
   if (failed.length > 0) {
     lines.push(vscode.l10n.t('Not applied: {0}. Restart for the key to take effect there.', failed.map((r) => r.reason).join('; ')));
@@ -161,6 +166,27 @@ export async function applyKeyNowAndReport(
   }
   return results;
 }
+/**
+ * The key pairs the attach replaced on servers that now have the new key: their keys come off, as the restart
+ * would have done. The lines say where they no longer log in, and where they still do until a restart.
+ */
+async function removeReplaced(services: Services, client: SwasClient, regionId: string, targets: ApplyTarget[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const name of new Set(targets.flatMap((t) => (t.replaces ? [t.replaces.keyPairName] : [])))) {
+    const replacing = targets.filter((t) => t.replaces?.keyPairName === name);
+    const results = (await removeKeyNow(services, client, regionId, replacing[0].replaces!, replacing.map((t) => t.instance))) ?? [];
+    const removed = results.filter((r) => r.removed).map((r) => r.instance.instanceName);
+    const kept = results.flatMap((r) => (r.removed ? [] : [r.reason]));
+    if (removed.length > 0) {
+      lines.push(vscode.l10n.t('"{0}", which it replaced, no longer logs in to {1}.', name, removed.join(', ')));
+    }
+    if (kept.length > 0) {
+      lines.push(vscode.l10n.t('"{0}" still logs in until a restart: {1}.', name, kept.join('; ')));
+    }
+  }
+  return lines;
+}
+
 /** What taking a key pair's key off one server did: `count` lines removed (0: none was there). */
 export type RemovedOn = { instance: Instance; removed: true; count: number } | { instance: Instance; removed: false; reason: string };
 

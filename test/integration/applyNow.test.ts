@@ -178,4 +178,26 @@ suiteOn(['linux'], 'Apply Now: the key works at once through Cloud Assistant, th
     await vscode.commands.executeCommand('swas.deleteKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, 'delete-later'));
     assert.ok(remove.messages('warning').some((m) => /Not removed: Cloud Assistant is not running on web-1\. "delete-later" logs in there until a restart\./.test(m.text)), remove.shown.map((s) => s.text).join('\n'));
   });
+  test('Attach and Replace → Apply Now: the new key works at once and the key pair it replaced no longer logs in, with no restart', async () => {
+    const { world } = sshds;
+    await fs.writeFile(sshds.authorizedKeys(), OTHER_LINES);
+    await sshds.start(WEB1);
+    const first = await createOnWeb1('first-key', { answer: 'Apply Now' }, { answer: 'Run Script' }, { answer: undefined });
+    assert.equal(await keyLogin(first.outcome.privateKeyPath!), LocalSshd.loginUser());
+    const created = world.script({ type: ['second-key'] }, { pick: 'Skip' });
+    const second = await vscode.commands.executeCommand<CreateKeyPairOutcome>('swas.createKeyPair', { regionId: DEMO_REGION_ID });
+    await second.followUp;
+    assert.equal(created.remaining, 0, created.shown.map((s) => s.text).join('\n'));
+
+    const attach = world.script({ picks: ['web-1'] }, { answer: 'Attach and Replace' }, { answer: 'Apply Now' }, { answer: undefined });
+    await vscode.commands.executeCommand('swas.attachKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, 'second-key'));
+    const shown = attach.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
+    assert.equal(attach.remaining, 0, shown);
+    assert.match(shown, /"first-key", which it replaced, no longer logs in to web-1\./);
+    assert.equal(await keyLogin(second.privateKeyPath!), LocalSshd.loginUser(), 'the new key works at once');
+    await assert.rejects(keyLogin(first.outcome.privateKeyPath!), /Permission denied/, 'the replaced key is refused at once');
+    const after = await fs.readFile(sshds.authorizedKeys(), 'utf8');
+    assert.ok(after.startsWith(OTHER_LINES), 'the earlier lines are kept byte for byte');
+    assert.deepEqual(world.emulator.callsOf('RebootInstance'), []);
+  });
 });

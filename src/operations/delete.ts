@@ -9,7 +9,7 @@ import type { ManagedBlock } from '../ssh/sshConfig';
 import { callWithRetry } from '../ui/showCloudError';
 import { detachFrom } from './detach';
 import { removeKeyNow, type RemovedOn } from './applyKeyNow';
-import { cloudAssistantReadiness } from './cloudAssistantAccess';
+import { cloudAssistantReadiness, hasCloudAssistantConsent } from './cloudAssistantAccess';
 import type { KeyPairArgs } from '../commandArgs';
 import { localPrivateKey, managedBlockOf, readSshConfig, SshPaths, sshPaths } from '../local/machine';
 import { clientOrExplain, keyPairTarget, listInstancesOrExplain } from '../ui/pickers';
@@ -212,9 +212,13 @@ export async function deleteKeyPair(services: Services, args?: KeyPairArgs): Pro
 
 /**
  * A detached pair still logs in until each server restarts; where Cloud Assistant runs (and the user did not choose
- * restarts), its key comes off at once. Delete offers no restart, so nothing is asked beyond the script's consent.
+ * restarts), its key comes off at once. Delete asks enough already: this needs the user's consent to Cloud
+ * Assistant scripts on record (given at Apply Now, Remove Now or a verified first connection), and asks nothing.
  */
 async function removeFromServers(services: Services, client: SwasClient, regionId: string, keyPair: KeyPair, servers: Instance[]): Promise<RemovedOn[] | undefined> {
+  if (!hasCloudAssistantConsent(services)) {
+    return undefined;
+  }
   const { ready, notReady } = await cloudAssistantReadiness(services, client, regionId, servers);
   const results = ready.length > 0 ? await removeKeyNow(services, client, regionId, keyPair, ready) : undefined;
   const removed = results?.filter((r) => r.removed) ?? [];

@@ -188,7 +188,8 @@ describe('emulator: Cloud Assistant (RunCommand, DescribeInvocationResult, Descr
     const setup = await setUp(t);
     setup.emulator.failNextInvocation(setup.instanceId, { invocationStatus: 'Aborted', errorCode: 'DeliveryTimeout' });
     const { result, statuses } = await waitForEnd(setup, await runCommand(setup, 'echo ran >> ~/.ssh/authorized_keys'));
-    assert.deepEqual(statuses, ['Pending', 'Aborted']);
+    // Pending may end before the first poll on a loaded machine: what counts is that it never ran
+    assert.deepEqual(statuses.filter((status) => status !== 'Pending'), ['Aborted']);
     assert.equal(result.errorCode, 'DeliveryTimeout');
     assert.equal(result.errorInfo, 'the command delivery has been timeout');
     assert.equal(existsSync(serverAuthorizedKeysFile(setup.serverRoot)), false, 'the script did not run');

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { currentPrivilege } from '../support/privilege';
+import { currentPrivilege, outsideUserName } from '../support/privilege';
 
 const run = promisify(execFile);
 
@@ -43,7 +43,8 @@ export function serverPasswdFile(serverRoot: string): string {
  * (The host's own passwd is no guide: the test host gives its user the test's HOME there, test/host/private-passwd.sh.)
  */
 function serverPasswd(): string {
-  const user = userInfo().username;
+  // inside the test runner's `unshare -r` the process is uid 0 ("root"): the user sshd lets in is the one outside
+  const user = currentPrivilege() === 'userNamespace' ? outsideUserName() : userInfo().username;
   return ['root:x:0:0:root:/root:/bin/sh', ...(user === 'root' ? [] : [`${user}:x:0:0::/root:/bin/sh`])].join('\n') + '\n';
 }
 

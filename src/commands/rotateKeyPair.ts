@@ -115,9 +115,10 @@ function stageLine(server: ServerRotation, newName: string): string {
 /**
  * SWAS: Rotate Key Pair… A new key pair in the same region takes over every server of the old one:
  * create, save the key, attach, restart (one consent for all), log in with the new key on each, and
- * only then move the SSH entries and offer to delete the old pair. Nothing is deleted before the new
- * key has logged in everywhere; a failure ends in a per-server summary with an offer to attach the
- * old key pair again where the new one did not work.
+ * only then move the SSH entries and offer to delete the old pair. Where Cloud Assistant runs, the new
+ * key goes on with no restart and the old key comes off once the new one has logged in. Nothing is
+ * deleted before the new key has logged in everywhere; a failure ends in a per-server summary with an
+ * offer to attach the old key pair again where the new one did not work.
  */
 export async function rotateKeyPair(services: Services, args?: KeyPairArgs): Promise<RotateOutcome | undefined> {
   const { prompter } = services;
@@ -277,7 +278,10 @@ interface RotationPlan {
   ready: Instance[];
 }
 
-/** Attach, SSH entries, restart and login check; each server ends at the first step that failed for it. */
+/**
+ * Attach, SSH entries, the new key on (Cloud Assistant, or a restart), login check, and the old key off where
+ * Cloud Assistant put the new one on; each server ends at the first step that failed for it.
+ */
 async function rotateServers(services: Services, client: SwasClient, plan: RotationPlan): Promise<ServerRotation[]> {
   const { regionId, newName } = plan;
   const rotations = new Map(plan.servers.map((instance) => [instance.instanceId, { instance, stage: 'attachFailed', restarted: false } as ServerRotation]));

@@ -5,6 +5,7 @@ import { runCommand } from '../commandRegistry';
 import type { Services } from '../services';
 import { readSettings } from '../settings';
 import { addKeyScript, parseScriptOutput, removeKeyScript, ScriptInputError, type ScriptOutput } from '../ssh/authorizedKeysScript';
+import { publicKeyParts } from '../ssh/keyFormat';
 import { sshTarget } from '../ssh/loginCheck';
 import { consentToScript, reasonNotRun, type ServerNotReady } from './cloudAssistantAccess';
 import { restartServers } from './restart';
@@ -205,7 +206,8 @@ export async function removeKeyNow(
   const user = readSettings().defaultUser;
   let script: string;
   try {
-    script = removeKeyScript(keyPair.keyPairName, user, keyPair.publicKey);
+    // A listed key this extension cannot read still leaves our marked line to remove.
+    script = removeKeyScript(keyPair.keyPairName, user, keyPair.publicKey && publicKeyParts(keyPair.publicKey) ? keyPair.publicKey : undefined);
   } catch (error) {
     if (!(error instanceof ScriptInputError)) {
       throw error;

@@ -242,6 +242,20 @@ export async function removeKeyNow(
   });
 }
 
+/** Where the pair no longer logs in, and where it still does until a restart (with why): the report's lines. */
+export function removalSummary(keyPairName: string, results: RemovedOn[], notReady: ServerNotReady[]): { lines: string[]; failed: { instance: Instance; reason: string }[] } {
+  const removed = results.filter((r) => r.removed);
+  const failed = [...results.flatMap((r) => (r.removed ? [] : [r])), ...notReady];
+  const lines: string[] = [];
+  if (removed.length > 0) {
+    lines.push(vscode.l10n.t('"{0}" no longer logs in to {1}, with no restart.', keyPairName, removed.map((r) => r.instance.instanceName).join(', ')));
+  }
+  if (failed.length > 0) {
+    lines.push(vscode.l10n.t('Not removed: {0}. "{1}" logs in there until a restart.', failed.map((r) => r.reason).join('; '), keyPairName));
+  }
+  return { lines, failed };
+}
+
 /**
  * Removes the key with Cloud Assistant and says how it went: where the pair no longer logs in, and where it still
  * does until a restart (or could not be tried: `notReady`), why, with Restart as the way that remains.
@@ -258,15 +272,7 @@ export async function removeKeyNowAndReport(
   if (!results) {
     return undefined;
   }
-  const removed = results.filter((r) => r.removed);
-  const failed = [...results.flatMap((r) => (r.removed ? [] : [r])), ...notReady];
-  const lines: string[] = [];
-  if (removed.length > 0) {
-    lines.push(vscode.l10n.t('"{0}" no longer logs in to {1}, with no restart.', keyPair.keyPairName, removed.map((r) => r.instance.instanceName).join(', ')));
-  }
-  if (failed.length > 0) {
-    lines.push(vscode.l10n.t('Not removed: {0}. "{1}" logs in there until a restart.', failed.map((r) => r.reason).join('; '), keyPair.keyPairName));
-  }
+  const { lines, failed } = removalSummary(keyPair.keyPairName, results, notReady);
   const restart = vscode.l10n.t('Restart');
   const choice = await services.prompter.message(failed.length > 0 ? 'warning' : 'info', lines.join(' '), ...(failed.length > 0 ? [restart] : []));
   if (choice === restart) {

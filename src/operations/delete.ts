@@ -8,7 +8,7 @@ import { expandHome } from '../ssh/paths';
 import type { ManagedBlock } from '../ssh/sshConfig';
 import { callWithRetry } from '../ui/showCloudError';
 import { detachFrom } from './detach';
-import { removeKeyNow, type RemovedOn } from './applyKeyNow';
+import { removalSummary, removeKeyNow, type RemovedOn } from './applyKeyNow';
 import { cloudAssistantReadiness, hasCloudAssistantConsent } from './cloudAssistantAccess';
 import type { KeyPairArgs } from '../commandArgs';
 import { localPrivateKey, managedBlockOf, readSshConfig, SshPaths, sshPaths } from '../local/machine';
@@ -221,12 +221,7 @@ async function removeFromServers(services: Services, client: SwasClient, regionI
   }
   const { ready, notReady } = await cloudAssistantReadiness(services, client, regionId, servers);
   const results = ready.length > 0 ? await removeKeyNow(services, client, regionId, keyPair, ready) : undefined;
-  const removed = results?.filter((r) => r.removed) ?? [];
-  const failed = [...(results ?? []).flatMap((r) => (r.removed ? [] : [r])), ...notReady];
-  const lines = [
-    ...(removed.length > 0 ? [vscode.l10n.t('"{0}" no longer logs in to {1}, with no restart.', keyPair.keyPairName, removed.map((r) => r.instance.instanceName).join(', '))] : []),
-    ...(failed.length > 0 ? [vscode.l10n.t('Not removed: {0}. "{1}" logs in there until a restart.', failed.map((r) => r.reason).join('; '), keyPair.keyPairName)] : []),
-  ];
+  const { lines, failed } = removalSummary(keyPair.keyPairName, results ?? [], notReady);
   if (lines.length > 0) {
     void services.prompter.message(failed.length > 0 ? 'warning' : 'info', lines.join(' '));
   }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
-  HOST_DIR, REPO_ROOT, freePort, installVsix, launchChromium, startCodeServer, writeUserSettings,
+  HOST_DIR, REPO_ROOT, delay, freePort, installVsix, launchChromium, startCodeServer, writeUserSettings,
 } from '../host/code-server.mjs';
 
 export const DEFAULT_VSIX = path.join(REPO_ROOT, 'dist/swas-keypairs.vsix');
@@ -93,11 +93,37 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings =
     page.on('pageerror', (error) => console.error('[page error]', error.message));
     await page.goto(url, { timeout: 180_000 }); // the load event, on a loaded 2-core machine
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await waitForExtensionHost(dirs.userDataDir);
     return { page, context: browser, home: dirs.home, workspace: dirs.workspace, url, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * Waits until the remote extension host has started and run its startup activations (its log says "Eager
+ * extensions activated"). Beside the integration hosts that takes minutes on a 2-core machine, and a test's
+ * first command would otherwise spend its whole wait for an answer on the host's start.
+ */
+async function waitForExtensionHost(userDataDir, timeout = 300_000) {
+  const logsDir = path.join(userDataDir, 'logs');
+  const deadline = Date.now() + timeout;
+  while (!extensionHostLogs(logsDir).some((log) => fs.readFileSync(log, 'utf8').includes('Eager extensions activated'))) {
+    if (Date.now() > deadline) throw new Error(`the extension host did not finish starting within ${timeout} ms (no "Eager extensions activated" in ${logsDir})`);
+    await delay(500);
+  }
+}
+
+/** The remote extension host logs code-server writes under <user-data>/logs/<session>/exthost<N>/. */
+function extensionHostLogs(logsDir) {
+  if (!fs.existsSync(logsDir)) return [];
+  return fs.readdirSync(logsDir).flatMap((session) => {
+    const sessionDir = path.join(logsDir, session);
+    if (!fs.statSync(sessionDir).isDirectory()) return [];
+    return fs.readdirSync(sessionDir).filter((name) => name.startsWith('exthost'))
+      .map((name) => path.join(sessionDir, name, 'remoteexthost.log')).filter((log) => fs.existsSync(log));
+  });
 }
 
 /**

@@ -192,12 +192,16 @@ export class SwasClient {
       const slot = await budget?.take(account, action, onRateWait);
       const started = Date.now();
       try {
-        const result = await run(sdk, runtime).finally(() => slot?.answered());
+        const result = await run(sdk, runtime);
+        slot?.answered();
         const requestId = (result as { body?: { requestId?: string } }).body?.requestId;
         this.options.logger.info(`${action} ${regionId}: ok in ${Date.now() - started} ms (request id ${requestId ?? 'none'})`);
         return result;
       } catch (raw) {
         const error = toCloudError(raw, action);
+        // nothing reached the service, so it counted nothing: a dead endpoint's retries must not spend the budget
+        if (error.kind === 'connectionRefused' || error.kind === 'dnsFailure') slot?.notSent();
+        else slot?.answered();
         const { code, requestId, statusCode } = error.details;
         this.options.logger.warn(
           `${action} ${regionId}: ${error.kind} after ${Date.now() - started} ms (attempt ${attempt}/${this.retry.attempts}` +

@@ -43,6 +43,8 @@ export type RateWaitListener = (wait: RateWait) => void;
 export interface RateSlot {
   /** The call returned or failed: its place frees one window from now. */
   answered(): void;
+  /** The call never reached the service (the connection was refused, the name did not resolve): its place frees now. */
+  notSent(): void;
 }
 
 /** A place in the budget: held while its call is in flight (no answer yet) and for a window after the answer. */
@@ -79,7 +81,10 @@ export class RateBudget {
       if (slots.length < limit) {
         const slot: HeldSlot = {};
         slots.push(slot);
-        return { answered: () => void (slot.answeredAt ??= this.clock.now()) };
+        return {
+          answered: () => void (slot.answeredAt ??= this.clock.now()),
+          notSent: () => this.release(account, action, slot),
+        };
       }
       await this.wait(action, this.firstLeaving(slots) - this.clock.now(), false, onWait);
     }
@@ -102,8 +107,12 @@ export class RateBudget {
     return Math.min(...slots.map((slot) => (slot.answeredAt ?? now) + RATE_WINDOW_MS));
   }
 
+  private release(account: string, action: string, slot: HeldSlot): void {
+    this.slots.set(slotKey(account, action), this.inWindow(account, action).filter((held) => held !== slot));
+  }
+
   private inWindow(account: string, action: string): HeldSlot[] {
-    const key = `${account}\n${action}`;
+    const key = slotKey(account, action);
     const start = this.clock.now() - RATE_WINDOW_MS;
     const slots = (this.slots.get(key) ?? []).filter((slot) => slot.answeredAt === undefined || slot.answeredAt > start);
     this.slots.set(key, slots);
@@ -116,4 +125,8 @@ export class RateBudget {
     onWait?.({ action, ms: waitMs, afterThrottled, done });
     await done;
   }
+}
+
+function slotKey(account: string, action: string): string {
+  return `${account}\n${action}`;
 }

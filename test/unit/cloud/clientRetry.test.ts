@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { before, describe, test } from 'node:test';
 import { CloudError } from '../../../src/cloud/errors';
 import { RateBudget, type RateWait } from '../../../src/cloud/rateBudget';
@@ -74,6 +75,23 @@ describe('SwasClient retries, waits and logs', () => {
     assert.deepEqual(waits, [], 'the refused call left the window');
     await client.listKeyPairs(DEMO_REGION_ID);
     assert.deepEqual(waits, [60_000]);
+  });
+
+  test('with a rate budget, tries refused a connection spend no place: the endpoint back, 8 calls still go at once', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const budget = new RateBudget({ now: () => now, sleep: async (ms) => { waits.push(ms); now += ms; } });
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const deadEndpoint = await emulatorClient(`http://127.0.0.1:${port}`, { sleep: recordingSleep().sleep, budget });
+    for (let i = 0; i < 2; i++) await assert.rejects(deadEndpoint.listKeyPairs(DEMO_REGION_ID), (e: CloudError) => e.kind === 'connectionRefused');
+    const client = await emulatorClient(emulator, { sleep: recordingSleep().sleep, budget });
+    for (let i = 0; i < 8; i++) await client.listKeyPairs(DEMO_REGION_ID);
+    assert.deepEqual(waits, [], '2 × 4 refused tries took no place in the window');
+    await client.listKeyPairs(DEMO_REGION_ID);
+    assert.equal(waits.length, 1, 'the 9th answered call waits');
   });
 
   test('a refusal is neither retried nor waited for', async () => {

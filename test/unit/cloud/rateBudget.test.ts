@@ -112,6 +112,17 @@ describe('rate budget', () => {
     assert.equal(waits.length, 1);
   });
 
+  test('a call that never reached the service frees its place at once; the others keep theirs', async () => {
+    const clock = fakeClock();
+    const budget = new RateBudget(clock);
+    const { waits, onWait } = listener();
+    for (let i = 0; i < 8; i++) (await budget.take('LTAI-a', 'ListKeyPairs', onWait)).notSent();
+    for (let i = 0; i < 8; i++) (await budget.take('LTAI-a', 'ListKeyPairs', onWait)).answered();
+    assert.equal(waits.length, 0);
+    await budget.take('LTAI-a', 'ListKeyPairs', onWait);
+    assert.deepEqual(waits.map((w) => w.ms), [RATE_WINDOW_MS]);
+  });
+
   test('after a throttled answer: a wait until the oldest call of the window leaves it, or a whole window when there is none', async () => {
     const clock = fakeClock();
     const budget = new RateBudget(clock);

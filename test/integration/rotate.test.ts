@@ -337,6 +337,30 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     assert.deepEqual(again.servers.map((s) => [s.instance.instanceName, s.stage, s.restarted]), [['web-1', 'verified', true], ['db-1', 'verified', true]]);
   });
 
+  test('with Cloud Assistant, the script declined and no restart wanted: nothing restarts, the old key still logs in, and attaching it again needs no restart', async () => {
+    await trustedSshds(WEB1, DB1);
+    const old = await oldKeyOnBothServers();
+    await withCloudAssistant();
+    const keysBefore = await Promise.all([WEB1, DB1].map((server) => fs.readFile(sshds.authorizedKeys(server), 'utf8')));
+    world.emulator.clearCalls();
+    const prompter = world.script({ type: [NEW] }, { answer: 'Rotate' }, { answer: undefined }, { answer: undefined }, { answer: `Attach "${OLD}" Again` });
+    const outcome = await vscode.commands.executeCommand<RotateOutcome>('swas.rotateKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, OLD));
+    const texts = prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
+    assert.equal(prompter.remaining, 0, texts);
+    assert.ok(prompter.shown.some((s) => s.kind === 'confirm' && s.text.startsWith(`Cloud Assistant could not put "${NEW}" on web-1, db-1. Restart instead?`)), texts);
+    assert.ok(!outcome.completed, texts);
+    assert.deepEqual(outcome.servers.map((s) => [s.instance.instanceName, s.stage, s.detail]), [['web-1', 'configFailed', 'the script was declined'], ['db-1', 'configFailed', 'the script was declined']]);
+    assert.equal(reboots(), 0, 'no restart without the user saying so');
+    assert.equal(world.emulator.callsOf('RunCommand').length, 0, 'no script ran');
+    assert.deepEqual(outcome.reattached, [WEB1.instanceId, DB1.instanceId]);
+    assert.deepEqual(prompter.lastMessage()!.actions, [], 'no restart needed to go back');
+    for (const [index, server] of [WEB1, DB1].entries()) {
+      assert.equal(instance(server.instanceId).keyPairName, OLD, `${server.instanceName}: the old pair attached again`);
+      assert.equal(await fs.readFile(sshds.authorizedKeys(server), 'utf8'), keysBefore[index], `${server.instanceName}: authorized_keys untouched`);
+      assert.equal(await loginWithKey(server, old.privateKey), LocalSshd.loginUser(), `the old key still logs in to ${server.instanceName}`);
+    }
+  });
+
   test('with Cloud Assistant, the new key fails to log in on db-1: its old key stays and still logs in, no restart is offered; attaching the old pair again needs none', async () => {
     await trustedSshds(WEB1, DB1);
     const old = await oldKeyOnBothServers();

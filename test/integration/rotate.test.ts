@@ -361,6 +361,36 @@ suiteOn(['linux'], 'Rotate Key Pair against two local sshds', function () {
     }
   });
 
+  test('with Cloud Assistant, db-1 answers with another host key than it prints itself: stopped there as a possible man in the middle, its answering key not trusted, its old key not removed', async () => {
+    await sshds.start(WEB1);
+    await sshds.start(DB1);
+    await sshds.trustHostKey(WEB1);
+    await oldKeyOnBothServers();
+    // the key db-1 has itself, as Cloud Assistant reads it, is another one than its sshd answers with
+    const { stdout: answering } = await run('ssh-keyscan', ['-T', '5', '-p', String(sshds.sshdOf(DB1).port), DB1.publicIpAddress]);
+    const serversOwn = path.join(world.home, 'db1_own_host_key');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', serversOwn]);
+    await fs.copyFile(`${serversOwn}.pub`, `${sshds.hostKeyFile(DB1)}.pub`);
+    await withCloudAssistant();
+    world.emulator.clearCalls();
+    const prompter = world.script({ type: [NEW] }, { answer: 'Rotate' }, { answer: 'Run Script' }, { answer: undefined });
+    const outcome = await vscode.commands.executeCommand<RotateOutcome>('swas.rotateKeyPair', await keyPairNode(world.api.tree, DEMO_REGION_ID, OLD));
+    const texts = prompter.shown.map((s) => `${s.kind}: ${s.text}`).join('\n');
+    assert.equal(prompter.remaining, 0, texts);
+    assert.ok(!outcome.completed, texts);
+    assert.deepEqual(outcome.servers.map((s) => [s.instance.instanceName, s.stage, s.oldKey?.removed]), [['web-1', 'verified', true], ['db-1', 'loginFailed', undefined]]);
+    assert.match(outcome.servers[1].detail ?? '', /answering at .* is not the one the server itself has\. Someone may be in between/);
+    assert.doesNotMatch(texts, /trust its host key\?/, 'no question that would let the answering key in');
+    assert.match(prompter.lastMessage()!.text, /Rotation of "team-key" stopped/);
+    assert.equal(reboots(), 0);
+    const known = await fs.readFile(path.join(world.sshDir, 'known_hosts'), 'utf8');
+    for (const line of answering.split('\n').filter((l) => l && !l.startsWith('#'))) {
+      assert.ok(!known.includes(line.split(' ').slice(1).join(' ')), `db-1's answering key is not trusted:\n${known}`);
+    }
+    const db1Keys = (await fs.readFile(sshds.authorizedKeys(DB1), 'utf8')).split('\n');
+    assert.ok(db1Keys.some((line) => line.startsWith(bareKey(OLD))), `the old key stays on db-1:\n${db1Keys.join('\n')}`);
+  });
+
   test('with Cloud Assistant, the new key fails to log in on db-1: its old key stays and still logs in, no restart is offered; attaching the old pair again needs none', async () => {
     await trustedSshds(WEB1, DB1);
     const old = await oldKeyOnBothServers();

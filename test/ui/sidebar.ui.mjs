@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  createUiRunner, quickInputSelect, screenshot, startDemoEmulator, startWorkbench, waitForNotification,
+  createUiRunner, quickInputSelect, screenshot, startDemoEmulator, startWorkbench, waitForNotification, waitUntil,
   waitForQuickInput,
 } from './lib.mjs';
 
@@ -41,7 +41,13 @@ try {
     const servers = treeRow('Servers');
     await servers.waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await servers.getAttribute('aria-expanded'), 'false', 'the Servers group starts collapsed');
-    await servers.click();
+    // a click while the tree redraws the row (its count arriving) only selects it: click again, as a user would
+    await waitUntil(async () => {
+      if (await servers.getAttribute('aria-expanded') === 'true') return true;
+      await servers.click();
+      await page.waitForTimeout(1_000);
+      return await servers.getAttribute('aria-expanded') === 'true';
+    }, 'the Servers group opens on a click', 30_000);
     for (const label of ['Key Pairs', DEMO_EXISTING_KEY_PAIR, 'web-1', 'db-1', 'win-1']) {
       await treeRow(label).waitFor({ state: 'visible', timeout: 30_000 });
     }

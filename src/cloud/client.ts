@@ -215,7 +215,7 @@ export class SwasClient {
           if (++throttledWaits > MAX_THROTTLED_WAITS) {
             throw error;
           }
-          await budget.waitAfterThrottled(account, action, onRateWait);
+          await budget.waitAfterThrottled(action, onRateWait);
           continue;
         }
         if (!error.transient || ++failures >= this.retry.attempts) {

@@ -91,14 +91,12 @@ export class RateBudget {
   }
 
   /**
-   * After a throttled answer: waits until the window frees, that is until the first call of the
-   * window leaves it (a whole window when there is none), rather than a second or two inside a
-   * window that is still full.
+   * After a throttled answer: waits a whole window. This extension keeps below the service's limit, so the
+   * window is full of other tools' calls, sent at times it cannot know; a window from now is the first moment
+   * none of them can still be in it. Its own oldest call leaving (perhaps a second from now) says nothing of theirs.
    */
-  async waitAfterThrottled(account: string, action: string, onWait?: RateWaitListener): Promise<void> {
-    const slots = this.inWindow(account, action);
-    const ms = slots.length === 0 ? RATE_WINDOW_MS : this.firstLeaving(slots) - this.clock.now();
-    await this.wait(action, ms, true, onWait);
+  async waitAfterThrottled(action: string, onWait?: RateWaitListener): Promise<void> {
+    await this.wait(action, RATE_WINDOW_MS, true, onWait);
   }
 
   /** When the first of `slots` leaves the window; a call still in flight leaves no sooner than a window from now. */

@@ -2,7 +2,7 @@ import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { promisify } from 'util';
+import { isDeepStrictEqual, promisify } from 'util';
 import * as vscode from 'vscode';
 import type { TestApi } from '../../src/extension';
 import { DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, demoServerRoot, seedDemo } from '../emulator/demo';
@@ -27,6 +27,9 @@ const run = promisify(execFile);
  * floor host) can also fail a write on a hot-exit backup of settings.json it removed meanwhile.
  */
 export async function updateUserSetting(section: string, key: string, value: unknown): Promise<void> {
+  // every write makes the workbench send its whole configuration (about 220 KB) to each extension host: most of a
+  // test's CPU in the browser. A value already set is not written again.
+  if (isDeepStrictEqual(vscode.workspace.getConfiguration(section).inspect(key)?.globalValue, value)) return;
   for (let attempt = 1; ; attempt++) {
     try {
       await vscode.workspace.getConfiguration(section).update(key, value, vscode.ConfigurationTarget.Global);
@@ -95,8 +98,18 @@ export class World {
     }
   }
 
+  /** The port of the last emulator on the default address, which the next one takes (see updateUserSetting). */
+  private static lastPort: number | undefined;
+
   private static async freshEmulator(options: EmulatorOptions): Promise<{ emulator: SwasEmulator; serverRootsDir: string }> {
-    const emulator = await SwasEmulator.start(options);
+    const reusePort = options.port === undefined && options.host === undefined && !options.tls;
+    const emulator = reusePort
+      ? await SwasEmulator.start({ ...options, port: World.lastPort }).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        return SwasEmulator.start(options);
+      })
+      : await SwasEmulator.start(options);
+    if (reusePort) World.lastPort = emulator.port;
     const serverRootsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-servers-'));
     await seedDemo(emulator, { serverRootsDir });
     return { emulator, serverRootsDir };
@@ -134,7 +147,7 @@ export class World {
     const world = new World(api, emulator, serverRootsDir, emulatorOptions);
     World.current = world;
     api.services.clock = fastClock(TEST_CLOCK_FACTOR);
-    await world.configure({ endpoint: emulator.url, requestTimeout: 2, defaultRegion: '', sshKeyDirectory: '~/.ssh' });
+    await world.configure({ endpoint: emulator.url, requestTimeout: 2, defaultRegion: '', sshKeyDirectory: '~/.ssh', regions: undefined });
     return world;
   }
 
@@ -197,7 +210,6 @@ export class World {
   async stop(): Promise<void> {
     this.reportThrottled();
     await this.emulator.stop();
-    await this.configure({ endpoint: undefined, requestTimeout: undefined, defaultRegion: undefined, sshKeyDirectory: undefined, regions: undefined });
   }
 }
 

@@ -27,8 +27,8 @@ const run = promisify(execFile);
  * floor host) can also fail a write on a hot-exit backup of settings.json it removed meanwhile.
  */
 export async function updateUserSetting(section: string, key: string, value: unknown): Promise<void> {
-  // every write makes the workbench send its whole configuration (about 220 KB) to each extension host: most of a
-  // test's CPU in the browser. A value already set is not written again.
+  // every write makes the workbench send its whole configuration (about 220 KB) to each extension host: a large part
+  // of a test's CPU in the browser. A value already set is not written again.
   if (isDeepStrictEqual(vscode.workspace.getConfiguration(section).inspect(key)?.globalValue, value)) return;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -98,18 +98,8 @@ export class World {
     }
   }
 
-  /** The port of the last emulator on the default address, which the next one takes (see updateUserSetting). */
-  private static lastPort: number | undefined;
-
   private static async freshEmulator(options: EmulatorOptions): Promise<{ emulator: SwasEmulator; serverRootsDir: string }> {
-    const reusePort = options.port === undefined && options.host === undefined && !options.tls;
-    const emulator = reusePort
-      ? await SwasEmulator.start({ ...options, port: World.lastPort }).catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-        return SwasEmulator.start(options);
-      })
-      : await SwasEmulator.start(options);
-    if (reusePort) World.lastPort = emulator.port;
+    const emulator = await SwasEmulator.start(options);
     const serverRootsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'swas-servers-'));
     await seedDemo(emulator, { serverRootsDir });
     return { emulator, serverRootsDir };

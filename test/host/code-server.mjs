@@ -101,10 +101,11 @@ export function installVsix({ vsix, extensionsDir, userDataDir, home, xdgDir }) 
  * Starts code-server in its own process group and waits for /healthz.
  * `smokeTestDriver` makes the built workbench honour the `payload` URL parameter
  * (extensionDevelopmentPath / extensionTestsPath) and report via window.codeAutomation*.
+ * `builtinExtensionsDir`: where it looks for VS Code's built-in extensions instead of its own folder (an empty one: none).
  * Returns { port, authority, baseUrl, output(), stop() }.
  */
 export async function startCodeServer({ port, userDataDir, extensionsDir, home, xdgDir, env = {},
-  smokeTestDriver = false, onOutput }) {
+  smokeTestDriver = false, builtinExtensionsDir, onOutput }) {
   assertHostInstalled();
   const authority = `127.0.0.1:${port}`;
   const args = [CODE_SERVER_ENTRY, '--bind-addr', authority, '--auth', 'none',
@@ -112,8 +113,9 @@ export async function startCodeServer({ port, userDataDir, extensionsDir, home, 
     '--disable-getting-started-override', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
   // the floor's code-server (4.10) has neither flag; install-floor.sh teaches it --enable-smoke-test-driver
   if (!FLOOR_HOST_DIR) args.push('--reconnection-grace-time', '5');
+  if (builtinExtensionsDir) args.push('--builtin-extensions-dir', builtinExtensionsDir);
   if (smokeTestDriver) args.push(...(FLOOR_HOST_DIR ? ['--enable-smoke-test-driver'] : ['--vscode-option', 'enable-smoke-test-driver']));
-  for (const dir of [home, userDataDir, extensionsDir, xdgDir]) fs.mkdirSync(dir, { recursive: true });
+  for (const dir of [home, userDataDir, extensionsDir, xdgDir, builtinExtensionsDir].filter(Boolean)) fs.mkdirSync(dir, { recursive: true });
   const child = spawn(CODE_SERVER_NODE, args, {
     env: codeServerEnv(home, xdgDir, env), stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });

@@ -16,7 +16,7 @@
 // UI test contract: a test/ui/*.ui.mjs script prints exactly one line `UI-RESULT passed=N failed=N`
 // (test/ui/lib.mjs `createUiRunner().finish()` does) and exits non-zero when failed > 0.
 // Coverage: every suite runs with NODE_V8_COVERAGE; before the summary a `coverage: src/ lines N%` line gives
-// the merged line coverage of src/ (scripts/coverage.mjs; SWAS_TEST_COVERAGE=off skips it).
+// the merged line coverage of src/ (scripts/coverage.mjs; SWAS_TEST_COVERAGE=off and `--floor` skip it).
 // `npm run test:floor` (`--floor`): the integration suite again (not its strict-limits job), on the floor host (test/host/install-floor.sh: the
 // oldest VS Code that engines.vscode admits and the npm registry has), after installing both hosts.
 // Last two lines printed: `S skipped, W not for this platform`, then `P passed, F failed` (all suites; a suite that crashed or ran no tests
@@ -76,8 +76,9 @@ if (privileged.length > 0) {
 // a mount namespace of its own for the UI scripts (root's; a normal user's comes with its user namespace)
 const privateMountPrefix = privileged.length > 0 ? privileged : ['unshare', '--mount'];
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-test-'));
-// merged V8 line coverage of src/ (scripts/coverage.mjs); SWAS_TEST_COVERAGE=off skips it
-const coverage = process.env.SWAS_TEST_COVERAGE === 'off' ? undefined : new CoverageRun(scratch);
+// merged V8 line coverage of src/ (scripts/coverage.mjs); SWAS_TEST_COVERAGE=off skips it, and so does the floor run:
+// it repeats the integration suite on another host, and its coverage goes into no figure
+const coverage = process.env.SWAS_TEST_COVERAGE === 'off' || floor ? undefined : new CoverageRun(scratch);
 
 /**
  * Runs a command from the repo root; resolves { code, stdout }. Its output goes to `sink` (an array of chunks,

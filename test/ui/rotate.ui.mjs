@@ -121,7 +121,9 @@ try {
     const confirm = await waitForDialog(page, `Delete key pair "${OLD}" in ${REGION}?`);
     await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
     await waitUntil(() => !world.emulator.keyPairs(REGION).some((k) => k.keyPairName === OLD), `${OLD} deleted`);
-    await treeRow(NEW).waitFor({ state: 'visible', timeout: 30_000 });
+    // the sidebar reloaded after each step: on a fast machine the rotation spends the minute's ListKeyPairs budget,
+    // and the reload after the delete waits for it (up to a minute; "waiting N s for Alibaba Cloud's rate limit")
+    await treeRow(NEW).waitFor({ state: 'visible', timeout: 90_000 });
     assert.equal(login(`swas-${NEW}`), LocalSshd.loginUser());
   });
 

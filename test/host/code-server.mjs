@@ -148,12 +148,15 @@ export async function startCodeServer({ port, userDataDir, extensionsDir, home, 
   return { port, authority, baseUrl, output: () => output, stop };
 }
 
-/** Launches Debian's chromium-headless-shell with a fresh profile in `profileDir`. */
-export async function launchChromium(profileDir, { viewport = { width: 1400, height: 900 } } = {}) {
+/**
+ * Launches Debian's chromium-headless-shell with a fresh profile in `profileDir`. `reducedMotion: 'reduce'` is the
+ * user's "reduce motion" preference, which VS Code follows by default (`workbench.reduceMotion`: auto).
+ */
+export async function launchChromium(profileDir, { viewport = { width: 1400, height: 900 }, reducedMotion } = {}) {
   const { chromium } = createRequire(import.meta.url)(PLAYWRIGHT_CORE);
   // playwright refuses --user-data-dir in args: the profile dir goes through launchPersistentContext
   return chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM, headless: true, viewport,
+    executablePath: CHROMIUM, headless: true, viewport, reducedMotion,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });

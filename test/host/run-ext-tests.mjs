@@ -55,7 +55,7 @@ try {
     home: path.join(runDir, 'home'), xdgDir: path.join(runDir, 'xdg'), smokeTestDriver: true,
     // none of VS Code's ~90 built-in extensions (git, TypeScript, Copilot chat, …): nothing under test uses them, and
     // starting them and feeding them every file and configuration event was a quarter of the integration suite's
-    // CPU. The UI suite keeps them: it is the workbench a user has.
+    // CPU. The UI suite keeps the two whose work its screenshots show (test/ui/lib.mjs).
     builtinExtensionsDir: path.join(runDir, 'no-builtin-extensions'),
     onOutput: verbose ? (text) => process.stderr.write(`[code-server] ${text}`) : undefined,
   });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
-  HOST_DIR, REPO_ROOT, delay, freePort, installVsix, launchChromium, startCodeServer, writeUserSettings,
+  BUILTIN_EXTENSIONS_DIR, HOST_DIR, REPO_ROOT, delay, freePort, installVsix, launchChromium, startCodeServer, writeUserSettings,
 } from '../host/code-server.mjs';
 
 export const DEFAULT_VSIX = path.join(REPO_ROOT, 'dist/swas-keypairs.vsix');
@@ -48,6 +48,13 @@ export async function startDemoEmulator({ serverRootsDir } = {}) {
 }
 
 /**
+ * The built-in extensions whose work the screenshots show: the default color theme and file icons. The other ~90 (git,
+ * TypeScript, Copilot chat, …) draw nothing in the views these tests drive, and starting them was about a fifth of
+ * the suite's CPU.
+ */
+const SHOWN_BUILTIN_EXTENSIONS = ['theme-defaults', 'theme-seti'];
+
+/**
  * Starts code-server with the extension installed from `vsix` (default: dist/swas-keypairs.vsix from
  * `npm run package`, i.e. what users get) and opens the workbench in chromium.
  * `env` reaches the extension host (e.g. credentials); HOME is `home` (default: a fresh empty sandbox with a
@@ -67,8 +74,10 @@ export async function startWorkbench({ vsix = DEFAULT_VSIX, env = {}, settings =
     userDataDir: path.join(runDir, 'user-data'),
     extensionsDir: path.join(runDir, 'extensions'),
     xdgDir: path.join(runDir, 'xdg'),
+    builtinExtensionsDir: path.join(runDir, 'builtin-extensions'),
   };
   for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
+  for (const name of SHOWN_BUILTIN_EXTENSIONS) fs.symlinkSync(path.join(BUILTIN_EXTENSIONS_DIR, name), path.join(dirs.builtinExtensionsDir, name));
   await makeUserHome(dirs.home);
   writeUserSettings(dirs.userDataDir, settings);
   if (locale) registerDisplayLanguage(dirs.userDataDir, path.join(runDir, 'language-pack'), locale);

@@ -1,5 +1,5 @@
 // Helpers for UI tests (test/ui/*.ui.mjs): drive the real workbench the way a user would, in
-// code-server + headless Debian chromium. Run the scripts with the host's Node 24 (scripts/test.mjs does).
+// code-server + Debian's chromium-headless-shell. Run the scripts with the host's Node 24 (scripts/test.mjs does).
 // Contract with scripts/test.mjs: a script prints exactly one `UI-RESULT passed=N failed=N` line
 // (createUiRunner().finish()) and exits non-zero when a test failed.
 import fs from 'node:fs';

@@ -72,7 +72,7 @@ fi
 # the script ignores that failure and goes on without VS Code's modules. So: install without scripts, then do the
 # postinstall's steps here, with Debian's rg in the place the download would fill (its postinstall then skips).
 # npm_config_nodedir: node-gyp would otherwise download Node's headers, which fails offline. -O0: the native modules
-# compile in about half the CPU time (install.sh says why that is safe). The built-in extensions' own dependencies are
+# compile in less CPU time (install.sh says why that is safe). The built-in extensions' own dependencies are
 # not installed: the floor host runs only the integration suite, whose hosts load no built-in extension.
 CS_MARKER=$FLOOR_DIR/cs/.installed-$CODE_SERVER_VERSION
 if [ ! -f "$CS_MARKER" ]; then

@@ -71,8 +71,8 @@ try {
     : 'ew=true';
   const url = `${server.baseUrl}/?${target}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 
-  // no animated progress bars and transitions to paint while a test waits on a server's restart: about 5% of a
-  // rotation test's CPU. Nothing the integration tests check is drawn; the UI suite keeps the default motion.
+  // no animated progress bars and transitions to paint while a test waits on a server's restart: about 8% of the
+  // rotation tests' CPU. Nothing the integration tests check is drawn; the UI suite keeps the default motion.
   browser = await launchChromium(path.join(runDir, 'chromium-profile'), { reducedMotion: 'reduce' });
   const page = browser.pages()[0] ?? await browser.newPage();
   let testsExited = false;

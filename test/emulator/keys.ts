@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -72,10 +73,47 @@ export function openSshRsaPublicKey(publicKey: KeyObject): string {
   return `ssh-rsa ${blob.toString('base64')}`;
 }
 
-/** A real RSA-2048 key pair, like the console creates. Async so the server keeps serving meanwhile. */
+/**
+ * Env: a file of RSA-2048 private keys (a JSON array of PKCS#8 PEMs, `writeRsaKeyPool`) that emulators hand out before
+ * generating any. Making one costs about 150 ms of CPU and an integration run creates about 500 key pairs, spread over
+ * a dozen extension hosts: each host takes the pool's keys in order, so none comes twice in one process (as with
+ * keys generated each time); separate hosts share nothing, so seeing the same key there is harmless.
+ */
+export const KEY_POOL_ENV = 'SWAS_EMULATOR_KEY_POOL';
+
+let pool: { keys: string[]; next: number } | undefined;
+
+function nextPooledKey(): KeyObject | undefined {
+  const file = process.env[KEY_POOL_ENV];
+  if (!file) return undefined;
+  pool ??= { keys: JSON.parse(fs.readFileSync(file, 'utf8')) as string[], next: 0 };
+  const pem = pool.keys[pool.next];
+  if (pem === undefined) return undefined;
+  pool.next++;
+  return createPrivateKey(pem);
+}
+
+/** Writes `count` new RSA-2048 private keys to `file` (mode 0600) for KEY_POOL_ENV, unless it already holds as many. */
+export async function writeRsaKeyPool(file: string, count: number): Promise<void> {
+  try {
+    if ((JSON.parse(fs.readFileSync(file, 'utf8')) as string[]).length >= count) return;
+  } catch {
+    // missing or unreadable: made below
+  }
+  const keys = await Promise.all(Array.from({ length: count }, async () =>
+    (await generateKeyPairAsync('rsa', { modulusLength: 2048 })).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()));
+  const partial = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, JSON.stringify(keys), { mode: 0o600 });
+  fs.renameSync(partial, file);
+}
+
+/**
+ * A real RSA-2048 key pair, like the console creates: the next from the KEY_POOL_ENV pool, else a new one. Async so the
+ * server keeps serving meanwhile.
+ */
 export async function generateRsaKeyPair(format: PrivateKeyFormat): Promise<GeneratedKeyPair> {
-  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
-  return { privateKeyBody: formatPrivateKey(privateKey, format), publicKey: openSshRsaPublicKey(publicKey) };
+  const privateKey = nextPooledKey() ?? (await generateKeyPairAsync('rsa', { modulusLength: 2048 })).privateKey;
+  return { privateKeyBody: formatPrivateKey(privateKey, format), publicKey: openSshRsaPublicKey(createPublicKey(privateKey)) };
 }
 
 class SshReader {

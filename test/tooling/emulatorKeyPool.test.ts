@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateRsaKeyPair, KEY_POOL_ENV, writeRsaKeyPool } from '../emulator/keys';
@@ -45,5 +45,12 @@ describe('SWAS emulator: key pool (SWAS_EMULATOR_KEY_POOL)', () => {
     assert.equal(await readFile(file, 'utf8'), first);
     await writeRsaKeyPool(file, 2);
     assert.equal((JSON.parse(await readFile(file, 'utf8')) as string[]).length, 2);
+  }));
+
+  test('a pool that cannot be put in place fails and leaves no partial file', () => withPool(async (file) => {
+    // a folder where the file goes: the keys are written beside it, then the rename fails
+    await mkdir(join(file, 'occupied'), { recursive: true });
+    await assert.rejects(writeRsaKeyPool(file, 1));
+    assert.deepEqual(await readdir(dirname(file)), ['pool.json']);
   }));
 });
